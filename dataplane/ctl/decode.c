@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+
+#include "decode.h"
+
+const char *sw_status_name(uint32_t status)
+{
+	switch (status) {
+#define SW_STATUS_CASE(name, value, desc) case value: return #name;
+	SW_STATUS_LIST(SW_STATUS_CASE)
+#undef SW_STATUS_CASE
+	}
+	return "UNKNOWN";
+}
+
+const char *sw_op_name(uint16_t type)
+{
+	switch (type) {
+	case SW_OP_HELLO: return "HELLO";
+	case SW_OP_PORT_LIST: return "PORT_LIST";
+	case SW_OP_PORT_ADD: return "PORT_ADD";
+	case SW_OP_PORT_START: return "PORT_START";
+	case SW_OP_PORT_STOP: return "PORT_STOP";
+	case SW_OP_PORT_SET: return "PORT_SET";
+	case SW_OP_PORT_GET: return "PORT_GET";
+	case SW_OP_XC_ADD: return "XC_ADD";
+	case SW_OP_XC_DEL: return "XC_DEL";
+	case SW_OP_XC_LIST: return "XC_LIST";
+	case SW_OP_STATS_SYNC: return "STATS_SYNC";
+	}
+	return NULL;
+}
+
+static int want_size(uint16_t type, uint32_t plen, uint32_t size, struct sw_err *e)
+{
+	if (plen == size)
+		return 0;
+	return sw_fail(e, SW_ST_MALFORMED, "%s request payload is %u bytes, expected %u",
+		       sw_op_name(type), plen, size);
+}
+
+static int port_op(int (*fn)(uint16_t, struct sw_port_info *, struct sw_err *),
+		   uint16_t type, const uint8_t *payload, uint32_t plen, uint8_t *resp,
+		   uint32_t *resp_len, struct sw_err *e)
+{
+	struct sw_port_ref ref;
+
+	if (want_size(type, plen, sizeof(ref), e) != 0)
+		return -1;
+	memcpy(&ref, payload, sizeof(ref));
+	if (fn(ref.port, (struct sw_port_info *)resp, e) != 0)
+		return -1;
+	*resp_len = sizeof(struct sw_port_info);
+	return 0;
+}
+
+uint32_t sw_ctl_dispatch(const struct sw_ctl_ops *ops, uint16_t type, const uint8_t *payload,
+			 uint32_t plen, uint8_t *resp, uint32_t *resp_len, struct sw_err *e)
+{
+	int ret = 0;
+
+	*resp_len = 0;
+	e->status = SW_ST_OK;
+	e->msg[0] = '\0';
+	switch (type) {
+	case SW_OP_HELLO:
+		if ((ret = want_size(type, plen, 0, e)) == 0) {
+			ops->hello((struct sw_hello *)resp);
+			*resp_len = sizeof(struct sw_hello);
+		}
+		break;
+	case SW_OP_PORT_LIST:
+		if ((ret = want_size(type, plen, 0, e)) == 0)
+			ret = ops->port_list(resp, SW_RESP_MAX, resp_len, e);
+		break;
+	case SW_OP_PORT_ADD: {
+		char devargs[SW_DEVARGS_MAX + 1];
+
+		if (plen == 0 || plen > SW_DEVARGS_MAX) {
+			ret = sw_fail(e, SW_ST_MALFORMED,
+				      "PORT_ADD devargs are %u bytes, expected 1..%u", plen,
+				      SW_DEVARGS_MAX);
+			break;
+		}
+		if (memchr(payload, '\0', plen) != NULL) {
+			ret = sw_fail(e, SW_ST_MALFORMED, "PORT_ADD devargs contain a NUL byte");
+			break;
+		}
+		memcpy(devargs, payload, plen);
+		devargs[plen] = '\0';
+		if ((ret = ops->port_add(devargs, (struct sw_port_info *)resp, e)) == 0)
+			*resp_len = sizeof(struct sw_port_info);
+		break;
+	}
+	case SW_OP_PORT_START:
+		ret = port_op(ops->port_start, type, payload, plen, resp, resp_len, e);
+		break;
+	case SW_OP_PORT_STOP:
+		ret = port_op(ops->port_stop, type, payload, plen, resp, resp_len, e);
+		break;
+	case SW_OP_PORT_GET:
+		ret = port_op(ops->port_get, type, payload, plen, resp, resp_len, e);
+		break;
+	case SW_OP_PORT_SET: {
+		struct sw_port_set s;
+
+		if ((ret = want_size(type, plen, sizeof(s), e)) != 0)
+			break;
+		memcpy(&s, payload, sizeof(s));
+		if ((ret = ops->port_set(&s, (struct sw_port_info *)resp, e)) == 0)
+			*resp_len = sizeof(struct sw_port_info);
+		break;
+	}
+	case SW_OP_XC_ADD: {
+		struct sw_xconnect x;
+
+		if ((ret = want_size(type, plen, sizeof(x), e)) != 0)
+			break;
+		memcpy(&x, payload, sizeof(x));
+		ret = ops->xc_add(x.in_port, x.out_port, e);
+		break;
+	}
+	case SW_OP_XC_DEL: {
+		struct sw_port_ref ref;
+
+		if ((ret = want_size(type, plen, sizeof(ref), e)) != 0)
+			break;
+		memcpy(&ref, payload, sizeof(ref));
+		ret = ops->xc_del(ref.port, e);
+		break;
+	}
+	case SW_OP_XC_LIST:
+		if ((ret = want_size(type, plen, 0, e)) == 0)
+			ret = ops->xc_list(resp, SW_RESP_MAX, resp_len, e);
+		break;
+	case SW_OP_STATS_SYNC:
+		if ((ret = want_size(type, plen, 0, e)) == 0)
+			ret = ops->stats_sync(e);
+		break;
+	default:
+		ret = sw_fail(e, SW_ST_UNKNOWN_OP, "unknown operation 0x%04x", type);
+	}
+	if (ret != 0 && e->status == SW_ST_OK)
+		sw_fail(e, SW_ST_DEVICE, "%s failed", sw_op_name(type));
+	return ret == 0 ? SW_ST_OK : e->status;
+}

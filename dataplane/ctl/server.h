@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The control file on the dataplane side. Main lcore only. */
+#ifndef SW_CTL_SERVER_H
+#define SW_CTL_SERVER_H
+
+#include <stdint.h>
+
+int sw_ctl_open(void);                 /* create the file; sets sw.ctl and sw.stats */
+void sw_ctl_set_state(uint32_t state);
+unsigned int sw_ctl_serve(void);       /* answer pending requests; returns how many */
+void sw_ctl_heartbeat(uint64_t now_ns);
+void sw_ctl_check_lease(void);         /* reclaim a lease whose holder died */
+void sw_ctl_sleep(uint64_t timeout_ns);/* futex-wait for a request */
+void sw_ctl_wake(void);                /* async-signal-safe: end sw_ctl_sleep now */
+void sw_ctl_event_port(uint16_t type, uint16_t port);
+void sw_ctl_close(void);               /* unmap and remove the file */
+const char *sw_ctl_path(void);
+
+#endif

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * slipway control file ABI.
+ *
+ * This header is the one definition of the shared-memory layout between
+ * slipwayd (the only writer of the header, the response and event rings and
+ * the statistics area) and its controller (the TypeScript library, the only
+ * writer of the request ring). The TypeScript codec (ts-api/src/abi.ts) is
+ * checked against it at test time by test/c/abi_dump.c.
+ *
+ * File: <ctl_dir>/slipway.<instance>.ctl, mode 0600, created by slipwayd.
+ *
+ *   offset 0                header (struct sw_ctl_header, SW_CTL_HEADER_SIZE)
+ *   header.req_off          request ring  (controller -> dataplane)
+ *   header.resp_off         response ring (dataplane -> controller)
+ *   header.evt_off          event ring    (dataplane -> controller)
+ *   header.stats_off        statistics area (read-only for everyone else)
+ *
+ * Everything is little-endian, naturally aligned, with fixed-width fields.
+ * Readers must take every offset and size from the header, never assume.
+ *
+ * Rings are single-producer/single-consumer byte rings of power-of-two size
+ * with free-running 32-bit producer/consumer byte indices on separate cache
+ * lines (AF_XDP/netmap discipline):
+ *   producer: write message at data[prod & mask], then store-release prod
+ *   consumer: load-acquire prod, read, then store-release cons
+ * A message is a struct sw_msg_hdr followed by its payload; it occupies
+ * SW_MSG_ALIGN(len) bytes and never wraps: when it does not fit before the
+ * end of the data area, the producer writes a SW_OP_PAD message covering the
+ * rest of the area and starts again at offset 0. When fewer than
+ * SW_MSG_HDR_SIZE bytes remain before the end (only 8 can), there is no room
+ * for a PAD header: the producer skips them and the consumer does the same.
+ *
+ * After publishing, the producer increments ring.wake and, when
+ * ring.sleepers is non-zero, does a futex wake on &ring.wake (a shared,
+ * non-private futex). A consumer that wants to sleep sets sleepers, checks
+ * the ring once more, then futex-waits on wake.
+ */
+#ifndef SLIPWAY_CTL_H
+#define SLIPWAY_CTL_H
+
+#include <stdint.h>
+
+#define SW_CTL_MAGIC        0x59574c53u /* "SLWY" in memory order */
+#define SW_CTL_ABI_VERSION  1u
+#define SW_CTL_HEADER_SIZE  4096u
+#define SW_CACHE_LINE       64u
+
+#define SW_MAX_PORTS        16u  /* slipway ports; each uses two ethdevs (port + vEth) */
+#define SW_MAX_LCORES       16u  /* stats slots: slot 0 is the main lcore, then workers */
+#define SW_PORT_NONE        0xffffu
+#define SW_NAME_LEN         32u
+#define SW_IFNAME_LEN       16u
+#define SW_DEVARGS_MAX      512u
+#define SW_ERRMSG_MAX       256u
+
+#define SW_REQ_RING_SIZE    (256u * 1024u)
+#define SW_RESP_RING_SIZE   (256u * 1024u)
+#define SW_EVT_RING_SIZE    (64u * 1024u)
+
+/* Lifecycle of the dataplane, in header.state. */
+#define SW_STATE_STARTING   1u
+#define SW_STATE_READY      2u
+#define SW_STATE_STOPPING   3u
+
+struct sw_ctl_header {
+	uint32_t magic;            /*   0 SW_CTL_MAGIC, written last at creation */
+	uint32_t abi_version;      /*   4 SW_CTL_ABI_VERSION */
+	uint32_t header_size;      /*   8 SW_CTL_HEADER_SIZE */
+	uint32_t state;            /*  12 SW_STATE_* (dataplane writes) */
+	uint64_t file_size;        /*  16 */
+	uint32_t req_off;          /*  24 offset of request ring (struct sw_ring) */
+	uint32_t req_size;         /*  28 size of its data area, power of two */
+	uint32_t resp_off;         /*  32 */
+	uint32_t resp_size;        /*  36 */
+	uint32_t evt_off;          /*  40 */
+	uint32_t evt_size;         /*  44 */
+	uint32_t stats_off;        /*  48 offset of struct sw_stats */
+	uint32_t stats_size;       /*  52 */
+	uint32_t dp_pid;           /*  56 pid of slipwayd */
+	uint32_t n_workers;        /*  60 worker lcores */
+	uint64_t dp_heartbeat_ns;  /*  64 CLOCK_MONOTONIC, dataplane writes at least every 10 ms */
+	uint32_t lease_pid;        /*  72 controller holding the lease, 0 = free (CAS by controllers) */
+	uint32_t lease_gen;        /*  76 incremented by each controller that takes the lease */
+	uint64_t ctl_heartbeat_ns; /*  80 CLOCK_MONOTONIC, the lease holder writes */
+	uint64_t evt_dropped;      /*  88 events lost because the event ring was full */
+	uint64_t start_time_ns;    /*  96 CLOCK_REALTIME of start */
+	uint32_t idle_us;          /* 104 main lcore's idle sleep bound */
+	uint32_t reserved0;        /* 108 */
+	char instance[SW_NAME_LEN];/* 112 NUL-terminated instance name */
+	char vif_prefix[SW_IFNAME_LEN]; /* 144 */
+	uint8_t reserved[SW_CTL_HEADER_SIZE - 160];
+};
+
+/* Ring header; the data area follows it at offset SW_RING_DATA_OFF. */
+struct sw_ring {
+	uint32_t prod;             /*   0 producer byte index (free-running) */
+	uint8_t pad0[SW_CACHE_LINE - 4];
+	uint32_t cons;             /*  64 consumer byte index (free-running) */
+	uint8_t pad1[SW_CACHE_LINE - 4];
+	uint32_t wake;             /* 128 futex word: producer increments after publishing */
+	uint32_t sleepers;         /* 132 consumer sets non-zero before sleeping on wake */
+	uint8_t pad2[SW_CACHE_LINE - 8];
+	uint32_t size;             /* 192 data area size (power of two) */
+	uint32_t reserved;         /* 196 */
+	uint8_t pad3[SW_CACHE_LINE - 8];
+};
+#define SW_RING_DATA_OFF    256u
+
+/* Every message on every ring starts with this header. */
+struct sw_msg_hdr {
+	uint32_t len;    /* header + payload, bytes (not padded) */
+	uint16_t type;   /* SW_OP_* on request/response rings, SW_EVT_* on the event ring */
+	uint16_t flags;  /* SW_MSG_F_* */
+	uint32_t seq;    /* request: chosen by controller; response: copied; event: event number */
+	uint32_t status; /* response: SW_ST_*; request and event: 0 */
+};
+#define SW_MSG_HDR_SIZE     16u
+#define SW_MSG_ALIGN(len)   (((len) + 7u) & ~7u)
+
+/* Operations. Request payload -> response payload (on SW_ST_OK). */
+#define SW_OP_PAD           0x0000u /* filler up to the end of the data area */
+#define SW_OP_HELLO         0x0001u /* none -> struct sw_hello */
+#define SW_OP_PORT_LIST     0x0010u /* none -> struct sw_list_hdr + struct sw_port_info[count] */
+#define SW_OP_PORT_ADD      0x0011u /* devargs bytes (1..SW_DEVARGS_MAX, no NUL) -> struct sw_port_info */
+#define SW_OP_PORT_START    0x0012u /* struct sw_port_ref -> struct sw_port_info */
+#define SW_OP_PORT_STOP     0x0013u /* struct sw_port_ref -> struct sw_port_info */
+#define SW_OP_PORT_SET      0x0014u /* struct sw_port_set -> struct sw_port_info */
+#define SW_OP_PORT_GET      0x0015u /* struct sw_port_ref -> struct sw_port_info */
+#define SW_OP_XC_ADD        0x0020u /* struct sw_xconnect -> none */
+#define SW_OP_XC_DEL        0x0021u /* struct sw_port_ref (in port) -> none */
+#define SW_OP_XC_LIST       0x0022u /* none -> struct sw_list_hdr + struct sw_xconnect[count] */
+#define SW_OP_STATS_SYNC    0x0030u /* none -> none; refreshes device counters in the stats area */
+
+/*
+ * Response status codes. On any status but SW_ST_OK the payload is a UTF-8
+ * message (no NUL, at most SW_ERRMSG_MAX bytes) naming what was wrong.
+ * X(name, value, description): one list generates the C enum, the C
+ * strings, and the golden vector that checks the TypeScript list.
+ */
+#define SW_STATUS_LIST(X) \
+	X(OK,          0, "success") \
+	X(MALFORMED,   1, "malformed request") \
+	X(UNKNOWN_OP,  2, "unknown operation") \
+	X(NO_PORT,     3, "no such port") \
+	X(INVALID,     4, "invalid argument") \
+	X(RANGE,       5, "value out of range") \
+	X(EXISTS,      6, "already exists") \
+	X(NOT_FOUND,   7, "not found") \
+	X(NO_SPACE,    8, "no space left") \
+	X(BUSY,        9, "busy") \
+	X(DEVICE,     10, "device refused the operation") \
+	X(STATE,      11, "wrong state")
+
+enum sw_status {
+#define SW_STATUS_ENUM(name, value, desc) SW_ST_##name = value,
+	SW_STATUS_LIST(SW_STATUS_ENUM)
+#undef SW_STATUS_ENUM
+};
+
+/* Events (type field on the event ring). */
+#define SW_EVT_LINK         0x0001u /* struct sw_evt_port */
+#define SW_EVT_PORT_ADDED   0x0002u /* struct sw_evt_port */
+#define SW_EVT_PORT_STARTED 0x0003u /* struct sw_evt_port */
+#define SW_EVT_PORT_STOPPED 0x0004u /* struct sw_evt_port */
+#define SW_EVT_LEASE_RECLAIMED 0x0005u /* struct sw_evt_lease */
+
+struct sw_hello {
+	uint32_t abi_version;  /*  0 */
+	uint32_t dp_pid;       /*  4 */
+	uint32_t n_workers;    /*  8 */
+	uint32_t max_ports;    /* 12 */
+	uint32_t n_ports;      /* 16 */
+	uint32_t reserved;     /* 20 */
+};
+
+struct sw_port_ref {
+	uint16_t port;         /* 0 */
+	uint16_t reserved0;    /* 2 */
+	uint32_t reserved1;    /* 4 */
+};
+
+/* sw_port_set.mask */
+#define SW_PORT_SET_MTU     0x0001u
+#define SW_PORT_SET_MAC     0x0002u
+#define SW_PORT_SET_PROMISC 0x0004u
+
+struct sw_port_set {
+	uint16_t port;         /*  0 */
+	uint16_t mask;         /*  2 SW_PORT_SET_* */
+	uint32_t mtu;          /*  4 */
+	uint8_t mac[6];        /*  8 */
+	uint8_t promisc;       /* 14 0 or 1 */
+	uint8_t reserved;      /* 15 */
+};
+
+struct sw_port_info {
+	uint16_t port;         /*   0 slipway port index */
+	uint16_t eth_port;     /*   2 DPDK ethdev port id */
+	uint16_t vif_eth_port; /*   4 DPDK ethdev port id of the vEth (TAP) */
+	uint8_t started;       /*   6 */
+	uint8_t link_up;       /*   7 */
+	uint32_t link_speed;   /*   8 Mbps */
+	uint32_t mtu;          /*  12 */
+	uint8_t mac[6];        /*  16 */
+	uint8_t promisc;       /*  22 */
+	uint8_t link_duplex;   /*  23 1 = full */
+	uint16_t worker_lcore; /*  24 lcore polling its rx queue, SW_PORT_NONE if stopped */
+	uint16_t n_rxq;        /*  26 */
+	uint16_t n_txq;        /*  28 */
+	uint16_t reserved0;    /*  30 */
+	uint32_t min_mtu;      /*  32 */
+	uint32_t max_mtu;      /*  36 */
+	uint8_t reserved1[8];  /*  40 */
+	char name[SW_NAME_LEN];     /*  48 ethdev name */
+	char driver[SW_NAME_LEN];   /*  80 driver name */
+	char vif[SW_IFNAME_LEN];    /* 112 vEth interface name */
+};
+
+struct sw_xconnect {
+	uint16_t in_port;      /* 0 */
+	uint16_t out_port;     /* 2 */
+	uint32_t reserved;     /* 4 */
+};
+
+struct sw_list_hdr {
+	uint32_t count;        /* 0 */
+	uint32_t reserved;     /* 4 */
+};
+
+struct sw_evt_port {
+	uint16_t port;         /* 0 */
+	uint8_t link_up;       /* 2 */
+	uint8_t started;       /* 3 */
+	uint32_t link_speed;   /* 4 Mbps */
+};
+
+struct sw_evt_lease {
+	uint32_t old_pid;      /* 0 */
+	uint32_t reserved;     /* 4 */
+};
+
+/*
+ * Statistics area. Counters are written by one lcore each, with plain
+ * (relaxed atomic) 64-bit stores; readers sum over lcores. Device counters
+ * (struct sw_dev_stats) are refreshed by the main lcore under the seqlock
+ * sw_stats.dev_seq (odd while writing).
+ *
+ * X(name): counters kept per lcore per port, in this order.
+ *   rx_*        received from the port by the fast path
+ *   tx_*        sent to the port by the fast path (forwarded and injected)
+ *   tx_drops    the port's tx queue refused them
+ *   xc_packets  forwarded by a cross-connect (counted on the ingress port)
+ *   punt_*      handed towards the port's vEth (fast path -> exception ring)
+ *   punt_drops  exception ring full
+ *   vif_tx_*    written to the vEth by the main lcore
+ *   vif_tx_drops the vEth refused them
+ *   vif_rx_*    read from the vEth by the main lcore (kernel -> port)
+ *   inject_*    sent to the port from the vEth by the fast path
+ *   inject_drops injection ring full or port stopped
+ *   no_route    dropped because the output port is not running
+ */
+#define SW_PORT_COUNTER_LIST(X) \
+	X(rx_packets) X(rx_bytes) X(tx_packets) X(tx_bytes) X(tx_drops) \
+	X(xc_packets) X(punt_packets) X(punt_drops) \
+	X(vif_tx_packets) X(vif_tx_drops) X(vif_rx_packets) \
+	X(inject_packets) X(inject_drops) X(no_route)
+#define SW_PORT_COUNTER_SLOTS 16u
+
+struct sw_port_counters {
+	uint64_t c[SW_PORT_COUNTER_SLOTS];
+};
+
+enum sw_port_counter {
+#define SW_COUNTER_ENUM(name) SW_C_##name,
+	SW_PORT_COUNTER_LIST(SW_COUNTER_ENUM)
+#undef SW_COUNTER_ENUM
+	SW_C__COUNT
+};
+
+/* sw_lcore_stats.role */
+#define SW_ROLE_UNUSED  0u
+#define SW_ROLE_MAIN    1u
+#define SW_ROLE_WORKER  2u
+
+struct sw_lcore_stats {
+	uint32_t lcore_id;     /*  0 */
+	uint32_t role;         /*  4 SW_ROLE_* */
+	uint64_t busy_polls;   /*  8 loop iterations that moved packets */
+	uint64_t idle_polls;   /* 16 loop iterations that found nothing */
+	uint64_t reserved[5];  /* 24 */
+	struct sw_port_counters ports[SW_MAX_PORTS]; /* 64 */
+};
+
+/* Device counters from rte_eth_stats_get(). */
+struct sw_dev_stats {
+	uint64_t ipackets;     /*  0 */
+	uint64_t opackets;     /*  8 */
+	uint64_t ibytes;       /* 16 */
+	uint64_t obytes;       /* 24 */
+	uint64_t imissed;      /* 32 */
+	uint64_t ierrors;      /* 40 */
+	uint64_t oerrors;      /* 48 */
+	uint64_t rx_nombuf;    /* 56 */
+};
+
+struct sw_stats {
+	uint32_t dev_seq;      /*  0 seqlock over dev[] and the mempool fields */
+	uint32_t n_lcores;     /*  4 slots in use */
+	uint64_t updated_ns;   /*  8 CLOCK_MONOTONIC of the last device refresh */
+	uint64_t mbuf_total;   /* 16 mempool size */
+	uint64_t mbuf_free;    /* 24 mempool available count (incl. lcore caches) */
+	uint32_t port_mask;    /* 32 bit N set: slipway port N exists */
+	uint32_t reserved0;    /* 36 */
+	uint64_t reserved[3];  /* 40 */
+	struct sw_dev_stats dev[SW_MAX_PORTS];        /*   64 */
+	struct sw_lcore_stats lcores[SW_MAX_LCORES];  /* 1088 */
+};
+
+#define SW_STATS_SIZE sizeof(struct sw_stats)
+
+#endif /* SLIPWAY_CTL_H */

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * slipwayd: options, EAL, mempool, workers, the main lcore loop (control
+ * ring, vEth service, housekeeping) and a clean shutdown that checks every
+ * mbuf came home.
+ *
+ *   slipwayd [slipway options] -- [EAL options]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "ctl/server.h"
+#include "ports.h"
+#include "sw.h"
+#include "vif.h"
+
+struct sw_state sw = {
+	.instance = "default",
+	.vif_prefix = "vEth",
+	.ctl_dir = "/dev/shm",
+	.n_mbufs = 16383,
+	.idle_us = 200,
+};
+int sw_logtype;
+
+#define MAX_CLI_PORTS SW_MAX_PORTS
+#define HK_LINK_NS    (50ull * 1000 * 1000)    /* link poll */
+#define HK_STATS_NS   (500ull * 1000 * 1000)   /* device counters refresh */
+#define HK_LEASE_NS   (250ull * 1000 * 1000)   /* dead controller check */
+#define SPIN_ROUNDS   64u                      /* idle rounds before sleeping */
+
+static const char *cli_ports[MAX_CLI_PORTS];
+static unsigned int n_cli_ports;
+
+static void usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s [options] -- [EAL options]\n"
+		"  --instance NAME     instance name (control file slipway.NAME.ctl), default 'default'\n"
+		"  --port DEVARGS      add a port (repeatable): net_af_packet0,iface=eth1 | PCI address\n"
+		"  --vif-prefix P      vEth interface prefix, default 'vEth' (vEth0, vEth1, ...)\n"
+		"  --mbufs N           mempool size, default 16383\n"
+		"  --idle-us N         main lcore sleep bound when idle, default 200\n"
+		"  --ctl-dir DIR       control file directory, default /dev/shm\n"
+		"EAL: -l/--main-lcore choose lcores (every non-main lcore is a worker);\n"
+		"--no-pci, --in-memory and --file-prefix=slipway-NAME are added unless given.\n",
+		prog);
+}
+
+static bool name_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] == '-' || s[i] == '_' || (s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+			return false;
+	return true;
+}
+
+static int parse_uint(const char *opt, const char *v, unsigned int lo, unsigned int hi,
+		      unsigned int *out)
+{
+	char *end;
+	unsigned long x;
+
+	errno = 0;
+	x = strtoul(v, &end, 10);
+	if (errno || *end || end == v || x < lo || x > hi) {
+		fprintf(stderr, "slipwayd: %s '%s': expected an integer in %u..%u\n", opt, v, lo,
+			hi);
+		return -1;
+	}
+	*out = x;
+	return 0;
+}
+
+static int parse_app_args(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "instance", required_argument, NULL, 'i' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "vif-prefix", required_argument, NULL, 'v' },
+		{ "mbufs", required_argument, NULL, 'm' },
+		{ "idle-us", required_argument, NULL, 'u' },
+		{ "ctl-dir", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (!name_ok(optarg, SW_NAME_LEN - 1)) {
+				fprintf(stderr, "slipwayd: --instance '%s': use 1..%u of [A-Za-z0-9_-]\n",
+					optarg, SW_NAME_LEN - 1);
+				return -1;
+			}
+			sw.instance = optarg;
+			break;
+		case 'p':
+			if (n_cli_ports == MAX_CLI_PORTS) {
+				fprintf(stderr, "slipwayd: at most %u ports\n", MAX_CLI_PORTS);
+				return -1;
+			}
+			cli_ports[n_cli_ports++] = optarg;
+			break;
+		case 'v':
+			/* room for two digits within IFNAMSIZ */
+			if (!name_ok(optarg, SW_IFNAME_LEN - 3)) {
+				fprintf(stderr, "slipwayd: --vif-prefix '%s': use 1..%u of [A-Za-z0-9_-]\n",
+					optarg, SW_IFNAME_LEN - 3);
+				return -1;
+			}
+			sw.vif_prefix = optarg;
+			break;
+		case 'm':
+			if (parse_uint("--mbufs", optarg, 1023, 1u << 22, &sw.n_mbufs))
+				return -1;
+			break;
+		case 'u':
+			if (parse_uint("--idle-us", optarg, 1, 1000000, &sw.idle_us))
+				return -1;
+			break;
+		case 'c':
+			sw.ctl_dir = optarg;
+			break;
+		case 'h':
+		default:
+			usage(argv[0]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static bool looks_pci(const char *d)
+{
+	/* DDDD:BB:DD.F or BB:DD.F at the start */
+	unsigned int a, b, c, f;
+	char tail;
+
+	return sscanf(d, "%x:%x:%x.%x%c", &a, &b, &c, &f, &tail) >= 4 ||
+	       sscanf(d, "%x:%x.%x%c", &a, &b, &f, &tail) >= 3;
+}
+
+static bool has_arg(int argc, char **argv, const char *a)
+{
+	size_t n = strlen(a);
+
+	for (int i = 0; i < argc; i++)
+		if (strncmp(argv[i], a, n) == 0 && (argv[i][n] == '\0' || argv[i][n] == '='))
+			return true;
+	return false;
+}
+
+/* EAL argv: user's EAL args plus our defaults. */
+static char **build_eal_args(int argc, char **argv, int *eal_argc, char *prefix_buf, size_t plen)
+{
+	char **ea = calloc(argc + 2 * MAX_CLI_PORTS + 8, sizeof(char *));
+	bool pci_named = has_arg(argc, argv, "-a") || has_arg(argc, argv, "--allow") ||
+			 has_arg(argc, argv, "-b") || has_arg(argc, argv, "--block");
+	int n = 0;
+
+	if (ea == NULL)
+		return NULL;
+	ea[n++] = "slipwayd";
+	for (int i = 0; i < argc; i++)
+		ea[n++] = argv[i];
+	for (unsigned int i = 0; i < n_cli_ports; i++) {
+		if (looks_pci(cli_ports[i])) {
+			ea[n++] = "-a";
+			ea[n++] = (char *)cli_ports[i];
+			pci_named = true;
+		}
+	}
+	if (!pci_named && !has_arg(argc, argv, "--no-pci"))
+		ea[n++] = "--no-pci";
+	if (!has_arg(argc, argv, "--in-memory"))
+		ea[n++] = "--in-memory";
+	if (!has_arg(argc, argv, "--file-prefix")) {
+		snprintf(prefix_buf, plen, "--file-prefix=slipway-%s", sw.instance);
+		ea[n++] = prefix_buf;
+	}
+	if (has_arg(argc, argv, "--no-huge"))
+		fprintf(stderr, "slipwayd: WARNING: --no-huge: mempool in ordinary pages; "
+				"for development only, expect lower performance\n");
+	*eal_argc = n;
+	return ea;
+}
+
+static void on_signal(int sig)
+{
+	RTE_SET_USED(sig);
+	sw.quit = true;
+	sw_ctl_wake();
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int setup_workers(void)
+{
+	unsigned int lcore;
+
+	sw.stats->lcores[0].lcore_id = rte_get_main_lcore();
+	sw.stats->lcores[0].role = SW_ROLE_MAIN;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (sw.n_workers == SW_MAX_LCORES - 1) {
+			SW_LOG(ERR, "at most %u worker lcores", SW_MAX_LCORES - 1);
+			return -1;
+		}
+		struct sw_worker *w = &sw.workers[sw.n_workers];
+		w->lcore_id = lcore;
+		w->index = sw.n_workers;
+		w->stats = &sw.stats->lcores[sw.n_workers + 1];
+		w->stats->lcore_id = lcore;
+		w->stats->role = SW_ROLE_WORKER;
+		sw.n_workers++;
+	}
+	sw.stats->n_lcores = sw.n_workers + 1;
+	if (sw.n_workers == 0) {
+		SW_LOG(ERR, "no worker lcore: give at least two lcores, e.g. -l 0,1");
+		return -1;
+	}
+	return 0;
+}
+
+/* The main lcore loop: requests, vEth traffic, housekeeping; sleeps when idle. */
+static void main_loop(void)
+{
+	uint64_t now = mono_ns(), next_link = now, next_stats = now, next_lease = now;
+	unsigned int idle = 0;
+
+	while (!sw.quit) {
+		unsigned int work = sw_vif_service() + sw_ctl_serve();
+
+		now = mono_ns();
+		sw_ctl_heartbeat(now);
+		if (unlikely(now >= next_link)) {
+			sw_ports_poll_link();
+			next_link = now + HK_LINK_NS;
+		}
+		if (unlikely(now >= next_stats)) {
+			sw_ports_refresh_stats();
+			next_stats = now + HK_STATS_NS;
+		}
+		if (unlikely(now >= next_lease)) {
+			sw_ctl_check_lease();
+			next_lease = now + HK_LEASE_NS;
+		}
+		if (work) {
+			idle = 0;
+			__atomic_store_n(&sw.stats->lcores[0].busy_polls,
+					 sw.stats->lcores[0].busy_polls + 1, __ATOMIC_RELAXED);
+			continue;
+		}
+		__atomic_store_n(&sw.stats->lcores[0].idle_polls,
+				 sw.stats->lcores[0].idle_polls + 1, __ATOMIC_RELAXED);
+		if (++idle >= SPIN_ROUNDS)
+			sw_ctl_sleep((uint64_t)sw.idle_us * 1000);
+	}
+}
+
+/* Every mbuf must be back in the pool once ports and rings are gone. */
+static int check_mempool(void)
+{
+	unsigned int total = sw.mp->size, avail = rte_mempool_avail_count(sw.mp);
+
+	if (avail == total) {
+		SW_LOG(NOTICE, "shutdown: mempool %s: %u/%u mbufs free", sw.mp->name, avail, total);
+		return 0;
+	}
+	SW_LOG(ERR, "shutdown: mempool %s: %u/%u mbufs free: leaked %u mbufs", sw.mp->name,
+	       avail, total, total - avail);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	char prefix[64];
+	int sep = argc, eal_argc, ret, rc = 0;
+	char **eal_argv;
+	struct sw_err e;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			sep = i;
+			break;
+		}
+	if (parse_app_args(sep, argv) != 0)
+		return 2;
+	eal_argv = build_eal_args(argc - sep - 1 > 0 ? argc - sep - 1 : 0, argv + sep + 1,
+				  &eal_argc, prefix, sizeof(prefix));
+	if (eal_argv == NULL)
+		return 1;
+
+	ret = rte_eal_init(eal_argc, eal_argv);
+	if (ret < 0) {
+		fprintf(stderr, "slipwayd: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	sw_logtype = rte_log_register_type_and_pick_level("slipway", RTE_LOG_INFO);
+	rte_openlog_stream(stderr);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (sw_ctl_open() != 0) {
+		rc = 1;
+		goto out_eal;
+	}
+	if (setup_workers() != 0 || sw_fp_init() != 0) {
+		rc = 1;
+		goto out_ctl;
+	}
+	sw.mp = rte_pktmbuf_pool_create("sw_mbuf", sw.n_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					rte_socket_id());
+	if (sw.mp == NULL) {
+		SW_LOG(ERR, "mempool sw_mbuf: cannot allocate %u mbufs: %s (hugepages reserved?)",
+		       sw.n_mbufs, rte_strerror(rte_errno));
+		rc = 1;
+		goto out_fp;
+	}
+	for (unsigned int i = 0; i < n_cli_ports; i++) {
+		if (sw_port_add(cli_ports[i], &e) < 0) {
+			SW_LOG(ERR, "%s", e.msg);
+			rc = 1;
+			goto out_ports;
+		}
+	}
+	for (unsigned int w = 0; w < sw.n_workers; w++)
+		rte_eal_remote_launch(sw_worker_main, &sw.workers[w], sw.workers[w].lcore_id);
+
+	sw_ports_refresh_stats();
+	sw_ctl_set_state(SW_STATE_READY);
+	SW_LOG(NOTICE, "instance %s ready: pid %d, %u worker(s), %u port(s), control file %s",
+	       sw.instance, getpid(), sw.n_workers, sw_ports_count(), sw_ctl_path());
+
+	main_loop();
+
+	SW_LOG(NOTICE, "instance %s stopping", sw.instance);
+	sw_ctl_set_state(SW_STATE_STOPPING);
+	rte_eal_mp_wait_lcore();
+out_ports:
+	sw.quit = true;
+	rte_eal_mp_wait_lcore();
+	sw_ports_close_all();
+	if (check_mempool() != 0)
+		rc = 3;
+	rte_mempool_free(sw.mp);
+out_fp:
+	sw_fp_fini();
+out_ctl:
+	sw_ctl_close();
+out_eal:
+	rte_eal_cleanup();
+	free(eal_argv);
+	return rc;
+}

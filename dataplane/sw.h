@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * slipwayd internal state shared between the control side (main lcore) and
+ * the fast path (worker lcores). Every shared field says who writes it and
+ * who reads it.
+ */
+#ifndef SW_H
+#define SW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_log.h>
+
+#include "slipway_ctl.h"
+
+#define SW_BURST        32u
+#define SW_RING_SLOTS   1024u   /* punt and inject rings, per port */
+
+extern int sw_logtype;
+#define SW_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, sw_logtype, "slipwayd: " fmt "\n", ##__VA_ARGS__)
+
+struct rte_mempool;
+struct rte_ring;
+struct rte_rcu_qsbr;
+
+/* Per-port fast-path view: immutable once published in a sw_fp_config. */
+struct sw_fp_port {
+	uint16_t eth_port;        /* ethdev of the port */
+	uint16_t xc_out;          /* cross-connect output slipway port, SW_PORT_NONE */
+	uint8_t active;           /* started: may be polled and transmitted to */
+	struct rte_ring *punt;    /* fast path -> main lcore -> vEth (MP/SC) */
+	struct rte_ring *inject;  /* vEth -> main lcore -> owner worker (SP/SC) */
+};
+
+struct sw_fp_worker {
+	uint16_t n_rx;
+	uint16_t rx_port[SW_MAX_PORTS]; /* slipway ports whose rx queue 0 this worker polls */
+};
+
+/*
+ * The fast-path configuration. Built by the main lcore, published with a
+ * release store to sw_fp_current, read by workers once per loop iteration,
+ * freed by the main lcore after an RCU QSBR grace period.
+ */
+struct sw_fp_config {
+	struct sw_fp_port port[SW_MAX_PORTS];
+	struct sw_fp_worker worker[SW_MAX_LCORES];
+};
+
+/* Control-side record of a port (main lcore only). */
+struct sw_port {
+	bool in_use;
+	bool started;
+	uint16_t eth_port;
+	uint16_t vif_eth_port;
+	int16_t worker;           /* index into sw.workers, -1 when unassigned */
+	uint16_t xc_out;
+	uint16_t n_txq;
+	char vif_name[SW_IFNAME_LEN];
+	struct rte_ring *punt;
+	struct rte_ring *inject;
+	uint8_t link_up;
+	uint32_t link_speed;
+};
+
+struct sw_worker {
+	unsigned int lcore_id;
+	unsigned int index;       /* tx queue index on every port, RCU thread id */
+	struct sw_lcore_stats *stats;
+};
+
+struct sw_ctl_file;
+
+/* Process-wide state. Written by the main lcore unless said otherwise. */
+struct sw_state {
+	const char *instance;
+	const char *vif_prefix;
+	const char *ctl_dir;
+	unsigned int n_mbufs;
+	unsigned int idle_us;
+	unsigned int n_workers;
+	struct sw_worker workers[SW_MAX_LCORES - 1];
+	struct rte_mempool *mp;
+	struct rte_rcu_qsbr *qsbr;
+	struct sw_port ports[SW_MAX_PORTS];
+	struct sw_ctl_file *ctl;
+	struct sw_stats *stats;   /* in the control file */
+	volatile bool quit;       /* set by signal handler; read by every lcore */
+};
+
+extern struct sw_state sw;
+/* Written by the main lcore (release), read by workers (acquire). */
+extern struct sw_fp_config *sw_fp_current;
+
+/* Counter update by the one lcore that owns the slot. */
+static inline void sw_count(struct sw_port_counters *pc, enum sw_port_counter c, uint64_t n)
+{
+	__atomic_store_n(&pc->c[c], pc->c[c] + n, __ATOMIC_RELAXED);
+}
+
+/* datapath/worker.c */
+int sw_worker_main(void *arg);
+
+/* control/fp_config.c */
+int sw_fp_init(void);
+int sw_fp_publish(void);   /* rebuild from sw.ports, publish, wait for a grace period */
+void sw_fp_fini(void);
+
+#endif

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Prepares a fresh Debian 12 host for slipway; idempotent, quick when done.
+#  - Debian packages: DPDK 22.11 (runtime, headers, sample sources), meson,
+#    ninja, tcpdump, iproute2, ethtool, iperf3, clang (fuzzing)
+#  - npm packages (npm ci when node_modules is missing or older than the lock)
+#  - 2 MiB hugepages for the mempools (SLIPWAY_HUGEPAGES, default 512 = 1 GiB)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'setup: %s\n' "$*"; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: slipway needs root (hugepages, TAP devices, network namespaces)" >&2
+  exit 1
+fi
+
+pkgs=(dpdk dpdk-dev libdpdk-dev dpdk-doc meson ninja-build pkg-config gcc g++ make python3
+      python3-pyelftools libpcap-dev tcpdump iproute2 iputils-ping ethtool iperf3 procps
+      clang libclang-rt-14-dev)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+want=${SLIPWAY_HUGEPAGES:-512}
+hp=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+have=$(cat "$hp")
+if [ "$have" -lt "$want" ]; then
+  say "reserving $want hugepages of 2 MiB (had $have)"
+  echo "$want" > "$hp"
+  have=$(cat "$hp")
+  if [ "$have" -lt "$want" ]; then
+    echo "setup: only $have of $want hugepages could be reserved (memory fragmented?)" >&2
+    exit 1
+  fi
+fi
+exit 0
