@@ -45,4 +45,10 @@ if [ "$have" -lt "$want" ]; then
     exit 1
   fi
 fi
+# DPDK finds hugepages through a hugetlbfs mount (also used by --in-memory)
+if ! grep -q ' /dev/hugepages hugetlbfs ' /proc/mounts; then
+  say "mounting hugetlbfs on /dev/hugepages"
+  mkdir -p /dev/hugepages
+  mount -t hugetlbfs -o pagesize=2M nodev /dev/hugepages
+fi
 exit 0

@@ -6,6 +6,8 @@
  * counters. Main lcore only.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -121,28 +123,71 @@ static bool devargs_valid(const char *d)
 	return strstr(d, ",,") == NULL && d[n - 1] != ',' && d[0] != ',';
 }
 
+/*
+ * rte_dev_probe() only returns an errno; the driver says why in the log.
+ * Capture the log while probing, pass it on to stderr, and keep its last
+ * line for the error message.
+ */
+static int probe_capture(const char *devargs, char *why, size_t len)
+{
+	char *buf = NULL;
+	size_t sz = 0;
+	FILE *prev = rte_log_get_stream();
+	FILE *mem = open_memstream(&buf, &sz);
+	int ret;
+
+	why[0] = '\0';
+	if (mem != NULL)
+		rte_openlog_stream(mem);
+	ret = rte_dev_probe(devargs);
+	if (mem == NULL)
+		return ret;
+	rte_openlog_stream(prev);
+	fclose(mem);
+	if (buf != NULL && sz > 0) {
+		fputs(buf, prev);
+		while (sz > 0 && (buf[sz - 1] == '\n' || buf[sz - 1] == ' '))
+			buf[--sz] = '\0';
+		/* the first line is the driver's own reason; EAL's summary follows */
+		char *nl = strchr(buf, '\n');
+		if (nl != NULL)
+			*nl = '\0';
+		snprintf(why, len, "%s", buf);
+	}
+	free(buf);
+	return ret;
+}
+
+/* First ethdev matching devargs that is not yet ours; -1 when none, or
+ * -2 - N when it is already slipway port N. */
 static int find_eth_port(const char *devargs, uint16_t *pid)
 {
 	struct rte_dev_iterator it;
+	int taken = -1;
 	uint16_t id;
 
 	RTE_ETH_FOREACH_MATCHING_DEV(id, devargs, &it) {
+		int owner = -1;
+
 		for (unsigned int i = 0; i < SW_MAX_PORTS; i++)
 			if (sw.ports[i].in_use && (sw.ports[i].eth_port == id ||
 						    sw.ports[i].vif_eth_port == id))
-				goto next;
-		*pid = id;
-		rte_eth_iterator_cleanup(&it);
-		return 0;
-next:		;
+				owner = i;
+		if (owner < 0) {
+			*pid = id;
+			rte_eth_iterator_cleanup(&it);
+			return 0;
+		}
+		taken = -2 - owner;
 	}
-	return -1;
+	return taken;
 }
 
 int sw_port_add(const char *devargs, struct sw_err *e)
 {
 	struct rte_ether_addr mac;
 	struct sw_port *p = NULL;
+	char why[160];
 	uint16_t idx, pid;
 	int ret;
 
@@ -157,16 +202,20 @@ int sw_port_add(const char *devargs, struct sw_err *e)
 		return sw_fail(e, SW_ST_NO_SPACE, "cannot add %s: all %u ports in use", devargs,
 			       SW_MAX_PORTS);
 
-	ret = rte_dev_probe(devargs);
+	ret = probe_capture(devargs, why, sizeof(why));
+	if (ret == -EFAULT || ret == -ENOENT || ret == -ENODEV)
+		return sw_fail(e, SW_ST_INVALID, "port %u: no driver or bus matches '%s'%s%s", idx,
+			       devargs, why[0] ? ": " : "", why);
 	if (ret != 0 && ret != -EEXIST)
 		return sw_fail(e, ret == -EINVAL ? SW_ST_INVALID : SW_ST_DEVICE,
-			       "port %u: cannot attach '%s': %s", idx, devargs, rte_strerror(-ret));
-	if (find_eth_port(devargs, &pid) != 0) {
-		if (ret == -EEXIST)
-			return sw_fail(e, SW_ST_EXISTS, "'%s' is already attached", devargs);
+			       "port %u: cannot attach '%s': %s", idx, devargs,
+			       why[0] ? why : rte_strerror(-ret));
+	ret = find_eth_port(devargs, &pid);
+	if (ret <= -2)
+		return sw_fail(e, SW_ST_EXISTS, "'%s' is already port %d", devargs, -2 - ret);
+	if (ret != 0)
 		return sw_fail(e, SW_ST_DEVICE, "port %u: '%s' attached but has no ethdev", idx,
 			       devargs);
-	}
 
 	p = &sw.ports[idx];
 	memset(p, 0, sizeof(*p));

@@ -312,7 +312,7 @@ unsigned int sw_ctl_serve(void)
 					      "requests discarded", why);
 			SW_LOG(WARNING, "%s", e.msg);
 			sw_ring_discard(&ctl_file.req);
-			respond(SW_OP_PAD, seq, SW_ST_MALFORMED, e.msg, n);
+			respond(SW_OP_RING_ERROR, seq, SW_ST_MALFORMED, e.msg, n);
 			served++;
 			continue;
 		}

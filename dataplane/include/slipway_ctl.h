@@ -131,6 +131,9 @@ struct sw_msg_hdr {
 #define SW_OP_XC_DEL        0x0021u /* struct sw_port_ref (in port) -> none */
 #define SW_OP_XC_LIST       0x0022u /* none -> struct sw_list_hdr + struct sw_xconnect[count] */
 #define SW_OP_STATS_SYNC    0x0030u /* none -> none; refreshes device counters in the stats area */
+#define SW_OP_RING_ERROR    0xffffu /* response only: the request ring held something unreadable
+				     * (seq is the offending message's when its header could be
+				     * read, else 0); pending requests were discarded */
 
 /*
  * Response status codes. On any status but SW_ST_OK the payload is a UTF-8

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Prints the control-file ABI of dataplane/include/slipway_ctl.h as JSON:
+ * constants, struct sizes and field offsets, the status and counter lists,
+ * and golden byte vectors of messages built with the C structs.
+ * test/unit/abi.test.ts compiles it (cc -I dataplane/include), runs it and
+ * checks ts-api/src/abi.ts and codec.ts against the output. No DPDK needed.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "slipway_ctl.h"
+
+static int first;
+
+static void sep(void)
+{
+	if (!first)
+		printf(",");
+	first = 0;
+}
+
+#define CONST(name) do { sep(); printf("\n    \"%s\": %llu", #name, (unsigned long long)(name)); } while (0)
+
+#define STRUCT_BEGIN(s) do { \
+	sep(); printf("\n    \"%s\": {\"size\": %zu, \"fields\": {", #s, sizeof(struct s)); \
+	first = 1; } while (0)
+#define FIELD(s, f) do { sep(); printf("\n      \"%s\": {\"offset\": %zu, \"size\": %zu}", \
+	#f, offsetof(struct s, f), sizeof(((struct s *)0)->f)); } while (0)
+#define STRUCT_END() do { printf("}}"); first = 0; } while (0)
+
+static void hex(const char *name, const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	sep();
+	printf("\n    \"%s\": \"", name);
+	for (size_t i = 0; i < len; i++)
+		printf("%02x", b[i]);
+	printf("\"");
+}
+
+static void golden(void)
+{
+	unsigned char buf[1024];
+	struct sw_msg_hdr *h = (struct sw_msg_hdr *)buf;
+	void *payload = buf + SW_MSG_HDR_SIZE;
+	static const uint8_t mac[6] = { 0x02, 0x00, 0x00, 0xab, 0xcd, 0xef };
+
+	/* PORT_SET request: mtu + mac + promisc on port 3 */
+	memset(buf, 0, sizeof(buf));
+	struct sw_port_set *ps = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*ps);
+	h->type = SW_OP_PORT_SET;
+	h->seq = 0x01020304u;
+	ps->port = 3;
+	ps->mask = SW_PORT_SET_MTU | SW_PORT_SET_MAC | SW_PORT_SET_PROMISC;
+	ps->mtu = 9000;
+	memcpy(ps->mac, mac, 6);
+	ps->promisc = 1;
+	hex("port_set_req", buf, h->len);
+
+	/* PORT_SET request: mtu only on port 0 */
+	memset(buf, 0, sizeof(buf));
+	h->len = SW_MSG_HDR_SIZE + sizeof(*ps);
+	h->type = SW_OP_PORT_SET;
+	h->seq = 0xfffffffeu;
+	ps->port = 0;
+	ps->mask = SW_PORT_SET_MTU;
+	ps->mtu = 1280;
+	hex("port_set_mtu_req", buf, h->len);
+
+	/* XC_ADD request 1 -> 2 */
+	memset(buf, 0, sizeof(buf));
+	struct sw_xconnect *xc = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*xc);
+	h->type = SW_OP_XC_ADD;
+	h->seq = 7;
+	xc->in_port = 1;
+	xc->out_port = 2;
+	hex("xc_add_req", buf, h->len);
+
+	/* PORT_START request on port 5 */
+	memset(buf, 0, sizeof(buf));
+	struct sw_port_ref *ref = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*ref);
+	h->type = SW_OP_PORT_START;
+	h->seq = 8;
+	ref->port = 5;
+	hex("port_start_req", buf, h->len);
+
+	/* PORT_GET response with a full sw_port_info */
+	memset(buf, 0, sizeof(buf));
+	struct sw_port_info *pi = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*pi);
+	h->type = SW_OP_PORT_GET;
+	h->seq = 42;
+	h->status = SW_ST_OK;
+	pi->port = 2;
+	pi->eth_port = 4;
+	pi->vif_eth_port = 5;
+	pi->started = 1;
+	pi->link_up = 1;
+	pi->link_speed = 10000;
+	pi->mtu = 1500;
+	memcpy(pi->mac, mac, 6);
+	pi->promisc = 0;
+	pi->link_duplex = 1;
+	pi->worker_lcore = 1;
+	pi->n_rxq = 1;
+	pi->n_txq = 2;
+	pi->min_mtu = 68;
+	pi->max_mtu = 9600;
+	strcpy(pi->name, "net_null0");
+	strcpy(pi->driver, "net_null");
+	strcpy(pi->vif, "vEth2");
+	hex("port_info_resp", buf, h->len);
+
+	/* error response */
+	memset(buf, 0, sizeof(buf));
+	static const char msg[] = "port 3 does not exist";
+	h->len = SW_MSG_HDR_SIZE + sizeof(msg) - 1;
+	h->type = SW_OP_PORT_GET;
+	h->seq = 43;
+	h->status = SW_ST_NO_PORT;
+	memcpy(payload, msg, sizeof(msg) - 1);
+	hex("error_resp", buf, h->len);
+
+	/* XC_LIST response with two entries */
+	memset(buf, 0, sizeof(buf));
+	struct sw_list_hdr *lh = payload;
+	struct sw_xconnect *xcs = (struct sw_xconnect *)(lh + 1);
+	h->len = SW_MSG_HDR_SIZE + sizeof(*lh) + 2 * sizeof(*xcs);
+	h->type = SW_OP_XC_LIST;
+	h->seq = 44;
+	lh->count = 2;
+	xcs[0].in_port = 0;
+	xcs[0].out_port = 1;
+	xcs[1].in_port = 1;
+	xcs[1].out_port = 0;
+	hex("xc_list_resp", buf, h->len);
+
+	/* HELLO response */
+	memset(buf, 0, sizeof(buf));
+	struct sw_hello *he = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*he);
+	h->type = SW_OP_HELLO;
+	h->seq = 45;
+	he->abi_version = SW_CTL_ABI_VERSION;
+	he->dp_pid = 4242;
+	he->n_workers = 2;
+	he->max_ports = SW_MAX_PORTS;
+	he->n_ports = 3;
+	hex("hello_resp", buf, h->len);
+
+	/* LINK event */
+	memset(buf, 0, sizeof(buf));
+	struct sw_evt_port *ep = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*ep);
+	h->type = SW_EVT_LINK;
+	h->seq = 9;
+	ep->port = 1;
+	ep->link_up = 1;
+	ep->started = 1;
+	ep->link_speed = 25000;
+	hex("link_evt", buf, h->len);
+
+	/* LEASE_RECLAIMED event */
+	memset(buf, 0, sizeof(buf));
+	struct sw_evt_lease *el = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*el);
+	h->type = SW_EVT_LEASE_RECLAIMED;
+	h->seq = 10;
+	el->old_pid = 31337;
+	hex("lease_evt", buf, h->len);
+}
+
+int main(void)
+{
+	printf("{\n  \"constants\": {");
+	first = 1;
+	CONST(SW_CTL_MAGIC); CONST(SW_CTL_ABI_VERSION); CONST(SW_CTL_HEADER_SIZE);
+	CONST(SW_CACHE_LINE); CONST(SW_MAX_PORTS); CONST(SW_MAX_LCORES);
+	CONST(SW_PORT_NONE); CONST(SW_NAME_LEN); CONST(SW_IFNAME_LEN);
+	CONST(SW_DEVARGS_MAX); CONST(SW_ERRMSG_MAX);
+	CONST(SW_REQ_RING_SIZE); CONST(SW_RESP_RING_SIZE); CONST(SW_EVT_RING_SIZE);
+	CONST(SW_STATE_STARTING); CONST(SW_STATE_READY); CONST(SW_STATE_STOPPING);
+	CONST(SW_RING_DATA_OFF); CONST(SW_MSG_HDR_SIZE);
+	CONST(SW_OP_PAD); CONST(SW_OP_HELLO); CONST(SW_OP_PORT_LIST); CONST(SW_OP_PORT_ADD);
+	CONST(SW_OP_PORT_START); CONST(SW_OP_PORT_STOP); CONST(SW_OP_PORT_SET);
+	CONST(SW_OP_PORT_GET); CONST(SW_OP_XC_ADD); CONST(SW_OP_XC_DEL); CONST(SW_OP_XC_LIST);
+	CONST(SW_OP_STATS_SYNC);
+	CONST(SW_OP_RING_ERROR);
+	CONST(SW_EVT_LINK); CONST(SW_EVT_PORT_ADDED); CONST(SW_EVT_PORT_STARTED);
+	CONST(SW_EVT_PORT_STOPPED); CONST(SW_EVT_LEASE_RECLAIMED);
+	CONST(SW_PORT_SET_MTU); CONST(SW_PORT_SET_MAC); CONST(SW_PORT_SET_PROMISC);
+	CONST(SW_PORT_COUNTER_SLOTS); CONST(SW_C__COUNT);
+	CONST(SW_ROLE_UNUSED); CONST(SW_ROLE_MAIN); CONST(SW_ROLE_WORKER);
+	CONST(SW_STATS_SIZE);
+	printf("\n  },\n  \"msgAlign\": [");
+	for (unsigned i = 0; i <= 24; i++)
+		printf("%s%u", i ? ", " : "", SW_MSG_ALIGN(i));
+	printf("],\n  \"structs\": {");
+
+	first = 1;
+	STRUCT_BEGIN(sw_ctl_header);
+	FIELD(sw_ctl_header, magic); FIELD(sw_ctl_header, abi_version);
+	FIELD(sw_ctl_header, header_size); FIELD(sw_ctl_header, state);
+	FIELD(sw_ctl_header, file_size); FIELD(sw_ctl_header, req_off);
+	FIELD(sw_ctl_header, req_size); FIELD(sw_ctl_header, resp_off);
+	FIELD(sw_ctl_header, resp_size); FIELD(sw_ctl_header, evt_off);
+	FIELD(sw_ctl_header, evt_size); FIELD(sw_ctl_header, stats_off);
+	FIELD(sw_ctl_header, stats_size); FIELD(sw_ctl_header, dp_pid);
+	FIELD(sw_ctl_header, n_workers); FIELD(sw_ctl_header, dp_heartbeat_ns);
+	FIELD(sw_ctl_header, lease_pid); FIELD(sw_ctl_header, lease_gen);
+	FIELD(sw_ctl_header, ctl_heartbeat_ns); FIELD(sw_ctl_header, evt_dropped);
+	FIELD(sw_ctl_header, start_time_ns); FIELD(sw_ctl_header, idle_us);
+	FIELD(sw_ctl_header, reserved0); FIELD(sw_ctl_header, instance);
+	FIELD(sw_ctl_header, vif_prefix); FIELD(sw_ctl_header, reserved);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_ring);
+	FIELD(sw_ring, prod); FIELD(sw_ring, pad0); FIELD(sw_ring, cons); FIELD(sw_ring, pad1);
+	FIELD(sw_ring, wake); FIELD(sw_ring, sleepers); FIELD(sw_ring, pad2);
+	FIELD(sw_ring, size); FIELD(sw_ring, reserved); FIELD(sw_ring, pad3);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_msg_hdr);
+	FIELD(sw_msg_hdr, len); FIELD(sw_msg_hdr, type); FIELD(sw_msg_hdr, flags);
+	FIELD(sw_msg_hdr, seq); FIELD(sw_msg_hdr, status);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_hello);
+	FIELD(sw_hello, abi_version); FIELD(sw_hello, dp_pid); FIELD(sw_hello, n_workers);
+	FIELD(sw_hello, max_ports); FIELD(sw_hello, n_ports); FIELD(sw_hello, reserved);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_port_ref);
+	FIELD(sw_port_ref, port); FIELD(sw_port_ref, reserved0); FIELD(sw_port_ref, reserved1);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_port_set);
+	FIELD(sw_port_set, port); FIELD(sw_port_set, mask); FIELD(sw_port_set, mtu);
+	FIELD(sw_port_set, mac); FIELD(sw_port_set, promisc); FIELD(sw_port_set, reserved);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_port_info);
+	FIELD(sw_port_info, port); FIELD(sw_port_info, eth_port); FIELD(sw_port_info, vif_eth_port);
+	FIELD(sw_port_info, started); FIELD(sw_port_info, link_up); FIELD(sw_port_info, link_speed);
+	FIELD(sw_port_info, mtu); FIELD(sw_port_info, mac); FIELD(sw_port_info, promisc);
+	FIELD(sw_port_info, link_duplex); FIELD(sw_port_info, worker_lcore);
+	FIELD(sw_port_info, n_rxq); FIELD(sw_port_info, n_txq); FIELD(sw_port_info, reserved0);
+	FIELD(sw_port_info, min_mtu); FIELD(sw_port_info, max_mtu); FIELD(sw_port_info, reserved1);
+	FIELD(sw_port_info, name); FIELD(sw_port_info, driver); FIELD(sw_port_info, vif);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_xconnect);
+	FIELD(sw_xconnect, in_port); FIELD(sw_xconnect, out_port); FIELD(sw_xconnect, reserved);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_list_hdr);
+	FIELD(sw_list_hdr, count); FIELD(sw_list_hdr, reserved);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_evt_port);
+	FIELD(sw_evt_port, port); FIELD(sw_evt_port, link_up); FIELD(sw_evt_port, started);
+	FIELD(sw_evt_port, link_speed);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_evt_lease);
+	FIELD(sw_evt_lease, old_pid); FIELD(sw_evt_lease, reserved);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_port_counters);
+	FIELD(sw_port_counters, c);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_lcore_stats);
+	FIELD(sw_lcore_stats, lcore_id); FIELD(sw_lcore_stats, role);
+	FIELD(sw_lcore_stats, busy_polls); FIELD(sw_lcore_stats, idle_polls);
+	FIELD(sw_lcore_stats, reserved); FIELD(sw_lcore_stats, ports);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_dev_stats);
+	FIELD(sw_dev_stats, ipackets); FIELD(sw_dev_stats, opackets);
+	FIELD(sw_dev_stats, ibytes); FIELD(sw_dev_stats, obytes);
+	FIELD(sw_dev_stats, imissed); FIELD(sw_dev_stats, ierrors);
+	FIELD(sw_dev_stats, oerrors); FIELD(sw_dev_stats, rx_nombuf);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_stats);
+	FIELD(sw_stats, dev_seq); FIELD(sw_stats, n_lcores); FIELD(sw_stats, updated_ns);
+	FIELD(sw_stats, mbuf_total); FIELD(sw_stats, mbuf_free); FIELD(sw_stats, port_mask);
+	FIELD(sw_stats, reserved0); FIELD(sw_stats, reserved);
+	FIELD(sw_stats, dev); FIELD(sw_stats, lcores);
+	STRUCT_END();
+
+	printf("\n  },\n  \"statuses\": [");
+	first = 1;
+#define STATUS_JSON(name, value, desc) do { sep(); \
+	printf("\n    {\"name\": \"%s\", \"value\": %d, \"desc\": \"%s\"}", #name, SW_ST_##name, desc); } while (0);
+	SW_STATUS_LIST(STATUS_JSON)
+#undef STATUS_JSON
+	printf("\n  ],\n  \"counters\": [");
+	first = 1;
+#define COUNTER_JSON(name) do { sep(); printf("\"%s\"", #name); } while (0);
+	SW_PORT_COUNTER_LIST(COUNTER_JSON)
+#undef COUNTER_JSON
+	printf("],\n  \"golden\": {");
+	first = 1;
+	golden();
+	printf("\n  }\n}\n");
+	return 0;
+}

@@ -1,0 +1,196 @@
+/**
+ * ts-api/src/abi.ts and codec.ts against dataplane/include/slipway_ctl.h:
+ * test/c/abi_dump.c is compiled and run, and its sizes, offsets, constants,
+ * lists and golden byte vectors must match the TypeScript side exactly.
+ */
+import test from 'ava';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as abi from '../../ts-api/src/abi';
+import * as codec from '../../ts-api/src/codec';
+import { statusError } from '../../ts-api/src/errors';
+import { Ring } from '../../ts-api/src/ring';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+interface Dump {
+  constants: Record<string, number>;
+  msgAlign: number[];
+  structs: Record<string, { size: number; fields: Record<string, { offset: number; size: number }> }>;
+  statuses: { name: string; value: number; desc: string }[];
+  counters: string[];
+  golden: Record<string, string>;
+}
+
+function buildDump(): Dump {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-abi-'));
+  try {
+    const exe = path.join(dir, 'abi_dump');
+    execFileSync('cc', ['-std=c11', '-Wall', '-Wextra', '-Werror', '-I', path.join(ROOT, 'dataplane/include'), path.join(ROOT, 'test/c/abi_dump.c'), '-o', exe]);
+    return JSON.parse(execFileSync(exe, { encoding: 'utf8' })) as Dump;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const dump = buildDump();
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const bytes = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
+const MAC = '02:00:00:ab:cd:ef';
+
+test('scalar constants match the header', (t) => {
+  const c = dump.constants;
+  const pairs: [string, number][] = [
+    ['SW_CTL_MAGIC', abi.CTL_MAGIC],
+    ['SW_CTL_ABI_VERSION', abi.CTL_ABI_VERSION],
+    ['SW_CTL_HEADER_SIZE', abi.CTL_HEADER_SIZE],
+    ['SW_CACHE_LINE', abi.CACHE_LINE],
+    ['SW_MAX_PORTS', abi.MAX_PORTS],
+    ['SW_MAX_LCORES', abi.MAX_LCORES],
+    ['SW_PORT_NONE', abi.PORT_NONE],
+    ['SW_NAME_LEN', abi.NAME_LEN],
+    ['SW_IFNAME_LEN', abi.IFNAME_LEN],
+    ['SW_DEVARGS_MAX', abi.DEVARGS_MAX],
+    ['SW_ERRMSG_MAX', abi.ERRMSG_MAX],
+    ['SW_REQ_RING_SIZE', abi.REQ_RING_SIZE],
+    ['SW_RESP_RING_SIZE', abi.RESP_RING_SIZE],
+    ['SW_EVT_RING_SIZE', abi.EVT_RING_SIZE],
+    ['SW_RING_DATA_OFF', abi.RING_DATA_OFF],
+    ['SW_MSG_HDR_SIZE', abi.MSG_HDR_SIZE],
+    ['SW_PORT_COUNTER_SLOTS', abi.PORT_COUNTER_SLOTS],
+    ['SW_C__COUNT', abi.PORT_COUNTERS.length],
+    ['SW_STATS_SIZE', abi.StatsArea.SIZE],
+  ];
+  for (const [name, ts] of pairs) t.is(ts, c[name], name);
+  t.deepEqual(dump.msgAlign, dump.msgAlign.map((_, i) => abi.msgAlign(i)));
+});
+
+test('enumerations match both ways (ops, events, states, port-set mask, roles)', (t) => {
+  const groups: [string, Record<string, number>][] = [
+    ['SW_OP_', abi.Op],
+    ['SW_EVT_', abi.EventType],
+    ['SW_STATE_', abi.State],
+    ['SW_PORT_SET_', abi.PortSetMask],
+    ['SW_ROLE_', abi.Role],
+  ];
+  for (const [prefix, table] of groups) {
+    const fromC = Object.fromEntries(
+      Object.entries(dump.constants)
+        .filter(([k]) => k.startsWith(prefix) && !k.endsWith('_RING_SIZE'))
+        .map(([k, v]) => [k.slice(prefix.length), v]),
+    );
+    t.deepEqual({ ...table }, fromC, prefix);
+  }
+});
+
+test('status list and counter list match the X-macros, in order', (t) => {
+  t.deepEqual(abi.STATUS_LIST.map((s) => ({ ...s })), dump.statuses);
+  t.deepEqual(abi.STATUS_NAMES, dump.statuses.map((s) => s.name));
+  t.deepEqual([...abi.PORT_COUNTERS], dump.counters);
+  t.true(abi.PORT_COUNTERS.length <= abi.PORT_COUNTER_SLOTS);
+});
+
+test('every struct has the same size and field offsets', (t) => {
+  t.deepEqual(Object.keys(abi.STRUCTS).sort(), Object.keys(dump.structs).sort());
+  for (const [name, layout] of Object.entries(abi.STRUCTS)) {
+    const c = dump.structs[name];
+    t.is(layout.SIZE, c.size, `sizeof(struct ${name})`);
+    const tsFields = Object.entries(layout).filter(([k]) => k !== 'SIZE');
+    for (const [field, off] of tsFields) {
+      t.truthy(c.fields[field], `${name}.${field} exists in C`);
+      t.is(off, c.fields[field]?.offset, `offsetof(${name}, ${field})`);
+    }
+    for (const field of Object.keys(c.fields)) {
+      if (field.startsWith('pad')) continue;
+      t.true(field in layout, `${name}.${field} is in abi.ts`);
+    }
+  }
+  t.is(abi.CtlHeader.SIZE as number, dump.constants.SW_CTL_HEADER_SIZE);
+  t.is(abi.RingHdr.SIZE as number, dump.constants.SW_RING_DATA_OFF);
+  t.is(dump.structs.sw_stats.fields.dev.size, abi.MAX_PORTS * abi.DevStats.SIZE);
+  t.is(dump.structs.sw_stats.fields.lcores.size, abi.MAX_LCORES * abi.LcoreStats.SIZE);
+  t.deepEqual(
+    [...abi.DEV_STATS_FIELDS],
+    Object.entries(dump.structs.sw_dev_stats.fields).sort((a, b) => a[1].offset - b[1].offset).map(([k]) => k),
+  );
+});
+
+test('golden: PORT_SET requests are byte-exact', (t) => {
+  t.is(
+    hex(codec.encodeMessage({ type: abi.Op.PORT_SET, seq: 0x01020304, payload: codec.encodePortSet({ port: 3, mtu: 9000, mac: MAC, promisc: true }) })),
+    dump.golden.port_set_req,
+  );
+  t.is(
+    hex(codec.encodeMessage({ type: abi.Op.PORT_SET, seq: 0xfffffffe, payload: codec.encodePortSet({ port: 0, mtu: 1280 }) })),
+    dump.golden.port_set_mtu_req,
+  );
+  const m = codec.decodeMessage(bytes(dump.golden.port_set_req));
+  t.deepEqual(codec.decodePortSet(m.payload), { port: 3, mtu: 9000, mac: MAC, promisc: true });
+});
+
+test('golden: XC_ADD and PORT_START requests are byte-exact', (t) => {
+  t.is(hex(codec.encodeMessage({ type: abi.Op.XC_ADD, seq: 7, payload: codec.encodeXConnect({ inPort: 1, outPort: 2 }) })), dump.golden.xc_add_req);
+  t.is(hex(codec.encodeMessage({ type: abi.Op.PORT_START, seq: 8, payload: codec.encodePortRef(5) })), dump.golden.port_start_req);
+});
+
+test('golden: sw_port_info response decodes and re-encodes byte-exact', (t) => {
+  const expected: codec.PortInfo = {
+    port: 2, ethPort: 4, vifEthPort: 5, started: true, linkUp: true, linkSpeed: 10000, mtu: 1500, mac: MAC,
+    promisc: false, fullDuplex: true, workerLcore: 1, nRxq: 1, nTxq: 2, minMtu: 68, maxMtu: 9600,
+    name: 'net_null0', driver: 'net_null', vif: 'vEth2',
+  };
+  const m = codec.decodeMessage(bytes(dump.golden.port_info_resp));
+  t.like(m, { type: abi.Op.PORT_GET, seq: 42, status: 0 });
+  t.deepEqual(codec.decodePortInfoPayload(m.payload), expected);
+  t.is(hex(codec.encodeMessage({ type: abi.Op.PORT_GET, seq: 42, payload: codec.encodePortInfo(expected) })), dump.golden.port_info_resp);
+});
+
+test('golden: error response maps to NO_PORT with the dataplane message', (t) => {
+  const m = codec.decodeMessage(bytes(dump.golden.error_resp));
+  t.is(m.status, 3);
+  const e = statusError(m.status, codec.decodeErrorText(m.payload));
+  t.is(e.code, 'NO_PORT');
+  t.is(e.message, 'port 3 does not exist');
+  t.is(
+    hex(codec.encodeMessage({ type: abi.Op.PORT_GET, seq: 43, status: 3, payload: codec.encodeErrorText('port 3 does not exist') })),
+    dump.golden.error_resp,
+  );
+});
+
+test('golden: XC_LIST and HELLO responses', (t) => {
+  const xl = codec.decodeMessage(bytes(dump.golden.xc_list_resp));
+  const list = codec.decodeXConnectList(xl.payload);
+  t.deepEqual(list, [{ inPort: 0, outPort: 1 }, { inPort: 1, outPort: 0 }]);
+  t.is(hex(codec.encodeMessage({ type: abi.Op.XC_LIST, seq: 44, payload: codec.encodeXConnectList(list) })), dump.golden.xc_list_resp);
+  const he = codec.decodeMessage(bytes(dump.golden.hello_resp));
+  const hello = codec.decodeHello(he.payload);
+  t.deepEqual(hello, { abiVersion: 1, dpPid: 4242, nWorkers: 2, maxPorts: 16, nPorts: 3 });
+  t.is(hex(codec.encodeMessage({ type: abi.Op.HELLO, seq: 45, payload: codec.encodeHello(hello) })), dump.golden.hello_resp);
+});
+
+test('golden: events decode and re-encode byte-exact', (t) => {
+  const link = codec.decodeEvent(codec.decodeMessage(bytes(dump.golden.link_evt)));
+  t.deepEqual(link, { type: 'link', seq: 9, port: 1, linkUp: true, started: true, linkSpeed: 25000 });
+  const lease = codec.decodeEvent(codec.decodeMessage(bytes(dump.golden.lease_evt)));
+  t.deepEqual(lease, { type: 'lease-reclaimed', seq: 10, oldPid: 31337 });
+  t.is(hex(codec.encodeMessage(codec.encodeEvent(link!))), dump.golden.link_evt);
+  t.is(hex(codec.encodeMessage(codec.encodeEvent(lease!))), dump.golden.lease_evt);
+});
+
+test('golden: a message produced on a ring is the C bytes at the producer index, 8-aligned', (t) => {
+  const size = 1024;
+  const buf = new ArrayBuffer(abi.RING_DATA_OFF + size);
+  Ring.init(buf, 0, size);
+  const ring = new Ring(buf, 0, size);
+  t.true(ring.produce({ type: abi.Op.XC_ADD, seq: 7, payload: codec.encodeXConnect({ inPort: 1, outPort: 2 }) }));
+  t.true(ring.produce({ type: abi.Op.PORT_SET, seq: 0x01020304, payload: codec.encodePortSet({ port: 3, mtu: 9000, mac: MAC, promisc: true }) }));
+  const data = new Uint8Array(buf, abi.RING_DATA_OFF);
+  const xc = bytes(dump.golden.xc_add_req);
+  const ps = bytes(dump.golden.port_set_req);
+  t.is(hex(data.subarray(0, xc.length)), dump.golden.xc_add_req);
+  const second = abi.msgAlign(xc.length);
+  t.is(hex(data.subarray(second, second + ps.length)), dump.golden.port_set_req);
+  t.is(ring.prod, second + abi.msgAlign(ps.length));
+});

@@ -1,0 +1,332 @@
+/**
+ * The control-file ABI, transcribed from dataplane/include/slipway_ctl.h.
+ *
+ * That header is the one definition; this file mirrors it and is checked
+ * against it byte for byte by test/unit/abi.test.ts (which compiles and runs
+ * test/c/abi_dump.c). Struct field tables keep the C field names so that the
+ * check is mechanical: `Struct.field` is the byte offset of `field`,
+ * `Struct.SIZE` is `sizeof(struct)`.
+ */
+
+/** "SLWY" in memory order (header.magic, written last at creation). */
+export const CTL_MAGIC = 0x59574c53;
+/** ABI version this library speaks (header.abi_version). */
+export const CTL_ABI_VERSION = 1;
+export const CTL_HEADER_SIZE = 4096;
+export const CACHE_LINE = 64;
+
+export const MAX_PORTS = 16;
+export const MAX_LCORES = 16;
+/** sw_port_info.worker_lcore when no lcore polls the port. */
+export const PORT_NONE = 0xffff;
+export const NAME_LEN = 32;
+export const IFNAME_LEN = 16;
+/** Maximum PORT_ADD devargs length in bytes (no NUL). */
+export const DEVARGS_MAX = 512;
+/** Maximum error message length in bytes. */
+export const ERRMSG_MAX = 256;
+
+export const REQ_RING_SIZE = 256 * 1024;
+export const RESP_RING_SIZE = 256 * 1024;
+export const EVT_RING_SIZE = 64 * 1024;
+
+/** Offset of a ring's data area from the ring header. */
+export const RING_DATA_OFF = 256;
+export const MSG_HDR_SIZE = 16;
+/** SW_MSG_ALIGN: bytes a message of `len` bytes occupies on a ring. */
+export function msgAlign(len: number): number {
+  return ((len + 7) & ~7) >>> 0;
+}
+
+/** header.state values (SW_STATE_*). */
+export const State = {
+  STARTING: 1,
+  READY: 2,
+  STOPPING: 3,
+} as const;
+
+/** Operation codes (SW_OP_*), the type field on the request/response rings. */
+export const Op = {
+  PAD: 0x0000,
+  HELLO: 0x0001,
+  PORT_LIST: 0x0010,
+  PORT_ADD: 0x0011,
+  PORT_START: 0x0012,
+  PORT_STOP: 0x0013,
+  PORT_SET: 0x0014,
+  PORT_GET: 0x0015,
+  XC_ADD: 0x0020,
+  XC_DEL: 0x0021,
+  XC_LIST: 0x0022,
+  STATS_SYNC: 0x0030,
+  /** Response only: the request ring held something unreadable; pending requests were discarded. */
+  RING_ERROR: 0xffff,
+} as const;
+export type OpName = keyof typeof Op;
+
+/** Event types (SW_EVT_*), the type field on the event ring. */
+export const EventType = {
+  LINK: 0x0001,
+  PORT_ADDED: 0x0002,
+  PORT_STARTED: 0x0003,
+  PORT_STOPPED: 0x0004,
+  LEASE_RECLAIMED: 0x0005,
+} as const;
+
+/** sw_port_set.mask bits (SW_PORT_SET_*). */
+export const PortSetMask = {
+  MTU: 0x0001,
+  MAC: 0x0002,
+  PROMISC: 0x0004,
+} as const;
+
+/** sw_lcore_stats.role values (SW_ROLE_*). */
+export const Role = {
+  UNUSED: 0,
+  MAIN: 1,
+  WORKER: 2,
+} as const;
+
+/**
+ * Response statuses, SW_STATUS_LIST in order: index == status value.
+ * Everything but OK carries a UTF-8 message as payload.
+ */
+export const STATUS_LIST = [
+  { name: 'OK', value: 0, desc: 'success' },
+  { name: 'MALFORMED', value: 1, desc: 'malformed request' },
+  { name: 'UNKNOWN_OP', value: 2, desc: 'unknown operation' },
+  { name: 'NO_PORT', value: 3, desc: 'no such port' },
+  { name: 'INVALID', value: 4, desc: 'invalid argument' },
+  { name: 'RANGE', value: 5, desc: 'value out of range' },
+  { name: 'EXISTS', value: 6, desc: 'already exists' },
+  { name: 'NOT_FOUND', value: 7, desc: 'not found' },
+  { name: 'NO_SPACE', value: 8, desc: 'no space left' },
+  { name: 'BUSY', value: 9, desc: 'busy' },
+  { name: 'DEVICE', value: 10, desc: 'device refused the operation' },
+  { name: 'STATE', value: 11, desc: 'wrong state' },
+] as const;
+export type StatusName = (typeof STATUS_LIST)[number]['name'];
+/** Status names indexed by value. */
+export const STATUS_NAMES: readonly StatusName[] = STATUS_LIST.map((s) => s.name);
+export const STATUS_OK = 0;
+
+/** SW_PORT_COUNTER_LIST in order: index == slot in sw_port_counters.c[]. */
+export const PORT_COUNTERS = [
+  'rx_packets',
+  'rx_bytes',
+  'tx_packets',
+  'tx_bytes',
+  'tx_drops',
+  'xc_packets',
+  'punt_packets',
+  'punt_drops',
+  'vif_tx_packets',
+  'vif_tx_drops',
+  'vif_rx_packets',
+  'inject_packets',
+  'inject_drops',
+  'no_route',
+] as const;
+export type PortCounterName = (typeof PORT_COUNTERS)[number];
+export const PORT_COUNTER_SLOTS = 16;
+
+/* ---- struct layouts: byte offsets by C field name, SIZE = sizeof ---- */
+
+export const CtlHeader = {
+  SIZE: 4096,
+  magic: 0,
+  abi_version: 4,
+  header_size: 8,
+  state: 12,
+  file_size: 16,
+  req_off: 24,
+  req_size: 28,
+  resp_off: 32,
+  resp_size: 36,
+  evt_off: 40,
+  evt_size: 44,
+  stats_off: 48,
+  stats_size: 52,
+  dp_pid: 56,
+  n_workers: 60,
+  dp_heartbeat_ns: 64,
+  lease_pid: 72,
+  lease_gen: 76,
+  ctl_heartbeat_ns: 80,
+  evt_dropped: 88,
+  start_time_ns: 96,
+  idle_us: 104,
+  reserved0: 108,
+  instance: 112,
+  vif_prefix: 144,
+  reserved: 160,
+} as const;
+
+export const RingHdr = {
+  SIZE: 256,
+  prod: 0,
+  cons: 64,
+  wake: 128,
+  sleepers: 132,
+  size: 192,
+  reserved: 196,
+} as const;
+
+export const MsgHdr = {
+  SIZE: 16,
+  len: 0,
+  type: 4,
+  flags: 6,
+  seq: 8,
+  status: 12,
+} as const;
+
+export const HelloMsg = {
+  SIZE: 24,
+  abi_version: 0,
+  dp_pid: 4,
+  n_workers: 8,
+  max_ports: 12,
+  n_ports: 16,
+  reserved: 20,
+} as const;
+
+export const PortRef = {
+  SIZE: 8,
+  port: 0,
+  reserved0: 2,
+  reserved1: 4,
+} as const;
+
+export const PortSet = {
+  SIZE: 16,
+  port: 0,
+  mask: 2,
+  mtu: 4,
+  mac: 8,
+  promisc: 14,
+  reserved: 15,
+} as const;
+
+export const PortInfoMsg = {
+  SIZE: 128,
+  port: 0,
+  eth_port: 2,
+  vif_eth_port: 4,
+  started: 6,
+  link_up: 7,
+  link_speed: 8,
+  mtu: 12,
+  mac: 16,
+  promisc: 22,
+  link_duplex: 23,
+  worker_lcore: 24,
+  n_rxq: 26,
+  n_txq: 28,
+  reserved0: 30,
+  min_mtu: 32,
+  max_mtu: 36,
+  reserved1: 40,
+  name: 48,
+  driver: 80,
+  vif: 112,
+} as const;
+
+export const XConnectMsg = {
+  SIZE: 8,
+  in_port: 0,
+  out_port: 2,
+  reserved: 4,
+} as const;
+
+export const ListHdr = {
+  SIZE: 8,
+  count: 0,
+  reserved: 4,
+} as const;
+
+export const EvtPort = {
+  SIZE: 8,
+  port: 0,
+  link_up: 2,
+  started: 3,
+  link_speed: 4,
+} as const;
+
+export const EvtLease = {
+  SIZE: 8,
+  old_pid: 0,
+  reserved: 4,
+} as const;
+
+export const PortCounters = {
+  SIZE: PORT_COUNTER_SLOTS * 8,
+  c: 0,
+} as const;
+
+export const LcoreStats = {
+  SIZE: 64 + MAX_PORTS * PortCounters.SIZE,
+  lcore_id: 0,
+  role: 4,
+  busy_polls: 8,
+  idle_polls: 16,
+  reserved: 24,
+  ports: 64,
+} as const;
+
+export const DevStats = {
+  SIZE: 64,
+  ipackets: 0,
+  opackets: 8,
+  ibytes: 16,
+  obytes: 24,
+  imissed: 32,
+  ierrors: 40,
+  oerrors: 48,
+  rx_nombuf: 56,
+} as const;
+
+export const StatsArea = {
+  SIZE: 64 + MAX_PORTS * DevStats.SIZE + MAX_LCORES * LcoreStats.SIZE,
+  dev_seq: 0,
+  n_lcores: 4,
+  updated_ns: 8,
+  mbuf_total: 16,
+  mbuf_free: 24,
+  port_mask: 32,
+  reserved0: 36,
+  reserved: 40,
+  dev: 64,
+  lcores: 64 + MAX_PORTS * DevStats.SIZE,
+} as const;
+
+/** DevStats field names in struct order (all u64). */
+export const DEV_STATS_FIELDS = [
+  'ipackets',
+  'opackets',
+  'ibytes',
+  'obytes',
+  'imissed',
+  'ierrors',
+  'oerrors',
+  'rx_nombuf',
+] as const;
+
+/** Every struct layout by its C name (used by the ABI check). */
+export const STRUCTS = {
+  sw_ctl_header: CtlHeader,
+  sw_ring: RingHdr,
+  sw_msg_hdr: MsgHdr,
+  sw_hello: HelloMsg,
+  sw_port_ref: PortRef,
+  sw_port_set: PortSet,
+  sw_port_info: PortInfoMsg,
+  sw_xconnect: XConnectMsg,
+  sw_list_hdr: ListHdr,
+  sw_evt_port: EvtPort,
+  sw_evt_lease: EvtLease,
+  sw_port_counters: PortCounters,
+  sw_lcore_stats: LcoreStats,
+  sw_dev_stats: DevStats,
+  sw_stats: StatsArea,
+} as const;

@@ -1,0 +1,44 @@
+/* slipctl events: print dataplane events as they come, until interrupted. */
+import {Command} from 'commander';
+import type {SlipwayEvent} from '../../index';
+import {globals, interrupted, withSlipway} from '../context';
+import {print, toJson} from '../output';
+
+function describe(ev: SlipwayEvent): string {
+	if (ev.type === 'lease-reclaimed') {
+		return `lease reclaimed from dead controller pid ${ev.oldPid}`;
+	}
+
+	const link = ev.linkUp ? `link up ${ev.linkSpeed} Mbps` : 'link down';
+	return `port ${ev.port} ${ev.type}: ${link}, ${ev.started ? 'started' : 'stopped'}`;
+}
+
+export function eventsCommand(): Command {
+	return new Command('events')
+		.description('print link and port events as they happen (Ctrl-C to stop)')
+		.action(async (_o: unknown, cmd: Command) => {
+			const g = globals(cmd);
+			await withSlipway(g, async sw => {
+				const stop = interrupted();
+				const it = sw.events();
+				try {
+					for (;;) {
+						const next = await Promise.race([it.next(), stop.promise]);
+						if (typeof next === 'string' || next.done) {
+							break;
+						}
+
+						const ev = next.value;
+						if (g.json) {
+							process.stdout.write(toJson({time: new Date().toISOString(), ...ev}) + '\n');
+						} else {
+							print(`${new Date().toISOString()} #${ev.seq} ${describe(ev)}`);
+						}
+					}
+				} finally {
+					stop.dispose();
+					await it.return?.();
+				}
+			});
+		});
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+/*
+ * slipctl: command line front end of the slipway TypeScript library.
+ * This file only composes commands; each lives in commands/, errors and exit
+ * codes are handled in errors.ts.
+ */
+import {Command, Option} from 'commander';
+import {eventsCommand} from './commands/events';
+import {portAddCommand} from './commands/port-add';
+import {portListCommand} from './commands/port-list';
+import {portSetCommand} from './commands/port-set';
+import {portStateCommand} from './commands/port-state';
+import {startCommand} from './commands/start';
+import {statsCommand} from './commands/stats';
+import {statusCommand} from './commands/status';
+import {stopCommand} from './commands/stop';
+import {xconnectAddCommand} from './commands/xconnect-add';
+import {xconnectDelCommand} from './commands/xconnect-del';
+import {xconnectListCommand} from './commands/xconnect-list';
+import {runCli} from './errors';
+
+const port = new Command('port')
+	.description('list, add, start, stop and configure ports')
+	.addCommand(portListCommand())
+	.addCommand(portSetCommand())
+	.addCommand(portStateCommand('start'))
+	.addCommand(portStateCommand('stop'))
+	.addCommand(portAddCommand());
+
+const xconnect = new Command('xconnect')
+	.description('fast-path cross-connects: everything from IN goes out of OUT')
+	.addCommand(xconnectAddCommand())
+	.addCommand(xconnectDelCommand())
+	.addCommand(xconnectListCommand());
+
+const program = new Command('slipctl')
+	.description('control slipwayd, the slipway DPDK dataplane')
+	.option('-i, --instance <name>', 'dataplane instance', 'default')
+	.option('--json', 'machine-readable output', false)
+	.option('--log-json', 'log as JSON lines', false)
+	.addOption(new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'verbose', 'debug', 'silly']).default('warn'))
+	.option('--ctl-dir <dir>', 'directory of the control file (default /dev/shm)')
+	.showHelpAfterError()
+	.addCommand(startCommand())
+	.addCommand(statusCommand())
+	.addCommand(port)
+	.addCommand(xconnect)
+	.addCommand(statsCommand())
+	.addCommand(eventsCommand())
+	.addCommand(stopCommand());
+
+// Let errors.ts decide the exit code, for subcommands too.
+(function throwInsteadOfExit(cmd: Command): void {
+	cmd.exitOverride();
+	cmd.commands.forEach(throwInsteadOfExit);
+})(program);
+
+void runCli(program, process.argv);

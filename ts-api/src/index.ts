@@ -1,0 +1,29 @@
+/**
+ * slipway TypeScript API: launch or attach to slipwayd, configure ports and
+ * cross-connects, read statistics and events.
+ *
+ * @example
+ *   const sw = await launch({ instance: 'lab', ports: ['net_null0'], noHuge: true });
+ *   await sw.ports.start(0);
+ *   console.log(await sw.stats());
+ *   await sw.shutdown();
+ */
+export { launch, buildArgv, defaultBinary } from './launch';
+export type { LaunchOptions } from './launch';
+export { connect, Slipway, opName } from './client';
+export type { ConnectOptions, RawResponse } from './client';
+export { ctlPath, checkInstance, readHeader, validateHeader, pidAlive, stateName, DEFAULT_CTL_DIR } from './ctlfile';
+export type { CtlHeaderInfo } from './ctlfile';
+export { SlipwayError, ERROR_CODES, isSlipwayError } from './errors';
+export type { ErrorCode } from './errors';
+export { createLogger, defaultLogger } from './logger';
+export type { Logger, LoggerOptions } from './logger';
+export { readStats } from './stats';
+export type { Stats, PortStats, LcoreStatsInfo, PortCounterValues, DevCounterValues } from './stats';
+export type { Hello, PortInfo, PortSettings, XConnect, SlipwayEvent, PortEvent, LeaseEvent, Message } from './codec';
+export { isMac } from './codec';
+export { loadNative } from './native';
+export type { NativeBinding, FutexWaitResult } from './native';
+export { Ring } from './ring';
+export * as abi from './abi';
+export * as codec from './codec';

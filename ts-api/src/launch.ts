@@ -1,0 +1,191 @@
+/**
+ * Starting slipwayd: argv construction, spawning with its output in a log
+ * file, waiting for the control file to say READY, then connect().
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type winston from 'winston';
+import { CTL_MAGIC, State } from './abi';
+import { Slipway, connect } from './client';
+import { DEFAULT_CTL_DIR, checkInstance, ctlPath, pidAlive, readHeader } from './ctlfile';
+import { SlipwayError, check } from './errors';
+import { defaultLogger } from './logger';
+import { REPO_ROOT, loadNative } from './native';
+
+/** Options of {@link launch}. */
+export interface LaunchOptions {
+  /** Instance name, [A-Za-z0-9_-]{1,31}. */
+  instance: string;
+  /** Ethdev devargs, added in order as port 0, 1, ... */
+  ports?: string[];
+  /** Worker lcore list, e.g. "1" or "1-2" (default "1"). */
+  workers?: string;
+  /** Main lcore (default 0). */
+  mainLcore?: number;
+  /** vEth name prefix (default "vEth"). */
+  vifPrefix?: string;
+  /** --no-huge development fallback. */
+  noHuge?: boolean;
+  /** Mempool size. */
+  mbufs?: number;
+  /** Main lcore idle sleep bound in µs. */
+  idleUs?: number;
+  /** Extra EAL arguments. */
+  eal?: string[];
+  /** slipwayd binary (default env SLIPWAYD, else <repo>/build/dataplane/slipwayd). */
+  binary?: string;
+  /** Daemon stdout+stderr (default /tmp/slipway.<instance>.log). */
+  logFile?: string;
+  /** Control file directory (default /dev/shm). */
+  ctlDir?: string;
+  /** Spawn detached (own session) and unref'd, e.g. for `slipctl start`. */
+  detached?: boolean;
+  /** How long to wait for READY (default 20000 ms). */
+  readyTimeoutMs?: number;
+  logger?: winston.Logger;
+}
+
+/** The slipwayd binary launch() uses for `opts`. */
+export function defaultBinary(opts: { binary?: string } = {}): string {
+  return opts.binary ?? process.env.SLIPWAYD ?? path.join(REPO_ROOT, 'build', 'dataplane', 'slipwayd');
+}
+
+const LCORE_LIST_RE = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
+
+/**
+ * The argv (without the binary) for slipwayd:
+ * `--instance NAME [--port DEVARGS]... [--vif-prefix P] [--mbufs N] [--idle-us N] [--ctl-dir D]
+ *  -- -l MAIN,WORKERS --main-lcore MAIN [--no-huge] [eal...]`.
+ * Validates every option (BAD_ARGUMENT naming the bad value).
+ */
+export function buildArgv(opts: LaunchOptions): string[] {
+  checkInstance(opts.instance);
+  const workers = opts.workers ?? '1';
+  const main = opts.mainLcore ?? 0;
+  check(typeof workers === 'string' && LCORE_LIST_RE.test(workers), `bad workers ${JSON.stringify(workers)}: expected an lcore list like "1" or "1-2"`);
+  check(Number.isInteger(main) && main >= 0, `bad mainLcore ${JSON.stringify(main)}: expected a non-negative integer`);
+  const argv = ['--instance', opts.instance];
+  for (const p of opts.ports ?? []) {
+    check(typeof p === 'string' && p.length > 0, `bad port devargs ${JSON.stringify(p)}: expected a non-empty string`);
+    argv.push('--port', p);
+  }
+  if (opts.vifPrefix !== undefined) {
+    check(/^[A-Za-z][A-Za-z0-9_.-]{0,11}$/.test(opts.vifPrefix), `bad vifPrefix ${JSON.stringify(opts.vifPrefix)}`);
+    argv.push('--vif-prefix', opts.vifPrefix);
+  }
+  if (opts.mbufs !== undefined) {
+    check(Number.isInteger(opts.mbufs) && opts.mbufs > 0, `bad mbufs ${JSON.stringify(opts.mbufs)}: expected a positive integer`);
+    argv.push('--mbufs', String(opts.mbufs));
+  }
+  if (opts.idleUs !== undefined) {
+    check(Number.isInteger(opts.idleUs) && opts.idleUs >= 0, `bad idleUs ${JSON.stringify(opts.idleUs)}: expected a non-negative integer`);
+    argv.push('--idle-us', String(opts.idleUs));
+  }
+  if (opts.ctlDir !== undefined) argv.push('--ctl-dir', opts.ctlDir);
+  argv.push('--', '-l', `${main},${workers}`, '--main-lcore', String(main));
+  if (opts.noHuge) argv.push('--no-huge');
+  argv.push(...(opts.eal ?? []));
+  return argv;
+}
+
+/** Last `n` lines of a file ('' when unreadable). */
+export function tailFile(file: string, n = 20): string {
+  try {
+    const text = fs.readFileSync(file, 'utf8');
+    return text.split('\n').filter((l, i, a) => l !== '' || i < a.length - 1).slice(-n).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Spawns slipwayd, waits until its control file says READY, then connects.
+ * Rejects with LAUNCH_FAILED (binary missing, instance already running, the
+ * process exited before READY — with the last lines of its log — or did not
+ * become ready in time, in which case it is killed) or BAD_ARGUMENT.
+ */
+export async function launch(opts: LaunchOptions): Promise<Slipway> {
+  const argv = buildArgv(opts);
+  const log = (opts.logger ?? defaultLogger()).child({ instance: opts.instance });
+  const binary = defaultBinary(opts);
+  const ctlDir = opts.ctlDir ?? DEFAULT_CTL_DIR;
+  const file = ctlPath(opts.instance, ctlDir);
+  const logFile = opts.logFile ?? `/tmp/slipway.${opts.instance}.log`;
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 20000;
+  const native = loadNative();
+
+  try {
+    fs.accessSync(binary, fs.constants.X_OK);
+  } catch {
+    throw new SlipwayError('LAUNCH_FAILED', `slipwayd not found or not executable at ${binary} (run \`npm run build:c\` or set SLIPWAYD)`);
+  }
+  if (fs.existsSync(file)) {
+    let pid = 0;
+    try {
+      pid = readHeader(native.mapFile(file)).dpPid;
+    } catch {
+      /* unreadable: let slipwayd decide */
+    }
+    if (pid && pidAlive(pid)) {
+      throw new SlipwayError('LAUNCH_FAILED', `instance ${opts.instance} is already running (pid ${pid}, ${file})`);
+    }
+  }
+
+  const out = fs.openSync(logFile, 'a');
+  const startedNs = BigInt(Date.now() - 1000) * 1_000_000n;
+  log.info(`starting ${binary} ${argv.join(' ')}`, { logFile });
+  let child;
+  try {
+    child = spawn(binary, argv, { stdio: ['ignore', out, out], detached: Boolean(opts.detached) });
+  } finally {
+    fs.closeSync(out);
+  }
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let spawnError: Error | undefined;
+  child.on('exit', (code, signal) => (exited = { code, signal }));
+  child.on('error', (e) => (spawnError = e));
+  if (opts.detached) child.unref();
+
+  const failed = (why: string) => {
+    const tail = tailFile(logFile);
+    return new SlipwayError(
+      'LAUNCH_FAILED',
+      `instance ${opts.instance}: slipwayd ${why}` + (tail ? `; last lines of ${logFile}:\n${tail}` : ` (log ${logFile} is empty)`),
+    );
+  };
+
+  const deadline = performance.now() + readyTimeoutMs;
+  for (;;) {
+    await sleep(25);
+    if (spawnError) throw failed(`could not be spawned: ${spawnError.message}`);
+    if (exited) {
+      throw failed(exited.signal ? `was killed by ${exited.signal} before becoming ready` : `exited with code ${exited.code} before becoming ready`);
+    }
+    if (isReady(file, child.pid ?? -1, startedNs, native.mapFile)) break;
+    if (performance.now() > deadline) {
+      child.kill('SIGKILL');
+      throw failed(`did not become ready within ${readyTimeoutMs} ms (killed)`);
+    }
+  }
+  const sw = await connect(opts.instance, { ctlDir, logger: opts.logger });
+  sw.attachChild(child);
+  log.info(`slipwayd ready, pid ${sw.pid}`);
+  return sw;
+}
+
+// READY, with the magic set, and created by this launch (our child's pid, or
+// a process started after us when the binary is a wrapper).
+function isReady(file: string, childPid: number, startedNs: bigint, mapFile: (p: string) => ArrayBuffer): boolean {
+  let buf: ArrayBuffer;
+  try {
+    buf = mapFile(file);
+  } catch {
+    return false;
+  }
+  if (buf.byteLength < 4096) return false;
+  const h = readHeader(buf);
+  if (h.magic !== CTL_MAGIC || h.state !== State.READY) return false;
+  return h.dpPid === childPid || (h.startTimeNs >= startedNs && pidAlive(h.dpPid));
+}

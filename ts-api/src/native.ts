@@ -1,0 +1,72 @@
+/**
+ * The one loader for the native addon (native/, node-addon-api) and the
+ * typed surface it exposes. The addon only maps the control file and does
+ * futex wait/wake; everything else is TypeScript.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SlipwayError } from './errors';
+
+/** Result of a futex wait: woken (or spurious/EINTR), timed out, or the word did not hold `expected`. */
+export type FutexWaitResult = 'ok' | 'timeout' | 'not-equal';
+
+/** Surface of native/build/Release/slipway_native.node (native/src/addon.cc). */
+export interface NativeBinding {
+  /**
+   * Opens `path` O_RDWR and maps the whole file MAP_SHARED. The returned
+   * external ArrayBuffer unmaps when garbage-collected. Throws an Error with
+   * `code` = errno name (ENOENT, EACCES...) and a message naming the path.
+   */
+  mapFile(path: string): ArrayBuffer;
+  /**
+   * FUTEX_WAIT (shared) on the u32 at `byteOffset` of `buf`, off the JS
+   * thread. `timeoutMs` < 0 or Infinity waits forever.
+   */
+  futexWait(buf: ArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): Promise<FutexWaitResult>;
+  /** Same as futexWait, blocking the calling thread (for short waits). */
+  futexWaitSync(buf: ArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): FutexWaitResult;
+  /** FUTEX_WAKE (shared) on the u32 at `byteOffset`; returns how many waiters were woken. */
+  futexWake(buf: ArrayBuffer, byteOffset: number, count: number): number;
+  /** clock_gettime(CLOCK_MONOTONIC) in nanoseconds (the dataplane heartbeat clock). */
+  monotonicNs(): bigint;
+}
+
+/** Repository root: ts-api/src and ts-api/dist are both two levels below it. */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/** Paths the loader tries, in order (SLIPWAY_NATIVE first when set). */
+export function nativeCandidates(): string[] {
+  const c: string[] = [];
+  if (process.env.SLIPWAY_NATIVE) c.push(path.resolve(process.env.SLIPWAY_NATIVE));
+  c.push(path.join(REPO_ROOT, 'native', 'build', 'Release', 'slipway_native.node'));
+  c.push(path.join(REPO_ROOT, 'native', 'build', 'Debug', 'slipway_native.node'));
+  return c;
+}
+
+let cached: NativeBinding | undefined;
+
+/**
+ * Loads the addon once and returns it. Throws SlipwayError('NATIVE') listing
+ * every path tried and why each failed.
+ */
+export function loadNative(): NativeBinding {
+  if (cached) return cached;
+  const tried: string[] = [];
+  for (const p of nativeCandidates()) {
+    if (!fs.existsSync(p)) {
+      tried.push(`  ${p}: not found`);
+      continue;
+    }
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      cached = require(p) as NativeBinding;
+      return cached;
+    } catch (e) {
+      tried.push(`  ${p}: ${(e as Error).message}`);
+    }
+  }
+  throw new SlipwayError(
+    'NATIVE',
+    `cannot load the slipway native addon (build it with \`npm run build:native\`); tried:\n${tried.join('\n')}`,
+  );
+}
