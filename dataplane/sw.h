@@ -35,9 +35,16 @@ struct sw_fp_port {
 	struct rte_ring *inject;  /* vEth -> main lcore -> owner worker (SP/SC) */
 };
 
+/* One rx queue a worker polls. The worker polling queue 0 of a port also
+ * drains the port's inject ring (single consumer). */
+struct sw_fp_rxq {
+	uint16_t port;
+	uint16_t queue;
+};
+
 struct sw_fp_worker {
 	uint16_t n_rx;
-	uint16_t rx_port[SW_MAX_PORTS]; /* slipway ports whose rx queue 0 this worker polls */
+	struct sw_fp_rxq rx[SW_MAX_PORTS]; /* at most one queue of each port per worker */
 };
 
 /*
@@ -56,10 +63,13 @@ struct sw_port {
 	bool started;
 	uint16_t eth_port;
 	uint16_t vif_eth_port;
-	int16_t worker;           /* index into sw.workers, -1 when unassigned */
+	int16_t worker;           /* worker polling rx queue 0, -1 when stopped; queue j is
+				   * polled by worker (worker + j) % n_workers (RSS spread) */
+	uint16_t n_rxq;           /* one per worker, as many as the device allows */
 	uint16_t xc_out;
 	uint16_t n_txq;
 	char vif_name[SW_IFNAME_LEN];
+	char kif[SW_IFNAME_LEN];  /* kernel interface behind an af_packet/af_xdp port */
 	struct rte_ring *punt;
 	struct rte_ring *inject;
 	uint8_t link_up;

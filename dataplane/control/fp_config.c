@@ -35,9 +35,12 @@ static struct sw_fp_config *fp_build(void)
 		fp->inject = sp->inject;
 		if (sp->xc_out != SW_PORT_NONE)
 			fp->xc_out = sp->xc_out;
-		if (sp->started && sp->worker >= 0) {
-			struct sw_fp_worker *fw = &cfg->worker[sp->worker];
-			fw->rx_port[fw->n_rx++] = p;
+		if (!sp->started || sp->worker < 0)
+			continue;
+		for (uint16_t q = 0; q < sp->n_rxq; q++) {
+			struct sw_fp_worker *fw = &cfg->worker[(sp->worker + q) % sw.n_workers];
+
+			fw->rx[fw->n_rx++] = (struct sw_fp_rxq){ .port = p, .queue = q };
 		}
 	}
 	return cfg;

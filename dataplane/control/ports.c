@@ -6,6 +6,8 @@
  * counters. Main lcore only.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,14 +48,21 @@ unsigned int sw_ports_count(void)
 	return n;
 }
 
+/* Worker for a port's rx queue 0: the least loaded one. */
 static int16_t least_loaded_worker(void)
 {
 	unsigned int load[SW_MAX_LCORES] = {0};
 	int16_t best = 0;
 
-	for (unsigned int i = 0; i < SW_MAX_PORTS; i++)
-		if (sw.ports[i].in_use && sw.ports[i].worker >= 0)
-			load[sw.ports[i].worker]++;
+	/* every rx queue is load; queue 0 also carries the port's vEth injection */
+	for (unsigned int i = 0; i < SW_MAX_PORTS; i++) {
+		const struct sw_port *p = &sw.ports[i];
+
+		if (!p->in_use || p->worker < 0)
+			continue;
+		for (uint16_t q = 0; q < p->n_rxq; q++)
+			load[(p->worker + q) % sw.n_workers] += q == 0 ? 2 : 1;
+	}
 	for (unsigned int w = 1; w < sw.n_workers; w++)
 		if (load[w] < load[best])
 			best = w;
@@ -76,15 +85,25 @@ static int port_configure(uint16_t idx, uint16_t pid, const char *devargs, struc
 			       "port %u (%s): needs %u tx queues (one per worker), %s allows %u%s",
 			       idx, devargs, sw.n_workers, di.driver_name, di.max_tx_queues,
 			       strstr(di.driver_name, "af_packet") ? "; add qpairs=N to the devargs" : "");
-	ret = rte_eth_dev_configure(pid, 1, sw.n_workers, &conf);
+	/* one rx queue per worker where the device has them; RSS spreads flows */
+	sw.ports[idx].n_rxq = RTE_MIN(sw.n_workers, RTE_MAX(di.max_rx_queues, 1u));
+	if (sw.ports[idx].n_rxq > 1 && di.flow_type_rss_offloads != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = di.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+	}
+	ret = rte_eth_dev_configure(pid, sw.ports[idx].n_rxq, sw.n_workers, &conf);
 	if (ret != 0)
 		return sw_fail(e, SW_ST_DEVICE, "port %u (%s): rte_eth_dev_configure failed: %s",
 			       idx, devargs, rte_strerror(-ret));
 	rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrx, &ntx);
-	ret = rte_eth_rx_queue_setup(pid, 0, nrx, rte_eth_dev_socket_id(pid), NULL, sw.mp);
-	if (ret != 0)
-		return sw_fail(e, SW_ST_DEVICE, "port %u (%s): rte_eth_rx_queue_setup failed: %s",
-			       idx, devargs, rte_strerror(-ret));
+	for (uint16_t q = 0; q < sw.ports[idx].n_rxq; q++) {
+		ret = rte_eth_rx_queue_setup(pid, q, nrx, rte_eth_dev_socket_id(pid), NULL, sw.mp);
+		if (ret != 0)
+			return sw_fail(e, SW_ST_DEVICE,
+				       "port %u (%s): rte_eth_rx_queue_setup %u failed: %s", idx,
+				       devargs, q, rte_strerror(-ret));
+	}
 	for (uint16_t q = 0; q < sw.n_workers; q++) {
 		ret = rte_eth_tx_queue_setup(pid, q, ntx, rte_eth_dev_socket_id(pid), NULL);
 		if (ret != 0)
@@ -158,6 +177,49 @@ static int probe_capture(const char *devargs, char *why, size_t len)
 	return ret;
 }
 
+/*
+ * af_packet and af_xdp ports sit on a kernel interface (iface=...). Their
+ * drivers report a constant link, so the port's link is that interface's
+ * carrier, read from sysfs on the main lcore.
+ */
+static void kernel_iface(const char *devargs, const char *driver, char *out, size_t len)
+{
+	const char *k = strstr(devargs, ",iface=");
+
+	out[0] = '\0';
+	if (k == NULL || (strcmp(driver, "net_af_packet") != 0 && strcmp(driver, "net_af_xdp") != 0))
+		return;
+	k += strlen(",iface=");
+	snprintf(out, len, "%.*s", (int)strcspn(k, ","), k);
+}
+
+static bool kernel_carrier(const char *kif)
+{
+	char path[64], c = '0';
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", kif);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (read(fd, &c, 1) != 1) /* EINVAL while the interface is down */
+		c = '0';
+	close(fd);
+	return c == '1';
+}
+
+/* Link as the port sees it: the driver's, or its kernel interface's carrier. */
+static void port_link(const struct sw_port *p, struct rte_eth_link *link)
+{
+	memset(link, 0, sizeof(*link));
+	if (rte_eth_link_get_nowait(p->eth_port, link) != 0)
+		link->link_status = RTE_ETH_LINK_DOWN;
+	if (p->kif[0] != '\0' && !kernel_carrier(p->kif))
+		link->link_status = RTE_ETH_LINK_DOWN;
+	if (!p->started)
+		link->link_status = RTE_ETH_LINK_DOWN;
+}
+
 /* First ethdev matching devargs that is not yet ours; -1 when none, or
  * -2 - N when it is already slipway port N. */
 static int find_eth_port(const char *devargs, uint16_t *pid)
@@ -183,8 +245,22 @@ static int find_eth_port(const char *devargs, uint16_t *pid)
 	return taken;
 }
 
-int sw_port_add(const char *devargs, struct sw_err *e)
+/* af_packet opens one socket per queue pair and defaults to one; every
+ * worker needs its own tx queue, so ask for as many pairs as workers. */
+static const char *with_queue_pairs(const char *devargs, char *buf, size_t len)
 {
+	if (sw.n_workers < 2 || strncmp(devargs, "net_af_packet", 13) != 0 ||
+	    strstr(devargs, "qpairs=") != NULL)
+		return devargs;
+	if ((size_t)snprintf(buf, len, "%s,qpairs=%u", devargs, sw.n_workers) >= len)
+		return devargs;
+	return buf;
+}
+
+int sw_port_add(const char *user_devargs, struct sw_err *e)
+{
+	char devargs_buf[SW_DEVARGS_MAX + 32];
+	const char *devargs = with_queue_pairs(user_devargs, devargs_buf, sizeof(devargs_buf));
 	struct rte_ether_addr mac;
 	struct sw_port *p = NULL;
 	char why[160];
@@ -226,6 +302,12 @@ int sw_port_add(const char *devargs, struct sw_err *e)
 	p->n_txq = sw.n_workers;
 	if (port_configure(idx, pid, devargs, e) != 0)
 		goto fail_port;
+	{
+		struct rte_eth_dev_info di;
+
+		if (rte_eth_dev_info_get(pid, &di) == 0)
+			kernel_iface(devargs, di.driver_name, p->kif, sizeof(p->kif));
+	}
 	rte_eth_macaddr_get(pid, &mac);
 	if (sw_vif_create(idx, p, &mac, e) != 0)
 		goto fail_port;
@@ -377,18 +459,17 @@ void sw_port_info(uint16_t port, struct sw_port_info *info)
 	info->eth_port = p->eth_port;
 	info->vif_eth_port = p->vif_eth_port;
 	info->started = p->started;
-	if (rte_eth_link_get_nowait(p->eth_port, &link) == 0) {
-		info->link_up = p->started && link.link_status == RTE_ETH_LINK_UP;
-		info->link_speed = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
-		info->link_duplex = link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX;
-	}
+	port_link(p, &link);
+	info->link_up = link.link_status == RTE_ETH_LINK_UP;
+	info->link_speed = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
+	info->link_duplex = link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX;
 	rte_eth_dev_get_mtu(p->eth_port, &mtu);
 	info->mtu = mtu;
 	rte_eth_macaddr_get(p->eth_port, &mac);
 	memcpy(info->mac, mac.addr_bytes, sizeof(info->mac));
 	info->promisc = rte_eth_promiscuous_get(p->eth_port) == 1;
 	info->worker_lcore = p->worker >= 0 ? sw.workers[p->worker].lcore_id : SW_PORT_NONE;
-	info->n_rxq = 1;
+	info->n_rxq = p->n_rxq;
 	info->n_txq = p->n_txq;
 	if (rte_eth_dev_info_get(p->eth_port, &di) == 0) {
 		info->min_mtu = di.min_mtu;
@@ -455,8 +536,7 @@ void sw_ports_poll_link(void)
 
 		if (!p->in_use || !p->started)
 			continue;
-		if (rte_eth_link_get_nowait(p->eth_port, &link) != 0)
-			continue;
+		port_link(p, &link);
 		up = link.link_status == RTE_ETH_LINK_UP;
 		if (up != p->link_up) {
 			p->link_up = up;

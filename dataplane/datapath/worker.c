@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Worker lcore loop: the fast path. Per iteration: pick up the published
- * configuration, for each owned port rx a burst, forward it over the port's
+ * configuration, for each rx queue it owns rx a burst, forward it over the port's
  * cross-connect or hand it to the exception ring, then send what the main
  * lcore injected from the vEth, then report quiescence.
  *
@@ -40,15 +40,16 @@ static inline void tx_count(struct sw_lcore_stats *st, uint16_t out, const struc
 	sw_count(&st->ports[out], SW_C_tx_bytes, bytes);
 }
 
-static inline void rx_port(const struct sw_fp_config *cfg, struct sw_lcore_stats *st,
-			   uint16_t q, uint16_t p, unsigned int *busy)
+static inline void rx_queue(const struct sw_fp_config *cfg, struct sw_lcore_stats *st,
+			    uint16_t q, struct sw_fp_rxq rxq, unsigned int *busy)
 {
+	const uint16_t p = rxq.port;
 	const struct sw_fp_port *fp = &cfg->port[p];
 	struct sw_port_counters *pc = &st->ports[p];
 	struct rte_mbuf *pkts[SW_BURST];
 	uint16_t n;
 
-	n = rte_eth_rx_burst(fp->eth_port, 0, pkts, SW_BURST);
+	n = rte_eth_rx_burst(fp->eth_port, rxq.queue, pkts, SW_BURST);
 	if (n) {
 		*busy += n;
 		sw_count(pc, SW_C_rx_packets, n);
@@ -74,7 +75,9 @@ static inline void rx_port(const struct sw_fp_config *cfg, struct sw_lcore_stats
 		}
 	}
 
-	/* frames the kernel sent on this port's vEth */
+	/* frames the kernel sent on this port's vEth: drained by queue 0's poller */
+	if (rxq.queue != 0)
+		return;
 	n = rte_ring_sc_dequeue_burst(fp->inject, (void **)pkts, SW_BURST, NULL);
 	if (n) {
 		*busy += n;
@@ -96,7 +99,7 @@ int sw_worker_main(void *arg)
 		unsigned int busy = 0;
 
 		for (uint16_t i = 0; i < fw->n_rx; i++)
-			rx_port(cfg, st, q, fw->rx_port[i], &busy);
+			rx_queue(cfg, st, q, fw->rx[i], &busy);
 
 		rte_rcu_qsbr_quiescent(sw.qsbr, w->index);
 		if (busy)

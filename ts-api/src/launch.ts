@@ -20,7 +20,7 @@ export interface LaunchOptions {
   instance: string;
   /** Ethdev devargs, added in order as port 0, 1, ... */
   ports?: string[];
-  /** Worker lcore list, e.g. "1" or "1-2" (default "1"). */
+  /** Worker lcore list, e.g. "1" or "1-2" (default "1"); ignored when `eal` carries its own --lcores/-l map. */
   workers?: string;
   /** Main lcore (default 0). */
   mainLcore?: number;
@@ -84,7 +84,12 @@ export function buildArgv(opts: LaunchOptions): string[] {
     argv.push('--idle-us', String(opts.idleUs));
   }
   if (opts.ctlDir !== undefined) argv.push('--ctl-dir', opts.ctlDir);
-  argv.push('--', '-l', `${main},${workers}`, '--main-lcore', String(main));
+  // An explicit EAL lcore map (e.g. --lcores 0@0,1@1,2@1 to run more lcores
+  // than CPUs) replaces the -l list built from `workers`.
+  const ownMap = (opts.eal ?? []).some(a => a === '--lcores' || a.startsWith('--lcores=') || a === '-l');
+  argv.push('--');
+  if (!ownMap) argv.push('-l', `${main},${workers}`);
+  argv.push('--main-lcore', String(main));
   if (opts.noHuge) argv.push('--no-huge');
   argv.push(...(opts.eal ?? []));
   return argv;
