@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { CtlHeader, Op, Role, State } from '../../ts-api/src/abi';
 import { connect, Slipway } from '../../ts-api/src/client';
-import { encodePortRef, type SlipwayEvent } from '../../ts-api/src/codec';
+import type { SlipwayEvent } from '../../ts-api/src/codec';
 import { SlipwayError } from '../../ts-api/src/errors';
 import { createLogger } from '../../ts-api/src/logger';
 import { FakeDataplane, FakeOptions, tmpCtl } from './helpers/fake-dataplane';
