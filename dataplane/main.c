@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "ctl/json_sock.h"
 #include "ctl/server.h"
 #include "ports.h"
 #include "sw.h"
@@ -33,6 +35,7 @@ struct sw_state sw = {
 	.ctl_dir = "/dev/shm",
 	.n_mbufs = 16383,
 	.idle_us = 200,
+	.spin_us = 100,
 };
 int sw_logtype;
 
@@ -40,8 +43,8 @@ int sw_logtype;
 #define HK_LINK_NS    (50ull * 1000 * 1000)    /* link poll */
 #define HK_STATS_NS   (500ull * 1000 * 1000)   /* device counters refresh */
 #define HK_LEASE_NS   (250ull * 1000 * 1000)   /* dead controller check */
-#define SPIN_ROUNDS   64u                      /* idle rounds before sleeping */
 
+static const char *json_socket;
 static const char *cli_ports[MAX_CLI_PORTS];
 static unsigned int n_cli_ports;
 
@@ -53,8 +56,12 @@ static void usage(const char *prog)
 		"  --port DEVARGS      add a port (repeatable): net_af_packet0,iface=eth1 | PCI address\n"
 		"  --vif-prefix P      vEth interface prefix, default 'vEth' (vEth0, vEth1, ...)\n"
 		"  --mbufs N           mempool size, default 16383\n"
+		"  --spin-us N         main lcore keeps polling this long after its last work\n"
+		"                      before sleeping, default 100 (0: sleep at once)\n"
 		"  --idle-us N         main lcore sleep bound when idle, default 200\n"
 		"  --ctl-dir DIR       control file directory, default /dev/shm\n"
+		"  --json-socket PATH  also serve newline-delimited JSON requests on a Unix\n"
+		"                      socket (the benchmark's baseline transport)\n"
 		"EAL: -l/--main-lcore choose lcores (every non-main lcore is a worker);\n"
 		"--no-pci, --in-memory and --file-prefix=slipway-NAME are added unless given.\n",
 		prog);
@@ -98,7 +105,9 @@ static int parse_app_args(int argc, char **argv)
 		{ "vif-prefix", required_argument, NULL, 'v' },
 		{ "mbufs", required_argument, NULL, 'm' },
 		{ "idle-us", required_argument, NULL, 'u' },
+		{ "spin-us", required_argument, NULL, 's' },
 		{ "ctl-dir", required_argument, NULL, 'c' },
+		{ "json-socket", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -138,8 +147,15 @@ static int parse_app_args(int argc, char **argv)
 			if (parse_uint("--idle-us", optarg, 1, 1000000, &sw.idle_us))
 				return -1;
 			break;
+		case 's':
+			if (parse_uint("--spin-us", optarg, 0, 1000000, &sw.spin_us))
+				return -1;
+			break;
 		case 'c':
 			sw.ctl_dir = optarg;
+			break;
+		case 'j':
+			json_socket = optarg;
 			break;
 		case 'h':
 		default:
@@ -247,14 +263,23 @@ static int setup_workers(void)
 	return 0;
 }
 
-/* The main lcore loop: requests, vEth traffic, housekeeping; sleeps when idle. */
+/*
+ * The main lcore loop: requests, vEth traffic, housekeeping.
+ *
+ * Latency against CPU: after its last work the main lcore keeps polling for
+ * --spin-us (a request arriving then is answered in about a microsecond),
+ * then sleeps on the request ring's futex (or the JSON socket) for at most
+ * --idle-us. A request that finds it asleep pays a futex wake-up (a few
+ * microseconds); a frame from the kernel on a vEth waits at most --idle-us.
+ * Idle cost: one wake-up per --idle-us, no spinning.
+ */
 static void main_loop(void)
 {
 	uint64_t now = mono_ns(), next_link = now, next_stats = now, next_lease = now;
-	unsigned int idle = 0;
+	uint64_t last_work = now;
 
 	while (!sw.quit) {
-		unsigned int work = sw_vif_service() + sw_ctl_serve();
+		unsigned int work = sw_vif_service() + sw_ctl_serve() + sw_json_serve();
 
 		now = mono_ns();
 		sw_ctl_heartbeat(now);
@@ -271,15 +296,22 @@ static void main_loop(void)
 			next_lease = now + HK_LEASE_NS;
 		}
 		if (work) {
-			idle = 0;
+			last_work = now;
 			__atomic_store_n(&sw.stats->lcores[0].busy_polls,
 					 sw.stats->lcores[0].busy_polls + 1, __ATOMIC_RELAXED);
 			continue;
 		}
 		__atomic_store_n(&sw.stats->lcores[0].idle_polls,
 				 sw.stats->lcores[0].idle_polls + 1, __ATOMIC_RELAXED);
-		if (++idle >= SPIN_ROUNDS)
+		if (now - last_work < (uint64_t)sw.spin_us * 1000)
+			continue;
+		if (sw_json_client_fd() >= 0) {
+			/* a JSON client is connected: its socket wakes us */
+			struct pollfd pfd = { .fd = sw_json_client_fd(), .events = POLLIN };
+			poll(&pfd, 1, (sw.idle_us + 999) / 1000);
+		} else {
 			sw_ctl_sleep((uint64_t)sw.idle_us * 1000);
+		}
 	}
 }
 
@@ -331,6 +363,10 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out_eal;
 	}
+	if (json_socket != NULL && sw_json_open(json_socket) != 0) {
+		rc = 1;
+		goto out_ctl;
+	}
 	if (setup_workers() != 0 || sw_fp_init() != 0) {
 		rc = 1;
 		goto out_ctl;
@@ -373,6 +409,7 @@ out_ports:
 out_fp:
 	sw_fp_fini();
 out_ctl:
+	sw_json_close();
 	sw_ctl_close();
 out_eal:
 	rte_eal_cleanup();

@@ -90,7 +90,8 @@ struct sw_state {
 	const char *vif_prefix;
 	const char *ctl_dir;
 	unsigned int n_mbufs;
-	unsigned int idle_us;
+	unsigned int idle_us;     /* longest main lcore sleep when idle */
+	unsigned int spin_us;     /* main lcore polling time after its last work */
 	unsigned int n_workers;
 	struct sw_worker workers[SW_MAX_LCORES - 1];
 	struct rte_mempool *mp;
@@ -117,6 +118,8 @@ int sw_worker_main(void *arg);
 /* control/fp_config.c */
 int sw_fp_init(void);
 int sw_fp_publish(void);   /* rebuild from sw.ports, publish, wait for a grace period */
+void sw_fp_mark_dirty(void); /* a table changed: publish at the next commit */
+int sw_fp_commit(void);    /* publish if anything changed since the last publish */
 void sw_fp_fini(void);
 
 #endif

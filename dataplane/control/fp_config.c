@@ -6,6 +6,10 @@
  * that might still use the old one), then frees the old one. A packet is
  * therefore handled entirely under one configuration: never lost or
  * duplicated by the switch.
+ *
+ * Table changes from a batch of requests are group-committed: each marks the
+ * configuration dirty, and one publish (one grace period) covers the batch
+ * before any of its responses is released.
  */
 #include <stdlib.h>
 
@@ -15,6 +19,7 @@
 #include "sw.h"
 
 struct sw_fp_config *sw_fp_current;
+static bool fp_dirty;   /* table changes not yet published (main lcore only) */
 
 static struct sw_fp_config *fp_build(void)
 {
@@ -70,10 +75,21 @@ int sw_fp_publish(void)
 		SW_LOG(ERR, "fast path: out of memory building configuration");
 		return -1;
 	}
+	fp_dirty = false;
 	old = __atomic_exchange_n(&sw_fp_current, next, __ATOMIC_RELEASE);
 	rte_rcu_qsbr_synchronize(sw.qsbr, RTE_QSBR_THRID_INVALID);
 	rte_free(old);
 	return 0;
+}
+
+void sw_fp_mark_dirty(void)
+{
+	fp_dirty = true;
+}
+
+int sw_fp_commit(void)
+{
+	return fp_dirty ? sw_fp_publish() : 0;
 }
 
 void sw_fp_fini(void)

@@ -495,7 +495,8 @@ int sw_xc_add(uint16_t in, uint16_t out, struct sw_err *e)
 		return sw_fail(e, SW_ST_EXISTS, "port %u is already cross-connected to port %u",
 			       in, pi->xc_out);
 	pi->xc_out = out;
-	return sw_fp_publish();
+	sw_fp_mark_dirty();
+	return 0;
 }
 
 int sw_xc_del(uint16_t in, struct sw_err *e)
@@ -507,7 +508,8 @@ int sw_xc_del(uint16_t in, struct sw_err *e)
 	if (pi->xc_out == SW_PORT_NONE)
 		return sw_fail(e, SW_ST_NOT_FOUND, "port %u has no cross-connect", in);
 	pi->xc_out = SW_PORT_NONE;
-	return sw_fp_publish();
+	sw_fp_mark_dirty();
+	return 0;
 }
 
 void sw_ports_close_all(void)

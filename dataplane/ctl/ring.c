@@ -25,6 +25,7 @@ void sw_ring_view(struct sw_ring_view *v, void *ring_base)
 	v->data = (uint8_t *)ring_base + SW_RING_DATA_OFF;
 	v->size = v->r->size;
 	v->mask = v->size - 1;
+	v->stage = v->r->prod;
 }
 
 bool sw_ring_pending(const struct sw_ring_view *v)
@@ -99,7 +100,7 @@ void sw_ring_discard(struct sw_ring_view *v)
 
 uint32_t sw_ring_room(const struct sw_ring_view *v)
 {
-	uint32_t prod = LOAD_RLX(&v->r->prod);
+	uint32_t prod = v->stage;
 	uint32_t cons = LOAD_ACQ(&v->r->cons);
 	uint32_t free_b = v->size - (prod - cons);
 	uint32_t off = prod & v->mask;
@@ -112,8 +113,8 @@ uint32_t sw_ring_room(const struct sw_ring_view *v)
 	return best >= SW_MSG_HDR_SIZE ? (best - SW_MSG_HDR_SIZE) & ~7u : 0;
 }
 
-int sw_ring_produce(struct sw_ring_view *v, uint16_t type, uint16_t flags, uint32_t seq,
-		    uint32_t status, const void *payload, uint32_t plen)
+int sw_ring_stage(struct sw_ring_view *v, uint16_t type, uint16_t flags, uint32_t seq,
+		  uint32_t status, const void *payload, uint32_t plen)
 {
 	uint32_t len = SW_MSG_HDR_SIZE + plen;
 	uint32_t need = SW_MSG_ALIGN(len);
@@ -121,7 +122,7 @@ int sw_ring_produce(struct sw_ring_view *v, uint16_t type, uint16_t flags, uint3
 	if (plen > v->size / 2 || need > v->size / 2)
 		return -EMSGSIZE;
 
-	uint32_t prod = LOAD_RLX(&v->r->prod);
+	uint32_t prod = v->stage;
 	uint32_t cons = LOAD_ACQ(&v->r->cons);
 	uint32_t free_b = v->size - (prod - cons);
 	uint32_t off = prod & v->mask;
@@ -151,11 +152,30 @@ int sw_ring_produce(struct sw_ring_view *v, uint16_t type, uint16_t flags, uint3
 	h->status = status;
 	if (plen)
 		memcpy(h + 1, payload, plen);
-	STORE_REL(&v->r->prod, prod + need);
-	__atomic_add_fetch(&v->r->wake, 1, __ATOMIC_RELEASE);
-	if (LOAD_ACQ(&v->r->sleepers))
-		sw_futex_wake(&v->r->wake);
+	v->stage = prod + need;
 	return 0;
+}
+
+void sw_ring_flush(struct sw_ring_view *v)
+{
+	if (v->stage == LOAD_RLX(&v->r->prod))
+		return;
+	STORE_REL(&v->r->prod, v->stage);
+	__atomic_add_fetch(&v->r->wake, 1, __ATOMIC_RELEASE);
+	/* seq_cst pairs with the consumer's store to sleepers before its last check */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (LOAD_RLX(&v->r->sleepers))
+		sw_futex_wake(&v->r->wake);
+}
+
+int sw_ring_produce(struct sw_ring_view *v, uint16_t type, uint16_t flags, uint32_t seq,
+		    uint32_t status, const void *payload, uint32_t plen)
+{
+	int ret = sw_ring_stage(v, type, flags, seq, status, payload, plen);
+
+	if (ret == 0)
+		sw_ring_flush(v);
+	return ret;
 }
 
 int sw_futex_wait(uint32_t *word, uint32_t expected, uint64_t timeout_ns)

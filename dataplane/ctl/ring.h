@@ -19,6 +19,7 @@ struct sw_ring_view {
 	uint8_t *data;
 	uint32_t size;
 	uint32_t mask;
+	uint32_t stage;   /* producer side: end of staged, not yet published, messages */
 };
 
 /* Result of looking at the next request. */
@@ -41,8 +42,13 @@ void sw_ring_consume(struct sw_ring_view *v, const struct sw_msg_hdr *msg);
 void sw_ring_discard(struct sw_ring_view *v);
 bool sw_ring_pending(const struct sw_ring_view *v);
 
-/* Producer side. Returns 0, or -ENOSPC when the message does not fit now,
- * or -EMSGSIZE when it could never fit. Wakes a sleeping consumer. */
+/* Producer side. sw_ring_stage() writes a message the consumer cannot see
+ * yet; sw_ring_flush() publishes everything staged with one index store and
+ * at most one wake. sw_ring_produce() is both. Return 0, or -ENOSPC when the
+ * message does not fit now, or -EMSGSIZE when it could never fit. */
+int sw_ring_stage(struct sw_ring_view *v, uint16_t type, uint16_t flags, uint32_t seq,
+		  uint32_t status, const void *payload, uint32_t plen);
+void sw_ring_flush(struct sw_ring_view *v);
 int sw_ring_produce(struct sw_ring_view *v, uint16_t type, uint16_t flags, uint32_t seq,
 		    uint32_t status, const void *payload, uint32_t plen);
 /* Bytes a producer could write right now in one message (payload bytes). */

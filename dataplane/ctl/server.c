@@ -22,7 +22,7 @@
 #include "server.h"
 #include "sw.h"
 
-#define REQS_PER_SERVE 64u
+#define REQS_PER_SERVE 1024u   /* requests per pass: one commit, one wake */
 
 struct sw_ctl_file {
 	char path[256];
@@ -284,11 +284,26 @@ static const struct sw_ctl_ops ops = {
 	.stats_sync = op_stats_sync,
 };
 
+const struct sw_ctl_ops *sw_ctl_handlers(void)
+{
+	return &ops;
+}
+
+/* Staged: released by sw_ctl_serve() after the batch's commit. */
 static void respond(uint16_t type, uint32_t seq, uint32_t status, const void *p, uint32_t plen)
 {
 	/* room was checked before the request was taken */
-	if (sw_ring_produce(&ctl_file.resp, type, 0, seq, status, p, plen) != 0)
+	if (sw_ring_stage(&ctl_file.resp, type, 0, seq, status, p, plen) != 0)
 		SW_LOG(ERR, "response ring full: response to seq %u lost", seq);
+}
+
+/* Group commit: table changes of the batch become visible to the fast path
+ * (one grace period), then all its responses are published with one wake. */
+static unsigned int serve_done(unsigned int served)
+{
+	sw_fp_commit();
+	sw_ring_flush(&ctl_file.resp);
+	return served;
 }
 
 unsigned int sw_ctl_serve(void)
@@ -306,7 +321,7 @@ unsigned int sw_ctl_serve(void)
 			break;
 		switch (sw_ring_peek(&ctl_file.req, &m, &seq, &why)) {
 		case SW_PEEK_EMPTY:
-			return served;
+			return serve_done(served);
 		case SW_PEEK_CORRUPT: {
 			uint32_t n = snprintf(e.msg, sizeof(e.msg), "request ring: %s; pending "
 					      "requests discarded", why);
@@ -343,7 +358,7 @@ unsigned int sw_ctl_serve(void)
 			respond(rq->type, rq->seq, st, e.msg, strnlen(e.msg, sizeof(e.msg)));
 		served++;
 	}
-	return served;
+	return serve_done(served);
 }
 
 void sw_ctl_sleep(uint64_t timeout_ns)

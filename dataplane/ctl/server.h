@@ -16,4 +16,7 @@ void sw_ctl_event_port(uint16_t type, uint16_t port);
 void sw_ctl_close(void);               /* unmap and remove the file */
 const char *sw_ctl_path(void);
 
+struct sw_ctl_ops;
+const struct sw_ctl_ops *sw_ctl_handlers(void); /* the real handlers, for other transports */
+
 #endif
