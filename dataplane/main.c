@@ -25,6 +25,7 @@
 
 #include "ctl/json_sock.h"
 #include "ctl/server.h"
+#include "l3.h"
 #include "ports.h"
 #include "sw.h"
 #include "vif.h"
@@ -36,6 +37,7 @@ struct sw_state sw = {
 	.n_mbufs = 16383,
 	.idle_us = 200,
 	.spin_us = 100,
+	.max_routes = SW_MAX_ROUTES_DEFAULT,
 };
 int sw_logtype;
 
@@ -59,6 +61,7 @@ static void usage(const char *prog)
 		"  --spin-us N         main lcore keeps polling this long after its last work\n"
 		"                      before sleeping, default 100 (0: sleep at once)\n"
 		"  --idle-us N         main lcore sleep bound when idle, default 200\n"
+		"  --max-routes N      IPv4 route table size, default 65536 (1M routes: 1100000)\n"
 		"  --ctl-dir DIR       control file directory, default /dev/shm\n"
 		"  --json-socket PATH  also serve newline-delimited JSON requests on a Unix\n"
 		"                      socket (the benchmark's baseline transport)\n"
@@ -108,6 +111,7 @@ static int parse_app_args(int argc, char **argv)
 		{ "spin-us", required_argument, NULL, 's' },
 		{ "ctl-dir", required_argument, NULL, 'c' },
 		{ "json-socket", required_argument, NULL, 'j' },
+		{ "max-routes", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -156,6 +160,10 @@ static int parse_app_args(int argc, char **argv)
 			break;
 		case 'j':
 			json_socket = optarg;
+			break;
+		case 'r':
+			if (parse_uint("--max-routes", optarg, 1024, 1u << 24, &sw.max_routes))
+				return -1;
 			break;
 		case 'h':
 		default:
@@ -214,6 +222,9 @@ static char **build_eal_args(int argc, char **argv, int *eal_argc, char *prefix_
 		snprintf(prefix_buf, plen, "--file-prefix=slipway-%s", sw.instance);
 		ea[n++] = prefix_buf;
 	}
+	if (has_arg(argc, argv, "--no-huge") && !has_arg(argc, argv, "-m") &&
+	    !has_arg(argc, argv, "--socket-mem"))
+		ea[n++] = "-m1024";   /* room for the route tables without hugepages */
 	if (has_arg(argc, argv, "--no-huge"))
 		fprintf(stderr, "slipwayd: WARNING: --no-huge: mempool in ordinary pages; "
 				"for development only, expect lower performance\n");
@@ -251,6 +262,7 @@ static int setup_workers(void)
 		w->lcore_id = lcore;
 		w->index = sw.n_workers;
 		w->stats = &sw.stats->lcores[sw.n_workers + 1];
+		w->l3 = sw.stats->l3[sw.n_workers + 1];
 		w->stats->lcore_id = lcore;
 		w->stats->role = SW_ROLE_WORKER;
 		sw.n_workers++;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_ether.h>
 #include <rte_log.h>
 
 #include "slipway_ctl.h"
@@ -25,12 +26,19 @@ extern int sw_logtype;
 struct rte_mempool;
 struct rte_ring;
 struct rte_rcu_qsbr;
+struct rte_lpm;
+struct rte_lpm6;
+struct sw_nh_group;
+struct sw_rule_counter;
+struct rte_acl_ctx;
 
 /* Per-port fast-path view: immutable once published in a sw_fp_config. */
 struct sw_fp_port {
+	struct rte_ether_addr mac;/* source MAC of routed packets; L2 destination check */
 	uint16_t eth_port;        /* ethdev of the port */
 	uint16_t xc_out;          /* cross-connect output slipway port, SW_PORT_NONE */
 	uint8_t active;           /* started: may be polled and transmitted to */
+	uint8_t promisc;          /* route frames whatever their destination MAC */
 	struct rte_ring *punt;    /* fast path -> main lcore -> vEth (MP/SC) */
 	struct rte_ring *inject;  /* vEth -> main lcore -> owner worker (SP/SC) */
 };
@@ -55,6 +63,11 @@ struct sw_fp_worker {
 struct sw_fp_config {
 	struct sw_fp_port port[SW_MAX_PORTS];
 	struct sw_fp_worker worker[SW_MAX_LCORES];
+	struct rte_lpm *lpm4;              /* updated in place, RCU-protected */
+	struct rte_lpm6 *lpm6;             /* this configuration's copy */
+	const struct sw_nh_group *groups;  /* see l3.h */
+	const uint64_t *nh;
+	struct rte_acl_ctx *acl[2];        /* rules: [0] IPv4 and non-IP, [1] IPv6; NULL: none */
 };
 
 /* Control-side record of a port (main lcore only). */
@@ -80,6 +93,8 @@ struct sw_worker {
 	unsigned int lcore_id;
 	unsigned int index;       /* tx queue index on every port, RCU thread id */
 	struct sw_lcore_stats *stats;
+	struct sw_l3_counters *l3;  /* [SW_MAX_PORTS], this worker's row */
+	struct sw_rule_counter *rules; /* [SW_MAX_RULES], this worker's counters */
 };
 
 struct sw_ctl_file;
@@ -92,6 +107,7 @@ struct sw_state {
 	unsigned int n_mbufs;
 	unsigned int idle_us;     /* longest main lcore sleep when idle */
 	unsigned int spin_us;     /* main lcore polling time after its last work */
+	unsigned int max_routes;  /* IPv4 FIB size */
 	unsigned int n_workers;
 	struct sw_worker workers[SW_MAX_LCORES - 1];
 	struct rte_mempool *mp;
@@ -112,8 +128,16 @@ static inline void sw_count(struct sw_port_counters *pc, enum sw_port_counter c,
 	__atomic_store_n(&pc->c[c], pc->c[c] + n, __ATOMIC_RELAXED);
 }
 
+static inline void sw_count_l3(struct sw_l3_counters *lc, enum sw_l3_counter c, uint64_t n)
+{
+	__atomic_store_n(&lc->c[c], lc->c[c] + n, __ATOMIC_RELAXED);
+}
+
 /* datapath/worker.c */
 int sw_worker_main(void *arg);
+
+/* control/rules.c */
+struct sw_rule_counter *sw_rules_counters(unsigned int lcore_slot);
 
 /* control/fp_config.c */
 int sw_fp_init(void);

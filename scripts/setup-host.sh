@@ -3,7 +3,8 @@
 #  - Debian packages: DPDK 22.11 (runtime, headers, sample sources), meson,
 #    ninja, tcpdump, iproute2, ethtool, iperf3, clang (fuzzing)
 #  - npm packages (npm ci when node_modules is missing or older than the lock)
-#  - 2 MiB hugepages for the mempools (SLIPWAY_HUGEPAGES, default 512 = 1 GiB)
+#  - 2 MiB hugepages for mempools and route tables (SLIPWAY_HUGEPAGES, default
+#    1024 = 2 GiB: room for two instances, or one with a million routes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,7 +34,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-want=${SLIPWAY_HUGEPAGES:-512}
+want=${SLIPWAY_HUGEPAGES:-1024}
 hp=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 have=$(cat "$hp")
 if [ "$have" -lt "$want" ]; then

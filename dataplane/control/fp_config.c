@@ -14,7 +14,11 @@
 #include <stdlib.h>
 
 #include <rte_malloc.h>
+#include <rte_ethdev.h>
 #include <rte_rcu_qsbr.h>
+
+#include "routes.h"
+#include "rules.h"
 
 #include "sw.h"
 
@@ -36,6 +40,8 @@ static struct sw_fp_config *fp_build(void)
 			continue;
 		fp->eth_port = sp->eth_port;
 		fp->active = sp->started;
+		rte_eth_macaddr_get(sp->eth_port, &fp->mac);
+		fp->promisc = rte_eth_promiscuous_get(sp->eth_port) == 1;
 		fp->punt = sp->punt;
 		fp->inject = sp->inject;
 		if (sp->xc_out != SW_PORT_NONE)
@@ -48,6 +54,12 @@ static struct sw_fp_config *fp_build(void)
 			fw->rx[fw->n_rx++] = (struct sw_fp_rxq){ .port = p, .queue = q };
 		}
 	}
+	cfg->lpm4 = sw_routes_lpm4();
+	cfg->lpm6 = sw_routes_lpm6_current();
+	cfg->groups = sw_routes_groups();
+	cfg->nh = sw_routes_nh();
+	cfg->acl[0] = sw_rules_ctx(SW_AF_INET);
+	cfg->acl[1] = sw_rules_ctx(SW_AF_INET6);
 	return cfg;
 }
 
@@ -62,13 +74,18 @@ int sw_fp_init(void)
 	}
 	for (unsigned int w = 0; w < sw.n_workers; w++)
 		rte_rcu_qsbr_thread_register(sw.qsbr, w);
+	if (sw_routes_init() != 0 || sw_rules_init() != 0)
+		return -1;
 	sw_fp_current = fp_build();
 	return sw_fp_current ? 0 : -1;
 }
 
 int sw_fp_publish(void)
 {
-	struct sw_fp_config *next = fp_build();
+	struct sw_fp_config *next;
+
+	sw_rules_prepare();
+	next = fp_build();
 	struct sw_fp_config *old;
 
 	if (next == NULL) {
@@ -79,6 +96,8 @@ int sw_fp_publish(void)
 	old = __atomic_exchange_n(&sw_fp_current, next, __ATOMIC_RELEASE);
 	rte_rcu_qsbr_synchronize(sw.qsbr, RTE_QSBR_THRID_INVALID);
 	rte_free(old);
+	sw_routes_after_grace();
+	sw_rules_after_grace();
 	return 0;
 }
 
@@ -94,6 +113,8 @@ int sw_fp_commit(void)
 
 void sw_fp_fini(void)
 {
+	sw_routes_fini();
+	sw_rules_fini();
 	rte_free(sw_fp_current);
 	sw_fp_current = NULL;
 	rte_free(sw.qsbr);

@@ -19,6 +19,7 @@
 
 #include "ctl/server.h"
 #include "ports.h"
+#include "routes.h"
 #include "vif.h"
 
 #define PORT_RX_DESC 1024u
@@ -436,6 +437,8 @@ int sw_port_set(const struct sw_port_set *s, struct sw_err *e)
 			SW_LOG(WARNING, "vEth %s: cannot follow MAC: %s", p->vif_name,
 			       rte_strerror(-ret));
 	}
+	if (s->mask & (SW_PORT_SET_MAC | SW_PORT_SET_PROMISC))
+		sw_fp_mark_dirty();   /* the fast path keeps a copy of both */
 	if (s->mask & SW_PORT_SET_PROMISC) {
 		ret = s->promisc ? rte_eth_promiscuous_enable(p->eth_port)
 				 : rte_eth_promiscuous_disable(p->eth_port);
@@ -580,6 +583,11 @@ void sw_ports_refresh_stats(void)
 		d->oerrors = es.oerrors;
 		d->rx_nombuf = es.rx_nombuf;
 	}
+	st->tables.mem_bytes = sw_routes_mem_bytes();
+	st->tables.routes4 = sw_routes_count(SW_AF_INET);
+	st->tables.routes6 = sw_routes_count(SW_AF_INET6);
+	st->tables.neighbours = sw_routes_neighbours();
+	st->tables.nh_groups = sw_routes_groups_used();
 	st->mbuf_total = sw.mp->size;
 	st->mbuf_free = rte_mempool_avail_count(sw.mp);
 	st->updated_ns = now_ns();

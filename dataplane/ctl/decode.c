@@ -27,6 +27,15 @@ const char *sw_op_name(uint16_t type)
 	case SW_OP_XC_DEL: return "XC_DEL";
 	case SW_OP_XC_LIST: return "XC_LIST";
 	case SW_OP_STATS_SYNC: return "STATS_SYNC";
+	case SW_OP_NEIGH_ADD: return "NEIGH_ADD";
+	case SW_OP_NEIGH_DEL: return "NEIGH_DEL";
+	case SW_OP_NEIGH_LIST: return "NEIGH_LIST";
+	case SW_OP_ROUTE_ADD: return "ROUTE_ADD";
+	case SW_OP_ROUTE_DEL: return "ROUTE_DEL";
+	case SW_OP_ROUTE_LIST: return "ROUTE_LIST";
+	case SW_OP_RULE_ADD: return "RULE_ADD";
+	case SW_OP_RULE_DEL: return "RULE_DEL";
+	case SW_OP_RULE_LIST: return "RULE_LIST";
 	}
 	return NULL;
 }
@@ -137,6 +146,57 @@ uint32_t sw_ctl_dispatch(const struct sw_ctl_ops *ops, uint16_t type, const uint
 		if ((ret = want_size(type, plen, 0, e)) == 0)
 			ret = ops->stats_sync(e);
 		break;
+	case SW_OP_ROUTE_ADD:
+	case SW_OP_ROUTE_DEL: {
+		struct sw_route r;
+
+		if ((ret = want_size(type, plen, sizeof(r), e)) != 0)
+			break;
+		memcpy(&r, payload, sizeof(r));
+		ret = (type == SW_OP_ROUTE_ADD ? ops->route_add : ops->route_del)(&r, e);
+		break;
+	}
+	case SW_OP_NEIGH_ADD:
+	case SW_OP_NEIGH_DEL: {
+		struct sw_neigh n;
+
+		if ((ret = want_size(type, plen, sizeof(n), e)) != 0)
+			break;
+		memcpy(&n, payload, sizeof(n));
+		ret = (type == SW_OP_NEIGH_ADD ? ops->neigh_add : ops->neigh_del)(&n, e);
+		break;
+	}
+	case SW_OP_RULE_ADD: {
+		struct sw_rule r;
+
+		if ((ret = want_size(type, plen, sizeof(r), e)) != 0)
+			break;
+		memcpy(&r, payload, sizeof(r));
+		ret = ops->rule_add(&r, e);
+		break;
+	}
+	case SW_OP_RULE_DEL: {
+		struct sw_rule_ref ref;
+
+		if ((ret = want_size(type, plen, sizeof(ref), e)) != 0)
+			break;
+		memcpy(&ref, payload, sizeof(ref));
+		ret = ops->rule_del(&ref, e);
+		break;
+	}
+	case SW_OP_RULE_LIST:
+	case SW_OP_ROUTE_LIST:
+	case SW_OP_NEIGH_LIST: {
+		struct sw_list_req q;
+
+		if ((ret = want_size(type, plen, sizeof(q), e)) != 0)
+			break;
+		memcpy(&q, payload, sizeof(q));
+		ret = (type == SW_OP_ROUTE_LIST ? ops->route_list :
+		       type == SW_OP_NEIGH_LIST ? ops->neigh_list : ops->rule_list)(
+			&q, resp, SW_RESP_MAX, resp_len, e);
+		break;
+	}
 	default:
 		ret = sw_fail(e, SW_ST_UNKNOWN_OP, "unknown operation 0x%04x", type);
 	}

@@ -27,6 +27,18 @@ struct sw_ctl_ops {
 	int (*xc_del)(uint16_t in, struct sw_err *e);
 	int (*xc_list)(uint8_t *buf, uint32_t cap, uint32_t *len, struct sw_err *e);
 	int (*stats_sync)(struct sw_err *e);
+	int (*route_add)(const struct sw_route *r, struct sw_err *e);
+	int (*route_del)(const struct sw_route *r, struct sw_err *e);
+	int (*route_list)(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint32_t *len,
+			  struct sw_err *e);
+	int (*neigh_add)(const struct sw_neigh *n, struct sw_err *e);
+	int (*neigh_del)(const struct sw_neigh *n, struct sw_err *e);
+	int (*neigh_list)(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint32_t *len,
+			  struct sw_err *e);
+	int (*rule_add)(const struct sw_rule *r, struct sw_err *e);
+	int (*rule_del)(const struct sw_rule_ref *ref, struct sw_err *e);
+	int (*rule_list)(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint32_t *len,
+			 struct sw_err *e);
 };
 
 /* Returns the response status; fills resp/resp_len on success, e->msg on

@@ -18,6 +18,8 @@
 
 #include "decode.h"
 #include "ports.h"
+#include "routes.h"
+#include "rules.h"
 #include "ring.h"
 #include "server.h"
 #include "sw.h"
@@ -282,6 +284,15 @@ static const struct sw_ctl_ops ops = {
 	.xc_del = sw_xc_del,
 	.xc_list = op_xc_list,
 	.stats_sync = op_stats_sync,
+	.route_add = sw_route_add,
+	.route_del = sw_route_del,
+	.route_list = sw_route_list,
+	.neigh_add = sw_neigh_add,
+	.neigh_del = sw_neigh_del,
+	.neigh_list = sw_neigh_list,
+	.rule_add = sw_rule_add,
+	.rule_del = sw_rule_del,
+	.rule_list = sw_rule_list,
 };
 
 const struct sw_ctl_ops *sw_ctl_handlers(void)

@@ -8,11 +8,15 @@
  * No syscalls of our own (PMDs may make their own), no locks, no logging,
  * no allocation: mbufs only move between rings, ports and the mempool.
  */
+#include <rte_acl.h>
 #include <rte_ethdev.h>
+#include <rte_prefetch.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "acl_key.h"
+#include "ip_forward.h"
 #include "sw.h"
 
 static inline uint64_t burst_bytes(struct rte_mbuf **pkts, uint16_t n)
@@ -40,9 +44,147 @@ static inline void tx_count(struct sw_lcore_stats *st, uint16_t out, const struc
 	sw_count(&st->ports[out], SW_C_tx_bytes, bytes);
 }
 
-static inline void rx_queue(const struct sw_fp_config *cfg, struct sw_lcore_stats *st,
-			    uint16_t q, struct sw_fp_rxq rxq, unsigned int *busy)
+static inline void punt_burst(const struct sw_fp_port *fp, struct sw_port_counters *pc,
+			      struct rte_mbuf **pkts, uint16_t n)
 {
+	unsigned int enq = rte_ring_mp_enqueue_burst(fp->punt, (void **)pkts, n, NULL);
+
+	if (unlikely(enq < n)) {
+		rte_pktmbuf_free_bulk(pkts + enq, n - enq);
+		sw_count(pc, SW_C_punt_drops, n - enq);
+	}
+	sw_count(pc, SW_C_punt_packets, enq);
+}
+
+#define PREFETCH_AHEAD 3
+
+struct burst_out {
+	struct rte_mbuf *out[SW_MAX_PORTS][2 * SW_BURST];  /* originals and mirror copies */
+	struct rte_mbuf *punt[2 * SW_BURST], *drop[SW_BURST];
+	uint16_t n_out[SW_MAX_PORTS], used[SW_MAX_PORTS];
+	uint16_t n_used, n_punt, n_drop;
+};
+
+static inline void out_add(struct burst_out *b, uint16_t port, struct rte_mbuf *m)
+{
+	uint16_t k;
+
+	for (k = 0; k < b->n_used && b->used[k] != port; k++)
+		;
+	if (k == b->n_used) {
+		b->used[b->n_used++] = port;
+		b->n_out[port] = 0;
+	}
+	b->out[port][b->n_out[port]++] = m;
+}
+
+/* Apply the matching rule's action; returns the verdict for the original. */
+static inline uint16_t rule_action(const struct sw_fp_config *cfg, const struct sw_worker *w,
+				   uint16_t p, struct rte_mbuf *m, uint32_t u,
+				   struct sw_l3_counters *lc, struct burst_out *b)
+{
+	struct sw_rule_counter *rc = &w->rules[SW_ACL_SLOT(u)];
+	uint16_t out = SW_ACL_OUT(u);
+
+	__atomic_store_n(&rc->packets, rc->packets + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&rc->bytes, rc->bytes + m->pkt_len, __ATOMIC_RELAXED);
+	switch (SW_ACL_ACTION(u)) {
+	case SW_RULE_FORWARD:
+		if (likely(out < SW_MAX_PORTS && cfg->port[out].active))
+			return out;
+		return sw_drop(lc, SW_L3_drop_port_down);
+	case SW_RULE_DROP:
+		return sw_drop(lc, SW_L3_rule_drops);
+	case SW_RULE_PUNT:
+		return sw_punt(lc, SW_L3_rule_punts);
+	case SW_RULE_MIRROR: {
+		struct rte_mbuf *c = rte_pktmbuf_copy(m, sw.mp, 0, UINT32_MAX);
+
+		if (unlikely(c == NULL))
+			sw_count(&w->stats->ports[p], SW_C_tx_drops, 1);
+		else if (out == 0xff)
+			b->punt[b->n_punt++] = c;
+		else if (out < SW_MAX_PORTS && cfg->port[out].active)
+			out_add(b, out, c);
+		else
+			rte_pktmbuf_free(c);
+		break;
+	}
+	default: /* COUNT, ROUTE */
+		break;
+	}
+	return sw_classify(cfg, p, m, lc);
+}
+
+/* Rules (when any), then routes, for a burst from port p; then send it per
+ * output port in bursts, punt and drop what remains. */
+static inline void route_burst(const struct sw_fp_config *cfg, const struct sw_worker *w,
+			       uint16_t p, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct sw_lcore_stats *st = w->stats;
+	struct sw_l3_counters *lc = &w->l3[p];
+	const uint16_t q = w->index;
+	struct burst_out b;
+	uint32_t rule[SW_BURST];
+
+	b.n_used = b.n_punt = b.n_drop = 0;
+	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+
+	if (cfg->acl[0] != NULL || cfg->acl[1] != NULL) {
+		struct sw_acl_key keys[SW_BURST];
+		const uint8_t *kp[2][SW_BURST];
+		uint32_t res[2][SW_BURST];
+		uint16_t idx[2][SW_BURST], nk[2] = {0, 0};
+
+		for (uint16_t i = 0; i < n; i++) {
+			int c = sw_acl_key(&keys[i], p, pkts[i]);
+			kp[c][nk[c]] = (const uint8_t *)&keys[i];
+			idx[c][nk[c]++] = i;
+			rule[i] = 0;
+		}
+		for (int c = 0; c < 2; c++) {
+			if (nk[c] == 0 || cfg->acl[c] == NULL)
+				continue;
+			rte_acl_classify(cfg->acl[c], kp[c], res[c], nk[c], 1);
+			for (uint16_t j = 0; j < nk[c]; j++)
+				rule[idx[c][j]] = res[c][j];
+		}
+	} else {
+		memset(rule, 0, n * sizeof(rule[0]));
+	}
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+		uint16_t v = likely(rule[i] == 0) ? sw_classify(cfg, p, pkts[i], lc)
+						  : rule_action(cfg, w, p, pkts[i], rule[i], lc, &b);
+
+		if (likely(v < SW_MAX_PORTS))
+			out_add(&b, v, pkts[i]);
+		else if (v == SW_V_PUNT)
+			b.punt[b.n_punt++] = pkts[i];
+		else
+			b.drop[b.n_drop++] = pkts[i];
+	}
+	for (uint16_t k = 0; k < b.n_used; k++) {
+		uint16_t o = b.used[k];
+		for (uint16_t off = 0; off < b.n_out[o]; off += SW_BURST)
+			tx_count(st, o, &cfg->port[o], q, b.out[o] + off,
+				 RTE_MIN((uint16_t)SW_BURST, (uint16_t)(b.n_out[o] - off)));
+	}
+	for (uint16_t off = 0; off < b.n_punt; off += SW_BURST)
+		punt_burst(&cfg->port[p], &st->ports[p], b.punt + off,
+			   RTE_MIN((uint16_t)SW_BURST, (uint16_t)(b.n_punt - off)));
+	if (b.n_drop)
+		rte_pktmbuf_free_bulk(b.drop, b.n_drop);
+}
+
+static inline void rx_queue(const struct sw_fp_config *cfg, const struct sw_worker *w,
+			    struct sw_fp_rxq rxq, unsigned int *busy)
+{
+	struct sw_lcore_stats *st = w->stats;
+	const uint16_t q = w->index;
 	const uint16_t p = rxq.port;
 	const struct sw_fp_port *fp = &cfg->port[p];
 	struct sw_port_counters *pc = &st->ports[p];
@@ -66,12 +208,7 @@ static inline void rx_queue(const struct sw_fp_config *cfg, struct sw_lcore_stat
 				sw_count(pc, SW_C_no_route, n);
 			}
 		} else {
-			unsigned int enq = rte_ring_mp_enqueue_burst(fp->punt, (void **)pkts, n, NULL);
-			if (unlikely(enq < n)) {
-				rte_pktmbuf_free_bulk(pkts + enq, n - enq);
-				sw_count(pc, SW_C_punt_drops, n - enq);
-			}
-			sw_count(pc, SW_C_punt_packets, enq);
+			route_burst(cfg, w, p, pkts, n);
 		}
 	}
 
@@ -90,8 +227,8 @@ int sw_worker_main(void *arg)
 {
 	struct sw_worker *w = arg;
 	struct sw_lcore_stats *st = w->stats;
-	const uint16_t q = w->index;
 
+	w->rules = sw_rules_counters(w->index + 1);
 	rte_rcu_qsbr_thread_online(sw.qsbr, w->index);
 	while (!sw.quit) {
 		const struct sw_fp_config *cfg = __atomic_load_n(&sw_fp_current, __ATOMIC_ACQUIRE);
@@ -99,7 +236,7 @@ int sw_worker_main(void *arg)
 		unsigned int busy = 0;
 
 		for (uint16_t i = 0; i < fw->n_rx; i++)
-			rx_queue(cfg, st, q, fw->rx[i], &busy);
+			rx_queue(cfg, w, fw->rx[i], &busy);
 
 		rte_rcu_qsbr_quiescent(sw.qsbr, w->index);
 		if (busy)

@@ -131,6 +131,15 @@ struct sw_msg_hdr {
 #define SW_OP_XC_DEL        0x0021u /* struct sw_port_ref (in port) -> none */
 #define SW_OP_XC_LIST       0x0022u /* none -> struct sw_list_hdr + struct sw_xconnect[count] */
 #define SW_OP_STATS_SYNC    0x0030u /* none -> none; refreshes device counters in the stats area */
+#define SW_OP_NEIGH_ADD     0x0040u /* struct sw_neigh -> none (adds or replaces) */
+#define SW_OP_NEIGH_DEL     0x0041u /* struct sw_neigh (mac ignored) -> none */
+#define SW_OP_NEIGH_LIST    0x0042u /* struct sw_list_req -> struct sw_list_hdr + struct sw_neigh[count] */
+#define SW_OP_ROUTE_ADD     0x0050u /* struct sw_route -> none (adds or replaces) */
+#define SW_OP_ROUTE_DEL     0x0051u /* struct sw_route (prefix, len, family) -> none */
+#define SW_OP_ROUTE_LIST    0x0052u /* struct sw_list_req -> struct sw_list_hdr + struct sw_route[count] */
+#define SW_OP_RULE_ADD      0x0060u /* struct sw_rule -> none (adds or replaces rule id) */
+#define SW_OP_RULE_DEL      0x0061u /* struct sw_rule_ref -> none */
+#define SW_OP_RULE_LIST     0x0062u /* struct sw_list_req -> struct sw_list_hdr + struct sw_rule_entry[count] */
 #define SW_OP_RING_ERROR    0xffffu /* response only: the request ring held something unreadable
 				     * (seq is the offending message's when its header could be
 				     * read, else 0); pending requests were discarded */
@@ -231,6 +240,105 @@ struct sw_list_hdr {
 	uint32_t reserved;     /* 4 */
 };
 
+/* Paged listing: up to max entries starting at cursor (0 = first); the
+ * response's sw_list_hdr.reserved holds the next cursor, 0 when done. */
+struct sw_list_req {
+	uint32_t cursor;       /* 0 */
+	uint16_t max;          /* 4 */
+	uint8_t family;        /* 6 SW_AF_* (routes), 0 = both */
+	uint8_t reserved;      /* 7 */
+};
+
+#define SW_AF_INET          4u
+#define SW_AF_INET6         6u
+
+/* Addresses are 16 bytes in network order; IPv4 uses the first 4. */
+struct sw_neigh {
+	uint16_t port;         /*  0 */
+	uint8_t family;        /*  2 SW_AF_* */
+	uint8_t reserved0;     /*  3 */
+	uint8_t mac[6];        /*  4 */
+	uint16_t reserved1;    /* 10 */
+	uint32_t reserved2;    /* 12 */
+	uint8_t ip[16];        /* 16 */
+};
+
+#define SW_ECMP_MAX         8u
+
+/* sw_route.type */
+#define SW_ROUTE_FORWARD    1u /* to the next hops */
+#define SW_ROUTE_LOCAL      2u /* an address of the host: punt to the ingress vEth */
+#define SW_ROUTE_DROP       3u /* blackhole */
+
+struct sw_nexthop {
+	uint16_t port;         /*  0 output port */
+	uint16_t reserved0;    /*  2 */
+	uint32_t reserved1;    /*  4 */
+	uint8_t gw[16];        /*  8 gateway; all zero = directly connected (the
+				*    destination itself is the neighbour) */
+};
+
+struct sw_route {
+	uint8_t family;        /*   0 SW_AF_* */
+	uint8_t prefix_len;    /*   1 0..32 or 0..128 */
+	uint8_t type;          /*   2 SW_ROUTE_* */
+	uint8_t n_nh;          /*   3 1..SW_ECMP_MAX for FORWARD, else 0 */
+	uint32_t reserved;     /*   4 */
+	uint8_t prefix[16];    /*   8 host bits must be zero */
+	struct sw_nexthop nh[SW_ECMP_MAX]; /* 24 */
+};
+
+/* sw_rule.action */
+#define SW_RULE_FORWARD     1u /* send out of out_port as is */
+#define SW_RULE_ROUTE       2u /* continue to the routes */
+#define SW_RULE_DROP        3u
+#define SW_RULE_PUNT        4u /* to the ingress port's vEth */
+#define SW_RULE_MIRROR      5u /* a copy to out_port (SW_PORT_NONE: the ingress vEth), then route */
+#define SW_RULE_COUNT       6u /* count only, then route */
+
+/*
+ * A match-action rule. The highest priority matching rule applies (which
+ * of two equal-priority matches applies is unspecified). Unset matches are wildcards: in_port and out_port use
+ * SW_PORT_NONE, vlan 0xffff, ethertype/proto 0, MACs all zero, prefixes
+ * length 0, port ranges 0..65535. family 0 matches any frame (then no IP
+ * fields may be set), 4 or 6 only that IP version.
+ */
+struct sw_rule {
+	uint32_t id;           /*  0 chosen by the controller, unique */
+	uint32_t priority;     /*  4 1..2^29 */
+	uint8_t family;        /*  8 0, SW_AF_INET, SW_AF_INET6 */
+	uint8_t proto;         /*  9 IP protocol, 0 = any */
+	uint8_t action;        /* 10 SW_RULE_* */
+	uint8_t reserved0;     /* 11 */
+	uint16_t in_port;      /* 12 */
+	uint16_t vlan;         /* 14 outer VLAN id, 0xffff = any */
+	uint16_t ethertype;    /* 16 innermost, host order, 0 = any */
+	uint16_t out_port;     /* 18 FORWARD, MIRROR */
+	uint8_t src_mac[6];    /* 20 */
+	uint8_t dst_mac[6];    /* 26 */
+	uint8_t src_len;       /* 32 prefix lengths */
+	uint8_t dst_len;       /* 33 */
+	uint16_t sport_lo;     /* 34 L4 port ranges, inclusive */
+	uint16_t sport_hi;     /* 36 */
+	uint16_t dport_lo;     /* 38 */
+	uint16_t dport_hi;     /* 40 */
+	uint16_t reserved1;    /* 42 */
+	uint32_t reserved2;    /* 44 */
+	uint8_t src[16];       /* 48 */
+	uint8_t dst[16];       /* 64 */
+};
+
+struct sw_rule_ref {
+	uint32_t id;           /* 0 */
+	uint32_t reserved;     /* 4 */
+};
+
+struct sw_rule_entry {
+	struct sw_rule rule;   /*  0 */
+	uint64_t packets;      /* 80 matched, summed over lcores */
+	uint64_t bytes;        /* 88 */
+};
+
 struct sw_evt_port {
 	uint16_t port;         /* 0 */
 	uint8_t link_up;       /* 2 */
@@ -307,6 +415,47 @@ struct sw_dev_stats {
 	uint64_t rx_nombuf;    /* 56 */
 };
 
+/*
+ * X(name): L3 fast-path counters per lcore per port (ingress port), in this
+ * order. routed_packets were forwarded by a route; punt_* went to the
+ * ingress vEth for that reason; drop_* were dropped.
+ *   punt_arp ARP; punt_nd IPv6 neighbour discovery; punt_local for the
+ *   host's own addresses (local routes, link-local); punt_mcast broadcast
+ *   or multicast; punt_ttl TTL/hop limit would expire; punt_options IPv4
+ *   options; punt_no_route no route; punt_no_neigh next hop unresolved;
+ *   punt_non_ip neither IPv4, IPv6 nor ARP; punt_other VLAN-tagged IP or a
+ *   frame for another station; drop_malformed runt, truncated, bad
+ *   version/IHL/length; drop_route blackhole route; drop_port_down output
+ *   port not running; rule_drops, rule_punts by a rule's action.
+ */
+#define SW_L3_COUNTER_LIST(X) \
+	X(routed_packets) X(punt_arp) X(punt_nd) X(punt_local) X(punt_mcast) \
+	X(punt_ttl) X(punt_options) X(punt_no_route) X(punt_no_neigh) \
+	X(punt_non_ip) X(punt_other) X(drop_malformed) X(drop_route) X(drop_port_down) \
+	X(rule_drops) X(rule_punts)
+#define SW_L3_COUNTER_SLOTS 16u
+
+struct sw_l3_counters {
+	uint64_t c[SW_L3_COUNTER_SLOTS];
+};
+
+enum sw_l3_counter {
+#define SW_L3_COUNTER_ENUM(name) SW_L3_##name,
+	SW_L3_COUNTER_LIST(SW_L3_COUNTER_ENUM)
+#undef SW_L3_COUNTER_ENUM
+	SW_L3__COUNT
+};
+
+/* Route table summary, written by the main lcore with the device counters. */
+struct sw_table_stats {
+	uint64_t mem_bytes;    /*  0 memory reserved for routes, next hops, FIBs */
+	uint32_t routes4;      /*  8 */
+	uint32_t routes6;      /* 12 */
+	uint32_t neighbours;   /* 16 */
+	uint32_t nh_groups;    /* 20 */
+	uint64_t reserved[5];  /* 24 */
+};
+
 struct sw_stats {
 	uint32_t dev_seq;      /*  0 seqlock over dev[] and the mempool fields */
 	uint32_t n_lcores;     /*  4 slots in use */
@@ -318,6 +467,8 @@ struct sw_stats {
 	uint64_t reserved[3];  /* 40 */
 	struct sw_dev_stats dev[SW_MAX_PORTS];        /*   64 */
 	struct sw_lcore_stats lcores[SW_MAX_LCORES];  /* 1088 */
+	struct sw_table_stats tables;                 /* 34880, under dev_seq */
+	struct sw_l3_counters l3[SW_MAX_LCORES][SW_MAX_PORTS]; /* 34944 [lcore slot][port] */
 };
 
 #define SW_STATS_SIZE sizeof(struct sw_stats)

@@ -292,7 +292,7 @@ int main(void)
 	FIELD(sw_stats, dev_seq); FIELD(sw_stats, n_lcores); FIELD(sw_stats, updated_ns);
 	FIELD(sw_stats, mbuf_total); FIELD(sw_stats, mbuf_free); FIELD(sw_stats, port_mask);
 	FIELD(sw_stats, reserved0); FIELD(sw_stats, reserved);
-	FIELD(sw_stats, dev); FIELD(sw_stats, lcores);
+	FIELD(sw_stats, dev); FIELD(sw_stats, lcores); FIELD(sw_stats, tables); FIELD(sw_stats, l3);
 	STRUCT_END();
 
 	printf("\n  },\n  \"statuses\": [");

@@ -52,8 +52,39 @@ static int h_xa(uint16_t i, uint16_t o, struct sw_err *e)
 static int h_xd(uint16_t i, struct sw_err *e) { return 0; }
 static int h_sync(struct sw_err *e) { return 0; }
 
+static int h_route(const struct sw_route *r, struct sw_err *e)
+{
+	return r->prefix_len > 128 ? sw_fail(e, SW_ST_RANGE, "prefix length %u", r->prefix_len) : 0;
+}
+static int h_neigh(const struct sw_neigh *n, struct sw_err *e)
+{
+	return n->port >= SW_MAX_PORTS ? sw_fail(e, SW_ST_NO_PORT, "port %u", n->port) : 0;
+}
+static int h_plist(const struct sw_list_req *q, uint8_t *b, uint32_t c, uint32_t *l,
+		   struct sw_err *e)
+{
+	assert(c == SW_RESP_MAX);
+	memset(b, 0, 8);
+	*l = 8;
+	return 0;
+}
+
+static int h_rule_add(const struct sw_rule *r, struct sw_err *e)
+{
+	return r->action == 0 ? sw_fail(e, SW_ST_INVALID, "rule %u: no action", r->id) : 0;
+}
+static int h_rule_del(const struct sw_rule_ref *r, struct sw_err *e)
+{
+	return r->id == 0 ? sw_fail(e, SW_ST_NOT_FOUND, "rule 0") : 0;
+}
+
 static const struct sw_ctl_ops ops = {
-	h_hello, h_list, h_add, h_port, h_port, h_set, h_port, h_xa, h_xd, h_list, h_sync,
+	.hello = h_hello, .port_list = h_list, .port_add = h_add, .port_start = h_port,
+	.port_stop = h_port, .port_set = h_set, .port_get = h_port, .xc_add = h_xa,
+	.xc_del = h_xd, .xc_list = h_list, .stats_sync = h_sync,
+	.route_add = h_route, .route_del = h_route, .route_list = h_plist,
+	.neigh_add = h_neigh, .neigh_del = h_neigh, .neigh_list = h_plist,
+	.rule_add = h_rule_add, .rule_del = h_rule_del, .rule_list = h_plist,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -286,8 +286,28 @@ export const DevStats = {
   rx_nombuf: 56,
 } as const;
 
+/** Route table summary (struct sw_table_stats), under the dev_seq seqlock. */
+export const TableStats = {
+  SIZE: 64,
+  mem_bytes: 0,
+  routes4: 8,
+  routes6: 12,
+  neighbours: 16,
+  nh_groups: 20,
+  reserved: 24,
+} as const;
+
+/** L3 fast-path counter slots per lcore per port (SW_L3_COUNTER_SLOTS). */
+export const L3_COUNTER_SLOTS = 16;
+
+export const L3Counters = {
+  SIZE: L3_COUNTER_SLOTS * 8,
+  c: 0,
+} as const;
+
 export const StatsArea = {
-  SIZE: 64 + MAX_PORTS * DevStats.SIZE + MAX_LCORES * LcoreStats.SIZE,
+  SIZE: 64 + MAX_PORTS * DevStats.SIZE + MAX_LCORES * LcoreStats.SIZE + TableStats.SIZE
+    + MAX_LCORES * MAX_PORTS * L3Counters.SIZE,
   dev_seq: 0,
   n_lcores: 4,
   updated_ns: 8,
@@ -298,6 +318,8 @@ export const StatsArea = {
   reserved: 40,
   dev: 64,
   lcores: 64 + MAX_PORTS * DevStats.SIZE,
+  tables: 64 + MAX_PORTS * DevStats.SIZE + MAX_LCORES * LcoreStats.SIZE,
+  l3: 64 + MAX_PORTS * DevStats.SIZE + MAX_LCORES * LcoreStats.SIZE + TableStats.SIZE,
 } as const;
 
 /** DevStats field names in struct order (all u64). */

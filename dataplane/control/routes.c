@@ -1,0 +1,703 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Routes, next hops and neighbours (control side).
+ *
+ *  - RIB: one rte_hash of (family, prefix, length) -> group id, for replace,
+ *    delete and listing. FIBs: rte_lpm (IPv4), updated in place, its tbl8
+ *    groups reclaimed through our RCU QSBR variable; rte_lpm6 (IPv6), double
+ *    buffered: changes go to the shadow copy, which becomes current at the
+ *    next publish, and are replayed on the other copy after the grace period.
+ *  - Next hops: (port, family, gateway) -> slot, deduplicated; a neighbour
+ *    (port, family, ip, mac) resolves the next hop with that identity and
+ *    installs an attached host route (/32, /128) unless one was configured.
+ *    A gateway of all zeros means "directly connected": never resolved, so
+ *    such traffic punts and the kernel resolves it, after which the host
+ *    route forwards.
+ *  - Groups: (type, members) -> slot, deduplicated, reference counted by
+ *    routes; freed after a grace period.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_ether.h>
+#include <rte_hash.h>
+#include <rte_jhash.h>
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "routes.h"
+#include "sw.h"
+
+struct rt_key {
+	uint8_t ip[16];
+	uint8_t len;
+	uint8_t family;
+	uint8_t pad[2];
+};
+
+#define RT_NEIGH_INSTALLED (1ull << 32)   /* in the RIB data: a neighbour's host route */
+
+struct nh_key {
+	uint8_t ip[16];
+	uint16_t port;
+	uint8_t family;
+	uint8_t pad;
+};
+
+struct nh_rec {
+	struct nh_key key;
+	uint32_t refs;        /* groups using it */
+	bool in_use;
+	bool has_neigh;
+	uint8_t mac[6];
+};
+
+struct grp_rec {
+	uint32_t refs;        /* routes using it */
+	bool in_use;
+};
+
+struct v6op {
+	uint8_t add;
+	uint8_t len;
+	uint8_t ip[16];
+	uint32_t gid;
+};
+
+#define V6LOG_MAX 4096u
+
+struct idstack {
+	uint32_t *ids;
+	uint32_t n;
+};
+
+static struct {
+	struct rte_hash *rib, *nh_h, *grp_h;
+	struct rte_lpm *lpm4;
+	struct rte_lpm6 *lpm6[2];
+	unsigned int cur6;            /* workers read lpm6[cur6] */
+	struct v6op log6[V6LOG_MAX];  /* applied to the shadow, not yet to the other */
+	unsigned int n_log6;
+	struct sw_nh_group *groups;   /* fast-path views */
+	uint64_t *nh;
+	struct nh_rec *nrec;
+	struct grp_rec *grec;
+	struct idstack free_nh, free_grp, pending_nh, pending_grp;
+	uint32_t n_routes[2];
+} R;
+
+static const char *fmt_ip(uint8_t family, const uint8_t *ip, char *buf, size_t len)
+{
+	return inet_ntop(family == SW_AF_INET ? AF_INET : AF_INET6, ip, buf, len) ? buf : "?";
+}
+
+static int stack_init(struct idstack *s, uint32_t n, bool full)
+{
+	s->ids = rte_malloc("sw_ids", n * sizeof(uint32_t), 0);
+	if (s->ids == NULL)
+		return -1;
+	s->n = 0;
+	if (full)
+		for (uint32_t i = 0; i < n; i++)
+			s->ids[s->n++] = n - 1 - i;   /* pop gives 0 first */
+	return 0;
+}
+
+static struct rte_hash *hash_create(const char *name, uint32_t entries, uint32_t key_len)
+{
+	struct rte_hash_parameters p = {
+		.name = name,
+		.entries = entries,
+		.key_len = key_len,
+		.hash_func = rte_jhash,
+		.socket_id = (int)rte_socket_id(),
+	};
+
+	return rte_hash_create(&p);
+}
+
+/* Table sizes: IPv4 from --max-routes; tbl8 groups (for prefixes longer
+ * than /24) scale with it. */
+static uint32_t lpm4_tbl8s(void)
+{
+	return RTE_MIN(1u << 16, RTE_MAX(1u << 10, sw.max_routes / 4));
+}
+#define LPM6_TBL8S (1u << 12)
+
+int sw_routes_init(void)
+{
+	struct rte_lpm_config c4 = {
+		.max_rules = sw.max_routes,
+		.number_tbl8s = lpm4_tbl8s(),
+	};
+	struct rte_lpm6_config c6 = {
+		.max_rules = SW_MAX_ROUTES6,
+		.number_tbl8s = LPM6_TBL8S,
+	};
+	struct rte_lpm_rcu_config rc = {
+		.v = sw.qsbr,
+		.mode = RTE_LPM_QSBR_MODE_DQ,
+	};
+
+	R.rib = hash_create("sw_rib", sw.max_routes + SW_MAX_ROUTES6, sizeof(struct rt_key));
+	R.nh_h = hash_create("sw_nh", SW_MAX_NH, sizeof(struct nh_key));
+	R.grp_h = hash_create("sw_grp", SW_MAX_GROUPS, sizeof(struct sw_nh_group));
+	R.lpm4 = rte_lpm_create("sw_lpm4", (int)rte_socket_id(), &c4);
+	R.lpm6[0] = rte_lpm6_create("sw_lpm6a", (int)rte_socket_id(), &c6);
+	R.lpm6[1] = rte_lpm6_create("sw_lpm6b", (int)rte_socket_id(), &c6);
+	R.groups = rte_zmalloc("sw_groups", SW_MAX_GROUPS * sizeof(*R.groups), RTE_CACHE_LINE_SIZE);
+	R.nh = rte_zmalloc("sw_nh_words", SW_MAX_NH * sizeof(*R.nh), RTE_CACHE_LINE_SIZE);
+	R.nrec = rte_zmalloc("sw_nh_rec", SW_MAX_NH * sizeof(*R.nrec), 0);
+	R.grec = rte_zmalloc("sw_grp_rec", SW_MAX_GROUPS * sizeof(*R.grec), 0);
+	if (!R.rib || !R.nh_h || !R.grp_h || !R.lpm4 || !R.lpm6[0] || !R.lpm6[1] || !R.groups ||
+	    !R.nh || !R.nrec || !R.grec || stack_init(&R.free_nh, SW_MAX_NH, true) ||
+	    stack_init(&R.free_grp, SW_MAX_GROUPS, true) ||
+	    stack_init(&R.pending_nh, SW_MAX_NH, false) ||
+	    stack_init(&R.pending_grp, SW_MAX_GROUPS, false)) {
+		SW_LOG(ERR, "routes: cannot allocate tables (%s); more hugepages?",
+		       rte_strerror(rte_errno));
+		return -1;
+	}
+	if (rte_lpm_rcu_qsbr_add(R.lpm4, &rc) != 0) {
+		SW_LOG(ERR, "routes: rte_lpm_rcu_qsbr_add failed: %s", rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+void sw_routes_fini(void)
+{
+	rte_lpm_free(R.lpm4);
+	rte_lpm6_free(R.lpm6[0]);
+	rte_lpm6_free(R.lpm6[1]);
+	rte_hash_free(R.rib);
+	rte_hash_free(R.nh_h);
+	rte_hash_free(R.grp_h);
+	rte_free(R.groups);
+	rte_free(R.nh);
+	rte_free(R.nrec);
+	rte_free(R.grec);
+	rte_free(R.free_nh.ids);
+	rte_free(R.free_grp.ids);
+	rte_free(R.pending_nh.ids);
+	rte_free(R.pending_grp.ids);
+	memset(&R, 0, sizeof(R));
+}
+
+struct rte_lpm *sw_routes_lpm4(void) { return R.lpm4; }
+const struct sw_nh_group *sw_routes_groups(void) { return R.groups; }
+const uint64_t *sw_routes_nh(void) { return R.nh; }
+
+/* The copy the next configuration publishes: the shadow once it changed. */
+struct rte_lpm6 *sw_routes_lpm6_current(void)
+{
+	return R.lpm6[R.n_log6 ? R.cur6 ^ 1 : R.cur6];
+}
+
+uint32_t sw_routes_count(uint8_t family)
+{
+	return R.n_routes[family == SW_AF_INET6];
+}
+
+uint64_t sw_routes_mem_bytes(void)
+{
+	/* rte_lpm: tbl24 + tbl8s + rules; rte_lpm6 (x2): tbl8s + rules; our arrays;
+	 * rte_hash: key + data per entry, roughly doubled for buckets */
+	uint64_t b = (1ull << 24) * 4 + (uint64_t)lpm4_tbl8s() * 256 * 4 + sw.max_routes * 8ull;
+
+	b += 2 * ((uint64_t)LPM6_TBL8S * 256 * 4 + SW_MAX_ROUTES6 * 32ull);
+	b += SW_MAX_GROUPS * (sizeof(struct sw_nh_group) + sizeof(struct grp_rec)) +
+	     SW_MAX_NH * (sizeof(uint64_t) + sizeof(struct nh_rec));
+	b += 2ull * (sw.max_routes + SW_MAX_ROUTES6) * (sizeof(struct rt_key) + 8) +
+	     2ull * SW_MAX_NH * (sizeof(struct nh_key) + 8) +
+	     2ull * SW_MAX_GROUPS * (sizeof(struct sw_nh_group) + 8);
+	return b;
+}
+
+uint32_t sw_routes_neighbours(void)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < SW_MAX_NH; i++)
+		n += R.nrec[i].in_use && R.nrec[i].has_neigh;
+	return n;
+}
+
+uint32_t sw_routes_groups_used(void)
+{
+	return SW_MAX_GROUPS - R.free_grp.n - R.pending_grp.n;
+}
+
+/* --- next hops --- */
+
+static int nh_get(uint16_t port, uint8_t family, const uint8_t *ip, uint32_t *id)
+{
+	struct nh_key k = { .port = port, .family = family };
+	void *data;
+
+	memcpy(k.ip, ip, family == SW_AF_INET ? 4 : 16);
+	if (rte_hash_lookup_data(R.nh_h, &k, &data) >= 0) {
+		*id = (uint32_t)(uintptr_t)data;
+		return 0;
+	}
+	if (R.free_nh.n == 0)
+		return -ENOSPC;
+	*id = R.free_nh.ids[--R.free_nh.n];
+	struct nh_rec *n = &R.nrec[*id];
+	memset(n, 0, sizeof(*n));
+	n->key = k;
+	n->in_use = true;
+	__atomic_store_n(&R.nh[*id], sw_nh_word(0, port, n->mac), __ATOMIC_RELEASE);
+	if (rte_hash_add_key_data(R.nh_h, &k, (void *)(uintptr_t)*id) < 0) {
+		n->in_use = false;
+		R.free_nh.ids[R.free_nh.n++] = *id;
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/* Unused and no neighbour: reclaim after the next grace period. */
+static void nh_maybe_release(uint32_t id)
+{
+	struct nh_rec *n = &R.nrec[id];
+
+	if (!n->in_use || n->refs > 0 || n->has_neigh)
+		return;
+	rte_hash_del_key(R.nh_h, &n->key);
+	n->in_use = false;
+	R.pending_nh.ids[R.pending_nh.n++] = id;
+}
+
+/* --- groups --- */
+
+static int grp_get(const struct sw_nh_group *key, uint32_t *id)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(R.grp_h, key, &data) >= 0) {
+		*id = (uint32_t)(uintptr_t)data;
+		return 0;
+	}
+	if (R.free_grp.n == 0)
+		return -ENOSPC;
+	*id = R.free_grp.ids[--R.free_grp.n];
+	R.groups[*id] = *key;
+	R.grec[*id] = (struct grp_rec){ .in_use = true };
+	for (unsigned int i = 0; i < key->n; i++)
+		R.nrec[key->nh[i]].refs++;
+	if (rte_hash_add_key_data(R.grp_h, key, (void *)(uintptr_t)*id) < 0) {
+		R.grec[*id].in_use = false;
+		R.free_grp.ids[R.free_grp.n++] = *id;
+		return -ENOSPC;
+	}
+	/* the group is complete before any FIB entry can point at it */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	return 0;
+}
+
+static void grp_put(uint32_t id)
+{
+	struct grp_rec *g = &R.grec[id];
+
+	if (--g->refs > 0)
+		return;
+	rte_hash_del_key(R.grp_h, &R.groups[id]);
+	g->in_use = false;
+	R.pending_grp.ids[R.pending_grp.n++] = id;
+	for (unsigned int i = 0; i < R.groups[id].n; i++) {
+		R.nrec[R.groups[id].nh[i]].refs--;
+		nh_maybe_release(R.groups[id].nh[i]);
+	}
+}
+
+void sw_routes_after_grace(void)
+{
+	/* the IPv6 shadow was published: catch the other copy up */
+	if (R.n_log6 > 0) {
+		struct rte_lpm6 *other;
+
+		R.cur6 ^= 1;
+		other = R.lpm6[R.cur6 ^ 1];
+		for (unsigned int i = 0; i < R.n_log6; i++) {
+			const struct v6op *o = &R.log6[i];
+
+			if (o->add)
+				rte_lpm6_add(other, o->ip, o->len, o->gid);
+			else
+				rte_lpm6_delete(other, o->ip, o->len);
+		}
+		R.n_log6 = 0;
+	}
+	while (R.pending_grp.n > 0)
+		R.free_grp.ids[R.free_grp.n++] = R.pending_grp.ids[--R.pending_grp.n];
+	while (R.pending_nh.n > 0)
+		R.free_nh.ids[R.free_nh.n++] = R.pending_nh.ids[--R.pending_nh.n];
+}
+
+/* --- FIB --- */
+
+static int fib_set(uint8_t family, const uint8_t *ip, uint8_t len, uint32_t gid)
+{
+	if (family == SW_AF_INET) {
+		uint32_t a;
+
+		memcpy(&a, ip, 4);
+		return rte_lpm_add(R.lpm4, rte_be_to_cpu_32(a), len, gid);
+	}
+	if (R.n_log6 == V6LOG_MAX) { /* publish now to empty the log */
+		if (sw_fp_publish() != 0)
+			return -ENOMEM;
+	}
+	int ret = rte_lpm6_add(R.lpm6[R.cur6 ^ 1], ip, len, gid);
+	if (ret == 0) {
+		struct v6op *o = &R.log6[R.n_log6++];
+		o->add = 1;
+		o->len = len;
+		o->gid = gid;
+		memcpy(o->ip, ip, 16);
+	}
+	return ret;
+}
+
+static int fib_del(uint8_t family, const uint8_t *ip, uint8_t len)
+{
+	if (family == SW_AF_INET) {
+		uint32_t a;
+
+		memcpy(&a, ip, 4);
+		return rte_lpm_delete(R.lpm4, rte_be_to_cpu_32(a), len);
+	}
+	if (R.n_log6 == V6LOG_MAX && sw_fp_publish() != 0)
+		return -ENOMEM;
+	int ret = rte_lpm6_delete(R.lpm6[R.cur6 ^ 1], ip, len);
+	if (ret == 0) {
+		struct v6op *o = &R.log6[R.n_log6++];
+		o->add = 0;
+		o->len = len;
+		memcpy(o->ip, ip, 16);
+	}
+	return ret;
+}
+
+/* --- routes --- */
+
+static int route_key(const struct sw_route *r, struct rt_key *k, char *name, size_t nlen,
+		     struct sw_err *e)
+{
+	unsigned int bits = r->family == SW_AF_INET ? 32 : 128;
+	char ip[INET6_ADDRSTRLEN];
+
+	if (r->family != SW_AF_INET && r->family != SW_AF_INET6)
+		return sw_fail(e, SW_ST_INVALID, "route: family must be 4 or 6, not %u", r->family);
+	memset(k, 0, sizeof(*k));
+	memcpy(k->ip, r->prefix, bits / 8);
+	k->len = r->prefix_len;
+	k->family = r->family;
+	snprintf(name, nlen, "%s/%u", fmt_ip(r->family, r->prefix, ip, sizeof(ip)),
+		 r->prefix_len);
+	if (r->prefix_len > bits)
+		return sw_fail(e, SW_ST_RANGE, "route %s: prefix length beyond %u", name, bits);
+	for (unsigned int b = r->prefix_len; b < bits; b++)
+		if (r->prefix[b / 8] & (0x80 >> (b % 8)))
+			return sw_fail(e, SW_ST_INVALID, "route %s: host bits set in the prefix",
+				       name);
+	return 0;
+}
+
+static int route_group(const struct sw_route *r, const char *name, struct sw_nh_group *g,
+		       struct sw_err *e)
+{
+	memset(g, 0, sizeof(*g));
+	g->type = r->type;
+	switch (r->type) {
+	case SW_ROUTE_LOCAL:
+	case SW_ROUTE_DROP:
+		if (r->n_nh != 0)
+			return sw_fail(e, SW_ST_INVALID, "route %s: %s routes take no next hop",
+				       name, r->type == SW_ROUTE_LOCAL ? "local" : "drop");
+		return 0;
+	case SW_ROUTE_FORWARD:
+		break;
+	default:
+		return sw_fail(e, SW_ST_INVALID, "route %s: unknown type %u", name, r->type);
+	}
+	if (r->n_nh < 1 || r->n_nh > SW_ECMP_MAX)
+		return sw_fail(e, SW_ST_RANGE, "route %s: %u next hops, expected 1..%u", name,
+			       r->n_nh, SW_ECMP_MAX);
+	for (unsigned int i = 0; i < r->n_nh; i++) {
+		uint16_t port = r->nh[i].port;
+
+		if (port >= SW_MAX_PORTS || !sw.ports[port].in_use) {
+			sw_fail(e, SW_ST_NO_PORT, "route %s: next hop %u: port %u does not exist",
+				name, i, port);
+			goto undo;
+		}
+		if (nh_get(port, r->family, r->nh[i].gw, &g->nh[i]) != 0) {
+			sw_fail(e, SW_ST_NO_SPACE, "route %s: next-hop table full (%u)", name,
+				SW_MAX_NH);
+			goto undo;
+		}
+		g->n = i + 1;
+	}
+	g->n = r->n_nh;
+	/* same set, same group, whatever the order */
+	for (unsigned int i = 1; i < g->n; i++)
+		for (unsigned int j = i; j > 0 && g->nh[j - 1] > g->nh[j]; j--) {
+			uint32_t t = g->nh[j];
+			g->nh[j] = g->nh[j - 1];
+			g->nh[j - 1] = t;
+		}
+	return 0;
+undo:
+	for (unsigned int i = 0; i < g->n; i++)
+		nh_maybe_release(g->nh[i]);
+	return -1;
+}
+
+static int route_set(const struct rt_key *k, const struct sw_nh_group *gk, bool neigh_installed,
+		     const char *name, struct sw_err *e)
+{
+	void *old;
+	bool had = rte_hash_lookup_data(R.rib, k, &old) >= 0;
+	uint32_t gid;
+	int ret;
+
+	if (grp_get(gk, &gid) != 0) {
+		for (unsigned int i = 0; i < gk->n; i++)
+			nh_maybe_release(gk->nh[i]);
+		return sw_fail(e, SW_ST_NO_SPACE, "route %s: next-hop group table full (%u)", name,
+			       SW_MAX_GROUPS);
+	}
+	R.grec[gid].refs++;
+	ret = fib_set(k->family, k->ip, k->len, gid);
+	if (ret == 0 && rte_hash_add_key_data(R.rib, k, (void *)(uintptr_t)(gid |
+			(neigh_installed ? RT_NEIGH_INSTALLED : 0))) < 0) {
+		fib_del(k->family, k->ip, k->len);
+		ret = -ENOSPC;
+	}
+	if (ret != 0) {
+		grp_put(gid);
+		if (had) /* the FIB may have lost the old entry on a failed replace */
+			fib_set(k->family, k->ip, k->len, (uint32_t)(uintptr_t)old);
+		return sw_fail(e, SW_ST_NO_SPACE, "route %s: FIB refused it: %s", name,
+			       rte_strerror(-ret));
+	}
+	if (had)
+		grp_put((uint32_t)(uintptr_t)old);
+	else
+		R.n_routes[k->family == SW_AF_INET6]++;
+	sw_fp_mark_dirty();
+	return 0;
+}
+
+int sw_route_add(const struct sw_route *r, struct sw_err *e)
+{
+	struct sw_nh_group gk;
+	struct rt_key k;
+	char name[64];
+
+	if (route_key(r, &k, name, sizeof(name), e) != 0 ||
+	    route_group(r, name, &gk, e) != 0)
+		return -1;
+	return route_set(&k, &gk, false, name, e);
+}
+
+static int route_remove(const struct rt_key *k)
+{
+	void *old;
+
+	if (rte_hash_lookup_data(R.rib, k, &old) < 0)
+		return -ENOENT;
+	fib_del(k->family, k->ip, k->len);
+	rte_hash_del_key(R.rib, k);
+	grp_put((uint32_t)(uintptr_t)old);
+	R.n_routes[k->family == SW_AF_INET6]--;
+	sw_fp_mark_dirty();
+	return 0;
+}
+
+int sw_route_del(const struct sw_route *r, struct sw_err *e)
+{
+	struct rt_key k;
+	char name[64];
+
+	if (route_key(r, &k, name, sizeof(name), e) != 0)
+		return -1;
+	if (route_remove(&k) != 0)
+		return sw_fail(e, SW_ST_NOT_FOUND, "route %s does not exist", name);
+	return 0;
+}
+
+int sw_route_list(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint32_t *len,
+		  struct sw_err *e)
+{
+	struct sw_list_hdr *lh = (void *)buf;
+	struct sw_route *out = (void *)(lh + 1);
+	uint32_t max = (cap - sizeof(*lh)) / sizeof(*out), next = q->cursor;
+	const void *key;
+	void *data;
+
+	RTE_SET_USED(e);
+	if (q->max != 0 && q->max < max)
+		max = q->max;
+	memset(lh, 0, sizeof(*lh));
+	while (lh->count < max) {
+		int32_t pos = rte_hash_iterate(R.rib, &key, &data, &next);
+		if (pos < 0) {
+			next = 0;
+			break;
+		}
+		const struct rt_key *k = key;
+		if (q->family != 0 && k->family != q->family)
+			continue;
+		const struct sw_nh_group *g = &R.groups[(uint32_t)(uintptr_t)data];
+		struct sw_route *r = &out[lh->count++];
+
+		memset(r, 0, sizeof(*r));
+		r->family = k->family;
+		r->prefix_len = k->len;
+		r->type = g->type;
+		memcpy(r->prefix, k->ip, 16);
+		r->n_nh = g->n;
+		for (unsigned int i = 0; i < g->n; i++) {
+			const struct nh_rec *n = &R.nrec[g->nh[i]];
+			r->nh[i].port = n->key.port;
+			memcpy(r->nh[i].gw, n->key.ip, 16);
+		}
+	}
+	lh->reserved = next;
+	*len = sizeof(*lh) + lh->count * sizeof(*out);
+	return 0;
+}
+
+/* --- neighbours --- */
+
+static int neigh_check(const struct sw_neigh *n, char *name, size_t nlen, struct sw_err *e)
+{
+	char ip[INET6_ADDRSTRLEN];
+	static const uint8_t zero[16];
+
+	if (n->family != SW_AF_INET && n->family != SW_AF_INET6)
+		return sw_fail(e, SW_ST_INVALID, "neighbour: family must be 4 or 6, not %u",
+			       n->family);
+	snprintf(name, nlen, "%s on port %u", fmt_ip(n->family, n->ip, ip, sizeof(ip)), n->port);
+	if (n->port >= SW_MAX_PORTS || !sw.ports[n->port].in_use)
+		return sw_fail(e, SW_ST_NO_PORT, "neighbour %s: port %u does not exist", name,
+			       n->port);
+	if (memcmp(n->ip, zero, n->family == SW_AF_INET ? 4 : 16) == 0 ||
+	    (n->family == SW_AF_INET ? (n->ip[0] & 0xf0) == 0xe0 : n->ip[0] == 0xff))
+		return sw_fail(e, SW_ST_INVALID, "neighbour %s: not a unicast address", name);
+	return 0;
+}
+
+static void host_key(uint8_t family, const uint8_t *ip, struct rt_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = family;
+	k->len = family == SW_AF_INET ? 32 : 128;
+	memcpy(k->ip, ip, family == SW_AF_INET ? 4 : 16);
+}
+
+int sw_neigh_add(const struct sw_neigh *n, struct sw_err *e)
+{
+	struct rte_ether_addr mac;
+	struct rt_key hk;
+	char name[80];
+	uint32_t id;
+	void *data;
+
+	if (neigh_check(n, name, sizeof(name), e) != 0)
+		return -1;
+	memcpy(mac.addr_bytes, n->mac, 6);
+	if (!rte_is_valid_assigned_ether_addr(&mac))
+		return sw_fail(e, SW_ST_INVALID, "neighbour %s: MAC " RTE_ETHER_ADDR_PRT_FMT
+			       " is not a unicast address", name, RTE_ETHER_ADDR_BYTES(&mac));
+	if (nh_get(n->port, n->family, n->ip, &id) != 0)
+		return sw_fail(e, SW_ST_NO_SPACE, "neighbour %s: next-hop table full (%u)", name,
+			       SW_MAX_NH);
+	struct nh_rec *r = &R.nrec[id];
+	r->has_neigh = true;
+	memcpy(r->mac, n->mac, 6);
+	__atomic_store_n(&R.nh[id], sw_nh_word(1, n->port, n->mac), __ATOMIC_RELEASE);
+
+	/* attached host route, unless the user configured that prefix */
+	host_key(n->family, n->ip, &hk);
+	if (rte_hash_lookup_data(R.rib, &hk, &data) < 0) {
+		struct sw_nh_group g = { .type = SW_ROUTE_FORWARD, .n = 1, .nh = { id } };
+
+		if (route_set(&hk, &g, true, name, e) != 0)
+			return -1;
+	}
+	sw_fp_mark_dirty();
+	return 0;
+}
+
+int sw_neigh_del(const struct sw_neigh *n, struct sw_err *e)
+{
+	struct nh_key k = { .port = n->port, .family = n->family };
+	struct rt_key hk;
+	char name[80];
+	void *data;
+	uint32_t id;
+
+	if (neigh_check(n, name, sizeof(name), e) != 0)
+		return -1;
+	memcpy(k.ip, n->ip, n->family == SW_AF_INET ? 4 : 16);
+	if (rte_hash_lookup_data(R.nh_h, &k, &data) < 0 ||
+	    !R.nrec[(uint32_t)(uintptr_t)data].has_neigh)
+		return sw_fail(e, SW_ST_NOT_FOUND, "neighbour %s does not exist", name);
+	id = (uint32_t)(uintptr_t)data;
+	host_key(n->family, n->ip, &hk);
+	if (rte_hash_lookup_data(R.rib, &hk, &data) >= 0 &&
+	    ((uintptr_t)data & RT_NEIGH_INSTALLED))
+		route_remove(&hk);
+	R.nrec[id].has_neigh = false;
+	__atomic_store_n(&R.nh[id], sw_nh_word(0, n->port, R.nrec[id].mac), __ATOMIC_RELEASE);
+	nh_maybe_release(id);
+	sw_fp_mark_dirty();
+	return 0;
+}
+
+int sw_neigh_list(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint32_t *len,
+		  struct sw_err *e)
+{
+	struct sw_list_hdr *lh = (void *)buf;
+	struct sw_neigh *out = (void *)(lh + 1);
+	uint32_t max = (cap - sizeof(*lh)) / sizeof(*out), next = q->cursor;
+	const void *key;
+	void *data;
+
+	RTE_SET_USED(e);
+	if (q->max != 0 && q->max < max)
+		max = q->max;
+	memset(lh, 0, sizeof(*lh));
+	while (lh->count < max) {
+		if (rte_hash_iterate(R.nh_h, &key, &data, &next) < 0) {
+			next = 0;
+			break;
+		}
+		const struct nh_rec *r = &R.nrec[(uint32_t)(uintptr_t)data];
+		if (!r->has_neigh || (q->family != 0 && r->key.family != q->family))
+			continue;
+		struct sw_neigh *o = &out[lh->count++];
+		memset(o, 0, sizeof(*o));
+		o->port = r->key.port;
+		o->family = r->key.family;
+		memcpy(o->mac, r->mac, 6);
+		memcpy(o->ip, r->key.ip, 16);
+	}
+	lh->reserved = next;
+	*len = sizeof(*lh) + lh->count * sizeof(*out);
+	return 0;
+}
+
+void sw_routes_port_gone(uint16_t port)
+{
+	/* ports are only removed at shutdown today; nothing to unlink */
+	RTE_SET_USED(port);
+}

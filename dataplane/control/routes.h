@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Routes, next hops and neighbours on the control side (main lcore only). */
+#ifndef SW_ROUTES_H
+#define SW_ROUTES_H
+
+#include "err.h"
+#include "l3.h"
+
+struct rte_lpm;
+struct rte_lpm6;
+
+int sw_routes_init(void);
+void sw_routes_fini(void);
+
+int sw_route_add(const struct sw_route *r, struct sw_err *e);
+int sw_route_del(const struct sw_route *r, struct sw_err *e);
+int sw_route_list(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint32_t *len,
+		  struct sw_err *e);
+int sw_neigh_add(const struct sw_neigh *n, struct sw_err *e);
+int sw_neigh_del(const struct sw_neigh *n, struct sw_err *e);
+int sw_neigh_list(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint32_t *len,
+		  struct sw_err *e);
+void sw_routes_port_gone(uint16_t port);   /* before a port is removed */
+
+/* For the fast-path configuration being built. */
+struct rte_lpm *sw_routes_lpm4(void);
+struct rte_lpm6 *sw_routes_lpm6_current(void);
+const struct sw_nh_group *sw_routes_groups(void);
+const uint64_t *sw_routes_nh(void);
+/* After a publish and its grace period: reclaim, catch up the IPv6 shadow. */
+void sw_routes_after_grace(void);
+
+uint64_t sw_routes_mem_bytes(void);
+uint32_t sw_routes_count(uint8_t family);
+uint32_t sw_routes_neighbours(void);
+uint32_t sw_routes_groups_used(void);
+
+#endif

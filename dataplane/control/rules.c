@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Match-action rules with rte_acl. The rule set is kept here; a change marks
+ * it dirty, and the next publish builds fresh IPv4 (also used for non-IP
+ * frames) and IPv6 classifier contexts, once per batch, which the fast path
+ * picks up with the new configuration. The old contexts are freed after the
+ * grace period. Each rule's ACL userdata carries its slot, action and output
+ * port, so a classification result is self-contained.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_acl.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+
+#include "rules.h"
+#include "sw.h"
+
+enum { F_PROTO, F_INPORT, F_VLAN, F_ETYPE, F_SMAC_LO, F_SMAC_HI, F_DMAC_HI, F_DMAC_LO,
+       F_SRC0, F_SRC1, F_SRC2, F_SRC3, F_DST0, F_DST1, F_DST2, F_DST3, F_SPORT, F_DPORT,
+       F_MAX };
+
+RTE_ACL_RULE_DEF(sw_acl_rule, F_MAX);
+
+struct rule_rec {
+	bool in_use;
+	struct sw_rule r;
+};
+
+static struct {
+	struct rule_rec *rec;
+	uint32_t n;
+	uint32_t free_top, pending_n;
+	uint32_t *free_slots, *pending;
+	bool dirty;
+	struct rte_acl_ctx *ctx[2], *old[2];   /* [0] IPv4 + non-IP, [1] IPv6 */
+	uint64_t gen;
+	struct sw_rule_counter *counters;      /* [SW_MAX_LCORES][SW_MAX_RULES] */
+} RL;
+
+#define KOFF(f) offsetof(struct sw_acl_key, f)
+
+/* Field layout of a context: v6 uses all four address words. */
+static unsigned int acl_fields(bool v6, struct rte_acl_field_def *d)
+{
+	unsigned int n = 0, idx = 0;
+
+#define FIELD(t, sz, id, off, ix) \
+	d[n++] = (struct rte_acl_field_def){ .type = (t), .size = (sz), .field_index = (id), \
+					     .input_index = (ix), .offset = (off) }
+	FIELD(RTE_ACL_FIELD_TYPE_BITMASK, 1, F_PROTO, KOFF(proto), idx++);
+	FIELD(RTE_ACL_FIELD_TYPE_RANGE, 2, F_INPORT, KOFF(in_port), idx);
+	FIELD(RTE_ACL_FIELD_TYPE_RANGE, 2, F_VLAN, KOFF(vlan), idx++);
+	FIELD(RTE_ACL_FIELD_TYPE_BITMASK, 2, F_ETYPE, KOFF(ethertype), idx);
+	FIELD(RTE_ACL_FIELD_TYPE_BITMASK, 2, F_SMAC_LO, KOFF(smac_lo), idx++);
+	FIELD(RTE_ACL_FIELD_TYPE_BITMASK, 4, F_SMAC_HI, KOFF(smac_hi), idx++);
+	FIELD(RTE_ACL_FIELD_TYPE_BITMASK, 4, F_DMAC_HI, KOFF(dmac_hi), idx++);
+	FIELD(RTE_ACL_FIELD_TYPE_BITMASK, 2, F_DMAC_LO, KOFF(dmac_lo), idx++);
+	for (unsigned int i = 0; i < (v6 ? 4u : 1u); i++)
+		FIELD(RTE_ACL_FIELD_TYPE_MASK, 4, F_SRC0 + i, KOFF(src) + 4 * i, idx++);
+	for (unsigned int i = 0; i < (v6 ? 4u : 1u); i++)
+		FIELD(RTE_ACL_FIELD_TYPE_MASK, 4, F_DST0 + i, KOFF(dst) + 4 * i, idx++);
+	FIELD(RTE_ACL_FIELD_TYPE_RANGE, 2, F_SPORT, KOFF(sport), idx);
+	FIELD(RTE_ACL_FIELD_TYPE_RANGE, 2, F_DPORT, KOFF(dport), idx);
+#undef FIELD
+	/* field_index must be dense: renumber in order */
+	for (unsigned int i = 0; i < n; i++)
+		d[i].field_index = i;
+	return n;
+}
+
+int sw_rules_init(void)
+{
+	RL.rec = rte_zmalloc("sw_rules", SW_MAX_RULES * sizeof(*RL.rec), 0);
+	RL.free_slots = rte_malloc("sw_rule_free", SW_MAX_RULES * sizeof(uint32_t), 0);
+	RL.pending = rte_malloc("sw_rule_pending", SW_MAX_RULES * sizeof(uint32_t), 0);
+	RL.counters = rte_zmalloc("sw_rule_counters",
+				  (size_t)SW_MAX_LCORES * SW_MAX_RULES * sizeof(*RL.counters),
+				  RTE_CACHE_LINE_SIZE);
+	if (!RL.rec || !RL.free_slots || !RL.pending || !RL.counters) {
+		SW_LOG(ERR, "rules: cannot allocate the rule table");
+		return -1;
+	}
+	for (uint32_t i = 0; i < SW_MAX_RULES; i++)
+		RL.free_slots[RL.free_top++] = SW_MAX_RULES - 1 - i;
+	return 0;
+}
+
+void sw_rules_fini(void)
+{
+	for (int i = 0; i < 2; i++) {
+		rte_acl_free(RL.ctx[i]);
+		rte_acl_free(RL.old[i]);
+	}
+	rte_free(RL.rec);
+	rte_free(RL.free_slots);
+	rte_free(RL.pending);
+	rte_free(RL.counters);
+	memset(&RL, 0, sizeof(RL));
+}
+
+struct rte_acl_ctx *sw_rules_ctx(uint8_t family)
+{
+	return RL.ctx[family == SW_AF_INET6];
+}
+
+struct sw_rule_counter *sw_rules_counters(unsigned int lcore_slot)
+{
+	return RL.counters + (size_t)lcore_slot * SW_MAX_RULES;
+}
+
+uint32_t sw_rules_count(void)
+{
+	return RL.n;
+}
+
+static bool any_set(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return true;
+	return false;
+}
+
+static int rule_check(const struct sw_rule *r, struct sw_err *e)
+{
+	unsigned int bits = r->family == SW_AF_INET6 ? 128 : 32;
+
+	if (r->family != 0 && r->family != SW_AF_INET && r->family != SW_AF_INET6)
+		return sw_fail(e, SW_ST_INVALID, "rule %u: family must be 0, 4 or 6, not %u", r->id,
+			       r->family);
+	if (r->priority < RTE_ACL_MIN_PRIORITY || r->priority > RTE_ACL_MAX_PRIORITY)
+		return sw_fail(e, SW_ST_RANGE, "rule %u: priority %u outside %u..%u", r->id,
+			       r->priority, RTE_ACL_MIN_PRIORITY, RTE_ACL_MAX_PRIORITY);
+	if (r->action < SW_RULE_FORWARD || r->action > SW_RULE_COUNT)
+		return sw_fail(e, SW_ST_INVALID, "rule %u: unknown action %u", r->id, r->action);
+	if (r->in_port != SW_PORT_NONE && (r->in_port >= SW_MAX_PORTS || !sw.ports[r->in_port].in_use))
+		return sw_fail(e, SW_ST_NO_PORT, "rule %u: in port %u does not exist", r->id,
+			       r->in_port);
+	if (r->action == SW_RULE_FORWARD || (r->action == SW_RULE_MIRROR && r->out_port != SW_PORT_NONE))
+		if (r->out_port >= SW_MAX_PORTS || !sw.ports[r->out_port].in_use)
+			return sw_fail(e, SW_ST_NO_PORT, "rule %u: out port %u does not exist",
+				       r->id, r->out_port);
+	if (r->vlan != 0xffff && r->vlan > 4095)
+		return sw_fail(e, SW_ST_RANGE, "rule %u: VLAN id %u beyond 4095", r->id, r->vlan);
+	if (r->sport_lo > r->sport_hi || r->dport_lo > r->dport_hi)
+		return sw_fail(e, SW_ST_RANGE, "rule %u: L4 port range is empty", r->id);
+	if (r->family == 0) {
+		if (r->proto || r->src_len || r->dst_len || any_set(r->src, 16) ||
+		    any_set(r->dst, 16) || r->sport_lo || r->dport_lo || r->sport_hi != 0xffff ||
+		    r->dport_hi != 0xffff)
+			return sw_fail(e, SW_ST_INVALID, "rule %u: IP fields need family 4 or 6",
+				       r->id);
+		return 0;
+	}
+	uint16_t et = r->family == SW_AF_INET ? 0x0800 : 0x86dd;
+	if (r->ethertype != 0 && r->ethertype != et)
+		return sw_fail(e, SW_ST_INVALID, "rule %u: ethertype 0x%04x contradicts IPv%u", r->id,
+			       r->ethertype, r->family);
+	if (r->src_len > bits || r->dst_len > bits)
+		return sw_fail(e, SW_ST_RANGE, "rule %u: prefix length beyond %u", r->id, bits);
+	return 0;
+}
+
+static uint32_t be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static void acl_rule(const struct sw_rule *r, uint32_t slot, bool v6, struct sw_acl_rule *a)
+{
+	uint16_t et = r->family == SW_AF_INET ? 0x0800 : r->family == SW_AF_INET6 ? 0x86dd
+										     : r->ethertype;
+	memset(a, 0, sizeof(*a));
+	a->data.category_mask = 1;
+	a->data.priority = r->priority;
+	a->data.userdata = SW_ACL_USERDATA(slot, r->action,
+					   r->out_port == SW_PORT_NONE ? 0xff : r->out_port);
+	a->field[F_PROTO].value.u8 = r->proto;
+	a->field[F_PROTO].mask_range.u8 = r->proto ? 0xff : 0;
+	a->field[F_INPORT].value.u16 = r->in_port == SW_PORT_NONE ? 0 : r->in_port;
+	a->field[F_INPORT].mask_range.u16 = r->in_port == SW_PORT_NONE ? 0xffff : r->in_port;
+	a->field[F_VLAN].value.u16 = r->vlan == 0xffff ? 0 : r->vlan;
+	a->field[F_VLAN].mask_range.u16 = r->vlan;
+	a->field[F_ETYPE].value.u16 = et;
+	a->field[F_ETYPE].mask_range.u16 = et ? 0xffff : 0;
+	bool sm = any_set(r->src_mac, 6), dm = any_set(r->dst_mac, 6);
+	a->field[F_SMAC_HI].value.u32 = be32(r->src_mac);
+	a->field[F_SMAC_HI].mask_range.u32 = sm ? UINT32_MAX : 0;
+	a->field[F_SMAC_LO].value.u16 = (uint16_t)(r->src_mac[4] << 8 | r->src_mac[5]);
+	a->field[F_SMAC_LO].mask_range.u16 = sm ? 0xffff : 0;
+	a->field[F_DMAC_HI].value.u32 = be32(r->dst_mac);
+	a->field[F_DMAC_HI].mask_range.u32 = dm ? UINT32_MAX : 0;
+	a->field[F_DMAC_LO].value.u16 = (uint16_t)(r->dst_mac[4] << 8 | r->dst_mac[5]);
+	a->field[F_DMAC_LO].mask_range.u16 = dm ? 0xffff : 0;
+	/* the fields that follow are packed in context order: with IPv4 only
+	 * one address word each, so the ports move up (see acl_fields) */
+	unsigned int words = v6 ? 4 : 1, f = F_SRC0;
+	for (unsigned int i = 0; i < words; i++, f++) {
+		int len = (int)r->src_len - 32 * (int)i;
+		a->field[f].value.u32 = r->family ? be32(r->src + 4 * i) : 0;
+		a->field[f].mask_range.u32 = len <= 0 ? 0 : len >= 32 ? 32 : len;
+	}
+	for (unsigned int i = 0; i < words; i++, f++) {
+		int len = (int)r->dst_len - 32 * (int)i;
+		a->field[f].value.u32 = r->family ? be32(r->dst + 4 * i) : 0;
+		a->field[f].mask_range.u32 = len <= 0 ? 0 : len >= 32 ? 32 : len;
+	}
+	a->field[f].value.u16 = r->sport_lo;
+	a->field[f++].mask_range.u16 = r->sport_hi;
+	a->field[f].value.u16 = r->dport_lo;
+	a->field[f].mask_range.u16 = r->dport_hi;
+}
+
+static struct rte_acl_ctx *acl_build(bool v6)
+{
+	struct rte_acl_config cfg = { .num_categories = 1 };
+	struct rte_acl_param prm = {
+		.socket_id = (int)rte_socket_id(),
+		.max_rule_num = RL.n,
+	};
+	struct sw_acl_rule a;
+	struct rte_acl_ctx *ctx;
+	char name[RTE_ACL_NAMESIZE];
+	uint32_t added = 0;
+
+	cfg.num_fields = acl_fields(v6, cfg.defs);
+	prm.rule_size = RTE_ACL_RULE_SZ(cfg.num_fields);
+	snprintf(name, sizeof(name), "sw_acl%c_%" PRIu64, v6 ? '6' : '4', RL.gen);
+	prm.name = name;
+	ctx = rte_acl_create(&prm);
+	if (ctx == NULL)
+		return NULL;
+	for (uint32_t s = 0; s < SW_MAX_RULES; s++) {
+		const struct sw_rule *r = &RL.rec[s].r;
+
+		if (!RL.rec[s].in_use || (r->family != 0 && (r->family == SW_AF_INET6) != v6))
+			continue;
+		acl_rule(r, s, v6, &a);   /* fields in context order (see acl_fields) */
+		if (rte_acl_add_rules(ctx, (struct rte_acl_rule *)&a, 1) != 0)
+			goto fail;
+		added++;
+	}
+	if (added == 0) {
+		rte_acl_free(ctx);
+		return NULL;
+	}
+	if (rte_acl_build(ctx, &cfg) != 0)
+		goto fail;
+	return ctx;
+fail:
+	SW_LOG(ERR, "rules: building the IPv%c classifier failed: %s", v6 ? '6' : '4',
+	       rte_strerror(rte_errno));
+	rte_acl_free(ctx);
+	return (struct rte_acl_ctx *)-1;
+}
+
+void sw_rules_prepare(void)
+{
+	struct rte_acl_ctx *c4, *c6;
+
+	if (!RL.dirty)
+		return;
+	RL.gen++;
+	c4 = acl_build(false);
+	c6 = acl_build(true);
+	if (c4 == (void *)-1 || c6 == (void *)-1) {
+		/* keep the published classifiers; retried at the next commit */
+		if (c4 != (void *)-1)
+			rte_acl_free(c4);
+		if (c6 != (void *)-1)
+			rte_acl_free(c6);
+		return;
+	}
+	RL.old[0] = RL.ctx[0];
+	RL.old[1] = RL.ctx[1];
+	RL.ctx[0] = c4;
+	RL.ctx[1] = c6;
+	RL.dirty = false;
+}
+
+void sw_rules_after_grace(void)
+{
+	for (int i = 0; i < 2; i++) {
+		rte_acl_free(RL.old[i]);
+		RL.old[i] = NULL;
+	}
+	while (RL.pending_n > 0)
+		RL.free_slots[RL.free_top++] = RL.pending[--RL.pending_n];
+}
+
+static int find(uint32_t id)
+{
+	for (uint32_t s = 0; s < SW_MAX_RULES; s++)
+		if (RL.rec[s].in_use && RL.rec[s].r.id == id)
+			return (int)s;
+	return -1;
+}
+
+int sw_rule_add(const struct sw_rule *r, struct sw_err *e)
+{
+	int s;
+
+	if (rule_check(r, e) != 0)
+		return -1;
+	s = find(r->id);
+	if (s < 0) {
+		if (RL.free_top == 0)
+			return sw_fail(e, SW_ST_NO_SPACE, "rule %u: all %u rule slots in use",
+				       r->id, SW_MAX_RULES);
+		s = (int)RL.free_slots[--RL.free_top];
+		for (unsigned int l = 0; l < SW_MAX_LCORES; l++)
+			sw_rules_counters(l)[s] = (struct sw_rule_counter){ 0 };
+		RL.rec[s].in_use = true;
+		RL.n++;
+	}
+	RL.rec[s].r = *r;
+	RL.dirty = true;
+	sw_fp_mark_dirty();
+	return 0;
+}
+
+int sw_rule_del(const struct sw_rule_ref *ref, struct sw_err *e)
+{
+	int s = find(ref->id);
+
+	if (s < 0)
+		return sw_fail(e, SW_ST_NOT_FOUND, "rule %u does not exist", ref->id);
+	RL.rec[s].in_use = false;
+	RL.pending[RL.pending_n++] = (uint32_t)s;   /* reused after the grace period */
+	RL.n--;
+	RL.dirty = true;
+	sw_fp_mark_dirty();
+	return 0;
+}
+
+int sw_rule_list(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint32_t *len,
+		 struct sw_err *e)
+{
+	struct sw_list_hdr *lh = (void *)buf;
+	struct sw_rule_entry *out = (void *)(lh + 1);
+	uint32_t max = (cap - sizeof(*lh)) / sizeof(*out), s;
+
+	RTE_SET_USED(e);
+	if (q->max != 0 && q->max < max)
+		max = q->max;
+	memset(lh, 0, sizeof(*lh));
+	for (s = q->cursor; s < SW_MAX_RULES && lh->count < max; s++) {
+		if (!RL.rec[s].in_use)
+			continue;
+		struct sw_rule_entry *o = &out[lh->count++];
+		o->rule = RL.rec[s].r;
+		o->packets = o->bytes = 0;
+		for (unsigned int l = 0; l < SW_MAX_LCORES; l++) {
+			const struct sw_rule_counter *c = &sw_rules_counters(l)[s];
+			o->packets += __atomic_load_n(&c->packets, __ATOMIC_RELAXED);
+			o->bytes += __atomic_load_n(&c->bytes, __ATOMIC_RELAXED);
+		}
+	}
+	lh->reserved = s < SW_MAX_RULES ? s : 0;
+	*len = sizeof(*lh) + lh->count * sizeof(*out);
+	return 0;
+}

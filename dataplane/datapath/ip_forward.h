@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-packet parse, classify and rewrite for ports without a cross-connect:
+ * Ethernet (+ up to two VLAN tags), ARP, IPv4, IPv6; longest-prefix match to
+ * a next-hop group; ECMP by flow hash; TTL/hop-limit decrement, RFC 1624
+ * incremental IPv4 checksum, MAC rewrite. Everything else gets a punt class
+ * (the kernel handles it on the ingress vEth) or a drop reason.
+ *
+ * Returns a verdict: an output port, or SW_V_PUNT, or SW_V_DROP; the class
+ * counter is bumped here.
+ */
+#ifndef SW_IP_FORWARD_H
+#define SW_IP_FORWARD_H
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_hash_crc.h>
+#include <rte_ip.h>
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
+#include <rte_mbuf.h>
+
+#include "l3.h"
+#include "sw.h"
+
+#define SW_V_PUNT 0xfffeu
+#define SW_V_DROP 0xffffu
+
+#define ND_FIRST 133u   /* router solicitation .. redirect */
+#define ND_LAST  137u
+
+static inline uint16_t sw_punt(struct sw_l3_counters *pc, enum sw_l3_counter c)
+{
+	sw_count_l3(pc, c, 1);
+	return SW_V_PUNT;
+}
+
+static inline uint16_t sw_drop(struct sw_l3_counters *pc, enum sw_l3_counter c)
+{
+	sw_count_l3(pc, c, 1);
+	return SW_V_DROP;
+}
+
+/* Chosen member of a group: one flow always takes the same path. */
+static inline uint32_t sw_ecmp(const struct sw_nh_group *g, uint32_t h)
+{
+	return g->n == 1 ? g->nh[0] : g->nh[h % g->n];
+}
+
+/* Resolve the next hop and rewrite L2; returns the output port or a verdict. */
+static inline uint16_t sw_l2_rewrite(const struct sw_fp_config *cfg, struct rte_ether_hdr *eh,
+				     uint32_t nh, struct sw_l3_counters *pc)
+{
+	uint64_t w = __atomic_load_n(&cfg->nh[nh], __ATOMIC_ACQUIRE);
+	uint16_t out;
+
+	if (unlikely(!(w & SW_NH_RESOLVED)))
+		return sw_punt(pc, SW_L3_punt_no_neigh);
+	out = sw_nh_port(w);
+	if (unlikely(!cfg->port[out].active))
+		return sw_drop(pc, SW_L3_drop_port_down);
+	memcpy(&eh->dst_addr, &w, RTE_ETHER_ADDR_LEN);
+	rte_ether_addr_copy(&cfg->port[out].mac, &eh->src_addr);
+	sw_count_l3(pc, SW_L3_routed_packets, 1);
+	return out;
+}
+
+static inline uint16_t sw_ipv4(const struct sw_fp_config *cfg, struct rte_mbuf *m,
+			       struct rte_ether_hdr *eh, uint32_t off, struct sw_l3_counters *pc)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)((uint8_t *)eh + off);
+	uint32_t ihl, tl, dst, gid;
+	const struct sw_nh_group *g;
+
+	if (unlikely(off + sizeof(*ip) > m->data_len))
+		return sw_drop(pc, SW_L3_drop_malformed);
+	ihl = (ip->version_ihl & 0xf) * 4u;
+	tl = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || off + ihl > m->data_len ||
+		     tl < ihl || off + tl > m->pkt_len))
+		return sw_drop(pc, SW_L3_drop_malformed);
+	dst = rte_be_to_cpu_32(ip->dst_addr);
+	if (unlikely((dst >> 28) == 0xe || dst == UINT32_MAX))
+		return sw_punt(pc, SW_L3_punt_mcast);
+	if (unlikely(ihl > sizeof(*ip)))
+		return sw_punt(pc, SW_L3_punt_options);
+	if (rte_lpm_lookup(cfg->lpm4, dst, &gid) != 0)
+		return sw_punt(pc, SW_L3_punt_no_route);
+	g = &cfg->groups[gid];
+	if (g->type != SW_ROUTE_FORWARD)
+		return g->type == SW_ROUTE_LOCAL ? sw_punt(pc, SW_L3_punt_local)
+						 : sw_drop(pc, SW_L3_drop_route);
+	if (unlikely(ip->time_to_live <= 1))
+		return sw_punt(pc, SW_L3_punt_ttl);
+
+	uint32_t h = 0;
+	if (g->n > 1) {
+		h = rte_hash_crc_4byte(ip->src_addr, ip->dst_addr ^ ip->next_proto_id);
+		if (ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP)
+			if (off + ihl + 4 <= m->data_len)
+				h = rte_hash_crc_4byte(*(const uint32_t *)((const uint8_t *)ip + ihl), h);
+	}
+	uint16_t out = sw_l2_rewrite(cfg, eh, sw_ecmp(g, h), pc);
+	if (out < SW_MAX_PORTS) {
+		/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), m = TTL/protocol word */
+		uint16_t old = rte_be_to_cpu_16(*(const uint16_t *)&ip->time_to_live);
+		uint32_t sum;
+
+		ip->time_to_live--;
+		sum = (uint16_t)~rte_be_to_cpu_16(ip->hdr_checksum) + (uint16_t)~old +
+		      (uint16_t)(old - 0x0100);
+		sum = (sum & 0xffff) + (sum >> 16);
+		sum = (sum & 0xffff) + (sum >> 16);
+		ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
+	}
+	return out;
+}
+
+static inline uint16_t sw_ipv6(const struct sw_fp_config *cfg, struct rte_mbuf *m,
+			       struct rte_ether_hdr *eh, uint32_t off, struct sw_l3_counters *pc)
+{
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)((uint8_t *)eh + off);
+	const struct sw_nh_group *g;
+	uint32_t gid;
+
+	if (unlikely(off + sizeof(*ip) > m->data_len))
+		return sw_drop(pc, SW_L3_drop_malformed);
+	if (unlikely((rte_be_to_cpu_32(ip->vtc_flow) >> 28) != 6 ||
+		     off + sizeof(*ip) + rte_be_to_cpu_16(ip->payload_len) > m->pkt_len))
+		return sw_drop(pc, SW_L3_drop_malformed);
+	if (ip->proto == IPPROTO_ICMPV6 && off + sizeof(*ip) < m->data_len) {
+		uint8_t type = *((const uint8_t *)(ip + 1));
+		if (type >= ND_FIRST && type <= ND_LAST)
+			return sw_punt(pc, SW_L3_punt_nd);
+	}
+	if (unlikely(ip->dst_addr[0] == 0xff))
+		return sw_punt(pc, SW_L3_punt_mcast);
+	if (unlikely(ip->dst_addr[0] == 0xfe && (ip->dst_addr[1] & 0xc0) == 0x80))
+		return sw_punt(pc, SW_L3_punt_local);
+	if (rte_lpm6_lookup(cfg->lpm6, ip->dst_addr, &gid) != 0)
+		return sw_punt(pc, SW_L3_punt_no_route);
+	g = &cfg->groups[gid];
+	if (g->type != SW_ROUTE_FORWARD)
+		return g->type == SW_ROUTE_LOCAL ? sw_punt(pc, SW_L3_punt_local)
+						 : sw_drop(pc, SW_L3_drop_route);
+	if (unlikely(ip->hop_limits <= 1))
+		return sw_punt(pc, SW_L3_punt_ttl);
+
+	uint32_t h = 0;
+	if (g->n > 1) {
+		const uint32_t *s = (const uint32_t *)ip->src_addr, *d = (const uint32_t *)ip->dst_addr;
+		h = rte_hash_crc_4byte(s[0] ^ s[1] ^ s[2] ^ s[3], d[0] ^ d[1] ^ d[2] ^ d[3] ^ ip->proto);
+		if ((ip->proto == IPPROTO_TCP || ip->proto == IPPROTO_UDP) &&
+		    off + sizeof(*ip) + 4 <= m->data_len)
+			h = rte_hash_crc_4byte(*(const uint32_t *)(ip + 1), h);
+	}
+	uint16_t out = sw_l2_rewrite(cfg, eh, sw_ecmp(g, h), pc);
+	if (out < SW_MAX_PORTS)
+		ip->hop_limits--;
+	return out;
+}
+
+static inline uint16_t sw_classify(const struct sw_fp_config *cfg, uint16_t in,
+				   struct rte_mbuf *m, struct sw_l3_counters *pc)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	uint32_t off = sizeof(*eh);
+	uint16_t et;
+	unsigned int tags = 0;
+
+	if (unlikely(m->data_len < sizeof(*eh)))
+		return sw_drop(pc, SW_L3_drop_malformed);
+	et = eh->ether_type;
+	while (et == RTE_BE16(RTE_ETHER_TYPE_VLAN) || et == RTE_BE16(RTE_ETHER_TYPE_QINQ) ||
+	       et == RTE_BE16(RTE_ETHER_TYPE_QINQ1)) {
+		if (unlikely(off + sizeof(struct rte_vlan_hdr) > m->data_len || ++tags > 2))
+			return sw_drop(pc, SW_L3_drop_malformed);
+		et = ((const struct rte_vlan_hdr *)((const uint8_t *)eh + off))->eth_proto;
+		off += sizeof(struct rte_vlan_hdr);
+	}
+	if (et == RTE_BE16(RTE_ETHER_TYPE_ARP))
+		return sw_punt(pc, SW_L3_punt_arp);
+	if (et != RTE_BE16(RTE_ETHER_TYPE_IPV4) && et != RTE_BE16(RTE_ETHER_TYPE_IPV6))
+		return sw_punt(pc, SW_L3_punt_non_ip);
+	if (unlikely(eh->dst_addr.addr_bytes[0] & 1))
+		return sw_punt(pc, SW_L3_punt_mcast);
+	/* tagged IP belongs to the kernel's VLAN interfaces; frames for another
+	 * station reach the fast path only on a promiscuous port */
+	if (unlikely(tags > 0 || (!cfg->port[in].promisc &&
+				  !rte_is_same_ether_addr(&eh->dst_addr, &cfg->port[in].mac))))
+		return sw_punt(pc, SW_L3_punt_other);
+	if (et == RTE_BE16(RTE_ETHER_TYPE_IPV4))
+		return sw_ipv4(cfg, m, eh, off, pc);
+	return sw_ipv6(cfg, m, eh, off, pc);
+}
+
+#endif
