@@ -5,10 +5,17 @@
  * kernel path, a baseline) in the same run and prints their ratio: these
  * machines are shared and noisy, so absolute numbers mean little.
  */
+import {benchControl} from './control';
+import {benchFastpath} from './fastpath';
 import {benchXconnect} from './xconnect';
 
-const benches: Record<string, {what: string; run: (seconds: number) => Promise<Record<string, number>>}> = {
+/** A figure is null when it cannot be measured (yet); --json keeps it as null. */
+type Figures = Record<string, number | null>;
+
+const benches: Record<string, {what: string; run: (seconds: number) => Promise<Figures>}> = {
 	xconnect: {what: 'cross-connect forwarding, 64-byte UDP, 1 worker: slipwayd vs testpmd io', run: benchXconnect},
+	control: {what: 'control ring from TypeScript vs the Unix-socket JSON baseline: round trips (µs), batched xconnect updates/s', run: async () => benchControl()},
+	fastpath: {what: 'IPv4 routing, 64-byte UDP, 1 worker: slipwayd vs DPDK l3fwd (LPM), 1k and 1M routes, 1k rules', run: benchFastpath},
 };
 
 async function main(): Promise<number> {
@@ -24,13 +31,13 @@ async function main(): Promise<number> {
 		return 2;
 	}
 
-	const results: Record<string, number> = {};
+	const results: Figures = {};
 	for (const name of chosen) {
 		const b = benches[name]!;
 		if (!json) console.log(`== ${name}: ${b.what}`);
 		const r = await b.run(seconds);
 		Object.assign(results, r);
-		if (!json) for (const [k, v] of Object.entries(r)) console.log(`  ${k.padEnd(28)} ${v.toFixed(k.includes('ratio') ? 3 : 2)}`);
+		if (!json) for (const [k, v] of Object.entries(r)) console.log(`  ${k.padEnd(34)} ${v === null ? 'n/a' : v.toFixed(k.includes('ratio') ? 3 : 2)}`);
 	}
 
 	if (json) console.log(JSON.stringify(results));

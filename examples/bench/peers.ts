@@ -1,8 +1,10 @@
 /*
  * Measuring peers run in the same benchmark run as slipwayd: DPDK's testpmd
- * (and later l3fwd), on the same virtual ports and the same single lcore.
+ * (here) and l3fwd (./l3fwd.ts), on the same virtual ports and the same
+ * single lcore.
  */
 import {spawn} from 'node:child_process';
+import {rmSync} from 'node:fs';
 
 /** Mean Rx-pps testpmd reports over its last `samples` one-second periods. */
 export async function testpmdRxPps(vdevs: string[], fwdMode: string, seconds: number, prefix: string): Promise<number> {
@@ -17,6 +19,8 @@ export async function testpmdRxPps(vdevs: string[], fwdMode: string, seconds: nu
 	await new Promise(resolve => setTimeout(resolve, (seconds + 2) * 1000));
 	child.kill('SIGINT');
 	await exited;
+	// --in-memory still leaves the runtime directory (telemetry socket) behind
+	if (process.getuid?.() === 0) rmSync(`/var/run/dpdk/${prefix}`, {recursive: true, force: true});
 	// testpmd prints per-port blocks; port 0 is the receiving one
 	const pps = [...out.matchAll(/Rx-pps:\s+(\d+)/g)].map(m => Number(m[1]));
 	const port0 = pps.filter((_, i) => i % 2 === 0).slice(1); // drop the first, partial period
@@ -24,3 +28,5 @@ export async function testpmdRxPps(vdevs: string[], fwdMode: string, seconds: nu
 	const tail = port0.slice(-seconds);
 	return tail.reduce((a, b) => a + b, 0) / tail.length;
 }
+
+export {l3fwdMpps, type L3fwdOptions, type L3fwdResult} from './l3fwd';

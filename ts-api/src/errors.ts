@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   NATIVE: 'the native addon failed or could not be loaded',
   PROTOCOL: 'the dataplane sent something this library cannot decode',
   CLOSED: 'the client was closed',
+  BATCH_FAILED: 'some items of a batch failed (BatchError.failures lists each with its own error)',
+  REPLAY_FAILED: 'the desired configuration could not be replayed on a restarted dataplane',
 } as const;
 
 /** A stable error code (see {@link ERROR_CODES}). */

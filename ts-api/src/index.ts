@@ -8,13 +8,25 @@
  *   console.log(await sw.stats());
  *   await sw.shutdown();
  */
-export { launch, buildArgv, defaultBinary } from './launch';
+export { launch, buildArgv, defaultBinary, tailFile } from './launch';
 export type { LaunchOptions } from './launch';
-export { connect, Slipway, opName } from './client';
-export type { ConnectOptions, RawResponse } from './client';
+export { connect, Slipway, opName, DEFAULT_SPIN_US, SLICE_MS } from './client';
+export type {
+  ConnectOptions,
+  RawResponse,
+  RetryOptions,
+  SlipwayLifecycleEvents,
+  DataplaneGoneEvent,
+  DataplaneRestartedEvent,
+  ReplayFailedEvent,
+} from './client';
+export { BatchResult, BatchError } from './batch';
+export type { BatchRequest, BatchFailure, XConnectPair } from './batch';
+export { DesiredConfig } from './desired';
+export type { DesiredPort, ReplaySummary } from './desired';
 export { ctlPath, checkInstance, readHeader, validateHeader, pidAlive, stateName, DEFAULT_CTL_DIR } from './ctlfile';
 export type { CtlHeaderInfo } from './ctlfile';
-export { SlipwayError, ERROR_CODES, isSlipwayError } from './errors';
+export { SlipwayError, ERROR_CODES, isSlipwayError, statusError } from './errors';
 export type { ErrorCode } from './errors';
 export { createLogger, defaultLogger } from './logger';
 export type { Logger, LoggerOptions } from './logger';
@@ -25,5 +37,7 @@ export { isMac } from './codec';
 export { loadNative } from './native';
 export type { NativeBinding, FutexWaitResult } from './native';
 export { Ring } from './ring';
+export type { WakeFn, DrainFn } from './ring';
 export * as abi from './abi';
+export { Op } from './abi';
 export * as codec from './codec';

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type winston from 'winston';
 import { CTL_MAGIC, State } from './abi';
-import { Slipway, connect } from './client';
+import { ConnectOptions, Slipway, connect } from './client';
 import { DEFAULT_CTL_DIR, checkInstance, ctlPath, pidAlive, readHeader } from './ctlfile';
 import { SlipwayError, check } from './errors';
 import { defaultLogger } from './logger';
@@ -30,8 +30,36 @@ export interface LaunchOptions {
   noHuge?: boolean;
   /** Mempool size. */
   mbufs?: number;
-  /** Main lcore idle sleep bound in µs. */
+  /**
+   * Main lcore idle sleep bound in µs (`--idle-us`): how long slipwayd's
+   * control loop sleeps on the request ring's futex when idle before it
+   * polls ports/vEths again. A request always wakes it at once; a larger
+   * value costs less CPU when idle, never request latency.
+   */
   idleUs?: number;
+  /**
+   * slipwayd's `--spin-us`: how long its main lcore keeps polling after its
+   * last work before sleeping (default 100 there). Requests arriving within
+   * it are served without a futex wake-up; costs that much main-lcore CPU
+   * after each burst of work.
+   */
+  dataplaneSpinUs?: number;
+  /**
+   * Also serve newline-delimited JSON requests on a Unix stream socket at
+   * this path (`--json-socket PATH`): the baseline transport of the control
+   * benchmark. One client at a time.
+   */
+  jsonSocket?: string;
+  /** Passed to connect(): see {@link ConnectOptions.spinUs}. */
+  spinUs?: number;
+  /** Passed to connect(): see {@link ConnectOptions.busyPollUs}. */
+  busyPollUs?: number;
+  /** Passed to connect(): record the configuration and replay it on a restart (ports given here included). */
+  replay?: boolean;
+  /** Passed to connect(): see {@link ConnectOptions.heartbeatTimeoutMs}. */
+  heartbeatTimeoutMs?: number;
+  /** Passed to connect(): default per-request timeout in ms. */
+  timeoutMs?: number;
   /** Extra EAL arguments. */
   eal?: string[];
   /** slipwayd binary (default env SLIPWAYD, else <repo>/build/dataplane/slipwayd). */
@@ -56,7 +84,7 @@ const LCORE_LIST_RE = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
 
 /**
  * The argv (without the binary) for slipwayd:
- * `--instance NAME [--port DEVARGS]... [--vif-prefix P] [--mbufs N] [--idle-us N] [--ctl-dir D]
+ * `--instance NAME [--port DEVARGS]... [--vif-prefix P] [--mbufs N] [--idle-us N] [--spin-us N] [--ctl-dir D] [--json-socket PATH]
  *  -- -l MAIN,WORKERS --main-lcore MAIN [--no-huge] [eal...]`.
  * Validates every option (BAD_ARGUMENT naming the bad value).
  */
@@ -83,7 +111,21 @@ export function buildArgv(opts: LaunchOptions): string[] {
     check(Number.isInteger(opts.idleUs) && opts.idleUs >= 0, `bad idleUs ${JSON.stringify(opts.idleUs)}: expected a non-negative integer`);
     argv.push('--idle-us', String(opts.idleUs));
   }
+  if (opts.dataplaneSpinUs !== undefined) {
+    check(
+      Number.isInteger(opts.dataplaneSpinUs) && opts.dataplaneSpinUs >= 0 && opts.dataplaneSpinUs <= 1_000_000,
+      `bad dataplaneSpinUs ${JSON.stringify(opts.dataplaneSpinUs)}: expected an integer 0..1000000`,
+    );
+    argv.push('--spin-us', String(opts.dataplaneSpinUs));
+  }
   if (opts.ctlDir !== undefined) argv.push('--ctl-dir', opts.ctlDir);
+  if (opts.jsonSocket !== undefined) {
+    check(
+      typeof opts.jsonSocket === 'string' && opts.jsonSocket.length > 0 && Buffer.byteLength(opts.jsonSocket) < 108,
+      `bad jsonSocket ${JSON.stringify(opts.jsonSocket)}: expected a socket path shorter than 108 bytes`,
+    );
+    argv.push('--json-socket', opts.jsonSocket);
+  }
   // An explicit EAL lcore map (e.g. --lcores 0@0,1@1,2@1 to run more lcores
   // than CPUs) replaces the -l list built from `workers`.
   const ownMap = (opts.eal ?? []).some(a => a === '--lcores' || a.startsWith('--lcores=') || a === '-l');
@@ -174,8 +216,18 @@ export async function launch(opts: LaunchOptions): Promise<Slipway> {
       throw failed(`did not become ready within ${readyTimeoutMs} ms (killed)`);
     }
   }
-  const sw = await connect(opts.instance, { ctlDir, logger: opts.logger });
+  const copts: ConnectOptions = {
+    ctlDir,
+    logger: opts.logger,
+    spinUs: opts.spinUs,
+    busyPollUs: opts.busyPollUs,
+    replay: opts.replay,
+    heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
+    timeoutMs: opts.timeoutMs,
+  };
+  const sw = await connect(opts.instance, copts);
   sw.attachChild(child);
+  sw.recordLaunchPorts(opts.ports ?? []);
   log.info(`slipwayd ready, pid ${sw.pid}`);
   return sw;
 }

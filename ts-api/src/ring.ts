@@ -16,11 +16,20 @@ import { SlipwayError } from './errors';
 /** Futex wake hook (the native addon's futexWake, or a stub in tests). */
 export type WakeFn = (buf: ArrayBuffer, byteOffset: number, count: number) => number;
 
+/**
+ * Visitor of {@link Ring.drain}: one call per message, with the payload at
+ * `ring.data[off .. off + len)`. The bytes are only valid during the call
+ * (the consumer index is released after the drain).
+ */
+export type DrainFn = (type: number, seq: number, status: number, off: number, len: number) => void;
+
 const I_PROD = RingHdr.prod / 4;
 const I_CONS = RingHdr.cons / 4;
 const I_WAKE = RingHdr.wake / 4;
 const I_SLEEPERS = RingHdr.sleepers / 4;
 const I_SIZE = RingHdr.size / 4;
+
+const EMPTY = new Uint8Array(0);
 
 function isPow2(n: number): boolean {
   return Number.isInteger(n) && n >= 16 && (n & (n - 1)) === 0;
@@ -35,11 +44,15 @@ export class Ring {
   readonly size: number;
   /** Name used in error messages ("request ring"). */
   readonly name: string;
+  /** The data area (payload bytes of reserve() and drain() are at offsets into it). */
+  readonly data: Uint8Array;
+  /** DataView over the data area. */
+  readonly view: DataView;
   private readonly ctl: Int32Array;
-  private readonly data: Uint8Array;
-  private readonly view: DataView;
   private readonly mask: number;
   private readonly wakeFn?: WakeFn;
+  /** Producer index of an open batch (written, not yet published); -1 when none is open. */
+  private wprod = -1;
 
   /**
    * Attaches to the ring whose header is at `offset` of `buffer`.
@@ -117,22 +130,39 @@ export class Ring {
 
   /**
    * Producer side: publishes one message. Returns false (and writes
-   * nothing) when the ring has not enough free space right now.
+   * nothing) when the ring has not enough free space right now. A batch
+   * opened by reserve() is published along with it.
    */
   produce(m: { type: number; seq: number; flags?: number; status?: number; payload?: Uint8Array }): boolean {
-    const payload = m.payload ?? new Uint8Array(0);
-    const len = MSG_HDR_SIZE + payload.byteLength;
-    const alen = msgAlign(len);
+    const payload = m.payload ?? EMPTY;
+    const off = this.reserve(m.type, m.seq, payload.byteLength, m.flags ?? 0, m.status ?? 0);
+    if (off < 0) return false;
+    this.data.set(payload, off);
+    this.commit();
+    return true;
+  }
+
+  /**
+   * Producer side, batched: writes the header of one message of
+   * `payloadLen` bytes (and a PAD before it when it would not fit before
+   * the end) without publishing it, and returns the offset in {@link data}
+   * where the caller writes the payload; -1 when the ring has no room now.
+   * Messages reserved so far become visible to the consumer together, with
+   * one wake, at {@link commit}. No allocation.
+   */
+  reserve(type: number, seq: number, payloadLen: number, flags = 0, status = 0): number {
+    const len = MSG_HDR_SIZE + payloadLen;
+    const alen = (len + 7) & ~7;
     if (alen > this.size) {
       throw new SlipwayError('BAD_ARGUMENT', `${this.name}: message of ${len} bytes does not fit a ${this.size}-byte ring`);
     }
     const cons = Atomics.load(this.ctl, I_CONS) >>> 0; // acquire: consumer is done with those bytes
-    let prod = Atomics.load(this.ctl, I_PROD) >>> 0;
+    let prod = this.wprod >= 0 ? this.wprod : Atomics.load(this.ctl, I_PROD) >>> 0;
     const free = this.size - ((prod - cons) >>> 0);
     let pos = prod & this.mask;
     const toEnd = this.size - pos;
     const padLen = alen > toEnd ? toEnd : 0;
-    if (padLen + alen > free) return false;
+    if (padLen + alen > free) return -1;
     if (padLen > 0) {
       this.writePad(pos, padLen);
       prod = (prod + padLen) >>> 0;
@@ -140,19 +170,31 @@ export class Ring {
     }
     const v = this.view;
     v.setUint32(pos + MsgHdr.len, len, true);
-    v.setUint16(pos + MsgHdr.type, m.type, true);
-    v.setUint16(pos + MsgHdr.flags, m.flags ?? 0, true);
-    v.setUint32(pos + MsgHdr.seq, m.seq >>> 0, true);
-    v.setUint32(pos + MsgHdr.status, m.status ?? 0, true);
-    this.data.set(payload, pos + MSG_HDR_SIZE);
-    this.publish((prod + alen) >>> 0);
+    v.setUint16(pos + MsgHdr.type, type, true);
+    v.setUint16(pos + MsgHdr.flags, flags, true);
+    v.setUint32(pos + MsgHdr.seq, seq >>> 0, true);
+    v.setUint32(pos + MsgHdr.status, status >>> 0, true);
+    this.wprod = (prod + alen) >>> 0;
+    return pos + MSG_HDR_SIZE;
+  }
+
+  /**
+   * Producer side: publishes everything reserve() wrote since the last
+   * commit (one store-release of prod, one futex wake if the consumer
+   * sleeps). Returns false when there was nothing to publish.
+   */
+  commit(): boolean {
+    if (this.wprod < 0) return false;
+    const p = this.wprod;
+    this.wprod = -1;
+    this.publish(p);
     return true;
   }
 
   /** Free bytes a message of `payloadLen` needs right now, PAD included. */
   fits(payloadLen: number): boolean {
     const alen = msgAlign(MSG_HDR_SIZE + payloadLen);
-    const prod = this.prod;
+    const prod = this.wprod >= 0 ? this.wprod : this.prod;
     const free = this.size - ((prod - this.cons) >>> 0);
     const toEnd = this.size - (prod & this.mask);
     return (alen > toEnd ? toEnd : 0) + alen <= free;
@@ -178,6 +220,60 @@ export class Ring {
     if (Atomics.load(this.ctl, I_SLEEPERS) !== 0 && this.wakeFn) {
       this.wakeFn(this.buffer, this.offset + RingHdr.wake, 1);
     }
+  }
+
+  /**
+   * Consumer side, without allocating: calls `fn` for every published
+   * message (PAD skipped), at most `max`, then releases the consumer index
+   * once. Returns the number of messages visited. Throws PROTOCOL on a
+   * corrupt message (after releasing what was visited).
+   */
+  drain(fn: DrainFn, max = 0x7fffffff): number {
+    const prod = Atomics.load(this.ctl, I_PROD) >>> 0; // acquire
+    const start = Atomics.load(this.ctl, I_CONS) >>> 0;
+    let cons = start;
+    let n = 0;
+    const v = this.view;
+    try {
+      while (cons !== prod && n < max) {
+        const avail = (prod - cons) >>> 0;
+        if (avail > this.size || (cons & 7) !== 0) {
+          throw new SlipwayError('PROTOCOL', `${this.name}: bad indices prod=${prod} cons=${cons}`);
+        }
+        const pos = cons & this.mask;
+        const toEnd = this.size - pos;
+        if (toEnd < MSG_HDR_SIZE) {
+          if (avail < toEnd) throw new SlipwayError('PROTOCOL', `${this.name}: truncated padding at ${cons}`);
+          cons = (cons + toEnd) >>> 0;
+          continue;
+        }
+        const len = v.getUint32(pos + MsgHdr.len, true);
+        const type = v.getUint16(pos + MsgHdr.type, true);
+        if (type === Op.PAD) {
+          if (avail < toEnd) throw new SlipwayError('PROTOCOL', `${this.name}: truncated PAD at ${cons}`);
+          cons = (cons + toEnd) >>> 0;
+          continue;
+        }
+        const alen = (len + 7) & ~7;
+        if (len < MSG_HDR_SIZE || alen > toEnd || alen > avail) {
+          throw new SlipwayError(
+            'PROTOCOL',
+            `${this.name}: bad message length ${len} at index ${cons} (${avail} bytes published, ${toEnd} to the end)`,
+          );
+        }
+        fn(type, v.getUint32(pos + MsgHdr.seq, true), v.getUint32(pos + MsgHdr.status, true), pos + MSG_HDR_SIZE, len - MSG_HDR_SIZE);
+        cons = (cons + alen) >>> 0;
+        n++;
+      }
+    } finally {
+      if (cons !== start) Atomics.store(this.ctl, I_CONS, cons | 0); // release: producer may reuse the bytes
+    }
+    return n;
+  }
+
+  /** Consumer side: true once prod moved away from `prod` (cheap poll for spinning). */
+  prodChanged(prod: number): boolean {
+    return Atomics.load(this.ctl, I_PROD) >>> 0 !== prod;
   }
 
   /**

@@ -53,6 +53,7 @@ export class FakeDataplane {
   private timer?: NodeJS.Timeout;
   private evtSeq = 1;
   private readonly ignore: Set<number>;
+  private held?: { type: number; seq: number; status: number; payload: Uint8Array };
 
   constructor(readonly opts: FakeOptions) {
     const reqSize = opts.reqSize ?? 4096;
@@ -92,10 +93,19 @@ export class FakeDataplane {
     u32(CtlHeader.magic, opts.magic ?? CTL_MAGIC); // last, like slipwayd
   }
 
-  /** Serve requests every millisecond. */
+  /** Serve requests every millisecond and keep the heartbeat fresh, like slipwayd. */
   start(): this {
-    this.timer = setInterval(() => this.serve(), 1);
+    this.beat();
+    this.timer = setInterval(() => {
+      this.beat();
+      this.serve();
+    }, 1);
     return this;
+  }
+
+  /** Writes dp_heartbeat_ns (CLOCK_MONOTONIC). */
+  beat(): void {
+    new DataView(this.buf).setBigUint64(CtlHeader.dp_heartbeat_ns, loadNative().monotonicNs(), true);
   }
 
   stop(): void {
@@ -151,14 +161,19 @@ export class FakeDataplane {
   }
 
   serve(): void {
-    // Like slipwayd: take a request only when its answer surely fits.
-    while (this.resp.fits(16 * 128 + 8)) {
+    // Like slipwayd: an answer that does not fit waits (and holds back the
+    // requests behind it) until the controller has consumed enough.
+    for (;;) {
+      if (this.held) {
+        if (!this.resp.produce(this.held)) return;
+        this.held = undefined;
+      }
       const m = this.req.consume();
       if (m === null) return;
       this.seen.push(m);
       if (this.ignore.has(m.type)) continue;
       const [status, payload] = this.handle(m);
-      if (!this.resp.produce({ type: m.type, seq: m.seq, status, payload })) throw new Error('fake: response ring full');
+      this.held = { type: m.type, seq: m.seq, status, payload };
     }
   }
 

@@ -5,8 +5,10 @@
  * codes are handled in errors.ts.
  */
 import {Command, Option} from 'commander';
+import {batchCommand} from './commands/batch';
 import {eventsCommand} from './commands/events';
 import {portAddCommand} from './commands/port-add';
+import {portGetCommand} from './commands/port-get';
 import {portListCommand} from './commands/port-list';
 import {portSetCommand} from './commands/port-set';
 import {portStateCommand} from './commands/port-state';
@@ -22,6 +24,7 @@ import {runCli} from './errors';
 const port = new Command('port')
 	.description('list, add, start, stop and configure ports')
 	.addCommand(portListCommand())
+	.addCommand(portGetCommand())
 	.addCommand(portSetCommand())
 	.addCommand(portStateCommand('start'))
 	.addCommand(portStateCommand('stop'))
@@ -45,6 +48,7 @@ const program = new Command('slipctl')
 	.addCommand(statusCommand())
 	.addCommand(port)
 	.addCommand(xconnect)
+	.addCommand(batchCommand())
 	.addCommand(statsCommand())
 	.addCommand(eventsCommand())
 	.addCommand(stopCommand());

@@ -1,0 +1,92 @@
+/**
+ * The desired configuration a controller made through this library, kept
+ * when `replay: true` so it can be applied again to a restarted dataplane
+ * (ports added by devargs, port start/stop, MTU/MAC/promiscuous mode,
+ * cross-connects; later routes and rules).
+ *
+ * Only successful changes are recorded, in terms of what the user asked for
+ * (not what the dataplane reported), and only those made through the typed
+ * methods: raw request()/requestMany() bypass the record.
+ */
+import type { PortSettings, XConnect } from './codec';
+
+/** What the library wants one port to be. */
+export interface DesiredPort {
+  /** Devargs the port was added with (by PORT_ADD or on slipwayd's command line). */
+  devargs?: string;
+  /** Desired run state; undefined: leave as the dataplane starts it. */
+  started?: boolean;
+  /** Settings applied with ports.set(), merged. */
+  settings: PortSettings;
+}
+
+/** Summary of a replay, emitted with the 'replayed' event. */
+export interface ReplaySummary {
+  /** The new dataplane's pid. */
+  pid: number;
+  /** Ports the new dataplane already had (from its command line). */
+  portsPresent: number;
+  /** Ports added again by PORT_ADD. */
+  portsAdded: number;
+  /** Ports whose settings or run state were applied. */
+  portsConfigured: number;
+  /** Cross-connects added. */
+  xconnects: number;
+  /** Everything that could not be replayed, naming the object. */
+  failures: { what: string; code: string; message: string }[];
+  /** Time from detecting the restart to the end of the replay. */
+  ms: number;
+}
+
+/** The record itself (one per Slipway with replay enabled). */
+export class DesiredConfig {
+  /** Ports by slipway index. */
+  readonly ports = new Map<number, DesiredPort>();
+  /** Cross-connects: in-port -> out-port. */
+  readonly xconnects = new Map<number, number>();
+
+  private port(i: number): DesiredPort {
+    let p = this.ports.get(i);
+    if (!p) {
+      p = { settings: {} };
+      this.ports.set(i, p);
+    }
+    return p;
+  }
+
+  /** Port `index` exists with these devargs. */
+  portAdded(index: number, devargs: string): void {
+    this.port(index).devargs = devargs;
+  }
+
+  /** Port `index` was started (true) or stopped (false). */
+  portState(index: number, started: boolean): void {
+    this.port(index).started = started;
+  }
+
+  /** Settings applied to port `index` (merged with earlier ones). */
+  portSet(index: number, s: PortSettings): void {
+    const cur = this.port(index).settings;
+    if (s.mtu !== undefined) cur.mtu = s.mtu;
+    if (s.mac !== undefined) cur.mac = s.mac.toLowerCase();
+    if (s.promisc !== undefined) cur.promisc = s.promisc;
+  }
+
+  /** Cross-connect in -> out added. */
+  xconnectAdded(inPort: number, outPort: number): void {
+    this.xconnects.set(inPort, outPort);
+  }
+
+  /** Cross-connect of `inPort` removed. */
+  xconnectRemoved(inPort: number): void {
+    this.xconnects.delete(inPort);
+  }
+
+  /** A plain copy (for logs, tests and the CLI). */
+  snapshot(): { ports: ({ port: number } & DesiredPort)[]; xconnects: XConnect[] } {
+    return {
+      ports: [...this.ports].sort((a, b) => a[0] - b[0]).map(([port, p]) => ({ port, ...p, settings: { ...p.settings } })),
+      xconnects: [...this.xconnects].sort((a, b) => a[0] - b[0]).map(([inPort, outPort]) => ({ inPort, outPort })),
+    };
+  }
+}
