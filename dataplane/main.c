@@ -293,6 +293,7 @@ static void main_loop(void)
 	while (!sw.quit) {
 		unsigned int work = sw_vif_service() + sw_ctl_serve() + sw_json_serve();
 
+		sw_fp_reclaim(false);
 		now = mono_ns();
 		sw_ctl_heartbeat(now);
 		if (unlikely(now >= next_link)) {

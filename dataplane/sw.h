@@ -141,9 +141,13 @@ struct sw_rule_counter *sw_rules_counters(unsigned int lcore_slot);
 
 /* control/fp_config.c */
 int sw_fp_init(void);
-int sw_fp_publish(void);   /* rebuild from sw.ports, publish, wait for a grace period */
-void sw_fp_mark_dirty(void); /* a table changed: publish at the next commit */
-int sw_fp_commit(void);    /* publish if anything changed since the last publish */
+int sw_fp_publish(void);      /* rebuild from sw.ports and the tables, swap it in */
+int sw_fp_publish_sync(void); /* ... and wait until no worker can see the old one */
+void sw_fp_mark_dirty(void);  /* a table changed: publish at the next commit */
+int sw_fp_commit(void);       /* publish if anything changed since the last publish */
+void sw_fp_reclaim(bool wait);/* retire publishes past their grace period */
+uint64_t sw_fp_next_gen(void);      /* generation the next publish will have */
+uint64_t sw_fp_reclaimed_gen(void); /* every generation <= this is past its grace */
 void sw_fp_fini(void);
 
 #endif

@@ -360,7 +360,7 @@ int sw_port_stop(uint16_t port, struct sw_err *e)
 		return 0;
 	/* unpublish first: after the grace period no worker polls or sends to it */
 	p->started = false;
-	sw_fp_publish();
+	sw_fp_publish_sync();
 	p->worker = -1;
 	rte_eth_dev_stop(p->eth_port);
 	while ((n = rte_ring_dequeue_burst(p->inject, (void **)pkts, SW_BURST, NULL)) > 0) {

@@ -76,18 +76,31 @@ struct idstack {
 	uint32_t n;
 };
 
+/* Released ids, in release order, each with the generation whose grace
+ * period must pass before reuse. */
+struct idfifo {
+	struct { uint32_t id; uint64_t gen; } *e;
+	uint32_t head, n, cap;
+};
+
 static struct {
 	struct rte_hash *rib, *nh_h, *grp_h;
 	struct rte_lpm *lpm4;
 	struct rte_lpm6 *lpm6[2];
-	unsigned int cur6;            /* workers read lpm6[cur6] */
-	struct v6op log6[V6LOG_MAX];  /* applied to the shadow, not yet to the other */
+	unsigned int live6;           /* the copy the latest configuration uses */
+	/* without a swap in flight: ops applied to the shadow (live6 ^ 1), not
+	 * yet published; with one: ops the new live copy has and the old one,
+	 * to be caught up after swap_gen's grace period, lacks */
+	struct v6op log6[V6LOG_MAX];
 	unsigned int n_log6;
+	bool swap_pending;
+	uint64_t swap_gen;
 	struct sw_nh_group *groups;   /* fast-path views */
 	uint64_t *nh;
 	struct nh_rec *nrec;
 	struct grp_rec *grec;
-	struct idstack free_nh, free_grp, pending_nh, pending_grp;
+	struct idstack free_nh, free_grp;
+	struct idfifo pending_nh, pending_grp;
 	uint32_t n_routes[2];
 } R;
 
@@ -106,6 +119,32 @@ static int stack_init(struct idstack *s, uint32_t n, bool full)
 		for (uint32_t i = 0; i < n; i++)
 			s->ids[s->n++] = n - 1 - i;   /* pop gives 0 first */
 	return 0;
+}
+
+static int fifo_init(struct idfifo *f, uint32_t cap)
+{
+	f->e = rte_malloc("sw_idfifo", cap * sizeof(*f->e), 0);
+	f->head = f->n = 0;
+	f->cap = cap;
+	return f->e ? 0 : -1;
+}
+
+static void fifo_push(struct idfifo *f, uint32_t id)
+{
+	uint32_t i = (f->head + f->n++) % f->cap;
+
+	f->e[i].id = id;
+	f->e[i].gen = sw_fp_next_gen();
+}
+
+/* Move ids whose grace period is over back to the free stack. */
+static void fifo_release(struct idfifo *f, struct idstack *to, uint64_t reclaimed)
+{
+	while (f->n > 0 && f->e[f->head].gen <= reclaimed) {
+		to->ids[to->n++] = f->e[f->head].id;
+		f->head = (f->head + 1) % f->cap;
+		f->n--;
+	}
 }
 
 static struct rte_hash *hash_create(const char *name, uint32_t entries, uint32_t key_len)
@@ -157,8 +196,7 @@ int sw_routes_init(void)
 	if (!R.rib || !R.nh_h || !R.grp_h || !R.lpm4 || !R.lpm6[0] || !R.lpm6[1] || !R.groups ||
 	    !R.nh || !R.nrec || !R.grec || stack_init(&R.free_nh, SW_MAX_NH, true) ||
 	    stack_init(&R.free_grp, SW_MAX_GROUPS, true) ||
-	    stack_init(&R.pending_nh, SW_MAX_NH, false) ||
-	    stack_init(&R.pending_grp, SW_MAX_GROUPS, false)) {
+	    fifo_init(&R.pending_nh, SW_MAX_NH) || fifo_init(&R.pending_grp, SW_MAX_GROUPS)) {
 		SW_LOG(ERR, "routes: cannot allocate tables (%s); more hugepages?",
 		       rte_strerror(rte_errno));
 		return -1;
@@ -184,8 +222,8 @@ void sw_routes_fini(void)
 	rte_free(R.grec);
 	rte_free(R.free_nh.ids);
 	rte_free(R.free_grp.ids);
-	rte_free(R.pending_nh.ids);
-	rte_free(R.pending_grp.ids);
+	rte_free(R.pending_nh.e);
+	rte_free(R.pending_grp.e);
 	memset(&R, 0, sizeof(R));
 }
 
@@ -193,10 +231,20 @@ struct rte_lpm *sw_routes_lpm4(void) { return R.lpm4; }
 const struct sw_nh_group *sw_routes_groups(void) { return R.groups; }
 const uint64_t *sw_routes_nh(void) { return R.nh; }
 
-/* The copy the next configuration publishes: the shadow once it changed. */
 struct rte_lpm6 *sw_routes_lpm6_current(void)
 {
-	return R.lpm6[R.n_log6 ? R.cur6 ^ 1 : R.cur6];
+	return R.lpm6[R.live6];
+}
+
+/* A publish with generation gen is about to be built: the shadow, if it has
+ * changes, becomes the live copy. */
+void sw_routes_before_publish(uint64_t gen)
+{
+	if (R.swap_pending || R.n_log6 == 0)
+		return;
+	R.live6 ^= 1;
+	R.swap_pending = true;
+	R.swap_gen = gen;
 }
 
 uint32_t sw_routes_count(uint8_t family)
@@ -270,7 +318,7 @@ static void nh_maybe_release(uint32_t id)
 		return;
 	rte_hash_del_key(R.nh_h, &n->key);
 	n->in_use = false;
-	R.pending_nh.ids[R.pending_nh.n++] = id;
+	fifo_push(&R.pending_nh, id);
 }
 
 /* --- groups --- */
@@ -308,35 +356,44 @@ static void grp_put(uint32_t id)
 		return;
 	rte_hash_del_key(R.grp_h, &R.groups[id]);
 	g->in_use = false;
-	R.pending_grp.ids[R.pending_grp.n++] = id;
+	fifo_push(&R.pending_grp, id);
 	for (unsigned int i = 0; i < R.groups[id].n; i++) {
 		R.nrec[R.groups[id].nh[i]].refs--;
 		nh_maybe_release(R.groups[id].nh[i]);
 	}
 }
 
-void sw_routes_after_grace(void)
+void sw_routes_after_grace(uint64_t reclaimed)
 {
-	/* the IPv6 shadow was published: catch the other copy up */
-	if (R.n_log6 > 0) {
-		struct rte_lpm6 *other;
+	/* no worker reads the old live copy any more: catch it up */
+	if (R.swap_pending && reclaimed >= R.swap_gen) {
+		struct rte_lpm6 *shadow = R.lpm6[R.live6 ^ 1];
 
-		R.cur6 ^= 1;
-		other = R.lpm6[R.cur6 ^ 1];
 		for (unsigned int i = 0; i < R.n_log6; i++) {
 			const struct v6op *o = &R.log6[i];
 
 			if (o->add)
-				rte_lpm6_add(other, o->ip, o->len, o->gid);
+				rte_lpm6_add(shadow, o->ip, o->len, o->gid);
 			else
-				rte_lpm6_delete(other, o->ip, o->len);
+				rte_lpm6_delete(shadow, o->ip, o->len);
 		}
 		R.n_log6 = 0;
+		R.swap_pending = false;
 	}
-	while (R.pending_grp.n > 0)
-		R.free_grp.ids[R.free_grp.n++] = R.pending_grp.ids[--R.pending_grp.n];
-	while (R.pending_nh.n > 0)
-		R.free_nh.ids[R.free_nh.n++] = R.pending_nh.ids[--R.pending_nh.n];
+	fifo_release(&R.pending_grp, &R.free_grp, reclaimed);
+	fifo_release(&R.pending_nh, &R.free_nh, reclaimed);
+}
+
+/* The IPv6 shadow copy may be written: no swap in flight, room in the log. */
+static int lpm6_shadow_ready(void)
+{
+	if (R.swap_pending)
+		sw_fp_reclaim(true);
+	if (R.n_log6 == V6LOG_MAX) {   /* publish what the log holds, then catch up */
+		if (sw_fp_publish_sync() != 0)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 /* --- FIB --- */
@@ -349,11 +406,9 @@ static int fib_set(uint8_t family, const uint8_t *ip, uint8_t len, uint32_t gid)
 		memcpy(&a, ip, 4);
 		return rte_lpm_add(R.lpm4, rte_be_to_cpu_32(a), len, gid);
 	}
-	if (R.n_log6 == V6LOG_MAX) { /* publish now to empty the log */
-		if (sw_fp_publish() != 0)
-			return -ENOMEM;
-	}
-	int ret = rte_lpm6_add(R.lpm6[R.cur6 ^ 1], ip, len, gid);
+	if (lpm6_shadow_ready() != 0)
+		return -ENOMEM;
+	int ret = rte_lpm6_add(R.lpm6[R.live6 ^ 1], ip, len, gid);
 	if (ret == 0) {
 		struct v6op *o = &R.log6[R.n_log6++];
 		o->add = 1;
@@ -372,9 +427,9 @@ static int fib_del(uint8_t family, const uint8_t *ip, uint8_t len)
 		memcpy(&a, ip, 4);
 		return rte_lpm_delete(R.lpm4, rte_be_to_cpu_32(a), len);
 	}
-	if (R.n_log6 == V6LOG_MAX && sw_fp_publish() != 0)
+	if (lpm6_shadow_ready() != 0)
 		return -ENOMEM;
-	int ret = rte_lpm6_delete(R.lpm6[R.cur6 ^ 1], ip, len);
+	int ret = rte_lpm6_delete(R.lpm6[R.live6 ^ 1], ip, len);
 	if (ret == 0) {
 		struct v6op *o = &R.log6[R.n_log6++];
 		o->add = 0;

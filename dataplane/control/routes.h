@@ -27,8 +27,10 @@ struct rte_lpm *sw_routes_lpm4(void);
 struct rte_lpm6 *sw_routes_lpm6_current(void);
 const struct sw_nh_group *sw_routes_groups(void);
 const uint64_t *sw_routes_nh(void);
-/* After a publish and its grace period: reclaim, catch up the IPv6 shadow. */
-void sw_routes_after_grace(void);
+/* Publish hooks: before building generation gen; after every publish up to
+ * `reclaimed` is past its grace period (reuse ids, catch up the IPv6 copy). */
+void sw_routes_before_publish(uint64_t gen);
+void sw_routes_after_grace(uint64_t reclaimed);
 
 uint64_t sw_routes_mem_bytes(void);
 uint32_t sw_routes_count(uint8_t family);

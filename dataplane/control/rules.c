@@ -31,10 +31,16 @@ struct rule_rec {
 static struct {
 	struct rule_rec *rec;
 	uint32_t n;
-	uint32_t free_top, pending_n;
-	uint32_t *free_slots, *pending;
+	uint32_t free_top;
+	uint32_t *free_slots;
+	/* released slots and replaced classifiers, each with the generation
+	 * whose grace period must pass first (release order = gen order) */
+	struct { uint32_t slot; uint64_t gen; } *pending;
+	uint32_t pend_head, pend_n;
+	struct { struct rte_acl_ctx *ctx; uint64_t gen; } old[2 * 64];
+	uint32_t old_head, old_n;
 	bool dirty;
-	struct rte_acl_ctx *ctx[2], *old[2];   /* [0] IPv4 + non-IP, [1] IPv6 */
+	struct rte_acl_ctx *ctx[2];            /* [0] IPv4 + non-IP, [1] IPv6 */
 	uint64_t gen;
 	struct sw_rule_counter *counters;      /* [SW_MAX_LCORES][SW_MAX_RULES] */
 } RL;
@@ -74,7 +80,7 @@ int sw_rules_init(void)
 {
 	RL.rec = rte_zmalloc("sw_rules", SW_MAX_RULES * sizeof(*RL.rec), 0);
 	RL.free_slots = rte_malloc("sw_rule_free", SW_MAX_RULES * sizeof(uint32_t), 0);
-	RL.pending = rte_malloc("sw_rule_pending", SW_MAX_RULES * sizeof(uint32_t), 0);
+	RL.pending = rte_malloc("sw_rule_pending", SW_MAX_RULES * sizeof(*RL.pending), 0);
 	RL.counters = rte_zmalloc("sw_rule_counters",
 				  (size_t)SW_MAX_LCORES * SW_MAX_RULES * sizeof(*RL.counters),
 				  RTE_CACHE_LINE_SIZE);
@@ -89,10 +95,9 @@ int sw_rules_init(void)
 
 void sw_rules_fini(void)
 {
-	for (int i = 0; i < 2; i++) {
+	sw_rules_after_grace(UINT64_MAX);
+	for (int i = 0; i < 2; i++)
 		rte_acl_free(RL.ctx[i]);
-		rte_acl_free(RL.old[i]);
-	}
 	rte_free(RL.rec);
 	rte_free(RL.free_slots);
 	rte_free(RL.pending);
@@ -273,21 +278,30 @@ void sw_rules_prepare(void)
 			rte_acl_free(c6);
 		return;
 	}
-	RL.old[0] = RL.ctx[0];
-	RL.old[1] = RL.ctx[1];
+	if (RL.old_n + 2 > RTE_DIM(RL.old))
+		sw_fp_reclaim(true);
+	for (int i = 0; i < 2; i++) {
+		unsigned int k = (RL.old_head + RL.old_n++) % RTE_DIM(RL.old);
+		RL.old[k].ctx = RL.ctx[i];
+		RL.old[k].gen = sw_fp_next_gen();   /* built for the publish under way */
+	}
 	RL.ctx[0] = c4;
 	RL.ctx[1] = c6;
 	RL.dirty = false;
 }
 
-void sw_rules_after_grace(void)
+void sw_rules_after_grace(uint64_t reclaimed)
 {
-	for (int i = 0; i < 2; i++) {
-		rte_acl_free(RL.old[i]);
-		RL.old[i] = NULL;
+	while (RL.old_n > 0 && RL.old[RL.old_head].gen <= reclaimed) {
+		rte_acl_free(RL.old[RL.old_head].ctx);
+		RL.old_head = (RL.old_head + 1) % RTE_DIM(RL.old);
+		RL.old_n--;
 	}
-	while (RL.pending_n > 0)
-		RL.free_slots[RL.free_top++] = RL.pending[--RL.pending_n];
+	while (RL.pend_n > 0 && RL.pending[RL.pend_head].gen <= reclaimed) {
+		RL.free_slots[RL.free_top++] = RL.pending[RL.pend_head].slot;
+		RL.pend_head = (RL.pend_head + 1) % SW_MAX_RULES;
+		RL.pend_n--;
+	}
 }
 
 static int find(uint32_t id)
@@ -328,7 +342,11 @@ int sw_rule_del(const struct sw_rule_ref *ref, struct sw_err *e)
 	if (s < 0)
 		return sw_fail(e, SW_ST_NOT_FOUND, "rule %u does not exist", ref->id);
 	RL.rec[s].in_use = false;
-	RL.pending[RL.pending_n++] = (uint32_t)s;   /* reused after the grace period */
+	{	/* reused after the grace period of the publish that drops it */
+		uint32_t k = (RL.pend_head + RL.pend_n++) % SW_MAX_RULES;
+		RL.pending[k].slot = (uint32_t)s;
+		RL.pending[k].gen = sw_fp_next_gen();
+	}
 	RL.n--;
 	RL.dirty = true;
 	sw_fp_mark_dirty();

@@ -21,7 +21,7 @@ int sw_rule_list(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint32
  * built; reclaim the old ones after its grace period. */
 void sw_rules_prepare(void);
 struct rte_acl_ctx *sw_rules_ctx(uint8_t family);   /* NULL: no rules */
-void sw_rules_after_grace(void);
+void sw_rules_after_grace(uint64_t reclaimed);
 struct sw_rule_counter *sw_rules_counters(unsigned int lcore_slot);
 uint32_t sw_rules_count(void);
 
