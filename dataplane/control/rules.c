@@ -17,9 +17,38 @@
 #include "rules.h"
 #include "sw.h"
 
+/* Logical fields of struct sw_acl_key. A context includes only those some
+ * of its rules match on (the first, proto, always: rte_acl wants a one-byte
+ * first field), so a classification walks only the bytes that matter. */
 enum { F_PROTO, F_INPORT, F_VLAN, F_ETYPE, F_SMAC_LO, F_SMAC_HI, F_DMAC_HI, F_DMAC_LO,
        F_SRC0, F_SRC1, F_SRC2, F_SRC3, F_DST0, F_DST1, F_DST2, F_DST3, F_SPORT, F_DPORT,
        F_MAX };
+
+#define KOFF(f) offsetof(struct sw_acl_key, f)
+
+static const struct {
+	uint8_t type, size;
+	uint16_t offset;
+} fdef[F_MAX] = {
+	[F_PROTO] = { RTE_ACL_FIELD_TYPE_BITMASK, 1, KOFF(proto) },
+	[F_INPORT] = { RTE_ACL_FIELD_TYPE_RANGE, 2, KOFF(in_port) },
+	[F_VLAN] = { RTE_ACL_FIELD_TYPE_RANGE, 2, KOFF(vlan) },
+	[F_ETYPE] = { RTE_ACL_FIELD_TYPE_BITMASK, 2, KOFF(ethertype) },
+	[F_SMAC_LO] = { RTE_ACL_FIELD_TYPE_BITMASK, 2, KOFF(smac_lo) },
+	[F_SMAC_HI] = { RTE_ACL_FIELD_TYPE_BITMASK, 4, KOFF(smac_hi) },
+	[F_DMAC_HI] = { RTE_ACL_FIELD_TYPE_BITMASK, 4, KOFF(dmac_hi) },
+	[F_DMAC_LO] = { RTE_ACL_FIELD_TYPE_BITMASK, 2, KOFF(dmac_lo) },
+	[F_SRC0] = { RTE_ACL_FIELD_TYPE_MASK, 4, KOFF(src) },
+	[F_SRC1] = { RTE_ACL_FIELD_TYPE_MASK, 4, KOFF(src) + 4 },
+	[F_SRC2] = { RTE_ACL_FIELD_TYPE_MASK, 4, KOFF(src) + 8 },
+	[F_SRC3] = { RTE_ACL_FIELD_TYPE_MASK, 4, KOFF(src) + 12 },
+	[F_DST0] = { RTE_ACL_FIELD_TYPE_MASK, 4, KOFF(dst) },
+	[F_DST1] = { RTE_ACL_FIELD_TYPE_MASK, 4, KOFF(dst) + 4 },
+	[F_DST2] = { RTE_ACL_FIELD_TYPE_MASK, 4, KOFF(dst) + 8 },
+	[F_DST3] = { RTE_ACL_FIELD_TYPE_MASK, 4, KOFF(dst) + 12 },
+	[F_SPORT] = { RTE_ACL_FIELD_TYPE_RANGE, 2, KOFF(sport) },
+	[F_DPORT] = { RTE_ACL_FIELD_TYPE_RANGE, 2, KOFF(dport) },
+};
 
 RTE_ACL_RULE_DEF(sw_acl_rule, F_MAX);
 
@@ -44,37 +73,6 @@ static struct {
 	uint64_t gen;
 	struct sw_rule_counter *counters;      /* [SW_MAX_LCORES][SW_MAX_RULES] */
 } RL;
-
-#define KOFF(f) offsetof(struct sw_acl_key, f)
-
-/* Field layout of a context: v6 uses all four address words. */
-static unsigned int acl_fields(bool v6, struct rte_acl_field_def *d)
-{
-	unsigned int n = 0, idx = 0;
-
-#define FIELD(t, sz, id, off, ix) \
-	d[n++] = (struct rte_acl_field_def){ .type = (t), .size = (sz), .field_index = (id), \
-					     .input_index = (ix), .offset = (off) }
-	FIELD(RTE_ACL_FIELD_TYPE_BITMASK, 1, F_PROTO, KOFF(proto), idx++);
-	FIELD(RTE_ACL_FIELD_TYPE_RANGE, 2, F_INPORT, KOFF(in_port), idx);
-	FIELD(RTE_ACL_FIELD_TYPE_RANGE, 2, F_VLAN, KOFF(vlan), idx++);
-	FIELD(RTE_ACL_FIELD_TYPE_BITMASK, 2, F_ETYPE, KOFF(ethertype), idx);
-	FIELD(RTE_ACL_FIELD_TYPE_BITMASK, 2, F_SMAC_LO, KOFF(smac_lo), idx++);
-	FIELD(RTE_ACL_FIELD_TYPE_BITMASK, 4, F_SMAC_HI, KOFF(smac_hi), idx++);
-	FIELD(RTE_ACL_FIELD_TYPE_BITMASK, 4, F_DMAC_HI, KOFF(dmac_hi), idx++);
-	FIELD(RTE_ACL_FIELD_TYPE_BITMASK, 2, F_DMAC_LO, KOFF(dmac_lo), idx++);
-	for (unsigned int i = 0; i < (v6 ? 4u : 1u); i++)
-		FIELD(RTE_ACL_FIELD_TYPE_MASK, 4, F_SRC0 + i, KOFF(src) + 4 * i, idx++);
-	for (unsigned int i = 0; i < (v6 ? 4u : 1u); i++)
-		FIELD(RTE_ACL_FIELD_TYPE_MASK, 4, F_DST0 + i, KOFF(dst) + 4 * i, idx++);
-	FIELD(RTE_ACL_FIELD_TYPE_RANGE, 2, F_SPORT, KOFF(sport), idx);
-	FIELD(RTE_ACL_FIELD_TYPE_RANGE, 2, F_DPORT, KOFF(dport), idx);
-#undef FIELD
-	/* field_index must be dense: renumber in order */
-	for (unsigned int i = 0; i < n; i++)
-		d[i].field_index = i;
-	return n;
-}
 
 int sw_rules_init(void)
 {
@@ -173,49 +171,55 @@ static uint32_t be32(const uint8_t *b)
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
-static void acl_rule(const struct sw_rule *r, uint32_t slot, bool v6, struct sw_acl_rule *a)
+static uint16_t rule_ethertype(const struct sw_rule *r)
 {
-	uint16_t et = r->family == SW_AF_INET ? 0x0800 : r->family == SW_AF_INET6 ? 0x86dd
-										     : r->ethertype;
-	memset(a, 0, sizeof(*a));
-	a->data.category_mask = 1;
-	a->data.priority = r->priority;
-	a->data.userdata = SW_ACL_USERDATA(slot, r->action,
-					   r->out_port == SW_PORT_NONE ? 0xff : r->out_port);
-	a->field[F_PROTO].value.u8 = r->proto;
-	a->field[F_PROTO].mask_range.u8 = r->proto ? 0xff : 0;
-	a->field[F_INPORT].value.u16 = r->in_port == SW_PORT_NONE ? 0 : r->in_port;
-	a->field[F_INPORT].mask_range.u16 = r->in_port == SW_PORT_NONE ? 0xffff : r->in_port;
-	a->field[F_VLAN].value.u16 = r->vlan == 0xffff ? 0 : r->vlan;
-	a->field[F_VLAN].mask_range.u16 = r->vlan;
-	a->field[F_ETYPE].value.u16 = et;
-	a->field[F_ETYPE].mask_range.u16 = et ? 0xffff : 0;
+	return r->family == SW_AF_INET ? 0x0800 : r->family == SW_AF_INET6 ? 0x86dd : r->ethertype;
+}
+
+/* Value and mask (bitmask), prefix length (mask) or upper bound (range) of
+ * one field of a rule; wildcard when the rule does not match on it. */
+static void field_value(const struct sw_rule *r, unsigned int f, uint32_t *val, uint32_t *mr)
+{
 	bool sm = any_set(r->src_mac, 6), dm = any_set(r->dst_mac, 6);
-	a->field[F_SMAC_HI].value.u32 = be32(r->src_mac);
-	a->field[F_SMAC_HI].mask_range.u32 = sm ? UINT32_MAX : 0;
-	a->field[F_SMAC_LO].value.u16 = (uint16_t)(r->src_mac[4] << 8 | r->src_mac[5]);
-	a->field[F_SMAC_LO].mask_range.u16 = sm ? 0xffff : 0;
-	a->field[F_DMAC_HI].value.u32 = be32(r->dst_mac);
-	a->field[F_DMAC_HI].mask_range.u32 = dm ? UINT32_MAX : 0;
-	a->field[F_DMAC_LO].value.u16 = (uint16_t)(r->dst_mac[4] << 8 | r->dst_mac[5]);
-	a->field[F_DMAC_LO].mask_range.u16 = dm ? 0xffff : 0;
-	/* the fields that follow are packed in context order: with IPv4 only
-	 * one address word each, so the ports move up (see acl_fields) */
-	unsigned int words = v6 ? 4 : 1, f = F_SRC0;
-	for (unsigned int i = 0; i < words; i++, f++) {
-		int len = (int)r->src_len - 32 * (int)i;
-		a->field[f].value.u32 = r->family ? be32(r->src + 4 * i) : 0;
-		a->field[f].mask_range.u32 = len <= 0 ? 0 : len >= 32 ? 32 : len;
+	int len;
+
+	switch (f) {
+	case F_PROTO: *val = r->proto; *mr = r->proto ? 0xff : 0; return;
+	case F_INPORT:
+		*val = r->in_port == SW_PORT_NONE ? 0 : r->in_port;
+		*mr = r->in_port == SW_PORT_NONE ? 0xffff : r->in_port;
+		return;
+	case F_VLAN: *val = r->vlan == 0xffff ? 0 : r->vlan; *mr = r->vlan; return;
+	case F_ETYPE: *val = rule_ethertype(r); *mr = *val ? 0xffff : 0; return;
+	case F_SMAC_LO: *val = (uint32_t)r->src_mac[4] << 8 | r->src_mac[5]; *mr = sm ? 0xffff : 0; return;
+	case F_SMAC_HI: *val = be32(r->src_mac); *mr = sm ? UINT32_MAX : 0; return;
+	case F_DMAC_HI: *val = be32(r->dst_mac); *mr = dm ? UINT32_MAX : 0; return;
+	case F_DMAC_LO: *val = (uint32_t)r->dst_mac[4] << 8 | r->dst_mac[5]; *mr = dm ? 0xffff : 0; return;
+	case F_SPORT: *val = r->sport_lo; *mr = r->sport_hi; return;
+	case F_DPORT: *val = r->dport_lo; *mr = r->dport_hi; return;
 	}
-	for (unsigned int i = 0; i < words; i++, f++) {
-		int len = (int)r->dst_len - 32 * (int)i;
-		a->field[f].value.u32 = r->family ? be32(r->dst + 4 * i) : 0;
-		a->field[f].mask_range.u32 = len <= 0 ? 0 : len >= 32 ? 32 : len;
+	bool src = f < F_DST0;
+	unsigned int w = f - (src ? F_SRC0 : F_DST0);
+	len = (int)(src ? r->src_len : r->dst_len) - 32 * (int)w;
+	*val = r->family ? be32((src ? r->src : r->dst) + 4 * w) : 0;
+	*mr = len <= 0 ? 0 : len >= 32 ? 32 : (uint32_t)len;
+}
+
+static bool field_is_wild(unsigned int f, uint32_t val, uint32_t mr, bool v6)
+{
+	switch (fdef[f].type) {
+	case RTE_ACL_FIELD_TYPE_RANGE:
+		return val == 0 && mr == (fdef[f].size == 1 ? 0xffu : 0xffffu);
+	case RTE_ACL_FIELD_TYPE_MASK:
+		return mr == 0;
+	default: /* in the IPv6 context every frame is IPv6: that ethertype is no test */
+		return mr == 0 || (v6 && f == F_ETYPE && val == 0x86dd);
 	}
-	a->field[f].value.u16 = r->sport_lo;
-	a->field[f++].mask_range.u16 = r->sport_hi;
-	a->field[f].value.u16 = r->dport_lo;
-	a->field[f].mask_range.u16 = r->dport_hi;
+}
+
+static bool in_context(const struct sw_rule *r, bool v6)
+{
+	return r->family == 0 ? true : (r->family == SW_AF_INET6) == v6;
 }
 
 static struct rte_acl_ctx *acl_build(bool v6)
@@ -225,31 +229,81 @@ static struct rte_acl_ctx *acl_build(bool v6)
 		.socket_id = (int)rte_socket_id(),
 		.max_rule_num = RL.n,
 	};
+	unsigned int used[F_MAX], n_used = 0, last_word = UINT32_MAX, idx = 0;
+	bool want[F_MAX] = { [F_PROTO] = true };
 	struct sw_acl_rule a;
 	struct rte_acl_ctx *ctx;
 	char name[RTE_ACL_NAMESIZE];
-	uint32_t added = 0;
+	uint32_t added = 0, val, mr;
 
-	cfg.num_fields = acl_fields(v6, cfg.defs);
+	for (uint32_t s = 0; s < SW_MAX_RULES; s++) {
+		const struct sw_rule *r = &RL.rec[s].r;
+
+		if (!RL.rec[s].in_use || !in_context(r, v6))
+			continue;
+		for (unsigned int f = 0; f < F_MAX; f++) {
+			if ((f == F_SRC1 || f == F_SRC2 || f == F_SRC3 || f == F_DST1 ||
+			     f == F_DST2 || f == F_DST3) && !v6)
+				continue;
+			field_value(r, f, &val, &mr);
+			want[f] |= !field_is_wild(f, val, mr, v6);
+		}
+		added++;
+	}
+	if (added == 0)
+		return NULL;
+	/* 2-byte fields sharing an input word go in together (DPDK's examples
+	 * always pair them; a lone one does not classify) */
+	for (unsigned int f = 0; f + 1 < F_MAX; f++)
+		if (fdef[f].size == 2 && fdef[f + 1].size == 2 &&
+		    fdef[f].offset / 4 == fdef[f + 1].offset / 4 && (want[f] || want[f + 1]))
+			want[f] = want[f + 1] = true;
+	for (unsigned int f = 0; f < F_MAX; f++) {
+		unsigned int word = fdef[f].offset / 4;
+
+		if (!want[f])
+			continue;
+		if (word != last_word && n_used > 0)
+			idx++;
+		last_word = word;
+		cfg.defs[n_used] = (struct rte_acl_field_def){
+			.type = fdef[f].type, .size = fdef[f].size, .field_index = n_used,
+			.input_index = idx, .offset = fdef[f].offset,
+		};
+		used[n_used++] = f;
+	}
+	cfg.num_fields = n_used;
 	prm.rule_size = RTE_ACL_RULE_SZ(cfg.num_fields);
 	snprintf(name, sizeof(name), "sw_acl%c_%" PRIu64, v6 ? '6' : '4', RL.gen);
 	prm.name = name;
 	ctx = rte_acl_create(&prm);
 	if (ctx == NULL)
-		return NULL;
+		goto fail;
 	for (uint32_t s = 0; s < SW_MAX_RULES; s++) {
 		const struct sw_rule *r = &RL.rec[s].r;
 
-		if (!RL.rec[s].in_use || (r->family != 0 && (r->family == SW_AF_INET6) != v6))
+		if (!RL.rec[s].in_use || !in_context(r, v6))
 			continue;
-		acl_rule(r, s, v6, &a);   /* fields in context order (see acl_fields) */
+		memset(&a, 0, sizeof(a));
+		a.data.category_mask = 1;
+		a.data.priority = r->priority;
+		a.data.userdata = SW_ACL_USERDATA(s, r->action,
+						  r->out_port == SW_PORT_NONE ? 0xff : r->out_port);
+		for (unsigned int i = 0; i < n_used; i++) {
+			field_value(r, used[i], &val, &mr);
+			if (fdef[used[i]].size == 1) {
+				a.field[i].value.u8 = (uint8_t)val;
+				a.field[i].mask_range.u8 = (uint8_t)mr;
+			} else if (fdef[used[i]].size == 2) {
+				a.field[i].value.u16 = (uint16_t)val;
+				a.field[i].mask_range.u16 = (uint16_t)mr;
+			} else {
+				a.field[i].value.u32 = val;
+				a.field[i].mask_range.u32 = mr;
+			}
+		}
 		if (rte_acl_add_rules(ctx, (struct rte_acl_rule *)&a, 1) != 0)
 			goto fail;
-		added++;
-	}
-	if (added == 0) {
-		rte_acl_free(ctx);
-		return NULL;
 	}
 	if (rte_acl_build(ctx, &cfg) != 0)
 		goto fail;

@@ -7,7 +7,8 @@
  * (the kernel handles it on the ingress vEth) or a drop reason.
  *
  * Returns a verdict: an output port, or SW_V_PUNT, or SW_V_DROP; the class
- * counter is bumped here.
+ * counter is bumped here, routed packets are added to *routed (the caller
+ * stores the burst's total once).
  */
 #ifndef SW_IP_FORWARD_H
 #define SW_IP_FORWARD_H
@@ -27,29 +28,33 @@
 #define SW_V_DROP 0xffffu
 
 #define ND_FIRST 133u   /* router solicitation .. redirect */
+
+/* DPDK's rte_be_to_cpu_16 is inline asm (xchgb) the compiler cannot fold */
+#define SW_BE16(x) __builtin_bswap16(x)
+#define SW_BE32(x) __builtin_bswap32(x)
 #define ND_LAST  137u
 
-static inline uint16_t sw_punt(struct sw_l3_counters *pc, enum sw_l3_counter c)
+static __rte_always_inline uint16_t sw_punt(struct sw_l3_counters *pc, enum sw_l3_counter c)
 {
 	sw_count_l3(pc, c, 1);
 	return SW_V_PUNT;
 }
 
-static inline uint16_t sw_drop(struct sw_l3_counters *pc, enum sw_l3_counter c)
+static __rte_always_inline uint16_t sw_drop(struct sw_l3_counters *pc, enum sw_l3_counter c)
 {
 	sw_count_l3(pc, c, 1);
 	return SW_V_DROP;
 }
 
 /* Chosen member of a group: one flow always takes the same path. */
-static inline uint32_t sw_ecmp(const struct sw_nh_group *g, uint32_t h)
+static __rte_always_inline uint32_t sw_ecmp(const struct sw_nh_group *g, uint32_t h)
 {
 	return g->n == 1 ? g->nh[0] : g->nh[h % g->n];
 }
 
 /* Resolve the next hop and rewrite L2; returns the output port or a verdict. */
-static inline uint16_t sw_l2_rewrite(const struct sw_fp_config *cfg, struct rte_ether_hdr *eh,
-				     uint32_t nh, struct sw_l3_counters *pc)
+static __rte_always_inline uint16_t sw_l2_rewrite(const struct sw_fp_config *cfg, struct rte_ether_hdr *eh,
+				     uint32_t nh, struct sw_l3_counters *pc, uint32_t *routed)
 {
 	uint64_t w = __atomic_load_n(&cfg->nh[nh], __ATOMIC_ACQUIRE);
 	uint16_t out;
@@ -61,12 +66,31 @@ static inline uint16_t sw_l2_rewrite(const struct sw_fp_config *cfg, struct rte_
 		return sw_drop(pc, SW_L3_drop_port_down);
 	memcpy(&eh->dst_addr, &w, RTE_ETHER_ADDR_LEN);
 	rte_ether_addr_copy(&cfg->port[out].mac, &eh->src_addr);
-	sw_count_l3(pc, SW_L3_routed_packets, 1);
+	(*routed)++;
 	return out;
 }
 
-static inline uint16_t sw_ipv4(const struct sw_fp_config *cfg, struct rte_mbuf *m,
-			       struct rte_ether_hdr *eh, uint32_t off, struct sw_l3_counters *pc)
+/*
+ * TTL - 1 with the header checksum updated by RFC 1624 eqn. 3:
+ * HC' = ~(~HC + ~m + m'), m = the TTL/protocol word. One's-complement sums
+ * do not care about byte order, so it runs on the raw words as loaded
+ * (little-endian): there TTL is the low byte of m and is at least 2, so
+ * m' = m - 1 with no borrow and ~m + m' = 0xfffe exactly.
+ */
+static __rte_always_inline void sw_ipv4_ttl_dec(struct rte_ipv4_hdr *ip)
+{
+	uint32_t sum = (uint16_t)~ip->hdr_checksum + 0xfffeu;
+
+	RTE_BUILD_BUG_ON(RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN);
+	ip->time_to_live--;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip->hdr_checksum = (uint16_t)~sum;
+}
+
+static __rte_always_inline uint16_t sw_ipv4(const struct sw_fp_config *cfg, struct rte_mbuf *m,
+			       struct rte_ether_hdr *eh, uint32_t off, struct sw_l3_counters *pc,
+			       uint32_t *routed)
 {
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)((uint8_t *)eh + off);
 	uint32_t ihl, tl, dst, gid;
@@ -74,16 +98,21 @@ static inline uint16_t sw_ipv4(const struct sw_fp_config *cfg, struct rte_mbuf *
 
 	if (unlikely(off + sizeof(*ip) > m->data_len))
 		return sw_drop(pc, SW_L3_drop_malformed);
-	ihl = (ip->version_ihl & 0xf) * 4u;
-	tl = rte_be_to_cpu_16(ip->total_length);
-	if (unlikely((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || off + ihl > m->data_len ||
-		     tl < ihl || off + tl > m->pkt_len))
-		return sw_drop(pc, SW_L3_drop_malformed);
-	dst = rte_be_to_cpu_32(ip->dst_addr);
+	tl = SW_BE16(ip->total_length);
+	if (likely(ip->version_ihl == 0x45)) {   /* no options: the common case */
+		ihl = sizeof(*ip);
+		if (unlikely(tl < sizeof(*ip) || off + tl > m->pkt_len))
+			return sw_drop(pc, SW_L3_drop_malformed);
+	} else {
+		ihl = (ip->version_ihl & 0xf) * 4u;
+		if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || off + ihl > m->data_len ||
+		    tl < ihl || off + tl > m->pkt_len)
+			return sw_drop(pc, SW_L3_drop_malformed);
+		return sw_punt(pc, SW_L3_punt_options);
+	}
+	dst = SW_BE32(ip->dst_addr);
 	if (unlikely((dst >> 28) == 0xe || dst == UINT32_MAX))
 		return sw_punt(pc, SW_L3_punt_mcast);
-	if (unlikely(ihl > sizeof(*ip)))
-		return sw_punt(pc, SW_L3_punt_options);
 	if (rte_lpm_lookup(cfg->lpm4, dst, &gid) != 0)
 		return sw_punt(pc, SW_L3_punt_no_route);
 	g = &cfg->groups[gid];
@@ -100,24 +129,15 @@ static inline uint16_t sw_ipv4(const struct sw_fp_config *cfg, struct rte_mbuf *
 			if (off + ihl + 4 <= m->data_len)
 				h = rte_hash_crc_4byte(*(const uint32_t *)((const uint8_t *)ip + ihl), h);
 	}
-	uint16_t out = sw_l2_rewrite(cfg, eh, sw_ecmp(g, h), pc);
-	if (out < SW_MAX_PORTS) {
-		/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), m = TTL/protocol word */
-		uint16_t old = rte_be_to_cpu_16(*(const uint16_t *)&ip->time_to_live);
-		uint32_t sum;
-
-		ip->time_to_live--;
-		sum = (uint16_t)~rte_be_to_cpu_16(ip->hdr_checksum) + (uint16_t)~old +
-		      (uint16_t)(old - 0x0100);
-		sum = (sum & 0xffff) + (sum >> 16);
-		sum = (sum & 0xffff) + (sum >> 16);
-		ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
-	}
+	uint16_t out = sw_l2_rewrite(cfg, eh, sw_ecmp(g, h), pc, routed);
+	if (out < SW_MAX_PORTS)
+		sw_ipv4_ttl_dec(ip);
 	return out;
 }
 
-static inline uint16_t sw_ipv6(const struct sw_fp_config *cfg, struct rte_mbuf *m,
-			       struct rte_ether_hdr *eh, uint32_t off, struct sw_l3_counters *pc)
+static __rte_always_inline uint16_t sw_ipv6(const struct sw_fp_config *cfg, struct rte_mbuf *m,
+			       struct rte_ether_hdr *eh, uint32_t off, struct sw_l3_counters *pc,
+			       uint32_t *routed)
 {
 	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)((uint8_t *)eh + off);
 	const struct sw_nh_group *g;
@@ -125,8 +145,8 @@ static inline uint16_t sw_ipv6(const struct sw_fp_config *cfg, struct rte_mbuf *
 
 	if (unlikely(off + sizeof(*ip) > m->data_len))
 		return sw_drop(pc, SW_L3_drop_malformed);
-	if (unlikely((rte_be_to_cpu_32(ip->vtc_flow) >> 28) != 6 ||
-		     off + sizeof(*ip) + rte_be_to_cpu_16(ip->payload_len) > m->pkt_len))
+	if (unlikely((SW_BE32(ip->vtc_flow) >> 28) != 6 ||
+		     off + sizeof(*ip) + SW_BE16(ip->payload_len) > m->pkt_len))
 		return sw_drop(pc, SW_L3_drop_malformed);
 	if (ip->proto == IPPROTO_ICMPV6 && off + sizeof(*ip) < m->data_len) {
 		uint8_t type = *((const uint8_t *)(ip + 1));
@@ -154,14 +174,14 @@ static inline uint16_t sw_ipv6(const struct sw_fp_config *cfg, struct rte_mbuf *
 		    off + sizeof(*ip) + 4 <= m->data_len)
 			h = rte_hash_crc_4byte(*(const uint32_t *)(ip + 1), h);
 	}
-	uint16_t out = sw_l2_rewrite(cfg, eh, sw_ecmp(g, h), pc);
+	uint16_t out = sw_l2_rewrite(cfg, eh, sw_ecmp(g, h), pc, routed);
 	if (out < SW_MAX_PORTS)
 		ip->hop_limits--;
 	return out;
 }
 
-static inline uint16_t sw_classify(const struct sw_fp_config *cfg, uint16_t in,
-				   struct rte_mbuf *m, struct sw_l3_counters *pc)
+static __rte_always_inline uint16_t sw_classify(const struct sw_fp_config *cfg, uint16_t in,
+				   struct rte_mbuf *m, struct sw_l3_counters *pc, uint32_t *routed)
 {
 	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	uint32_t off = sizeof(*eh);
@@ -171,6 +191,11 @@ static inline uint16_t sw_classify(const struct sw_fp_config *cfg, uint16_t in,
 	if (unlikely(m->data_len < sizeof(*eh)))
 		return sw_drop(pc, SW_L3_drop_malformed);
 	et = eh->ether_type;
+	/* untagged unicast IPv4 to this port: the common case, straight on */
+	if (likely(et == RTE_BE16(RTE_ETHER_TYPE_IPV4) && !(eh->dst_addr.addr_bytes[0] & 1) &&
+		   (cfg->port[in].promisc || rte_is_same_ether_addr(&eh->dst_addr,
+								     &cfg->port[in].mac))))
+		return sw_ipv4(cfg, m, eh, off, pc, routed);
 	while (et == RTE_BE16(RTE_ETHER_TYPE_VLAN) || et == RTE_BE16(RTE_ETHER_TYPE_QINQ) ||
 	       et == RTE_BE16(RTE_ETHER_TYPE_QINQ1)) {
 		if (unlikely(off + sizeof(struct rte_vlan_hdr) > m->data_len || ++tags > 2))
@@ -190,8 +215,8 @@ static inline uint16_t sw_classify(const struct sw_fp_config *cfg, uint16_t in,
 				  !rte_is_same_ether_addr(&eh->dst_addr, &cfg->port[in].mac))))
 		return sw_punt(pc, SW_L3_punt_other);
 	if (et == RTE_BE16(RTE_ETHER_TYPE_IPV4))
-		return sw_ipv4(cfg, m, eh, off, pc);
-	return sw_ipv6(cfg, m, eh, off, pc);
+		return sw_ipv4(cfg, m, eh, off, pc, routed);
+	return sw_ipv6(cfg, m, eh, off, pc, routed);
 }
 
 #endif

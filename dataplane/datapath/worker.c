@@ -28,11 +28,11 @@ static inline uint64_t burst_bytes(struct rte_mbuf **pkts, uint16_t n)
 	return b;
 }
 
-/* Send n packets on a port's queue q; frees and counts what it refused. */
+/* Send n packets (bytes in all) on a port's queue q; frees and counts what
+ * it refused. */
 static inline void tx_count(struct sw_lcore_stats *st, uint16_t out, const struct sw_fp_port *op,
-			    uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+			    uint16_t q, struct rte_mbuf **pkts, uint16_t n, uint64_t bytes)
 {
-	uint64_t bytes = burst_bytes(pkts, n);
 	uint16_t sent = rte_eth_tx_burst(op->eth_port, q, pkts, n);
 
 	if (unlikely(sent < n)) {
@@ -61,8 +61,10 @@ static inline void punt_burst(const struct sw_fp_port *fp, struct sw_port_counte
 struct burst_out {
 	struct rte_mbuf *out[SW_MAX_PORTS][2 * SW_BURST];  /* originals and mirror copies */
 	struct rte_mbuf *punt[2 * SW_BURST], *drop[SW_BURST];
+	uint64_t out_bytes[SW_MAX_PORTS];
 	uint16_t n_out[SW_MAX_PORTS], used[SW_MAX_PORTS];
 	uint16_t n_used, n_punt, n_drop;
+	uint32_t routed;
 };
 
 static inline void out_add(struct burst_out *b, uint16_t port, struct rte_mbuf *m)
@@ -74,8 +76,10 @@ static inline void out_add(struct burst_out *b, uint16_t port, struct rte_mbuf *
 	if (k == b->n_used) {
 		b->used[b->n_used++] = port;
 		b->n_out[port] = 0;
+		b->out_bytes[port] = 0;
 	}
 	b->out[port][b->n_out[port]++] = m;
+	b->out_bytes[port] += m->pkt_len;
 }
 
 /* Apply the matching rule's action; returns the verdict for the original. */
@@ -113,7 +117,7 @@ static inline uint16_t rule_action(const struct sw_fp_config *cfg, const struct 
 	default: /* COUNT, ROUTE */
 		break;
 	}
-	return sw_classify(cfg, p, m, lc);
+	return sw_classify(cfg, p, m, lc, &b->routed);
 }
 
 /* Rules (when any), then routes, for a burst from port p; then send it per
@@ -128,10 +132,13 @@ static inline void route_burst(const struct sw_fp_config *cfg, const struct sw_w
 	uint32_t rule[SW_BURST];
 
 	b.n_used = b.n_punt = b.n_drop = 0;
+	b.routed = 0;
 	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 
-	if (cfg->acl[0] != NULL || cfg->acl[1] != NULL) {
+	const bool rules = cfg->acl[0] != NULL || cfg->acl[1] != NULL;
+
+	if (rules) {
 		struct sw_acl_key keys[SW_BURST];
 		const uint8_t *kp[2][SW_BURST];
 		uint32_t res[2][SW_BURST];
@@ -150,15 +157,14 @@ static inline void route_burst(const struct sw_fp_config *cfg, const struct sw_w
 			for (uint16_t j = 0; j < nk[c]; j++)
 				rule[idx[c][j]] = res[c][j];
 		}
-	} else {
-		memset(rule, 0, n * sizeof(rule[0]));
 	}
 
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
-		uint16_t v = likely(rule[i] == 0) ? sw_classify(cfg, p, pkts[i], lc)
-						  : rule_action(cfg, w, p, pkts[i], rule[i], lc, &b);
+		uint16_t v = likely(!rules || rule[i] == 0)
+			? sw_classify(cfg, p, pkts[i], lc, &b.routed)
+			: rule_action(cfg, w, p, pkts[i], rule[i], lc, &b);
 
 		if (likely(v < SW_MAX_PORTS))
 			out_add(&b, v, pkts[i]);
@@ -167,11 +173,19 @@ static inline void route_burst(const struct sw_fp_config *cfg, const struct sw_w
 		else
 			b.drop[b.n_drop++] = pkts[i];
 	}
+	if (b.routed)
+		sw_count_l3(lc, SW_L3_routed_packets, b.routed);
 	for (uint16_t k = 0; k < b.n_used; k++) {
 		uint16_t o = b.used[k];
-		for (uint16_t off = 0; off < b.n_out[o]; off += SW_BURST)
-			tx_count(st, o, &cfg->port[o], q, b.out[o] + off,
-				 RTE_MIN((uint16_t)SW_BURST, (uint16_t)(b.n_out[o] - off)));
+
+		if (likely(b.n_out[o] <= SW_BURST)) {
+			tx_count(st, o, &cfg->port[o], q, b.out[o], b.n_out[o], b.out_bytes[o]);
+			continue;
+		}
+		for (uint16_t off = 0; off < b.n_out[o]; off += SW_BURST) {   /* with mirror copies */
+			uint16_t c = RTE_MIN((uint16_t)SW_BURST, (uint16_t)(b.n_out[o] - off));
+			tx_count(st, o, &cfg->port[o], q, b.out[o] + off, c, burst_bytes(b.out[o] + off, c));
+		}
 	}
 	for (uint16_t off = 0; off < b.n_punt; off += SW_BURST)
 		punt_burst(&cfg->port[p], &st->ports[p], b.punt + off,
@@ -194,15 +208,17 @@ static inline void rx_queue(const struct sw_fp_config *cfg, const struct sw_work
 	n = rte_eth_rx_burst(fp->eth_port, rxq.queue, pkts, SW_BURST);
 	if (n) {
 		*busy += n;
+		uint64_t rx_bytes = burst_bytes(pkts, n);
+
 		sw_count(pc, SW_C_rx_packets, n);
-		sw_count(pc, SW_C_rx_bytes, burst_bytes(pkts, n));
+		sw_count(pc, SW_C_rx_bytes, rx_bytes);
 
 		uint16_t out = fp->xc_out;
 		if (out != SW_PORT_NONE) {
 			const struct sw_fp_port *op = &cfg->port[out];
 			if (likely(op->active)) {
 				sw_count(pc, SW_C_xc_packets, n);
-				tx_count(st, out, op, q, pkts, n);
+				tx_count(st, out, op, q, pkts, n, rx_bytes);
 			} else {
 				rte_pktmbuf_free_bulk(pkts, n);
 				sw_count(pc, SW_C_no_route, n);
@@ -219,7 +235,7 @@ static inline void rx_queue(const struct sw_fp_config *cfg, const struct sw_work
 	if (n) {
 		*busy += n;
 		sw_count(pc, SW_C_inject_packets, n);
-		tx_count(st, p, fp, q, pkts, n);
+		tx_count(st, p, fp, q, pkts, n, burst_bytes(pkts, n));
 	}
 }
 

@@ -165,6 +165,140 @@ static void golden(void)
 	ep->link_speed = 25000;
 	hex("link_evt", buf, h->len);
 
+	/* ROUTE_ADD request: fd02::/64 via two next hops (ECMP) on ports 1 and 2 */
+	static const uint8_t fd02[16] = { 0xfd, 0x02 };
+	static const uint8_t gw1[16] = { 0xfd, 0x02, [15] = 0xfe };
+	static const uint8_t gw2[16] = { 0xfe, 0x80, [8] = 0x02, [9] = 0x11, [10] = 0x22, [11] = 0xff,
+					 [12] = 0xfe, [13] = 0x33, [14] = 0x44, [15] = 0x55 };
+	memset(buf, 0, sizeof(buf));
+	struct sw_route *rt = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*rt);
+	h->type = SW_OP_ROUTE_ADD;
+	h->seq = 0x50;
+	rt->family = SW_AF_INET6;
+	rt->prefix_len = 64;
+	rt->type = SW_ROUTE_FORWARD;
+	rt->n_nh = 2;
+	memcpy(rt->prefix, fd02, 16);
+	rt->nh[0].port = 1;
+	memcpy(rt->nh[0].gw, gw1, 16);
+	rt->nh[1].port = 2;
+	memcpy(rt->nh[1].gw, gw2, 16);
+	hex("route_add_ecmp6_req", buf, h->len);
+
+	/* ROUTE_ADD request: 10.1.0.1/32 LOCAL */
+	memset(buf, 0, sizeof(buf));
+	h->len = SW_MSG_HDR_SIZE + sizeof(*rt);
+	h->type = SW_OP_ROUTE_ADD;
+	h->seq = 0x51;
+	rt->family = SW_AF_INET;
+	rt->prefix_len = 32;
+	rt->type = SW_ROUTE_LOCAL;
+	rt->prefix[0] = 10; rt->prefix[1] = 1; rt->prefix[3] = 1;
+	hex("route_add_local4_req", buf, h->len);
+
+	/* ROUTE_DEL request: 10.2.0.0/24 */
+	memset(buf, 0, sizeof(buf));
+	h->len = SW_MSG_HDR_SIZE + sizeof(*rt);
+	h->type = SW_OP_ROUTE_DEL;
+	h->seq = 0x52;
+	rt->family = SW_AF_INET;
+	rt->prefix_len = 24;
+	rt->prefix[0] = 10; rt->prefix[1] = 2;
+	hex("route_del4_req", buf, h->len);
+
+	/* NEIGH_ADD request: 10.2.0.2 is 02:00:00:ab:cd:ef on port 1 */
+	memset(buf, 0, sizeof(buf));
+	struct sw_neigh *ne = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*ne);
+	h->type = SW_OP_NEIGH_ADD;
+	h->seq = 0x40;
+	ne->port = 1;
+	ne->family = SW_AF_INET;
+	memcpy(ne->mac, mac, 6);
+	ne->ip[0] = 10; ne->ip[1] = 2; ne->ip[3] = 2;
+	hex("neigh_add_req", buf, h->len);
+
+	/* RULE_ADD request: id 7, priority 100, in port 0, IPv4 tcp from
+	 * 10.1.0.0/24 to 10.2.0.2/32, sport 1024-65535, dport 5201, forward to 1 */
+	memset(buf, 0, sizeof(buf));
+	struct sw_rule *ru = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*ru);
+	h->type = SW_OP_RULE_ADD;
+	h->seq = 0x60;
+	ru->id = 7;
+	ru->priority = 100;
+	ru->family = SW_AF_INET;
+	ru->proto = 6;
+	ru->action = SW_RULE_FORWARD;
+	ru->in_port = 0;
+	ru->vlan = 0xffff;
+	ru->ethertype = 0;
+	ru->out_port = 1;
+	ru->src_len = 24;
+	ru->dst_len = 32;
+	ru->sport_lo = 1024;
+	ru->sport_hi = 65535;
+	ru->dport_lo = 5201;
+	ru->dport_hi = 5201;
+	ru->src[0] = 10; ru->src[1] = 1;
+	ru->dst[0] = 10; ru->dst[1] = 2; ru->dst[3] = 2;
+	hex("rule_add_req", buf, h->len);
+
+	/* RULE_ADD request: id 9, priority 5, any frame from a MAC on VLAN 100, mirror to the vEth */
+	memset(buf, 0, sizeof(buf));
+	h->len = SW_MSG_HDR_SIZE + sizeof(*ru);
+	h->type = SW_OP_RULE_ADD;
+	h->seq = 0x61;
+	ru->id = 9;
+	ru->priority = 5;
+	ru->action = SW_RULE_MIRROR;
+	ru->in_port = SW_PORT_NONE;
+	ru->vlan = 100;
+	ru->ethertype = 0x88b5;
+	ru->out_port = SW_PORT_NONE;
+	memcpy(ru->src_mac, mac, 6);
+	ru->sport_hi = 65535;
+	ru->dport_hi = 65535;
+	hex("rule_add_mirror_req", buf, h->len);
+
+	/* ROUTE_LIST request: cursor 1234, max 100, IPv6 only */
+	memset(buf, 0, sizeof(buf));
+	struct sw_list_req *lq = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*lq);
+	h->type = SW_OP_ROUTE_LIST;
+	h->seq = 0x62;
+	lq->cursor = 1234;
+	lq->max = 100;
+	lq->family = SW_AF_INET6;
+	hex("route_list_req", buf, h->len);
+
+	/* RULE_LIST response: one IPv6 udp drop rule with counters, next cursor 3 */
+	memset(buf, 0, sizeof(buf));
+	struct sw_list_hdr *rl = payload;
+	struct sw_rule_entry *re = (struct sw_rule_entry *)(rl + 1);
+	h->len = SW_MSG_HDR_SIZE + sizeof(*rl) + sizeof(*re);
+	h->type = SW_OP_RULE_LIST;
+	h->seq = 0x63;
+	rl->count = 1;
+	rl->reserved = 3;
+	re->rule.id = 0xfffffffeu;
+	re->rule.priority = 0x1fffffff;
+	re->rule.family = SW_AF_INET6;
+	re->rule.proto = 17;
+	re->rule.action = SW_RULE_DROP;
+	re->rule.in_port = SW_PORT_NONE;
+	re->rule.vlan = 0xffff;
+	re->rule.out_port = SW_PORT_NONE;
+	re->rule.dst_len = 64;
+	memcpy(re->rule.dst, fd02, 16);
+	re->rule.sport_hi = 65535;
+	re->rule.dport_lo = 53;
+	re->rule.dport_hi = 53;
+	re->packets = 0x0102030405060708ull;
+	re->bytes = 0xfedcba9876543210ull;
+	hex("rule_list_resp", buf, h->len);
+
 	/* LEASE_RECLAIMED event */
 	memset(buf, 0, sizeof(buf));
 	struct sw_evt_lease *el = payload;
@@ -190,6 +324,14 @@ int main(void)
 	CONST(SW_OP_PORT_START); CONST(SW_OP_PORT_STOP); CONST(SW_OP_PORT_SET);
 	CONST(SW_OP_PORT_GET); CONST(SW_OP_XC_ADD); CONST(SW_OP_XC_DEL); CONST(SW_OP_XC_LIST);
 	CONST(SW_OP_STATS_SYNC);
+	CONST(SW_OP_NEIGH_ADD); CONST(SW_OP_NEIGH_DEL); CONST(SW_OP_NEIGH_LIST);
+	CONST(SW_OP_ROUTE_ADD); CONST(SW_OP_ROUTE_DEL); CONST(SW_OP_ROUTE_LIST);
+	CONST(SW_OP_RULE_ADD); CONST(SW_OP_RULE_DEL); CONST(SW_OP_RULE_LIST);
+	CONST(SW_AF_INET); CONST(SW_AF_INET6); CONST(SW_ECMP_MAX);
+	CONST(SW_ROUTE_FORWARD); CONST(SW_ROUTE_LOCAL); CONST(SW_ROUTE_DROP);
+	CONST(SW_RULE_FORWARD); CONST(SW_RULE_ROUTE); CONST(SW_RULE_DROP);
+	CONST(SW_RULE_PUNT); CONST(SW_RULE_MIRROR); CONST(SW_RULE_COUNT);
+	CONST(SW_L3_COUNTER_SLOTS); CONST(SW_L3__COUNT);
 	CONST(SW_OP_RING_ERROR);
 	CONST(SW_EVT_LINK); CONST(SW_EVT_PORT_ADDED); CONST(SW_EVT_PORT_STARTED);
 	CONST(SW_EVT_PORT_STOPPED); CONST(SW_EVT_LEASE_RECLAIMED);
@@ -295,6 +437,57 @@ int main(void)
 	FIELD(sw_stats, dev); FIELD(sw_stats, lcores); FIELD(sw_stats, tables); FIELD(sw_stats, l3);
 	STRUCT_END();
 
+	STRUCT_BEGIN(sw_list_req);
+	FIELD(sw_list_req, cursor); FIELD(sw_list_req, max); FIELD(sw_list_req, family);
+	FIELD(sw_list_req, reserved);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_neigh);
+	FIELD(sw_neigh, port); FIELD(sw_neigh, family); FIELD(sw_neigh, reserved0);
+	FIELD(sw_neigh, mac); FIELD(sw_neigh, reserved1); FIELD(sw_neigh, reserved2);
+	FIELD(sw_neigh, ip);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_nexthop);
+	FIELD(sw_nexthop, port); FIELD(sw_nexthop, reserved0); FIELD(sw_nexthop, reserved1);
+	FIELD(sw_nexthop, gw);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_route);
+	FIELD(sw_route, family); FIELD(sw_route, prefix_len); FIELD(sw_route, type);
+	FIELD(sw_route, n_nh); FIELD(sw_route, reserved); FIELD(sw_route, prefix);
+	FIELD(sw_route, nh);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_rule);
+	FIELD(sw_rule, id); FIELD(sw_rule, priority); FIELD(sw_rule, family);
+	FIELD(sw_rule, proto); FIELD(sw_rule, action); FIELD(sw_rule, reserved0);
+	FIELD(sw_rule, in_port); FIELD(sw_rule, vlan); FIELD(sw_rule, ethertype);
+	FIELD(sw_rule, out_port); FIELD(sw_rule, src_mac); FIELD(sw_rule, dst_mac);
+	FIELD(sw_rule, src_len); FIELD(sw_rule, dst_len); FIELD(sw_rule, sport_lo);
+	FIELD(sw_rule, sport_hi); FIELD(sw_rule, dport_lo); FIELD(sw_rule, dport_hi);
+	FIELD(sw_rule, reserved1); FIELD(sw_rule, reserved2); FIELD(sw_rule, src);
+	FIELD(sw_rule, dst);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_rule_ref);
+	FIELD(sw_rule_ref, id); FIELD(sw_rule_ref, reserved);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_rule_entry);
+	FIELD(sw_rule_entry, rule); FIELD(sw_rule_entry, packets); FIELD(sw_rule_entry, bytes);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_l3_counters);
+	FIELD(sw_l3_counters, c);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_table_stats);
+	FIELD(sw_table_stats, mem_bytes); FIELD(sw_table_stats, routes4);
+	FIELD(sw_table_stats, routes6); FIELD(sw_table_stats, neighbours);
+	FIELD(sw_table_stats, nh_groups); FIELD(sw_table_stats, reserved);
+	STRUCT_END();
+
 	printf("\n  },\n  \"statuses\": [");
 	first = 1;
 #define STATUS_JSON(name, value, desc) do { sep(); \
@@ -305,6 +498,9 @@ int main(void)
 	first = 1;
 #define COUNTER_JSON(name) do { sep(); printf("\"%s\"", #name); } while (0);
 	SW_PORT_COUNTER_LIST(COUNTER_JSON)
+	printf("],\n  \"l3Counters\": [");
+	first = 1;
+	SW_L3_COUNTER_LIST(COUNTER_JSON)
 #undef COUNTER_JSON
 	printf("],\n  \"golden\": {");
 	first = 1;
