@@ -180,6 +180,18 @@ static __rte_always_inline uint16_t sw_ipv6(const struct sw_fp_config *cfg, stru
 	return out;
 }
 
+/* Prefetch the rte_lpm tbl24 entry an untagged IPv4 frame will look up. */
+static __rte_always_inline void sw_prefetch_fib(const struct sw_fp_config *cfg,
+						const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eh + 1);
+
+	if (likely(eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+		   m->data_len >= sizeof(*eh) + sizeof(*ip)))
+		rte_prefetch0(&cfg->lpm4->tbl24[SW_BE32(ip->dst_addr) >> 8]);
+}
+
 static __rte_always_inline uint16_t sw_classify(const struct sw_fp_config *cfg, uint16_t in,
 				   struct rte_mbuf *m, struct sw_l3_counters *pc, uint32_t *routed)
 {
