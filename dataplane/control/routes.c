@@ -31,6 +31,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "routes.h"
+#include "list.h"
 #include "sw.h"
 
 struct rt_key {
@@ -593,14 +594,11 @@ int sw_route_list(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint3
 {
 	struct sw_list_hdr *lh = (void *)buf;
 	struct sw_route *out = (void *)(lh + 1);
-	uint32_t max = (cap - sizeof(*lh)) / sizeof(*out), next = q->cursor;
+	uint32_t max = sw_list_begin(q, buf, cap, sizeof(*out)), next = q->cursor;
 	const void *key;
 	void *data;
 
 	RTE_SET_USED(e);
-	if (q->max != 0 && q->max < max)
-		max = q->max;
-	memset(lh, 0, sizeof(*lh));
 	while (lh->count < max) {
 		int32_t pos = rte_hash_iterate(R.rib, &key, &data, &next);
 		if (pos < 0) {
@@ -625,8 +623,7 @@ int sw_route_list(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint3
 			memcpy(r->nh[i].gw, n->key.ip, 16);
 		}
 	}
-	lh->reserved = next;
-	*len = sizeof(*lh) + lh->count * sizeof(*out);
+	sw_list_end(buf, next, sizeof(*out), len);
 	return 0;
 }
 
@@ -723,14 +720,11 @@ int sw_neigh_list(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint3
 {
 	struct sw_list_hdr *lh = (void *)buf;
 	struct sw_neigh *out = (void *)(lh + 1);
-	uint32_t max = (cap - sizeof(*lh)) / sizeof(*out), next = q->cursor;
+	uint32_t max = sw_list_begin(q, buf, cap, sizeof(*out)), next = q->cursor;
 	const void *key;
 	void *data;
 
 	RTE_SET_USED(e);
-	if (q->max != 0 && q->max < max)
-		max = q->max;
-	memset(lh, 0, sizeof(*lh));
 	while (lh->count < max) {
 		if (rte_hash_iterate(R.nh_h, &key, &data, &next) < 0) {
 			next = 0;
@@ -746,8 +740,7 @@ int sw_neigh_list(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint3
 		memcpy(o->mac, r->mac, 6);
 		memcpy(o->ip, r->key.ip, 16);
 	}
-	lh->reserved = next;
-	*len = sizeof(*lh) + lh->count * sizeof(*out);
+	sw_list_end(buf, next, sizeof(*out), len);
 	return 0;
 }
 

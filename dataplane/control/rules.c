@@ -15,6 +15,7 @@
 #include <rte_malloc.h>
 
 #include "rules.h"
+#include "list.h"
 #include "sw.h"
 
 /* Logical fields of struct sw_acl_key. A context includes only those some
@@ -412,12 +413,9 @@ int sw_rule_list(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint32
 {
 	struct sw_list_hdr *lh = (void *)buf;
 	struct sw_rule_entry *out = (void *)(lh + 1);
-	uint32_t max = (cap - sizeof(*lh)) / sizeof(*out), s;
+	uint32_t max = sw_list_begin(q, buf, cap, sizeof(*out)), s;
 
 	RTE_SET_USED(e);
-	if (q->max != 0 && q->max < max)
-		max = q->max;
-	memset(lh, 0, sizeof(*lh));
 	for (s = q->cursor; s < SW_MAX_RULES && lh->count < max; s++) {
 		if (!RL.rec[s].in_use)
 			continue;
@@ -430,7 +428,6 @@ int sw_rule_list(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint32
 			o->bytes += __atomic_load_n(&c->bytes, __ATOMIC_RELAXED);
 		}
 	}
-	lh->reserved = s < SW_MAX_RULES ? s : 0;
-	*len = sizeof(*lh) + lh->count * sizeof(*out);
+	sw_list_end(buf, s < SW_MAX_RULES ? s : 0, sizeof(*out), len);
 	return 0;
 }

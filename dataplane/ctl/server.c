@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 
 #include "decode.h"
@@ -25,6 +26,9 @@
 #include "sw.h"
 
 #define REQS_PER_SERVE 1024u   /* requests per pass: one commit, one wake */
+#define SERVE_BUDGET_US 2000u  /* and at most this long: slow table updates (rte_lpm
+				* scans its rules on every add) must not starve the
+				* heartbeat, the vEths or the lease check */
 
 struct sw_ctl_file {
 	char path[256];
@@ -319,9 +323,13 @@ static unsigned int serve_done(unsigned int served)
 
 unsigned int sw_ctl_serve(void)
 {
+	const uint64_t deadline = rte_get_timer_cycles() +
+				  rte_get_timer_hz() / 1000000 * SERVE_BUDGET_US;
 	unsigned int served = 0;
 
 	while (served < REQS_PER_SERVE) {
+		if (served > 0 && rte_get_timer_cycles() > deadline)
+			break;
 		const struct sw_msg_hdr *m;
 		const char *why = NULL;
 		uint32_t seq;

@@ -135,6 +135,18 @@ static __rte_always_inline uint16_t sw_ipv4(const struct sw_fp_config *cfg, stru
 	return out;
 }
 
+/* ICMPv6 router/neighbour solicitation, advertisement or redirect. */
+static __rte_always_inline bool sw_ipv6_is_nd(const struct rte_mbuf *m,
+					      const struct rte_ether_hdr *eh, uint32_t off)
+{
+	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)((const uint8_t *)eh + off);
+
+	if (off + sizeof(*ip) >= m->data_len || ip->proto != IPPROTO_ICMPV6)
+		return false;
+	uint8_t type = *((const uint8_t *)(ip + 1));
+	return type >= ND_FIRST && type <= ND_LAST;
+}
+
 static __rte_always_inline uint16_t sw_ipv6(const struct sw_fp_config *cfg, struct rte_mbuf *m,
 			       struct rte_ether_hdr *eh, uint32_t off, struct sw_l3_counters *pc,
 			       uint32_t *routed)
@@ -148,11 +160,8 @@ static __rte_always_inline uint16_t sw_ipv6(const struct sw_fp_config *cfg, stru
 	if (unlikely((SW_BE32(ip->vtc_flow) >> 28) != 6 ||
 		     off + sizeof(*ip) + SW_BE16(ip->payload_len) > m->pkt_len))
 		return sw_drop(pc, SW_L3_drop_malformed);
-	if (ip->proto == IPPROTO_ICMPV6 && off + sizeof(*ip) < m->data_len) {
-		uint8_t type = *((const uint8_t *)(ip + 1));
-		if (type >= ND_FIRST && type <= ND_LAST)
-			return sw_punt(pc, SW_L3_punt_nd);
-	}
+	if (sw_ipv6_is_nd(m, eh, off))
+		return sw_punt(pc, SW_L3_punt_nd);
 	if (unlikely(ip->dst_addr[0] == 0xff))
 		return sw_punt(pc, SW_L3_punt_mcast);
 	if (unlikely(ip->dst_addr[0] == 0xfe && (ip->dst_addr[1] & 0xc0) == 0x80))
@@ -219,8 +228,9 @@ static __rte_always_inline uint16_t sw_classify(const struct sw_fp_config *cfg, 
 		return sw_punt(pc, SW_L3_punt_arp);
 	if (et != RTE_BE16(RTE_ETHER_TYPE_IPV4) && et != RTE_BE16(RTE_ETHER_TYPE_IPV6))
 		return sw_punt(pc, SW_L3_punt_non_ip);
-	if (unlikely(eh->dst_addr.addr_bytes[0] & 1))
-		return sw_punt(pc, SW_L3_punt_mcast);
+	if (unlikely(eh->dst_addr.addr_bytes[0] & 1))   /* ND first: NS go to multicast MACs */
+		return et == RTE_BE16(RTE_ETHER_TYPE_IPV6) && sw_ipv6_is_nd(m, eh, off)
+			? sw_punt(pc, SW_L3_punt_nd) : sw_punt(pc, SW_L3_punt_mcast);
 	/* tagged IP belongs to the kernel's VLAN interfaces; frames for another
 	 * station reach the fast path only on a promiscuous port */
 	if (unlikely(tags > 0 || (!cfg->port[in].promisc &&

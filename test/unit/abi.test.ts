@@ -12,6 +12,7 @@ import * as abi from '../../ts-api/src/abi';
 import * as codec from '../../ts-api/src/codec';
 import { statusError } from '../../ts-api/src/errors';
 import { Ring } from '../../ts-api/src/ring';
+import * as tables from '../../ts-api/src/tables';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -21,6 +22,7 @@ interface Dump {
   structs: Record<string, { size: number; fields: Record<string, { offset: number; size: number }> }>;
   statuses: { name: string; value: number; desc: string }[];
   counters: string[];
+  l3Counters: string[];
   golden: Record<string, string>;
 }
 
@@ -62,6 +64,9 @@ test('scalar constants match the header', (t) => {
     ['SW_PORT_COUNTER_SLOTS', abi.PORT_COUNTER_SLOTS],
     ['SW_C__COUNT', abi.PORT_COUNTERS.length],
     ['SW_STATS_SIZE', abi.StatsArea.SIZE],
+    ['SW_ECMP_MAX', abi.ECMP_MAX],
+    ['SW_L3_COUNTER_SLOTS', abi.L3_COUNTER_SLOTS],
+    ['SW_L3__COUNT', abi.L3_COUNTERS.length],
   ];
   for (const [name, ts] of pairs) t.is(ts, c[name], name);
   t.deepEqual(dump.msgAlign, dump.msgAlign.map((_, i) => abi.msgAlign(i)));
@@ -74,6 +79,9 @@ test('enumerations match both ways (ops, events, states, port-set mask, roles)',
     ['SW_STATE_', abi.State],
     ['SW_PORT_SET_', abi.PortSetMask],
     ['SW_ROLE_', abi.Role],
+    ['SW_AF_', abi.AF],
+    ['SW_ROUTE_', abi.RouteType],
+    ['SW_RULE_', abi.RuleAction],
   ];
   for (const [prefix, table] of groups) {
     const fromC = Object.fromEntries(
@@ -90,6 +98,8 @@ test('status list and counter list match the X-macros, in order', (t) => {
   t.deepEqual(abi.STATUS_NAMES, dump.statuses.map((s) => s.name));
   t.deepEqual([...abi.PORT_COUNTERS], dump.counters);
   t.true(abi.PORT_COUNTERS.length <= abi.PORT_COUNTER_SLOTS);
+  t.deepEqual([...abi.L3_COUNTERS], dump.l3Counters);
+  t.true(abi.L3_COUNTERS.length <= abi.L3_COUNTER_SLOTS);
 });
 
 test('every struct has the same size and field offsets', (t) => {
@@ -111,6 +121,10 @@ test('every struct has the same size and field offsets', (t) => {
   t.is(abi.RingHdr.SIZE as number, dump.constants.SW_RING_DATA_OFF);
   t.is(dump.structs.sw_stats.fields.dev.size, abi.MAX_PORTS * abi.DevStats.SIZE);
   t.is(dump.structs.sw_stats.fields.lcores.size, abi.MAX_LCORES * abi.LcoreStats.SIZE);
+  t.is(dump.structs.sw_stats.fields.tables.size, abi.TableStats.SIZE);
+  t.is(dump.structs.sw_stats.fields.l3.size, abi.MAX_LCORES * abi.MAX_PORTS * abi.L3Counters.SIZE);
+  t.is(dump.structs.sw_route.fields.nh.size, abi.ECMP_MAX * abi.NexthopMsg.SIZE);
+  t.is(dump.structs.sw_rule_entry.fields.rule.size, abi.RuleMsg.SIZE);
   t.deepEqual(
     [...abi.DEV_STATS_FIELDS],
     Object.entries(dump.structs.sw_dev_stats.fields).sort((a, b) => a[1].offset - b[1].offset).map(([k]) => k),
@@ -193,4 +207,54 @@ test('golden: a message produced on a ring is the C bytes at the producer index,
   const second = abi.msgAlign(xc.length);
   t.is(hex(data.subarray(second, second + ps.length)), dump.golden.port_set_req);
   t.is(ring.prod, second + abi.msgAlign(ps.length));
+});
+
+const ECMP6: tables.RouteSpec = { prefix: 'fd02::/64', via: [{ port: 1, gw: 'fd02::fe' }, { port: 2, gw: 'fe80::211:22ff:fe33:4455' }] };
+const RULE7: tables.Rule = {
+  id: 7, priority: 100,
+  match: { inPort: 0, src: '10.1.0.0/24', dst: '10.2.0.2/32', proto: 'tcp', sport: [1024, 65535], dport: 5201 },
+  action: { type: 'forward', port: 1 },
+};
+
+test('golden: ROUTE_ADD with two ECMP IPv6 next hops, LOCAL and ROUTE_DEL are byte-exact', (t) => {
+  t.is(hex(codec.encodeMessage({ type: abi.Op.ROUTE_ADD, seq: 0x50, payload: tables.encodeRoute(ECMP6) })), dump.golden.route_add_ecmp6_req);
+  // long forms of the same addresses encode the same bytes
+  const long = { prefix: 'FD02:0:0:0::/64', via: [{ port: 1, gw: 'fd02:0000::00fe' }, { port: 2, gw: 'fe80::211:22ff:254.51.68.85' }] };
+  t.is(hex(codec.encodeMessage({ type: abi.Op.ROUTE_ADD, seq: 0x50, payload: tables.encodeRoute(long) })), dump.golden.route_add_ecmp6_req);
+  t.deepEqual(tables.decodeRoutePayload(codec.decodeMessage(bytes(dump.golden.route_add_ecmp6_req)).payload), { ...ECMP6, family: 6, type: 'forward' });
+  t.is(hex(codec.encodeMessage({ type: abi.Op.ROUTE_ADD, seq: 0x51, payload: tables.encodeRoute({ prefix: '10.1.0.1/32', type: 'local' }) })), dump.golden.route_add_local4_req);
+  t.is(hex(codec.encodeMessage({ type: abi.Op.ROUTE_ADD, seq: 0x51, payload: tables.encodeRoute({ prefix: '10.1.0.1', type: 'local' }) })), dump.golden.route_add_local4_req);
+  t.is(hex(codec.encodeMessage({ type: abi.Op.ROUTE_DEL, seq: 0x52, payload: tables.encodeRouteDel('10.2.0.0/24') })), dump.golden.route_del4_req);
+});
+
+test('golden: NEIGH_ADD is byte-exact', (t) => {
+  const n = { port: 1, ip: '10.2.0.2', mac: MAC };
+  t.is(hex(codec.encodeMessage({ type: abi.Op.NEIGH_ADD, seq: 0x40, payload: tables.encodeNeighbour(n) })), dump.golden.neigh_add_req);
+  t.deepEqual(tables.decodeNeighbourPayload(codec.decodeMessage(bytes(dump.golden.neigh_add_req)).payload), n);
+});
+
+test('golden: RULE_ADD with prefixes and port ranges, and a MAC/VLAN mirror rule, are byte-exact', (t) => {
+  t.is(hex(codec.encodeMessage({ type: abi.Op.RULE_ADD, seq: 0x60, payload: tables.encodeRule(RULE7) })), dump.golden.rule_add_req);
+  t.deepEqual(tables.decodeRulePayload(codec.decodeMessage(bytes(dump.golden.rule_add_req)).payload), {
+    ...RULE7, match: { ...RULE7.match, family: 4, proto: 6 },
+  });
+  const mirror: tables.Rule = { id: 9, priority: 5, match: { srcMac: MAC, vlan: 100, ethertype: 0x88b5 }, action: { type: 'mirror' } };
+  t.is(hex(codec.encodeMessage({ type: abi.Op.RULE_ADD, seq: 0x61, payload: tables.encodeRule(mirror) })), dump.golden.rule_add_mirror_req);
+  t.deepEqual(tables.decodeRulePayload(codec.decodeMessage(bytes(dump.golden.rule_add_mirror_req)).payload), mirror);
+});
+
+test('golden: ROUTE_LIST request and RULE_LIST response with counters and the next cursor', (t) => {
+  t.is(hex(codec.encodeMessage({ type: abi.Op.ROUTE_LIST, seq: 0x62, payload: tables.encodeListReq({ cursor: 1234, max: 100, family: 6 }) })), dump.golden.route_list_req);
+  const m = codec.decodeMessage(bytes(dump.golden.rule_list_resp));
+  const page = tables.decodeRuleList(m.payload);
+  const expected: tables.ListPage<tables.RuleEntry> = {
+    next: 3,
+    items: [{
+      rule: { id: 0xfffffffe, priority: 0x1fffffff, match: { family: 6, dst: 'fd02::/64', proto: 17, dport: 53 }, action: { type: 'drop' } },
+      packets: 0x0102030405060708n,
+      bytes: 0xfedcba9876543210n,
+    }],
+  };
+  t.deepEqual(page, expected);
+  t.is(hex(codec.encodeMessage({ type: abi.Op.RULE_LIST, seq: 0x63, payload: tables.encodeRuleList(expected) })), dump.golden.rule_list_resp);
 });

@@ -59,6 +59,15 @@ export const Op = {
   XC_DEL: 0x0021,
   XC_LIST: 0x0022,
   STATS_SYNC: 0x0030,
+  NEIGH_ADD: 0x0040,
+  NEIGH_DEL: 0x0041,
+  NEIGH_LIST: 0x0042,
+  ROUTE_ADD: 0x0050,
+  ROUTE_DEL: 0x0051,
+  ROUTE_LIST: 0x0052,
+  RULE_ADD: 0x0060,
+  RULE_DEL: 0x0061,
+  RULE_LIST: 0x0062,
   /** Response only: the request ring held something unreadable; pending requests were discarded. */
   RING_ERROR: 0xffff,
 } as const;
@@ -79,6 +88,44 @@ export const PortSetMask = {
   MAC: 0x0002,
   PROMISC: 0x0004,
 } as const;
+
+/** Address families of routes, neighbours and rules (SW_AF_*). */
+export const AF = {
+  INET: 4,
+  INET6: 6,
+} as const;
+
+/** Next hops per route at most (SW_ECMP_MAX). */
+export const ECMP_MAX = 8;
+
+/** sw_route.type values (SW_ROUTE_*). */
+export const RouteType = {
+  /** to the next hops */
+  FORWARD: 1,
+  /** an address of the host: punt to the ingress vEth */
+  LOCAL: 2,
+  /** blackhole */
+  DROP: 3,
+} as const;
+
+/** sw_rule.action values (SW_RULE_*). */
+export const RuleAction = {
+  /** send out of out_port as is */
+  FORWARD: 1,
+  /** continue to the routes */
+  ROUTE: 2,
+  DROP: 3,
+  /** to the ingress port's vEth */
+  PUNT: 4,
+  /** a copy to out_port (PORT_NONE: the ingress vEth), then route */
+  MIRROR: 5,
+  /** count only, then route */
+  COUNT: 6,
+} as const;
+
+/** Rule priorities accepted by the dataplane (rte_acl: 1..2^29-1). */
+export const RULE_PRIORITY_MIN = 1;
+export const RULE_PRIORITY_MAX = 0x1fffffff;
 
 /** sw_lcore_stats.role values (SW_ROLE_*). */
 export const Role = {
@@ -129,6 +176,31 @@ export const PORT_COUNTERS = [
 ] as const;
 export type PortCounterName = (typeof PORT_COUNTERS)[number];
 export const PORT_COUNTER_SLOTS = 16;
+
+/**
+ * SW_L3_COUNTER_LIST in order: index == slot in sw_l3_counters.c[]. Kept per
+ * lcore per ingress port: routed_packets were forwarded by a route, punt_*
+ * went to the ingress vEth for that reason, drop_* were dropped.
+ */
+export const L3_COUNTERS = [
+  'routed_packets',
+  'punt_arp',
+  'punt_nd',
+  'punt_local',
+  'punt_mcast',
+  'punt_ttl',
+  'punt_options',
+  'punt_no_route',
+  'punt_no_neigh',
+  'punt_non_ip',
+  'punt_other',
+  'drop_malformed',
+  'drop_route',
+  'drop_port_down',
+  'rule_drops',
+  'rule_punts',
+] as const;
+export type L3CounterName = (typeof L3_COUNTERS)[number];
 
 /* ---- struct layouts: byte offsets by C field name, SIZE = sizeof ---- */
 
@@ -245,6 +317,85 @@ export const ListHdr = {
   reserved: 4,
 } as const;
 
+/** Paged listing request (NEIGH_LIST, ROUTE_LIST, RULE_LIST). */
+export const ListReq = {
+  SIZE: 8,
+  cursor: 0,
+  max: 4,
+  family: 6,
+  reserved: 7,
+} as const;
+
+/** Addresses are 16 bytes in network order; IPv4 uses the first 4. */
+export const NeighMsg = {
+  SIZE: 32,
+  port: 0,
+  family: 2,
+  reserved0: 3,
+  mac: 4,
+  reserved1: 10,
+  reserved2: 12,
+  ip: 16,
+} as const;
+
+export const NexthopMsg = {
+  SIZE: 24,
+  port: 0,
+  reserved0: 2,
+  reserved1: 4,
+  gw: 8,
+} as const;
+
+export const RouteMsg = {
+  SIZE: 24 + ECMP_MAX * 24,
+  family: 0,
+  prefix_len: 1,
+  type: 2,
+  n_nh: 3,
+  reserved: 4,
+  prefix: 8,
+  nh: 24,
+} as const;
+
+export const RuleMsg = {
+  SIZE: 80,
+  id: 0,
+  priority: 4,
+  family: 8,
+  proto: 9,
+  action: 10,
+  reserved0: 11,
+  in_port: 12,
+  vlan: 14,
+  ethertype: 16,
+  out_port: 18,
+  src_mac: 20,
+  dst_mac: 26,
+  src_len: 32,
+  dst_len: 33,
+  sport_lo: 34,
+  sport_hi: 36,
+  dport_lo: 38,
+  dport_hi: 40,
+  reserved1: 42,
+  reserved2: 44,
+  src: 48,
+  dst: 64,
+} as const;
+
+export const RuleRef = {
+  SIZE: 8,
+  id: 0,
+  reserved: 4,
+} as const;
+
+export const RuleEntryMsg = {
+  SIZE: 96,
+  rule: 0,
+  packets: 80,
+  bytes: 88,
+} as const;
+
 export const EvtPort = {
   SIZE: 8,
   port: 0,
@@ -351,4 +502,13 @@ export const STRUCTS = {
   sw_lcore_stats: LcoreStats,
   sw_dev_stats: DevStats,
   sw_stats: StatsArea,
+  sw_list_req: ListReq,
+  sw_neigh: NeighMsg,
+  sw_nexthop: NexthopMsg,
+  sw_route: RouteMsg,
+  sw_rule: RuleMsg,
+  sw_rule_ref: RuleRef,
+  sw_rule_entry: RuleEntryMsg,
+  sw_l3_counters: L3Counters,
+  sw_table_stats: TableStats,
 } as const;

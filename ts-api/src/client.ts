@@ -87,6 +87,23 @@ import {
 } from './codec';
 import { CtlHeaderInfo, checkInstance, ctlPath, pidAlive, readHeader, stateName, validateHeader } from './ctlfile';
 import { DesiredConfig, ReplaySummary } from './desired';
+import { Family, canonicalIp } from './ip';
+import {
+  ListPage,
+  NeighSource,
+  Neighbour,
+  NeighbourRef,
+  Route,
+  RouteSource,
+  RouteSpec,
+  Rule,
+  RuleEntry,
+  RuleSource,
+  decodeNeighbourList,
+  decodeRouteList,
+  decodeRuleList,
+  encodeListReq,
+} from './tables';
 import { SlipwayError, check, statusError } from './errors';
 import { defaultLogger } from './logger';
 import { NativeBinding, loadNative } from './native';
@@ -694,7 +711,10 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
     const resp = this.a.resp;
     const spinEnd = now + this.spinUs / 1000;
     if (this.busyPollUs > 0 || batch) {
-      const pollEnd = now + Math.min(this.busyPollUs, this.spinUs) / 1000;
+      // a batch keeps the dataplane busy: poll for its answers up to spinUs
+      // rather than sleep (an async futex wake costs a thread hop and an
+      // event-loop turn, and the dataplane would wait for more requests)
+      const pollEnd = now + (batch ? this.spinUs : Math.min(this.busyPollUs, this.spinUs)) / 1000;
       for (let i = 1; ; i++) {
         if (!resp.isEmpty()) return true;
         if ((i & 31) === 0 && performance.now() >= pollEnd) break;
@@ -963,7 +983,9 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
   /** Applies the desired configuration to the dataplane just attached. */
   private async replay(t0: number): Promise<ReplaySummary> {
     const d = this.desired as DesiredConfig;
-    const summary: ReplaySummary = { pid: this.a.pid, portsPresent: 0, portsAdded: 0, portsConfigured: 0, xconnects: 0, failures: [], ms: 0 };
+    const summary: ReplaySummary = {
+      pid: this.a.pid, portsPresent: 0, portsAdded: 0, portsConfigured: 0, xconnects: 0, routes: 0, neighbours: 0, rules: 0, failures: [], ms: 0,
+    };
     const failed = (what: string, e: unknown) => {
       const se = e instanceof SlipwayError ? e : new SlipwayError('REPLAY_FAILED', String(e));
       summary.failures.push({ what, code: se.code, message: se.message });
@@ -1017,6 +1039,27 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
       const r = await this.sendBatch(new XcAddSource(add));
       summary.xconnects = add.length - r.failed;
       r.failures().forEach((f) => failed(`xconnect ${add[f.index][0]} -> ${add[f.index][1]}`, f.error));
+    }
+    // Routes first (neighbours then resolve their next hops and add host
+    // routes only where none was configured), rules last.
+    if (d.routes.size > 0) {
+      const specs = [...d.routes.values()];
+      const src = new RouteSource(specs, false);
+      const r = await this.sendBatch(src);
+      summary.routes = specs.length - r.failed;
+      r.failures().forEach((f) => failed(`route ${src.prefix(f.index)}`, f.error));
+    }
+    if (d.neighbours.size > 0) {
+      const ns = [...d.neighbours.values()];
+      const r = await this.sendBatch(new NeighSource(ns, false));
+      summary.neighbours = ns.length - r.failed;
+      r.failures().forEach((f) => failed(`neighbour ${ns[f.index].ip} on port ${ns[f.index].port}`, f.error));
+    }
+    if (d.rules.size > 0) {
+      const rules = [...d.rules.values()];
+      const r = await this.sendBatch(new RuleSource(rules, false));
+      summary.rules = rules.length - r.failed;
+      r.failures().forEach((f) => failed(`rule ${rules[f.index].id}`, f.error));
     }
     summary.ms = performance.now() - t0;
     return summary;
@@ -1104,6 +1147,176 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
      * table ends as it started when count is even). Not recorded for replay.
      */
     churn: (count: number, inPort: number, outPort: number): Promise<BatchResult> => this.sendBatch(new XcChurnSource(count, inPort, outPort)),
+  };
+
+  /**
+   * Follows a paged listing (sw_list_req cursor) to its end.
+   * @internal
+   */
+  private async listAll<T>(op: number, family: number, decode: (b: Uint8Array) => ListPage<T>, what: string): Promise<T[]> {
+    const out: T[] = [];
+    let cursor = 0;
+    for (;;) {
+      const page = decode(await this.call(op, encodeListReq({ cursor, family })));
+      for (let i = 0; i < page.items.length; i++) out.push(page.items[i]);
+      if (page.next === 0) return out;
+      if (page.items.length === 0 && page.next === cursor) {
+        throw new SlipwayError('PROTOCOL', `${what}: the dataplane returned an empty page without advancing the cursor (${cursor})`);
+      }
+      cursor = page.next;
+    }
+  }
+
+  private static family(opts: { family?: Family } | undefined, what: string): number {
+    const f = opts?.family ?? 0;
+    check(f === 0 || f === 4 || f === 6, `bad ${what} family ${JSON.stringify(f)}: expected 4 or 6`);
+    return f;
+  }
+
+  private recordRoutes(src: RouteSource, specs: readonly RouteSpec[] | null, r: BatchResult): void {
+    const d = this.desired;
+    if (!d) return;
+    for (let i = 0; i < r.length; i++) {
+      if (r.statuses[i] !== STATUS_OK) continue;
+      if (specs) d.routeAdded(src.prefix(i), specs[i]);
+      else d.routeRemoved(src.prefix(i));
+    }
+  }
+
+  /**
+   * IPv4/IPv6 routes (longest-prefix match). Prefixes are "addr/len"
+   * strings ("10.2.0.0/24", "fd02::/64"; a bare address is a host route).
+   * Malformed strings, ports, gateways of the wrong family or bad next-hop
+   * counts fail with BAD_ARGUMENT before anything is sent; host bits set,
+   * missing ports and full tables come back from the dataplane (INVALID,
+   * NO_PORT, NO_SPACE) naming the route.
+   */
+  readonly routes = {
+    /**
+     * Adds or replaces a route: `{prefix, via: [{port, gw?}, ...]}` (1..8
+     * next hops, ECMP by flow hash; no gw: directly connected) or
+     * `{prefix, type: 'local' | 'drop'}` (local: an address of the host,
+     * punted to the ingress vEth; drop: blackhole). Replacing is atomic
+     * for the fast path.
+     */
+    add: async (route: RouteSpec): Promise<void> => {
+      const src = new RouteSource([route], false, true);
+      await this.call(Op.ROUTE_ADD, src.encode());
+      this.desired?.routeAdded(src.prefix(0), route);
+    },
+    /** Removes the route of `prefix` (NOT_FOUND when there is none). */
+    remove: async (prefix: string): Promise<void> => {
+      const src = new RouteSource([prefix], true, true);
+      await this.call(Op.ROUTE_DEL, src.encode());
+      this.desired?.routeRemoved(src.prefix(0));
+    },
+    /**
+     * Every route (of one family when given), following the listing cursor
+     * through all pages. Includes the host routes neighbours install.
+     */
+    list: async (opts?: { family?: Family }): Promise<Route[]> =>
+      this.listAll(Op.ROUTE_LIST, Slipway.family(opts, 'route list'), decodeRouteList, 'route list'),
+    /**
+     * Adds or replaces many routes as one batch, encoded in place into the
+     * request ring (a million IPv4 routes load in seconds; start slipwayd
+     * with maxRoutes to size the IPv4 table). Every route is validated
+     * before anything is sent; each gets its own status in the result.
+     */
+    addMany: async (routes: readonly RouteSpec[], opts: { timeoutMs?: number } = {}): Promise<BatchResult> => {
+      const src = new RouteSource(routes, false);
+      const r = await this.sendBatch(src, opts.timeoutMs);
+      this.recordRoutes(src, routes, r);
+      return r;
+    },
+    /** Removes the routes of many prefixes as one batch; each gets its own status. */
+    removeMany: async (prefixes: readonly string[], opts: { timeoutMs?: number } = {}): Promise<BatchResult> => {
+      const src = new RouteSource(prefixes, true);
+      const r = await this.sendBatch(src, opts.timeoutMs);
+      this.recordRoutes(src, null, r);
+      return r;
+    },
+  };
+
+  /**
+   * The neighbour table: IP -> MAC per port. A neighbour resolves the next
+   * hops with that gateway (or directly connected destination) on its port
+   * and installs a host route (/32, /128) unless one was configured.
+   */
+  readonly neighbours = {
+    /** Adds or replaces a neighbour `{port, ip, mac}`. */
+    add: async (n: Neighbour): Promise<void> => {
+      const src = new NeighSource([n], false, true);
+      await this.call(Op.NEIGH_ADD, src.encode());
+      this.desired?.neighbourAdded(src.item(0));
+    },
+    /** Removes the neighbour `{port, ip}` (NOT_FOUND when there is none). */
+    remove: async (n: NeighbourRef): Promise<void> => {
+      const src = new NeighSource([n], true, true);
+      await this.call(Op.NEIGH_DEL, src.encode());
+      this.desired?.neighbourRemoved(n.port, canonicalIp(n.ip));
+    },
+    /** Every neighbour (of one family when given), all pages. */
+    list: async (opts?: { family?: Family }): Promise<Neighbour[]> =>
+      this.listAll(Op.NEIGH_LIST, Slipway.family(opts, 'neighbour list'), decodeNeighbourList, 'neighbour list'),
+    /** Adds or replaces many neighbours as one batch; each gets its own status. */
+    addMany: async (ns: readonly Neighbour[], opts: { timeoutMs?: number } = {}): Promise<BatchResult> => {
+      const src = new NeighSource(ns, false);
+      const r = await this.sendBatch(src, opts.timeoutMs);
+      if (this.desired) for (let i = 0; i < r.length; i++) if (r.statuses[i] === STATUS_OK) this.desired.neighbourAdded(src.item(i));
+      return r;
+    },
+    /** Removes many neighbours as one batch; each gets its own status. */
+    removeMany: async (ns: readonly NeighbourRef[], opts: { timeoutMs?: number } = {}): Promise<BatchResult> => {
+      const src = new NeighSource(ns, true);
+      const r = await this.sendBatch(src, opts.timeoutMs);
+      if (this.desired) {
+        for (let i = 0; i < r.length; i++) if (r.statuses[i] === STATUS_OK) this.desired.neighbourRemoved(ns[i].port, src.item(i).ip);
+      }
+      return r;
+    },
+  };
+
+  /**
+   * Match-action rules, applied before the routes: the highest priority
+   * match wins. Matches: inPort, srcMac, dstMac, vlan, ethertype, family,
+   * src/dst prefixes, proto (number or name), sport/dport (port or
+   * [lo, hi]). Actions: forward to a port, route, drop, punt to the ingress
+   * vEth, mirror a copy (to a port, or the vEth when no port) then route,
+   * count then route. Per-rule packet/byte counters come with list().
+   */
+  readonly rules = {
+    /** Adds a rule, or replaces the rule with the same id. */
+    add: async (rule: Rule): Promise<void> => {
+      const src = new RuleSource([rule], false, true);
+      await this.call(Op.RULE_ADD, src.encode());
+      this.desired?.ruleAdded(rule);
+    },
+    /** Removes rule `id` (NOT_FOUND when there is none). */
+    remove: async (id: number): Promise<void> => {
+      const src = new RuleSource([id], true, true);
+      await this.call(Op.RULE_DEL, src.encode());
+      this.desired?.ruleRemoved(id);
+    },
+    /** Every rule with its packet and byte counters (summed over lcores), all pages. */
+    list: async (): Promise<RuleEntry[]> => this.listAll(Op.RULE_LIST, 0, decodeRuleList, 'rule list'),
+    /**
+     * Adds or replaces many rules as one batch (the classifier is rebuilt
+     * once per pass of the dataplane, not once per rule); each gets its
+     * own status.
+     */
+    addMany: async (rules: readonly Rule[], opts: { timeoutMs?: number } = {}): Promise<BatchResult> => {
+      const src = new RuleSource(rules, false);
+      const r = await this.sendBatch(src, opts.timeoutMs);
+      if (this.desired) for (let i = 0; i < r.length; i++) if (r.statuses[i] === STATUS_OK) this.desired.ruleAdded(rules[i]);
+      return r;
+    },
+    /** Removes many rules by id as one batch; each gets its own status. */
+    removeMany: async (ids: readonly number[], opts: { timeoutMs?: number } = {}): Promise<BatchResult> => {
+      const src = new RuleSource(ids, true);
+      const r = await this.sendBatch(src, opts.timeoutMs);
+      if (this.desired) for (let i = 0; i < r.length; i++) if (r.statuses[i] === STATUS_OK) this.desired.ruleRemoved(ids[i]);
+      return r;
+    },
   };
 
   /**

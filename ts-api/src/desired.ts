@@ -2,13 +2,14 @@
  * The desired configuration a controller made through this library, kept
  * when `replay: true` so it can be applied again to a restarted dataplane
  * (ports added by devargs, port start/stop, MTU/MAC/promiscuous mode,
- * cross-connects; later routes and rules).
+ * cross-connects, routes, neighbours and rules).
  *
  * Only successful changes are recorded, in terms of what the user asked for
  * (not what the dataplane reported), and only those made through the typed
  * methods: raw request()/requestMany() bypass the record.
  */
 import type { PortSettings, XConnect } from './codec';
+import type { Neighbour, Rule, RouteSpec } from './tables';
 
 /** What the library wants one port to be. */
 export interface DesiredPort {
@@ -32,6 +33,12 @@ export interface ReplaySummary {
   portsConfigured: number;
   /** Cross-connects added. */
   xconnects: number;
+  /** Routes added. */
+  routes: number;
+  /** Neighbours added. */
+  neighbours: number;
+  /** Rules added. */
+  rules: number;
   /** Everything that could not be replayed, naming the object. */
   failures: { what: string; code: string; message: string }[];
   /** Time from detecting the restart to the end of the replay. */
@@ -44,6 +51,12 @@ export class DesiredConfig {
   readonly ports = new Map<number, DesiredPort>();
   /** Cross-connects: in-port -> out-port. */
   readonly xconnects = new Map<number, number>();
+  /** Routes by canonical prefix ("10.2.0.0/24", "fd02::/64"), as the user gave them. */
+  readonly routes = new Map<string, RouteSpec>();
+  /** Neighbours by "port|canonical ip". */
+  readonly neighbours = new Map<string, Neighbour>();
+  /** Rules by id. */
+  readonly rules = new Map<number, Rule>();
 
   private port(i: number): DesiredPort {
     let p = this.ports.get(i);
@@ -82,9 +95,48 @@ export class DesiredConfig {
     this.xconnects.delete(inPort);
   }
 
+  /** Route `prefix` (canonical) added or replaced. */
+  routeAdded(prefix: string, r: RouteSpec): void {
+    this.routes.set(prefix, r);
+  }
+
+  /** Route `prefix` (canonical) removed. */
+  routeRemoved(prefix: string): void {
+    this.routes.delete(prefix);
+  }
+
+  /** Neighbour added or replaced (n in canonical form). */
+  neighbourAdded(n: Neighbour): void {
+    this.neighbours.set(`${n.port}|${n.ip}`, n);
+  }
+
+  /** Neighbour removed (ip canonical). */
+  neighbourRemoved(port: number, ip: string): void {
+    this.neighbours.delete(`${port}|${ip}`);
+  }
+
+  /** Rule added or replaced. */
+  ruleAdded(r: Rule): void {
+    this.rules.set(r.id, r);
+  }
+
+  /** Rule removed. */
+  ruleRemoved(id: number): void {
+    this.rules.delete(id);
+  }
+
   /** A plain copy (for logs, tests and the CLI). */
-  snapshot(): { ports: ({ port: number } & DesiredPort)[]; xconnects: XConnect[] } {
+  snapshot(): {
+    ports: ({ port: number } & DesiredPort)[];
+    xconnects: XConnect[];
+    routes: RouteSpec[];
+    neighbours: Neighbour[];
+    rules: Rule[];
+  } {
     return {
+      routes: [...this.routes.values()],
+      neighbours: [...this.neighbours.values()],
+      rules: [...this.rules.values()].sort((a, b) => a.id - b.id),
       ports: [...this.ports].sort((a, b) => a[0] - b[0]).map(([port, p]) => ({ port, ...p, settings: { ...p.settings } })),
       xconnects: [...this.xconnects].sort((a, b) => a[0] - b[0]).map(([inPort, outPort]) => ({ inPort, outPort })),
     };

@@ -30,6 +30,8 @@ export interface LaunchOptions {
   noHuge?: boolean;
   /** Mempool size. */
   mbufs?: number;
+  /** IPv4 route table size (`--max-routes`, default 65536 there; 1,100,000 for a million routes). */
+  maxRoutes?: number;
   /**
    * Main lcore idle sleep bound in µs (`--idle-us`): how long slipwayd's
    * control loop sleeps on the request ring's futex when idle before it
@@ -84,7 +86,7 @@ const LCORE_LIST_RE = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
 
 /**
  * The argv (without the binary) for slipwayd:
- * `--instance NAME [--port DEVARGS]... [--vif-prefix P] [--mbufs N] [--idle-us N] [--spin-us N] [--ctl-dir D] [--json-socket PATH]
+ * `--instance NAME [--port DEVARGS]... [--vif-prefix P] [--mbufs N] [--max-routes N] [--idle-us N] [--spin-us N] [--ctl-dir D] [--json-socket PATH]
  *  -- -l MAIN,WORKERS --main-lcore MAIN [--no-huge] [eal...]`.
  * Validates every option (BAD_ARGUMENT naming the bad value).
  */
@@ -106,6 +108,13 @@ export function buildArgv(opts: LaunchOptions): string[] {
   if (opts.mbufs !== undefined) {
     check(Number.isInteger(opts.mbufs) && opts.mbufs > 0, `bad mbufs ${JSON.stringify(opts.mbufs)}: expected a positive integer`);
     argv.push('--mbufs', String(opts.mbufs));
+  }
+  if (opts.maxRoutes !== undefined) {
+    check(
+      Number.isInteger(opts.maxRoutes) && opts.maxRoutes >= 1024 && opts.maxRoutes <= 1 << 24,
+      `bad maxRoutes ${JSON.stringify(opts.maxRoutes)}: expected an integer 1024..16777216`,
+    );
+    argv.push('--max-routes', String(opts.maxRoutes));
   }
   if (opts.idleUs !== undefined) {
     check(Number.isInteger(opts.idleUs) && opts.idleUs >= 0, `bad idleUs ${JSON.stringify(opts.idleUs)}: expected a non-negative integer`);

@@ -3,7 +3,7 @@
  * may map it; per-lcore counters are summed here, device counters are read
  * under the dev_seq seqlock.
  */
-import { DEV_STATS_FIELDS, DevStats, LcoreStats, MAX_LCORES, MAX_PORTS, PORT_COUNTERS, PortCounters, Role, StatsArea } from './abi';
+import { DEV_STATS_FIELDS, DevStats, L3Counters, L3_COUNTERS, LcoreStats, MAX_LCORES, MAX_PORTS, PORT_COUNTERS, PortCounters, Role, StatsArea, TableStats } from './abi';
 import { SlipwayError } from './errors';
 
 type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
@@ -14,10 +14,31 @@ export type PortCounterValues = { [K in (typeof PORT_COUNTERS)[number] as CamelC
 /** Device counters from rte_eth_stats_get() (struct sw_dev_stats). */
 export type DevCounterValues = { [K in (typeof DEV_STATS_FIELDS)[number] as CamelCase<K>]: bigint };
 
+/**
+ * L3 fast-path counters of one ingress port (SW_L3_COUNTER_LIST), summed
+ * over lcores: routedPackets forwarded by a route; punt* handed to the
+ * port's vEth for that reason; drop* dropped; ruleDrops/rulePunts by a
+ * rule's action.
+ */
+export type L3CounterValues = { [K in (typeof L3_COUNTERS)[number] as CamelCase<K>]: bigint };
+
 /** One port's statistics. */
 export interface PortStats extends PortCounterValues {
   port: number;
   dev: DevCounterValues;
+  /** Routing and punt/drop classes of traffic received on this port. */
+  l3: L3CounterValues;
+}
+
+/** Route table summary (struct sw_table_stats). */
+export interface TableStatsInfo {
+  /** Memory reserved for routes, next hops and FIBs, bytes. */
+  memBytes: bigint;
+  routes4: number;
+  routes6: number;
+  neighbours: number;
+  /** Next-hop groups in use. */
+  nhGroups: number;
 }
 
 /** One lcore's loop counters. */
@@ -37,6 +58,8 @@ export interface Stats {
   /** Only ports that exist (port_mask). */
   ports: PortStats[];
   lcores: LcoreStatsInfo[];
+  /** Route table summary. */
+  tables: TableStatsInfo;
 }
 
 function camel(s: string): string {
@@ -45,6 +68,7 @@ function camel(s: string): string {
 
 const COUNTER_KEYS = PORT_COUNTERS.map(camel) as (keyof PortCounterValues)[];
 const DEV_KEYS = DEV_STATS_FIELDS.map(camel) as (keyof DevCounterValues)[];
+const L3_KEYS = L3_COUNTERS.map(camel) as (keyof L3CounterValues)[];
 
 /**
  * Reads the statistics area at `offset` of `buf`. Returns null when the
@@ -60,7 +84,7 @@ export function readStats(buf: ArrayBuffer, offset: number, maxTries = 1000): St
   const ld32 = (off: number) => Atomics.load(u32, off / 4) >>> 0;
   const ld64 = (off: number) => Atomics.load(u64, off / 8);
 
-  let dev: { mask: number; updatedNs: bigint; mbufTotal: bigint; mbufFree: bigint; devs: bigint[][] } | null = null;
+  let dev: { mask: number; updatedNs: bigint; mbufTotal: bigint; mbufFree: bigint; devs: bigint[][]; tables: TableStatsInfo } | null = null;
   for (let t = 0; t < maxTries && dev === null; t++) {
     const s1 = ld32(StatsArea.dev_seq);
     if (s1 & 1) continue;
@@ -76,6 +100,13 @@ export function readStats(buf: ArrayBuffer, offset: number, maxTries = 1000): St
       mbufTotal: ld64(StatsArea.mbuf_total),
       mbufFree: ld64(StatsArea.mbuf_free),
       devs,
+      tables: {
+        memBytes: ld64(StatsArea.tables + TableStats.mem_bytes),
+        routes4: ld32(StatsArea.tables + TableStats.routes4),
+        routes6: ld32(StatsArea.tables + TableStats.routes6),
+        neighbours: ld32(StatsArea.tables + TableStats.neighbours),
+        nhGroups: ld32(StatsArea.tables + TableStats.nh_groups),
+      },
     };
     if (ld32(StatsArea.dev_seq) === s1) dev = snap;
   }
@@ -84,12 +115,19 @@ export function readStats(buf: ArrayBuffer, offset: number, maxTries = 1000): St
   const nLcores = Math.min(ld32(StatsArea.n_lcores), MAX_LCORES);
   const lcores: LcoreStatsInfo[] = [];
   const ports: PortStats[] = [];
+
   for (let p = 0; p < MAX_PORTS; p++) {
     if (!(dev.mask & (1 << p))) continue;
     const ps = { port: p } as PortStats;
     for (const k of COUNTER_KEYS) ps[k] = 0n;
     ps.dev = {} as DevCounterValues;
     DEV_KEYS.forEach((k, i) => (ps.dev[k] = dev.devs[p][i]));
+    ps.l3 = {} as L3CounterValues;
+    for (const k of L3_KEYS) ps.l3[k] = 0n;
+    for (let l = 0; l < nLcores; l++) {
+      const base = StatsArea.l3 + (l * MAX_PORTS + p) * L3Counters.SIZE;
+      L3_KEYS.forEach((k, i) => (ps.l3[k] += ld64(base + i * 8)));
+    }
     ports.push(ps);
   }
   for (let l = 0; l < nLcores; l++) {
@@ -113,5 +151,6 @@ export function readStats(buf: ArrayBuffer, offset: number, maxTries = 1000): St
     mbufFree: Number(dev.mbufFree),
     ports,
     lcores,
+    tables: dev.tables,
   };
 }

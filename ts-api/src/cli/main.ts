@@ -19,6 +19,9 @@ import {stopCommand} from './commands/stop';
 import {xconnectAddCommand} from './commands/xconnect-add';
 import {xconnectDelCommand} from './commands/xconnect-del';
 import {xconnectListCommand} from './commands/xconnect-list';
+import {neighAddCommand, neighDelCommand, neighListCommand} from './commands/neigh';
+import {routeAddCommand, routeDelCommand, routeListCommand} from './commands/route';
+import {ruleAddCommand, ruleDelCommand, ruleListCommand} from './commands/rule';
 import {runCli} from './errors';
 
 const port = new Command('port')
@@ -36,6 +39,24 @@ const xconnect = new Command('xconnect')
 	.addCommand(xconnectDelCommand())
 	.addCommand(xconnectListCommand());
 
+const route = new Command('route')
+	.description('IPv4/IPv6 routes: longest-prefix match to next hops (ECMP), local addresses, blackholes')
+	.addCommand(routeAddCommand())
+	.addCommand(routeDelCommand())
+	.addCommand(routeListCommand());
+
+const neigh = new Command('neigh')
+	.description('the neighbour table: IP -> MAC per port')
+	.addCommand(neighAddCommand())
+	.addCommand(neighDelCommand())
+	.addCommand(neighListCommand());
+
+const rule = new Command('rule')
+	.description('match-action rules applied before the routes, with per-rule counters')
+	.addCommand(ruleAddCommand())
+	.addCommand(ruleDelCommand())
+	.addCommand(ruleListCommand());
+
 const program = new Command('slipctl')
 	.description('control slipwayd, the slipway DPDK dataplane')
 	.option('-i, --instance <name>', 'dataplane instance', 'default')
@@ -48,6 +69,9 @@ const program = new Command('slipctl')
 	.addCommand(statusCommand())
 	.addCommand(port)
 	.addCommand(xconnect)
+	.addCommand(route)
+	.addCommand(neigh)
+	.addCommand(rule)
 	.addCommand(batchCommand())
 	.addCommand(statsCommand())
 	.addCommand(eventsCommand())

@@ -87,6 +87,15 @@ export function statsTable(stats: Stats, rates?: Map<number, Rates>): string {
 		const total = l.busyPolls + l.idlePolls;
 		return [String(l.lcoreId), l.role, l.busyPolls, l.idlePolls, total > 0n ? (Number(l.busyPolls * 10000n / total) / 100).toFixed(2) : '0.00'];
 	}));
+	if (stats.ports.length > 0) {
+		out += '\n' + table(['PORT', 'ROUTED', 'P-ARP', 'P-ND', 'P-LOCAL', 'P-MCAST', 'P-TTL', 'P-OPTS', 'P-NOROUTE', 'P-NONEIGH', 'P-NONIP', 'P-OTHER', 'D-MALFORMED', 'D-ROUTE', 'D-PORTDOWN', 'RULE-DROP', 'RULE-PUNT'], stats.ports.map(p => {
+			const l = p.l3;
+			return [String(p.port), l.routedPackets, l.puntArp, l.puntNd, l.puntLocal, l.puntMcast, l.puntTtl, l.puntOptions, l.puntNoRoute, l.puntNoNeigh, l.puntNonIp, l.puntOther, l.dropMalformed, l.dropRoute, l.dropPortDown, l.ruleDrops, l.rulePunts];
+		}));
+	}
+
+	const tb = stats.tables;
+	out += `\ntables: ${tb.routes4} IPv4 routes, ${tb.routes6} IPv6 routes, ${tb.neighbours} neighbours, ${tb.nhGroups} next-hop groups, ${(Number(tb.memBytes) / 1048576).toFixed(1)} MiB\n`;
 	out += `\nmbufs: ${stats.mbufFree} free of ${stats.mbufTotal}\n`;
 	return out;
 }
