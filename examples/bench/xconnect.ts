@@ -2,13 +2,14 @@
  * Cross-connect forwarding rate: slipwayd forwarding port 0 -> port 1 with
  * one worker lcore, against testpmd io-mode forwarding the same ports, in
  * the same run: net_pcap replaying 64-byte UDP frames (infinite_rx) into
- * net_null.
+ * net_null (no-rx).
  */
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {launch} from '../../ts-api/src/index';
 import {writeUdpPcap} from './pcap';
+import {benchVdevs} from './l3fwd';
 import {testpmdRxPps} from './peers';
 
 export async function benchXconnect(seconds = 5): Promise<Record<string, number>> {
@@ -16,9 +17,10 @@ export async function benchXconnect(seconds = 5): Promise<Record<string, number>
 	try {
 		const pcap = path.join(dir, 'udp64.pcap');
 		writeUdpPcap(pcap, {count: 256});
-		const gen = `net_pcap0,rx_pcap=${pcap},infinite_rx=1`;
+		// net_null without no-rx generates packets of its own: keep port 1 quiet
+		const [gen, sink] = benchVdevs(pcap);
 
-		const sw = await launch({instance: 'bench-xc', ports: [gen, 'net_null0'], workers: '1'});
+		const sw = await launch({instance: 'bench-xc', ports: [gen, sink], workers: '1'});
 		let mpps: number;
 		try {
 			await sw.xconnects.add(0, 1);
@@ -33,8 +35,8 @@ export async function benchXconnect(seconds = 5): Promise<Record<string, number>
 			await sw.shutdown();
 		}
 
-		const testpmd = await testpmdRxPps([gen, 'net_null0'], 'io', seconds, 'bench-testpmd') / 1e6;
-		return {slipway_xc_mpps: mpps, testpmd_io_mpps: testpmd, ratio: mpps / testpmd};
+		const testpmd = await testpmdRxPps([gen, sink], 'io', seconds, 'bench-testpmd') / 1e6;
+		return {slipway_xc_mpps: mpps, xc_testpmd_io_mpps: testpmd, xc_ratio: mpps / testpmd};
 	} finally {
 		rmSync(dir, {recursive: true, force: true});
 	}
