@@ -115,7 +115,12 @@ start_tcpdump "$VIF0" icmp
 ip netns exec "$NS_A" ping -n -c 5 -i 0.2 10.12.0.2
 stop_tcpdump
 
-section "5. statistics"
+section "5. live statistics while A pings B every 10 ms (slipctl stats --watch)"
+ip netns exec "$NS_A" ping -n -q -c 300 -i 0.01 10.12.0.2 > /dev/null &
+ping_pid=$!
+timeout -s INT 3.5 "${SLIPCTL[@]}" stats --watch 1 || true
+wait "$ping_pid" || true
+echo
 "${SLIPCTL[@]}" port list
 echo
 "${SLIPCTL[@]}" stats
