@@ -2,7 +2,7 @@
 /*
  * L3 forwarding state shared by the control side and the fast path.
  *
- * A route's FIB entry (rte_lpm / rte_lpm6 next hop) is a next-hop group id.
+ * A route's FIB entry (rte_fib / rte_lpm6 next hop) is a next-hop group id.
  * A group is written once before any FIB entry points at it and freed only
  * after a grace period once nothing does. A next hop is one 64-bit word
  * (resolved bit, port, neighbour MAC) so a neighbour update is a single
@@ -20,6 +20,7 @@
 #define SW_MAX_NH         (1u << 16)
 #define SW_MAX_ROUTES_DEFAULT (1u << 16)   /* IPv4; --max-routes */
 #define SW_MAX_ROUTES6    (1u << 14)
+#define SW_FIB_MISS       0x7fffffffu  /* rte_fib's next hop when no route matches */
 
 /* next-hop word: bit 63 resolved, bits 48..55 port, bits 0..47 MAC bytes */
 #define SW_NH_RESOLVED    (1ull << 63)

@@ -26,7 +26,7 @@ extern int sw_logtype;
 struct rte_mempool;
 struct rte_ring;
 struct rte_rcu_qsbr;
-struct rte_lpm;
+struct rte_fib;
 struct rte_lpm6;
 struct sw_nh_group;
 struct sw_rule_counter;
@@ -63,8 +63,8 @@ struct sw_fp_worker {
 struct sw_fp_config {
 	struct sw_fp_port port[SW_MAX_PORTS];
 	struct sw_fp_worker worker[SW_MAX_LCORES];
-	struct rte_lpm *lpm4;              /* updated in place, RCU-protected */
-	struct rte_lpm6 *lpm6;             /* this configuration's copy */
+	struct rte_fib *fib4;              /* this configuration's IPv4 FIB copy */
+	struct rte_lpm6 *lpm6;             /* this configuration's IPv6 FIB copy */
 	const struct sw_nh_group *groups;  /* see l3.h */
 	const uint64_t *nh;
 	struct rte_acl_ctx *acl[2];        /* rules: [0] IPv4 and non-IP, [1] IPv6; NULL: none */

@@ -95,7 +95,7 @@ static struct sw_fp_config *fp_build(void)
 			fw->rx[fw->n_rx++] = (struct sw_fp_rxq){ .port = p, .queue = q };
 		}
 	}
-	cfg->lpm4 = sw_routes_lpm4();
+	cfg->fib4 = sw_routes_fib4();
 	cfg->lpm6 = sw_routes_lpm6_current();
 	cfg->groups = sw_routes_groups();
 	cfg->nh = sw_routes_nh();

@@ -3,10 +3,13 @@
  * Routes, next hops and neighbours (control side).
  *
  *  - RIB: one rte_hash of (family, prefix, length) -> group id, for replace,
- *    delete and listing. FIBs: rte_lpm (IPv4), updated in place, its tbl8
- *    groups reclaimed through our RCU QSBR variable; rte_lpm6 (IPv6), double
- *    buffered: changes go to the shadow copy, which becomes current at the
- *    next publish, and are replayed on the other copy after the grace period.
+ *    delete and listing. FIBs: rte_fib (IPv4, DIR24_8 over a RIB: adds are
+ *    logarithmic, where rte_lpm scans its rules) and rte_lpm6 (IPv6). Each
+ *    is a pair of copies: changes go to the shadow copy, which becomes the
+ *    live one at the next publish, and are replayed on the other copy once
+ *    no worker can read it (the publish's grace period). Workers therefore
+ *    never read a table being changed, whatever the library does with its
+ *    tbl8 groups.
  *  - Next hops: (port, family, gateway) -> slot, deduplicated; a neighbour
  *    (port, family, ip, mac) resolves the next hop with that identity and
  *    installs an attached host route (/32, /128) unless one was configured.
@@ -25,7 +28,7 @@
 #include <rte_ether.h>
 #include <rte_hash.h>
 #include <rte_jhash.h>
-#include <rte_lpm.h>
+#include <rte_fib.h>
 #include <rte_lpm6.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
@@ -63,14 +66,28 @@ struct grp_rec {
 	bool in_use;
 };
 
-struct v6op {
+struct fibop {
 	uint8_t add;
 	uint8_t len;
 	uint8_t ip[16];
 	uint32_t gid;
 };
 
-#define V6LOG_MAX 4096u
+#define FIBLOG_MAX (1u << 16)
+
+/* Two copies of one family's FIB (see the top of the file). */
+struct fibpair {
+	uint8_t family;
+	void *t[2];                   /* struct rte_fib * or struct rte_lpm6 * */
+	unsigned int live;            /* the copy the latest configuration uses */
+	/* without a swap in flight: ops applied to the shadow (live ^ 1), not
+	 * yet published; with one: ops the new live copy has and the old one,
+	 * to be caught up after swap_gen's grace period, lacks */
+	struct fibop *log;
+	unsigned int n_log;
+	bool swap_pending;
+	uint64_t swap_gen;
+};
 
 struct idstack {
 	uint32_t *ids;
@@ -86,16 +103,7 @@ struct idfifo {
 
 static struct {
 	struct rte_hash *rib, *nh_h, *grp_h;
-	struct rte_lpm *lpm4;
-	struct rte_lpm6 *lpm6[2];
-	unsigned int live6;           /* the copy the latest configuration uses */
-	/* without a swap in flight: ops applied to the shadow (live6 ^ 1), not
-	 * yet published; with one: ops the new live copy has and the old one,
-	 * to be caught up after swap_gen's grace period, lacks */
-	struct v6op log6[V6LOG_MAX];
-	unsigned int n_log6;
-	bool swap_pending;
-	uint64_t swap_gen;
+	struct fibpair fib[2];        /* [0] IPv4, [1] IPv6 */
 	struct sw_nh_group *groups;   /* fast-path views */
 	uint64_t *nh;
 	struct nh_rec *nrec;
@@ -163,47 +171,68 @@ static struct rte_hash *hash_create(const char *name, uint32_t entries, uint32_t
 
 /* Table sizes: IPv4 from --max-routes; tbl8 groups (for prefixes longer
  * than /24) scale with it. */
-static uint32_t lpm4_tbl8s(void)
+static uint32_t fib4_tbl8s(void)
 {
 	return RTE_MIN(1u << 16, RTE_MAX(1u << 10, sw.max_routes / 4));
 }
 #define LPM6_TBL8S (1u << 12)
 
-int sw_routes_init(void)
+static void *fib_create(uint8_t family, unsigned int copy)
 {
-	struct rte_lpm_config c4 = {
-		.max_rules = sw.max_routes,
-		.number_tbl8s = lpm4_tbl8s(),
-	};
+	char name[32];
+
+	snprintf(name, sizeof(name), "sw_fib%u%c", family, copy ? 'b' : 'a');
+	if (family == SW_AF_INET) {
+		struct rte_fib_conf c = {
+			.type = RTE_FIB_DIR24_8,
+			.default_nh = SW_FIB_MISS,
+			.max_routes = (int)sw.max_routes,
+			.dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = fib4_tbl8s() },
+		};
+		return rte_fib_create(name, (int)rte_socket_id(), &c);
+	}
 	struct rte_lpm6_config c6 = {
 		.max_rules = SW_MAX_ROUTES6,
 		.number_tbl8s = LPM6_TBL8S,
 	};
-	struct rte_lpm_rcu_config rc = {
-		.v = sw.qsbr,
-		.mode = RTE_LPM_QSBR_MODE_DQ,
-	};
+	return rte_lpm6_create(name, (int)rte_socket_id(), &c6);
+}
 
+static void fib_free(uint8_t family, void *t)
+{
+	if (family == SW_AF_INET)
+		rte_fib_free(t);
+	else
+		rte_lpm6_free(t);
+}
+
+int sw_routes_init(void)
+{
 	R.rib = hash_create("sw_rib", sw.max_routes + SW_MAX_ROUTES6, sizeof(struct rt_key));
 	R.nh_h = hash_create("sw_nh", SW_MAX_NH, sizeof(struct nh_key));
 	R.grp_h = hash_create("sw_grp", SW_MAX_GROUPS, sizeof(struct sw_nh_group));
-	R.lpm4 = rte_lpm_create("sw_lpm4", (int)rte_socket_id(), &c4);
-	R.lpm6[0] = rte_lpm6_create("sw_lpm6a", (int)rte_socket_id(), &c6);
-	R.lpm6[1] = rte_lpm6_create("sw_lpm6b", (int)rte_socket_id(), &c6);
+	for (unsigned int f = 0; f < 2; f++) {
+		struct fibpair *fp = &R.fib[f];
+
+		fp->family = f ? SW_AF_INET6 : SW_AF_INET;
+		fp->t[0] = fib_create(fp->family, 0);
+		fp->t[1] = fib_create(fp->family, 1);
+		fp->log = rte_malloc("sw_fiblog", FIBLOG_MAX * sizeof(*fp->log), 0);
+		if (!fp->t[0] || !fp->t[1] || !fp->log) {
+			SW_LOG(ERR, "routes: cannot create the IPv%u FIB (%s); more hugepages?",
+			       fp->family, rte_strerror(rte_errno));
+			return -1;
+		}
+	}
 	R.groups = rte_zmalloc("sw_groups", SW_MAX_GROUPS * sizeof(*R.groups), RTE_CACHE_LINE_SIZE);
 	R.nh = rte_zmalloc("sw_nh_words", SW_MAX_NH * sizeof(*R.nh), RTE_CACHE_LINE_SIZE);
 	R.nrec = rte_zmalloc("sw_nh_rec", SW_MAX_NH * sizeof(*R.nrec), 0);
 	R.grec = rte_zmalloc("sw_grp_rec", SW_MAX_GROUPS * sizeof(*R.grec), 0);
-	if (!R.rib || !R.nh_h || !R.grp_h || !R.lpm4 || !R.lpm6[0] || !R.lpm6[1] || !R.groups ||
-	    !R.nh || !R.nrec || !R.grec || stack_init(&R.free_nh, SW_MAX_NH, true) ||
-	    stack_init(&R.free_grp, SW_MAX_GROUPS, true) ||
+	if (!R.rib || !R.nh_h || !R.grp_h || !R.groups || !R.nh || !R.nrec || !R.grec ||
+	    stack_init(&R.free_nh, SW_MAX_NH, true) || stack_init(&R.free_grp, SW_MAX_GROUPS, true) ||
 	    fifo_init(&R.pending_nh, SW_MAX_NH) || fifo_init(&R.pending_grp, SW_MAX_GROUPS)) {
 		SW_LOG(ERR, "routes: cannot allocate tables (%s); more hugepages?",
 		       rte_strerror(rte_errno));
-		return -1;
-	}
-	if (rte_lpm_rcu_qsbr_add(R.lpm4, &rc) != 0) {
-		SW_LOG(ERR, "routes: rte_lpm_rcu_qsbr_add failed: %s", rte_strerror(rte_errno));
 		return -1;
 	}
 	return 0;
@@ -211,9 +240,12 @@ int sw_routes_init(void)
 
 void sw_routes_fini(void)
 {
-	rte_lpm_free(R.lpm4);
-	rte_lpm6_free(R.lpm6[0]);
-	rte_lpm6_free(R.lpm6[1]);
+	for (unsigned int f = 0; f < 2; f++) {
+		for (unsigned int c = 0; c < 2; c++)
+			if (R.fib[f].t[c] != NULL)
+				fib_free(R.fib[f].family, R.fib[f].t[c]);
+		rte_free(R.fib[f].log);
+	}
 	rte_hash_free(R.rib);
 	rte_hash_free(R.nh_h);
 	rte_hash_free(R.grp_h);
@@ -228,24 +260,24 @@ void sw_routes_fini(void)
 	memset(&R, 0, sizeof(R));
 }
 
-struct rte_lpm *sw_routes_lpm4(void) { return R.lpm4; }
+struct rte_fib *sw_routes_fib4(void) { return R.fib[0].t[R.fib[0].live]; }
+struct rte_lpm6 *sw_routes_lpm6_current(void) { return R.fib[1].t[R.fib[1].live]; }
 const struct sw_nh_group *sw_routes_groups(void) { return R.groups; }
 const uint64_t *sw_routes_nh(void) { return R.nh; }
 
-struct rte_lpm6 *sw_routes_lpm6_current(void)
-{
-	return R.lpm6[R.live6];
-}
-
-/* A publish with generation gen is about to be built: the shadow, if it has
- * changes, becomes the live copy. */
+/* A publish with generation gen is about to be built: a shadow copy with
+ * changes becomes the live one. */
 void sw_routes_before_publish(uint64_t gen)
 {
-	if (R.swap_pending || R.n_log6 == 0)
-		return;
-	R.live6 ^= 1;
-	R.swap_pending = true;
-	R.swap_gen = gen;
+	for (unsigned int f = 0; f < 2; f++) {
+		struct fibpair *fp = &R.fib[f];
+
+		if (fp->swap_pending || fp->n_log == 0)
+			continue;
+		fp->live ^= 1;
+		fp->swap_pending = true;
+		fp->swap_gen = gen;
+	}
 }
 
 uint32_t sw_routes_count(uint8_t family)
@@ -255,9 +287,9 @@ uint32_t sw_routes_count(uint8_t family)
 
 uint64_t sw_routes_mem_bytes(void)
 {
-	/* rte_lpm: tbl24 + tbl8s + rules; rte_lpm6 (x2): tbl8s + rules; our arrays;
-	 * rte_hash: key + data per entry, roughly doubled for buckets */
-	uint64_t b = (1ull << 24) * 4 + (uint64_t)lpm4_tbl8s() * 256 * 4 + sw.max_routes * 8ull;
+	/* rte_fib (x2): tbl24 + tbl8s + RIB nodes; rte_lpm6 (x2): tbl8s + rules;
+	 * our arrays; rte_hash: key + data per entry, roughly doubled for buckets */
+	uint64_t b = 2 * ((1ull << 24) * 4 + (uint64_t)fib4_tbl8s() * 256 * 4 + sw.max_routes * 64ull);
 
 	b += 2 * ((uint64_t)LPM6_TBL8S * 256 * 4 + SW_MAX_ROUTES6 * 32ull);
 	b += SW_MAX_GROUPS * (sizeof(struct sw_nh_group) + sizeof(struct grp_rec)) +
@@ -364,80 +396,61 @@ static void grp_put(uint32_t id)
 	}
 }
 
+static int fib_apply(struct fibpair *fp, void *t, const struct fibop *o)
+{
+	if (fp->family == SW_AF_INET) {
+		uint32_t a;
+
+		memcpy(&a, o->ip, 4);
+		return o->add ? rte_fib_add(t, rte_be_to_cpu_32(a), o->len, o->gid)
+			      : rte_fib_delete(t, rte_be_to_cpu_32(a), o->len);
+	}
+	return o->add ? rte_lpm6_add(t, o->ip, o->len, o->gid) : rte_lpm6_delete(t, o->ip, o->len);
+}
+
 void sw_routes_after_grace(uint64_t reclaimed)
 {
 	/* no worker reads the old live copy any more: catch it up */
-	if (R.swap_pending && reclaimed >= R.swap_gen) {
-		struct rte_lpm6 *shadow = R.lpm6[R.live6 ^ 1];
+	for (unsigned int f = 0; f < 2; f++) {
+		struct fibpair *fp = &R.fib[f];
 
-		for (unsigned int i = 0; i < R.n_log6; i++) {
-			const struct v6op *o = &R.log6[i];
-
-			if (o->add)
-				rte_lpm6_add(shadow, o->ip, o->len, o->gid);
-			else
-				rte_lpm6_delete(shadow, o->ip, o->len);
-		}
-		R.n_log6 = 0;
-		R.swap_pending = false;
+		if (!fp->swap_pending || reclaimed < fp->swap_gen)
+			continue;
+		for (unsigned int i = 0; i < fp->n_log; i++)
+			fib_apply(fp, fp->t[fp->live ^ 1], &fp->log[i]);
+		fp->n_log = 0;
+		fp->swap_pending = false;
 	}
 	fifo_release(&R.pending_grp, &R.free_grp, reclaimed);
 	fifo_release(&R.pending_nh, &R.free_nh, reclaimed);
 }
 
-/* The IPv6 shadow copy may be written: no swap in flight, room in the log. */
-static int lpm6_shadow_ready(void)
+/* Change the shadow copy and log the change for the other one. */
+static int fib_change(uint8_t family, const uint8_t *ip, uint8_t len, uint32_t gid, bool add)
 {
-	if (R.swap_pending)
-		sw_fp_reclaim(true);
-	if (R.n_log6 == V6LOG_MAX) {   /* publish what the log holds, then catch up */
-		if (sw_fp_publish_sync() != 0)
-			return -ENOMEM;
-	}
-	return 0;
-}
+	struct fibpair *fp = &R.fib[family == SW_AF_INET6];
+	struct fibop o = { .add = add, .len = len, .gid = gid };
+	int ret;
 
-/* --- FIB --- */
+	if (fp->swap_pending)          /* the shadow is still read: wait it out */
+		sw_fp_reclaim(true);
+	if (fp->n_log == FIBLOG_MAX && sw_fp_publish_sync() != 0)   /* publish, catch up */
+		return -ENOMEM;
+	memcpy(o.ip, ip, 16);
+	ret = fib_apply(fp, fp->t[fp->live ^ 1], &o);
+	if (ret == 0)
+		fp->log[fp->n_log++] = o;
+	return ret;
+}
 
 static int fib_set(uint8_t family, const uint8_t *ip, uint8_t len, uint32_t gid)
 {
-	if (family == SW_AF_INET) {
-		uint32_t a;
-
-		memcpy(&a, ip, 4);
-		return rte_lpm_add(R.lpm4, rte_be_to_cpu_32(a), len, gid);
-	}
-	if (lpm6_shadow_ready() != 0)
-		return -ENOMEM;
-	int ret = rte_lpm6_add(R.lpm6[R.live6 ^ 1], ip, len, gid);
-	if (ret == 0) {
-		struct v6op *o = &R.log6[R.n_log6++];
-		o->add = 1;
-		o->len = len;
-		o->gid = gid;
-		memcpy(o->ip, ip, 16);
-	}
-	return ret;
+	return fib_change(family, ip, len, gid, true);
 }
 
 static int fib_del(uint8_t family, const uint8_t *ip, uint8_t len)
 {
-	if (family == SW_AF_INET) {
-		uint32_t a;
-
-		memcpy(&a, ip, 4);
-		return rte_lpm_delete(R.lpm4, rte_be_to_cpu_32(a), len);
-	}
-	if (lpm6_shadow_ready() != 0)
-		return -ENOMEM;
-	int ret = rte_lpm6_delete(R.lpm6[R.live6 ^ 1], ip, len);
-	if (ret == 0) {
-		struct v6op *o = &R.log6[R.n_log6++];
-		o->add = 0;
-		o->len = len;
-		memcpy(o->ip, ip, 16);
-	}
-	return ret;
+	return fib_change(family, ip, len, 0, false);
 }
 
 /* --- routes --- */

@@ -6,7 +6,7 @@
 #include "err.h"
 #include "l3.h"
 
-struct rte_lpm;
+struct rte_fib;
 struct rte_lpm6;
 
 int sw_routes_init(void);
@@ -23,7 +23,7 @@ int sw_neigh_list(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint3
 void sw_routes_port_gone(uint16_t port);   /* before a port is removed */
 
 /* For the fast-path configuration being built. */
-struct rte_lpm *sw_routes_lpm4(void);
+struct rte_fib *sw_routes_fib4(void);
 struct rte_lpm6 *sw_routes_lpm6_current(void);
 const struct sw_nh_group *sw_routes_groups(void);
 const uint64_t *sw_routes_nh(void);

@@ -26,9 +26,9 @@
 #include "sw.h"
 
 #define REQS_PER_SERVE 1024u   /* requests per pass: one commit, one wake */
-#define SERVE_BUDGET_US 2000u  /* and at most this long: slow table updates (rte_lpm
-				* scans its rules on every add) must not starve the
-				* heartbeat, the vEths or the lease check */
+#define SERVE_BUDGET_US 2000u  /* and at most this long: a batch of slow updates
+				* (rule sets rebuild a classifier) must not starve
+				* the heartbeat, the vEths or the lease check */
 
 struct sw_ctl_file {
 	char path[256];

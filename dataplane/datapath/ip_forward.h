@@ -6,7 +6,8 @@
  * incremental IPv4 checksum, MAC rewrite. Everything else gets a punt class
  * (the kernel handles it on the ingress vEth) or a drop reason.
  *
- * Returns a verdict: an output port, or SW_V_PUNT, or SW_V_DROP; the class
+ * Returns a verdict: an output port, SW_V_PUNT, SW_V_DROP, or SW_V_LOOKUP4
+ * (an IPv4 destination to look up in bulk, then sw_ipv4_routed()); the class
  * counter is bumped here, routed packets are added to *routed (the caller
  * stores the burst's total once).
  */
@@ -17,15 +18,15 @@
 #include <rte_ether.h>
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
-#include <rte_lpm.h>
 #include <rte_lpm6.h>
 #include <rte_mbuf.h>
 
 #include "l3.h"
 #include "sw.h"
 
-#define SW_V_PUNT 0xfffeu
-#define SW_V_DROP 0xffffu
+#define SW_V_LOOKUP4 0xfffdu   /* IPv4: look up *dst, then sw_ipv4_routed() */
+#define SW_V_PUNT    0xfffeu
+#define SW_V_DROP    0xffffu
 
 #define ND_FIRST 133u   /* router solicitation .. redirect */
 
@@ -88,19 +89,24 @@ static __rte_always_inline void sw_ipv4_ttl_dec(struct rte_ipv4_hdr *ip)
 	ip->hdr_checksum = (uint16_t)~sum;
 }
 
-static __rte_always_inline uint16_t sw_ipv4(const struct sw_fp_config *cfg, struct rte_mbuf *m,
-			       struct rte_ether_hdr *eh, uint32_t off, struct sw_l3_counters *pc,
-			       uint32_t *routed)
+/*
+ * IPv4 in two steps, so a burst's FIB look-ups go to rte_fib in one bulk
+ * call: sw_ipv4() checks the header and returns SW_V_LOOKUP4 with the
+ * destination in *dst (host order), or a verdict; sw_ipv4_routed() takes
+ * the look-up's group and finishes (TTL, next hop, rewrite). Only untagged
+ * frames get here: the IPv4 header is at 14.
+ */
+static __rte_always_inline uint16_t sw_ipv4(struct rte_mbuf *m, struct rte_ether_hdr *eh,
+					    struct sw_l3_counters *pc, uint32_t *dst)
 {
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)((uint8_t *)eh + off);
-	uint32_t ihl, tl, dst, gid;
-	const struct sw_nh_group *g;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+	const uint32_t off = sizeof(*eh);
+	uint32_t ihl, tl;
 
 	if (unlikely(off + sizeof(*ip) > m->data_len))
 		return sw_drop(pc, SW_L3_drop_malformed);
 	tl = SW_BE16(ip->total_length);
 	if (likely(ip->version_ihl == 0x45)) {   /* no options: the common case */
-		ihl = sizeof(*ip);
 		if (unlikely(tl < sizeof(*ip) || off + tl > m->pkt_len))
 			return sw_drop(pc, SW_L3_drop_malformed);
 	} else {
@@ -110,10 +116,21 @@ static __rte_always_inline uint16_t sw_ipv4(const struct sw_fp_config *cfg, stru
 			return sw_drop(pc, SW_L3_drop_malformed);
 		return sw_punt(pc, SW_L3_punt_options);
 	}
-	dst = SW_BE32(ip->dst_addr);
-	if (unlikely((dst >> 28) == 0xe || dst == UINT32_MAX))
+	*dst = SW_BE32(ip->dst_addr);
+	if (unlikely((*dst >> 28) == 0xe || *dst == UINT32_MAX))
 		return sw_punt(pc, SW_L3_punt_mcast);
-	if (rte_lpm_lookup(cfg->lpm4, dst, &gid) != 0)
+	return SW_V_LOOKUP4;
+}
+
+static __rte_always_inline uint16_t sw_ipv4_routed(const struct sw_fp_config *cfg,
+						   struct rte_mbuf *m, uint64_t gid,
+						   struct sw_l3_counters *pc, uint32_t *routed)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+	const struct sw_nh_group *g;
+
+	if (unlikely(gid == SW_FIB_MISS))
 		return sw_punt(pc, SW_L3_punt_no_route);
 	g = &cfg->groups[gid];
 	if (g->type != SW_ROUTE_FORWARD)
@@ -125,9 +142,9 @@ static __rte_always_inline uint16_t sw_ipv4(const struct sw_fp_config *cfg, stru
 	uint32_t h = 0;
 	if (g->n > 1) {
 		h = rte_hash_crc_4byte(ip->src_addr, ip->dst_addr ^ ip->next_proto_id);
-		if (ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP)
-			if (off + ihl + 4 <= m->data_len)
-				h = rte_hash_crc_4byte(*(const uint32_t *)((const uint8_t *)ip + ihl), h);
+		if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) &&
+		    sizeof(*eh) + sizeof(*ip) + 4 <= m->data_len)
+			h = rte_hash_crc_4byte(*(const uint32_t *)(ip + 1), h);
 	}
 	uint16_t out = sw_l2_rewrite(cfg, eh, sw_ecmp(g, h), pc, routed);
 	if (out < SW_MAX_PORTS)
@@ -189,20 +206,9 @@ static __rte_always_inline uint16_t sw_ipv6(const struct sw_fp_config *cfg, stru
 	return out;
 }
 
-/* Prefetch the rte_lpm tbl24 entry an untagged IPv4 frame will look up. */
-static __rte_always_inline void sw_prefetch_fib(const struct sw_fp_config *cfg,
-						const struct rte_mbuf *m)
-{
-	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eh + 1);
-
-	if (likely(eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
-		   m->data_len >= sizeof(*eh) + sizeof(*ip)))
-		rte_prefetch0(&cfg->lpm4->tbl24[SW_BE32(ip->dst_addr) >> 8]);
-}
-
 static __rte_always_inline uint16_t sw_classify(const struct sw_fp_config *cfg, uint16_t in,
-				   struct rte_mbuf *m, struct sw_l3_counters *pc, uint32_t *routed)
+				   struct rte_mbuf *m, struct sw_l3_counters *pc, uint32_t *routed,
+				   uint32_t *dst)
 {
 	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	uint32_t off = sizeof(*eh);
@@ -216,7 +222,7 @@ static __rte_always_inline uint16_t sw_classify(const struct sw_fp_config *cfg, 
 	if (likely(et == RTE_BE16(RTE_ETHER_TYPE_IPV4) && !(eh->dst_addr.addr_bytes[0] & 1) &&
 		   (cfg->port[in].promisc || rte_is_same_ether_addr(&eh->dst_addr,
 								     &cfg->port[in].mac))))
-		return sw_ipv4(cfg, m, eh, off, pc, routed);
+		return sw_ipv4(m, eh, pc, dst);
 	while (et == RTE_BE16(RTE_ETHER_TYPE_VLAN) || et == RTE_BE16(RTE_ETHER_TYPE_QINQ) ||
 	       et == RTE_BE16(RTE_ETHER_TYPE_QINQ1)) {
 		if (unlikely(off + sizeof(struct rte_vlan_hdr) > m->data_len || ++tags > 2))
@@ -237,7 +243,7 @@ static __rte_always_inline uint16_t sw_classify(const struct sw_fp_config *cfg, 
 				  !rte_is_same_ether_addr(&eh->dst_addr, &cfg->port[in].mac))))
 		return sw_punt(pc, SW_L3_punt_other);
 	if (et == RTE_BE16(RTE_ETHER_TYPE_IPV4))
-		return sw_ipv4(cfg, m, eh, off, pc, routed);
+		return sw_ipv4(m, eh, pc, dst);
 	return sw_ipv6(cfg, m, eh, off, pc, routed);
 }
 

@@ -9,6 +9,7 @@
  * no allocation: mbufs only move between rings, ports and the mempool.
  */
 #include <rte_acl.h>
+#include <rte_fib.h>
 #include <rte_ethdev.h>
 #include <rte_prefetch.h>
 #include <rte_mbuf.h>
@@ -56,10 +57,6 @@ static inline void punt_burst(const struct sw_fp_port *fp, struct sw_port_counte
 	sw_count(pc, SW_C_punt_packets, enq);
 }
 
-/* Two-stage prefetch: a packet's data 6 ahead, then (its data now in
- * cache) its FIB entry 3 ahead, so several table misses overlap: with a
- * million routes the 64 MB tbl24 does not fit in cache. */
-#define PREFETCH_DATA  6
 #define PREFETCH_AHEAD 3
 
 struct burst_out {
@@ -86,10 +83,11 @@ static inline void out_add(struct burst_out *b, uint16_t port, struct rte_mbuf *
 	b->out_bytes[port] += m->pkt_len;
 }
 
-/* Apply the matching rule's action; returns the verdict for the original. */
+/* Apply the matching rule's action; returns the verdict for the original
+ * (SW_V_LOOKUP4 with *dst when it is to be routed by the IPv4 FIB). */
 static inline uint16_t rule_action(const struct sw_fp_config *cfg, const struct sw_worker *w,
 				   uint16_t p, struct rte_mbuf *m, uint32_t u,
-				   struct sw_l3_counters *lc, struct burst_out *b)
+				   struct sw_l3_counters *lc, struct burst_out *b, uint32_t *dst)
 {
 	struct sw_rule_counter *rc = &w->rules[SW_ACL_SLOT(u)];
 	uint16_t out = SW_ACL_OUT(u);
@@ -121,7 +119,7 @@ static inline uint16_t rule_action(const struct sw_fp_config *cfg, const struct 
 	default: /* COUNT, ROUTE */
 		break;
 	}
-	return sw_classify(cfg, p, m, lc, &b->routed);
+	return sw_classify(cfg, p, m, lc, &b->routed, dst);
 }
 
 /* Rules (when any), then routes, for a burst from port p; then send it per
@@ -137,10 +135,8 @@ static inline void route_burst(const struct sw_fp_config *cfg, const struct sw_w
 
 	b.n_used = b.n_punt = b.n_drop = 0;
 	b.routed = 0;
-	for (uint16_t i = 0; i < n && i < PREFETCH_DATA; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
-		sw_prefetch_fib(cfg, pkts[i]);
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 
 	const bool rules = cfg->acl[0] != NULL || cfg->acl[1] != NULL;
 
@@ -165,18 +161,31 @@ static inline void route_burst(const struct sw_fp_config *cfg, const struct sw_w
 		}
 	}
 
-	for (uint16_t i = 0; i < n; i++) {
-		if (i + PREFETCH_DATA < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_DATA], void *));
-		if (i + PREFETCH_AHEAD < n)
-			sw_prefetch_fib(cfg, pkts[i + PREFETCH_AHEAD]);
-		uint16_t v = likely(!rules || rule[i] == 0)
-			? sw_classify(cfg, p, pkts[i], lc, &b.routed)
-			: rule_action(cfg, w, p, pkts[i], rule[i], lc, &b);
+	/* 1: parse and classify; IPv4 destinations wait for one bulk look-up */
+	uint16_t v[SW_BURST], lk[SW_BURST], n_lk = 0;
+	uint32_t dst[SW_BURST];
+	uint64_t gid[SW_BURST];
 
-		if (likely(v < SW_MAX_PORTS))
-			out_add(&b, v, pkts[i]);
-		else if (v == SW_V_PUNT)
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+		v[i] = likely(!rules || rule[i] == 0)
+			? sw_classify(cfg, p, pkts[i], lc, &b.routed, &dst[n_lk])
+			: rule_action(cfg, w, p, pkts[i], rule[i], lc, &b, &dst[n_lk]);
+		if (v[i] == SW_V_LOOKUP4)
+			lk[n_lk++] = i;
+	}
+	/* 2: the IPv4 FIB, in bulk; then TTL, next hop, rewrite */
+	if (n_lk > 0) {
+		rte_fib_lookup_bulk(cfg->fib4, dst, gid, n_lk);
+		for (uint16_t j = 0; j < n_lk; j++)
+			v[lk[j]] = sw_ipv4_routed(cfg, pkts[lk[j]], gid[j], lc, &b.routed);
+	}
+	/* 3: per output port, punt, drop */
+	for (uint16_t i = 0; i < n; i++) {
+		if (likely(v[i] < SW_MAX_PORTS))
+			out_add(&b, v[i], pkts[i]);
+		else if (v[i] == SW_V_PUNT)
 			b.punt[b.n_punt++] = pkts[i];
 		else
 			b.drop[b.n_drop++] = pkts[i];

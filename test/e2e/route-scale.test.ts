@@ -20,11 +20,7 @@ test.after.always(async () => {
 	await sw?.shutdown({timeoutMs: 15_000}).catch(() => undefined);
 });
 
-// Minutes with DPDK 22.11's rte_lpm (it scans its rules on every add):
-// run on purpose with `npm run test:scale` (SLIPWAY_SCALE=1).
-const scale = process.env.SLIPWAY_SCALE === '1' ? test.serial : test.serial.skip;
-
-scale('1,000,000 IPv4 routes load in one batch in a few seconds, are counted and listed', async t => {
+test.serial('1,000,000 IPv4 routes load in one batch in a few seconds, are counted and listed', async t => {
 	// Generous: a slow load must fail on the assertion below, with the time, not on ava's timeout.
 	t.timeout(400_000);
 	rmSync(defaultLogFile(instance), {force: true});

@@ -3,7 +3,7 @@
  * from TypeScript in batches over the control ring, every item answered OK,
  * and traffic keeps being routed through them. Ports: a net_pcap replay
  * generator (64-byte UDP to 10.2.0.0/16) into a quiet net_null, so no
- * namespaces are needed. The 1,000,000-route case is `npm run test:scale`.
+ * namespaces are needed. The 1,000,000-route case is route-scale.test.ts.
  */
 import test from 'ava';
 import {mkdtempSync, rmSync} from 'node:fs';
