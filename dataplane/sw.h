@@ -147,7 +147,6 @@ void sw_fp_mark_dirty(void);  /* a table changed: publish at the next commit */
 int sw_fp_commit(void);       /* publish if anything changed since the last publish */
 void sw_fp_reclaim(bool wait);/* retire publishes past their grace period */
 uint64_t sw_fp_next_gen(void);      /* generation the next publish will have */
-uint64_t sw_fp_reclaimed_gen(void); /* every generation <= this is past its grace */
 void sw_fp_fini(void);
 
 #endif

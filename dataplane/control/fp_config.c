@@ -126,11 +126,6 @@ uint64_t sw_fp_next_gen(void)
 	return F.gen_published + 1;
 }
 
-uint64_t sw_fp_reclaimed_gen(void)
-{
-	return F.gen_reclaimed;
-}
-
 /* Retire publishes whose grace period is over; with wait, all of them. */
 void sw_fp_reclaim(bool wait)
 {

@@ -756,9 +756,3 @@ int sw_neigh_list(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint3
 	sw_list_end(buf, next, sizeof(*out), len);
 	return 0;
 }
-
-void sw_routes_port_gone(uint16_t port)
-{
-	/* ports are only removed at shutdown today; nothing to unlink */
-	RTE_SET_USED(port);
-}

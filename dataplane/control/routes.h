@@ -20,7 +20,6 @@ int sw_neigh_add(const struct sw_neigh *n, struct sw_err *e);
 int sw_neigh_del(const struct sw_neigh *n, struct sw_err *e);
 int sw_neigh_list(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint32_t *len,
 		  struct sw_err *e);
-void sw_routes_port_gone(uint16_t port);   /* before a port is removed */
 
 /* For the fast-path configuration being built. */
 struct rte_fib *sw_routes_fib4(void);
