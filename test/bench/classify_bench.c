@@ -14,6 +14,7 @@
 #include <rte_eal.h>
 #include <rte_fib.h>
 #include <rte_mbuf.h>
+#include <rte_vect.h>
 
 #include "ip_forward.h"
 
@@ -41,6 +42,11 @@ int main(int argc, char **argv)
 		return 1;
 	struct rte_mempool *mp = rte_pktmbuf_pool_create("b", 1023, 0, 0, 2048, 0);
 	cfg.fib4 = rte_fib_create("b4", 0, &fc);
+	if (getenv("FIB_LOOKUP")) {   /* compare rte_fib's lookup implementations */
+		rte_vect_set_max_simd_bitwidth(RTE_VECT_SIMD_512);
+		printf("rte_fib_select_lookup(%d): %d\n", atoi(getenv("FIB_LOOKUP")),
+		       rte_fib_select_lookup(cfg.fib4, atoi(getenv("FIB_LOOKUP"))));
+	}
 	for (uint32_t i = 0; i < 1024; i++)
 		rte_fib_add(cfg.fib4, (i < 256 ? (10u << 24 | 2u << 16 | i << 8) : (11u << 24 | i << 8)), 24, 1);
 	groups[1] = (struct sw_nh_group){ .type = SW_ROUTE_FORWARD, .n = 1, .nh = { 2 } };
