@@ -205,27 +205,32 @@ export function delta(before: Stats, after: Stats, port: number, counter: Counte
 	return Number((portStats(after, port)[counter] as bigint) - (portStats(before, port)[counter] as bigint));
 }
 
-/** Runs the helper controller script as its own node process (tsx for TypeScript). */
-export function spawnController(instance: string, mode: 'hold' | 'try') {
-	const child = track(spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'helpers', 'controller.ts'), instance, mode], {
+/** Starts a TypeScript script as its own node process (through tsx), collecting its output. */
+function spawnTs(script: string, args: string[]) {
+	const child = track(spawn(process.execPath, ['--require', 'tsx/cjs', script, ...args], {
 		cwd: REPO,
 		stdio: ['ignore', 'pipe', 'pipe'],
 	}));
-	let stdout = '';
-	let stderr = '';
+	const out = {stdout: '', stderr: ''};
 	child.stdout!.on('data', (d: Buffer) => {
-		stdout += d.toString();
+		out.stdout += d.toString();
 	});
 	child.stderr!.on('data', (d: Buffer) => {
-		stderr += d.toString();
+		out.stderr += d.toString();
 	});
+	return {child, out};
+}
+
+/** Runs the helper controller script as its own node process (tsx for TypeScript). */
+export function spawnController(instance: string, mode: 'hold' | 'try') {
+	const {child, out} = spawnTs(path.join(__dirname, 'helpers', 'controller.ts'), [instance, mode]);
 	return {
 		child,
-		output: () => ({stdout, stderr}),
+		output: () => ({...out}),
 		/** Resolves with the first stdout line matching re (or rejects when the child exits first). */
 		async line(re: RegExp, timeoutMs = 20_000): Promise<RegExpExecArray> {
-			return waitFor(`controller output matching ${re} (stdout: ${stdout.trim()}; stderr: ${stderr.trim()})`, () => {
-				const m = re.exec(stdout);
+			return waitFor(`controller output matching ${re} (stdout: ${out.stdout.trim()}; stderr: ${out.stderr.trim()})`, () => {
+				const m = re.exec(out.stdout);
 				if (!m && (child.exitCode !== null || child.signalCode !== null)) {
 					throw new Error(`controller exited (${child.exitCode ?? child.signalCode})`);
 				}
@@ -240,22 +245,11 @@ export function spawnController(instance: string, mode: 'hold' | 'try') {
 /** Runs slipctl (the TypeScript source through tsx) and returns its output and exit code. */
 export function slipctl(args: string[], timeoutMs = 60_000): Promise<{code: number; stdout: string; stderr: string}> {
 	return new Promise(resolve => {
-		const child = track(spawn(process.execPath, ['--require', 'tsx/cjs', path.join(REPO, 'ts-api', 'src', 'cli', 'main.ts'), ...args], {
-			cwd: REPO,
-			stdio: ['ignore', 'pipe', 'pipe'],
-		}));
-		let stdout = '';
-		let stderr = '';
-		child.stdout!.on('data', (d: Buffer) => {
-			stdout += d.toString();
-		});
-		child.stderr!.on('data', (d: Buffer) => {
-			stderr += d.toString();
-		});
+		const {child, out} = spawnTs(path.join(REPO, 'ts-api', 'src', 'cli', 'main.ts'), args);
 		const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
 		child.once('exit', (code, signal) => {
 			clearTimeout(timer);
-			resolve({code: code ?? (signal ? 128 : 1), stdout, stderr});
+			resolve({code: code ?? (signal ? 128 : 1), ...out});
 		});
 	});
 }
