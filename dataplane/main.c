@@ -26,6 +26,7 @@
 #include "ctl/json_sock.h"
 #include "ctl/server.h"
 #include "l3.h"
+#include "netlink.h"
 #include "ports.h"
 #include "sw.h"
 #include "vif.h"
@@ -45,6 +46,7 @@ int sw_logtype;
 #define HK_LINK_NS    (50ull * 1000 * 1000)    /* link poll */
 #define HK_STATS_NS   (500ull * 1000 * 1000)   /* device counters refresh */
 #define HK_LEASE_NS   (250ull * 1000 * 1000)   /* dead controller check */
+#define HK_KNI_NS     (10ull * 1000 * 1000)    /* vEth requests from the kernel */
 
 static const char *json_socket;
 static const char *cli_ports[MAX_CLI_PORTS];
@@ -287,7 +289,7 @@ static int setup_workers(void)
  */
 static void main_loop(void)
 {
-	uint64_t now = mono_ns(), next_link = now, next_stats = now, next_lease = now;
+	uint64_t now = mono_ns(), next_link = now, next_stats = now, next_lease = now, next_kni = now;
 	uint64_t last_work = now;
 
 	while (!sw.quit) {
@@ -303,6 +305,10 @@ static void main_loop(void)
 		if (unlikely(now >= next_stats)) {
 			sw_ports_refresh_stats();
 			next_stats = now + HK_STATS_NS;
+		}
+		if (unlikely(now >= next_kni)) {
+			sw_kni_poll();
+			next_kni = now + HK_KNI_NS;
 		}
 		if (unlikely(now >= next_lease)) {
 			sw_ctl_check_lease();
@@ -403,6 +409,7 @@ int main(int argc, char **argv)
 		rte_eal_remote_launch(sw_worker_main, &sw.workers[w], sw.workers[w].lcore_id);
 
 	sw_ports_refresh_stats();
+	sw_kni_open();   /* without it, vEth requests are not mirrored (logged) */
 	sw_ctl_set_state(SW_STATE_READY);
 	SW_LOG(NOTICE, "instance %s ready: pid %d, %u worker(s), %u port(s), control file %s",
 	       sw.instance, getpid(), sw.n_workers, sw_ports_count(), sw_ctl_path());
@@ -410,6 +417,7 @@ int main(int argc, char **argv)
 	main_loop();
 
 	SW_LOG(NOTICE, "instance %s stopping", sw.instance);
+	sw_kni_close();
 	sw_ctl_set_state(SW_STATE_STOPPING);
 	rte_eal_mp_wait_lcore();
 out_ports:

@@ -34,11 +34,10 @@ struct rte_acl_ctx;
 
 /* Per-port fast-path view: immutable once published in a sw_fp_config. */
 struct sw_fp_port {
-	struct rte_ether_addr mac;/* source MAC of routed packets; L2 destination check */
+	struct rte_ether_addr mac;/* L2 destination of routed frames; their new source */
 	uint16_t eth_port;        /* ethdev of the port */
 	uint16_t xc_out;          /* cross-connect output slipway port, SW_PORT_NONE */
 	uint8_t active;           /* started: may be polled and transmitted to */
-	uint8_t promisc;          /* route frames whatever their destination MAC */
 	struct rte_ring *punt;    /* fast path -> main lcore -> vEth (MP/SC) */
 	struct rte_ring *inject;  /* vEth -> main lcore -> owner worker (SP/SC) */
 };
@@ -82,6 +81,7 @@ struct sw_port {
 	uint16_t xc_out;
 	uint16_t n_txq;
 	char vif_name[SW_IFNAME_LEN];
+	unsigned int vif_ifindex;  /* kernel ifindex of the vEth, for netlink */
 	char kif[SW_IFNAME_LEN];  /* kernel interface behind an af_packet/af_xdp port */
 	struct rte_ring *punt;
 	struct rte_ring *inject;

@@ -83,6 +83,7 @@ int sw_vif_create(uint16_t index, struct sw_port *p, const struct rte_ether_addr
 	p->vif_eth_port = pid;
 	if (vif_setup_queues(pid, p->vif_name, e) != 0)
 		goto fail;
+	p->vif_ifindex = if_nametoindex(p->vif_name);
 
 	snprintf(rname, sizeof(rname), "sw_punt_%u", index);
 	p->punt = rte_ring_create(rname, SW_RING_SLOTS, rte_socket_id(), RING_F_SC_DEQ);

@@ -16,7 +16,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 pkgs=(dpdk dpdk-dev libdpdk-dev dpdk-doc meson ninja-build pkg-config gcc g++ make python3
-      python3-pyelftools libpcap-dev tcpdump iproute2 iputils-ping ethtool iperf3 procps
+      python3-pyelftools libpcap-dev tcpdump iproute2 iputils-ping ethtool iperf3 procps net-tools
       clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -82,7 +82,6 @@ static struct sw_fp_config *fp_build(void)
 		fp->eth_port = sp->eth_port;
 		fp->active = sp->started;
 		rte_eth_macaddr_get(sp->eth_port, &fp->mac);
-		fp->promisc = rte_eth_promiscuous_get(sp->eth_port) == 1;
 		fp->punt = sp->punt;
 		fp->inject = sp->inject;
 		if (sp->xc_out != SW_PORT_NONE)

@@ -437,8 +437,8 @@ int sw_port_set(const struct sw_port_set *s, struct sw_err *e)
 			SW_LOG(WARNING, "vEth %s: cannot follow MAC: %s", p->vif_name,
 			       rte_strerror(-ret));
 	}
-	if (s->mask & (SW_PORT_SET_MAC | SW_PORT_SET_PROMISC))
-		sw_fp_mark_dirty();   /* the fast path keeps a copy of both */
+	if (s->mask & SW_PORT_SET_MAC)
+		sw_fp_mark_dirty();   /* the fast path keeps a copy */
 	if (s->mask & SW_PORT_SET_PROMISC) {
 		ret = s->promisc ? rte_eth_promiscuous_enable(p->eth_port)
 				 : rte_eth_promiscuous_disable(p->eth_port);

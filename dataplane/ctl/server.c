@@ -176,6 +176,21 @@ void sw_ctl_event_port(uint16_t type, uint16_t port)
 		__atomic_add_fetch(&ctl_file.hdr->evt_dropped, 1, __ATOMIC_RELAXED);
 }
 
+void sw_ctl_event_kernel(uint16_t port, uint8_t what, bool applied, uint32_t value,
+			 const uint8_t *mac, const char *reason)
+{
+	struct sw_evt_kernel ev = { .port = port, .what = what, .applied = applied, .value = value };
+
+	if (ctl_file.hdr == NULL)
+		return;
+	if (mac != NULL)
+		memcpy(ev.mac, mac, sizeof(ev.mac));
+	snprintf(ev.reason, sizeof(ev.reason), "%s", reason);
+	if (sw_ring_produce(&ctl_file.evt, SW_EVT_KERNEL_REQUEST, 0, ++ctl_file.evt_seq, 0, &ev,
+			    sizeof(ev)) != 0)
+		__atomic_add_fetch(&ctl_file.hdr->evt_dropped, 1, __ATOMIC_RELAXED);
+}
+
 void sw_ctl_check_lease(void)
 {
 	uint32_t holder = __atomic_load_n(&ctl_file.hdr->lease_pid, __ATOMIC_ACQUIRE);

@@ -3,6 +3,7 @@
 #ifndef SW_CTL_SERVER_H
 #define SW_CTL_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 int sw_ctl_open(void);                 /* create the file; sets sw.ctl and sw.stats */
@@ -13,6 +14,8 @@ void sw_ctl_check_lease(void);         /* reclaim a lease whose holder died */
 void sw_ctl_sleep(uint64_t timeout_ns);/* futex-wait for a request */
 void sw_ctl_wake(void);                /* async-signal-safe: end sw_ctl_sleep now */
 void sw_ctl_event_port(uint16_t type, uint16_t port);
+void sw_ctl_event_kernel(uint16_t port, uint8_t what, bool applied, uint32_t value,
+			 const uint8_t *mac, const char *reason);
 void sw_ctl_close(void);               /* unmap and remove the file */
 const char *sw_ctl_path(void);
 

@@ -219,9 +219,8 @@ static __rte_always_inline uint16_t sw_classify(const struct sw_fp_config *cfg, 
 		return sw_drop(pc, SW_L3_drop_malformed);
 	et = eh->ether_type;
 	/* untagged unicast IPv4 to this port: the common case, straight on */
-	if (likely(et == RTE_BE16(RTE_ETHER_TYPE_IPV4) && !(eh->dst_addr.addr_bytes[0] & 1) &&
-		   (cfg->port[in].promisc || rte_is_same_ether_addr(&eh->dst_addr,
-								     &cfg->port[in].mac))))
+	if (likely(et == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+		   rte_is_same_ether_addr(&eh->dst_addr, &cfg->port[in].mac)))
 		return sw_ipv4(m, eh, pc, dst);
 	while (et == RTE_BE16(RTE_ETHER_TYPE_VLAN) || et == RTE_BE16(RTE_ETHER_TYPE_QINQ) ||
 	       et == RTE_BE16(RTE_ETHER_TYPE_QINQ1)) {
@@ -237,10 +236,10 @@ static __rte_always_inline uint16_t sw_classify(const struct sw_fp_config *cfg, 
 	if (unlikely(eh->dst_addr.addr_bytes[0] & 1))   /* ND first: NS go to multicast MACs */
 		return et == RTE_BE16(RTE_ETHER_TYPE_IPV6) && sw_ipv6_is_nd(m, eh, off)
 			? sw_punt(pc, SW_L3_punt_nd) : sw_punt(pc, SW_L3_punt_mcast);
-	/* tagged IP belongs to the kernel's VLAN interfaces; frames for another
-	 * station reach the fast path only on a promiscuous port */
-	if (unlikely(tags > 0 || (!cfg->port[in].promisc &&
-				  !rte_is_same_ether_addr(&eh->dst_addr, &cfg->port[in].mac))))
+	/* tagged IP belongs to the kernel's VLAN interfaces; a frame for another
+	 * station (a promiscuous port receives them) is routed by no one: the
+	 * kernel sees it on the vEth */
+	if (unlikely(tags > 0 || !rte_is_same_ether_addr(&eh->dst_addr, &cfg->port[in].mac)))
 		return sw_punt(pc, SW_L3_punt_other);
 	if (et == RTE_BE16(RTE_ETHER_TYPE_IPV4))
 		return sw_ipv4(m, eh, pc, dst);

@@ -176,6 +176,7 @@ enum sw_status {
 #define SW_EVT_PORT_STARTED 0x0003u /* struct sw_evt_port */
 #define SW_EVT_PORT_STOPPED 0x0004u /* struct sw_evt_port */
 #define SW_EVT_LEASE_RECLAIMED 0x0005u /* struct sw_evt_lease */
+#define SW_EVT_KERNEL_REQUEST  0x0006u /* struct sw_evt_kernel: `ip link set vEthN ...` */
 
 struct sw_hello {
 	uint32_t abi_version;  /*  0 */
@@ -344,6 +345,24 @@ struct sw_evt_port {
 	uint8_t link_up;       /* 2 */
 	uint8_t started;       /* 3 */
 	uint32_t link_speed;   /* 4 Mbps */
+};
+
+/* sw_evt_kernel.what: what the kernel asked of the port through its vEth */
+#define SW_KREQ_MTU         1u /* value: MTU */
+#define SW_KREQ_UP          2u
+#define SW_KREQ_DOWN        3u
+#define SW_KREQ_MAC         4u /* mac */
+#define SW_KREQ_PROMISC     5u /* value: 0 or 1 */
+#define SW_KREQ_ALLMULTI    6u /* value: 0 or 1 */
+
+struct sw_evt_kernel {
+	uint16_t port;         /*  0 */
+	uint8_t what;          /*  2 SW_KREQ_* */
+	uint8_t applied;       /*  3 1: applied to the port; 0: refused, the vEth reverted */
+	uint32_t value;        /*  4 */
+	uint8_t mac[6];        /*  8 */
+	uint16_t reserved;     /* 14 */
+	char reason[48];       /* 16 why it was refused (NUL-terminated) */
 };
 
 struct sw_evt_lease {

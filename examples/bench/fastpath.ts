@@ -56,8 +56,9 @@ export interface SlipwayFastpathResult {
 }
 
 /*
- * The slipway side: slipwayd on the same ports with one worker, port 0
- * promiscuous (the frames' destination MAC is the pcap's, not the port's),
+ * The slipway side: slipwayd on the same ports with one worker (the frames
+ * are addressed to net_pcap port 0's MAC, as slipway routes only frames for
+ * its port),
  * every route via a gateway on port 1 whose neighbour is set, and for the
  * rules case 999 rules that never match the traffic plus one catch-all
  * ROUTE rule of lowest priority, so every packet is classified by the ACL
@@ -123,7 +124,6 @@ export async function slipwayFastpath(c: SlipwayCase): Promise<SlipwayFastpathRe
 		maxRoutes: Math.max(65_536, Math.ceil(c.routes.length * 1.1)),
 	});
 	try {
-		await sw.ports.set(0, {promisc: true});
 		await batch(sw, 'neighbour', 0x40, [neighPayload()]);
 		const t0 = process.hrtime.bigint();
 		for (let i = 0; i < c.routes.length; i += 100_000)

@@ -55,7 +55,6 @@ int main(int argc, char **argv)
 	cfg.groups = groups;
 	cfg.nh = nh;
 	cfg.port[0].active = cfg.port[1].active = 1;
-	cfg.port[0].promisc = 1;
 	for (int i = 0; i < 32; i++) {
 		m[i] = rte_pktmbuf_alloc(mp);
 		uint8_t *d = (uint8_t *)rte_pktmbuf_append(m[i], 60);

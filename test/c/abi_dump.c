@@ -307,6 +307,19 @@ static void golden(void)
 	h->seq = 10;
 	el->old_pid = 31337;
 	hex("lease_evt", buf, h->len);
+
+	/* KERNEL_REQUEST event: an MTU the port refused */
+	memset(buf, 0, sizeof(buf));
+	struct sw_evt_kernel *ek = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*ek);
+	h->type = SW_EVT_KERNEL_REQUEST;
+	h->seq = 11;
+	ek->port = 1;
+	ek->what = SW_KREQ_MTU;
+	ek->applied = 0;
+	ek->value = 9000;
+	snprintf(ek->reason, sizeof(ek->reason), "port 1: MTU 9000 out of range");
+	hex("kernel_evt", buf, h->len);
 }
 
 int main(void)
@@ -334,7 +347,9 @@ int main(void)
 	CONST(SW_L3_COUNTER_SLOTS); CONST(SW_L3__COUNT);
 	CONST(SW_OP_RING_ERROR);
 	CONST(SW_EVT_LINK); CONST(SW_EVT_PORT_ADDED); CONST(SW_EVT_PORT_STARTED);
-	CONST(SW_EVT_PORT_STOPPED); CONST(SW_EVT_LEASE_RECLAIMED);
+	CONST(SW_EVT_PORT_STOPPED); CONST(SW_EVT_LEASE_RECLAIMED); CONST(SW_EVT_KERNEL_REQUEST);
+	CONST(SW_KREQ_MTU); CONST(SW_KREQ_UP); CONST(SW_KREQ_DOWN); CONST(SW_KREQ_MAC);
+	CONST(SW_KREQ_PROMISC); CONST(SW_KREQ_ALLMULTI);
 	CONST(SW_PORT_SET_MTU); CONST(SW_PORT_SET_MAC); CONST(SW_PORT_SET_PROMISC);
 	CONST(SW_PORT_COUNTER_SLOTS); CONST(SW_C__COUNT);
 	CONST(SW_ROLE_UNUSED); CONST(SW_ROLE_MAIN); CONST(SW_ROLE_WORKER);
@@ -407,6 +422,12 @@ int main(void)
 	STRUCT_BEGIN(sw_evt_port);
 	FIELD(sw_evt_port, port); FIELD(sw_evt_port, link_up); FIELD(sw_evt_port, started);
 	FIELD(sw_evt_port, link_speed);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_evt_kernel);
+	FIELD(sw_evt_kernel, port); FIELD(sw_evt_kernel, what); FIELD(sw_evt_kernel, applied);
+	FIELD(sw_evt_kernel, value); FIELD(sw_evt_kernel, mac); FIELD(sw_evt_kernel, reserved);
+	FIELD(sw_evt_kernel, reason);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_evt_lease);

@@ -52,7 +52,6 @@ test.serial('100,000 routes and 10,000 rules load in batches and traffic is rout
 		noHuge: hugepagesTotal() === 0, readyTimeoutMs: 30_000, logger}).catch((error: unknown) => {
 		throw new Error(`${(error as Error).message}\n${logTail(instance)}`);
 	});
-	await sw.ports.set(0, {promisc: true});
 	await sw.neighbours.add({port: 1, ip: '10.255.0.1', mac: '02:00:00:00:00:99'});
 
 	const specs: RouteSpec[] = routes.map(r => ({prefix: r.prefix, via: [{port: 1, gw: '10.255.0.1'}]}));

@@ -82,6 +82,7 @@ test('enumerations match both ways (ops, events, states, port-set mask, roles)',
     ['SW_AF_', abi.AF],
     ['SW_ROUTE_', abi.RouteType],
     ['SW_RULE_', abi.RuleAction],
+    ['SW_KREQ_', abi.KernelRequest],
   ];
   for (const [prefix, table] of groups) {
     const fromC = Object.fromEntries(
@@ -191,6 +192,12 @@ test('golden: events decode and re-encode byte-exact', (t) => {
   t.deepEqual(lease, { type: 'lease-reclaimed', seq: 10, oldPid: 31337 });
   t.is(hex(codec.encodeMessage(codec.encodeEvent(link!))), dump.golden.link_evt);
   t.is(hex(codec.encodeMessage(codec.encodeEvent(lease!))), dump.golden.lease_evt);
+  const kernel = codec.decodeEvent(codec.decodeMessage(bytes(dump.golden.kernel_evt)));
+  t.deepEqual(kernel, {
+    type: 'kernel-request', seq: 11, port: 1, request: 'mtu', applied: false, value: 9000,
+    mac: '00:00:00:00:00:00', reason: 'port 1: MTU 9000 out of range',
+  });
+  t.is(hex(codec.encodeMessage(codec.encodeEvent(kernel!))), dump.golden.kernel_evt);
 });
 
 test('golden: a message produced on a ring is the C bytes at the producer index, 8-aligned', (t) => {

@@ -80,6 +80,17 @@ export const EventType = {
   PORT_STARTED: 0x0003,
   PORT_STOPPED: 0x0004,
   LEASE_RECLAIMED: 0x0005,
+  KERNEL_REQUEST: 0x0006,
+} as const;
+
+/** sw_evt_kernel.what (SW_KREQ_*): what the kernel asked of a port through its vEth. */
+export const KernelRequest = {
+  MTU: 1,
+  UP: 2,
+  DOWN: 3,
+  MAC: 4,
+  PROMISC: 5,
+  ALLMULTI: 6,
 } as const;
 
 /** sw_port_set.mask bits (SW_PORT_SET_*). */
@@ -410,6 +421,17 @@ export const EvtLease = {
   reserved: 4,
 } as const;
 
+export const EvtKernel = {
+  SIZE: 64,
+  port: 0,
+  what: 2,
+  applied: 3,
+  value: 4,
+  mac: 8,
+  reserved: 14,
+  reason: 16,
+} as const;
+
 export const PortCounters = {
   SIZE: PORT_COUNTER_SLOTS * 8,
   c: 0,
@@ -498,6 +520,7 @@ export const STRUCTS = {
   sw_list_hdr: ListHdr,
   sw_evt_port: EvtPort,
   sw_evt_lease: EvtLease,
+  sw_evt_kernel: EvtKernel,
   sw_port_counters: PortCounters,
   sw_lcore_stats: LcoreStats,
   sw_dev_stats: DevStats,

@@ -8,6 +8,7 @@
 import {
   DEVARGS_MAX,
   EventType,
+  EvtKernel,
   EvtLease,
   EvtPort,
   HelloMsg,
@@ -101,8 +102,29 @@ export interface LeaseEvent {
   oldPid: number;
 }
 
+/**
+ * The kernel asked something of a port through its vEth (`ip link set vEthN
+ * mtu|up|down|address|promisc|allmulticast`, or ifconfig): applied to the
+ * port, or refused and undone on the vEth, with the reason.
+ */
+export interface KernelRequestEvent {
+  type: 'kernel-request';
+  seq: number;
+  port: number;
+  request: 'mtu' | 'up' | 'down' | 'mac' | 'promisc' | 'allmulti';
+  applied: boolean;
+  /** MTU, or 0/1 for promisc and allmulti */
+  value: number;
+  /** for 'mac' */
+  mac: string;
+  /** why it was refused ('' when applied) */
+  reason: string;
+}
+
 /** Everything the event ring can carry. */
-export type SlipwayEvent = PortEvent | LeaseEvent;
+export type SlipwayEvent = PortEvent | LeaseEvent | KernelRequestEvent;
+
+const KREQ_NAMES = ['', 'mtu', 'up', 'down', 'mac', 'promisc', 'allmulti'] as const;
 
 /** A raw message as it sits on a ring (header fields + payload). */
 export interface Message {
@@ -466,11 +488,38 @@ export function decodeEvent(m: Message): SlipwayEvent | null {
     need(m.payload, EvtLease.SIZE, 'event lease-reclaimed');
     return { type: 'lease-reclaimed', seq: m.seq, oldPid: viewOf(m.payload).getUint32(EvtLease.old_pid, true) };
   }
+  if (m.type === EventType.KERNEL_REQUEST) {
+    need(m.payload, EvtKernel.SIZE, 'event kernel-request');
+    const v = viewOf(m.payload);
+    const what = v.getUint8(EvtKernel.what);
+    if (what < 1 || what >= KREQ_NAMES.length) return null;
+    return {
+      type: 'kernel-request',
+      seq: m.seq,
+      port: v.getUint16(EvtKernel.port, true),
+      request: KREQ_NAMES[what] as KernelRequestEvent['request'],
+      applied: v.getUint8(EvtKernel.applied) !== 0,
+      value: v.getUint32(EvtKernel.value, true),
+      mac: formatMac(v, EvtKernel.mac),
+      reason: readCString(v, EvtKernel.reason, EvtKernel.SIZE - EvtKernel.reason),
+    };
+  }
   return null;
 }
 
 /** Encodes an event as an event-ring message (tests and fake dataplanes). */
 export function encodeEvent(e: SlipwayEvent): Message {
+  if (e.type === 'kernel-request') {
+    const p = new Uint8Array(EvtKernel.SIZE);
+    const v = viewOf(p);
+    v.setUint16(EvtKernel.port, e.port, true);
+    v.setUint8(EvtKernel.what, KREQ_NAMES.indexOf(e.request));
+    v.setUint8(EvtKernel.applied, e.applied ? 1 : 0);
+    v.setUint32(EvtKernel.value, e.value, true);
+    p.set(parseMac(e.mac), EvtKernel.mac);
+    writeCString(v, EvtKernel.reason, EvtKernel.SIZE - EvtKernel.reason, e.reason);
+    return { type: EventType.KERNEL_REQUEST, flags: 0, seq: e.seq, status: 0, payload: p };
+  }
   if (e.type === 'lease-reclaimed') {
     const p = new Uint8Array(EvtLease.SIZE);
     viewOf(p).setUint32(EvtLease.old_pid, e.oldPid, true);

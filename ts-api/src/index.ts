@@ -37,7 +37,7 @@ export { PROTOCOLS, parseProto } from './tables';
 export * as tables from './tables';
 export { parseIp, parsePrefix, formatIp, formatPrefix, canonicalIp, canonicalPrefix } from './ip';
 export type { Family } from './ip';
-export type { Hello, PortInfo, PortSettings, XConnect, SlipwayEvent, PortEvent, LeaseEvent, Message } from './codec';
+export type { Hello, PortInfo, PortSettings, XConnect, SlipwayEvent, PortEvent, LeaseEvent, KernelRequestEvent, Message } from './codec';
 export { isMac } from './codec';
 export { loadNative } from './native';
 export type { NativeBinding, FutexWaitResult } from './native';

@@ -9,13 +9,19 @@ function describe(ev: SlipwayEvent): string {
 		return `lease reclaimed from dead controller pid ${ev.oldPid}`;
 	}
 
+	if (ev.type === 'kernel-request') {
+		const what = ev.request === 'mtu' ? `mtu ${ev.value}` : ev.request === 'mac' ? `address ${ev.mac}`
+			: ev.request === 'promisc' || ev.request === 'allmulti' ? `${ev.request} ${ev.value ? 'on' : 'off'}` : ev.request;
+		return `port ${ev.port}: vEth asked for ${what}: ${ev.applied ? 'applied' : `refused (${ev.reason})`}`;
+	}
+
 	const link = ev.linkUp ? `link up ${ev.linkSpeed} Mbps` : 'link down';
 	return `port ${ev.port} ${ev.type}: ${link}, ${ev.started ? 'started' : 'stopped'}`;
 }
 
 export function eventsCommand(): Command {
 	return new Command('events')
-		.description('print link and port events as they happen (Ctrl-C to stop)')
+		.description('print link, port, lease and vEth request events as they happen (Ctrl-C to stop)')
 		.action(async (_o: unknown, cmd: Command) => {
 			const g = globals(cmd);
 			await withSlipway(g, async sw => {

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The main lcore listens to RTMGRP_LINK on a non-blocking rtnetlink socket.
+ * For a notification about a vEth, each property that now differs from its
+ * port (MTU, administrative up/down, MAC, promiscuous, all-multicast) is
+ * applied to the port, and every such request becomes an event. Changes
+ * slipwayd makes itself (the vEth following the port) arrive equal to the
+ * port's state and are ignored, so nothing loops.
+ */
+#include <errno.h>
+#include <linux/if.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+
+#include "ctl/server.h"
+#include "netlink.h"
+#include "ports.h"
+#include "sw.h"
+
+static int nl_fd = -1;
+
+int sw_kni_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+
+	nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (nl_fd < 0 || bind(nl_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		SW_LOG(ERR, "vEth requests: cannot listen to rtnetlink: %s", strerror(errno));
+		sw_kni_close();
+		return -1;
+	}
+	return 0;
+}
+
+void sw_kni_close(void)
+{
+	if (nl_fd >= 0)
+		close(nl_fd);
+	nl_fd = -1;
+}
+
+static void report(uint16_t port, uint8_t what, bool applied, uint32_t value, const uint8_t *mac,
+		   const char *reason)
+{
+	sw_ctl_event_kernel(port, what, applied, value, mac, reason);
+	if (applied)
+		SW_LOG(INFO, "port %u: applied %s's request (%u)", port, sw.ports[port].vif_name, what);
+	else
+		SW_LOG(WARNING, "port %u: refused %s's request (%u): %s", port,
+		       sw.ports[port].vif_name, what, reason);
+}
+
+static void apply_mtu(uint16_t port, struct sw_port *p, uint32_t mtu)
+{
+	struct sw_port_set s = { .port = port, .mask = SW_PORT_SET_MTU, .mtu = mtu };
+	struct sw_err e;
+	uint16_t cur;
+
+	if (rte_eth_dev_get_mtu(p->eth_port, &cur) != 0 || cur == mtu)
+		return;
+	if (sw_port_set(&s, &e) == 0) {
+		report(port, SW_KREQ_MTU, true, mtu, NULL, "");
+		return;
+	}
+	rte_eth_dev_set_mtu(p->vif_eth_port, cur);   /* the vEth takes the port's back */
+	report(port, SW_KREQ_MTU, false, mtu, NULL, e.msg);
+}
+
+static void apply_mac(uint16_t port, struct sw_port *p, const uint8_t *mac)
+{
+	struct sw_port_set s = { .port = port, .mask = SW_PORT_SET_MAC };
+	struct rte_ether_addr cur;
+	struct sw_err e;
+
+	if (rte_eth_macaddr_get(p->eth_port, &cur) != 0 || memcmp(cur.addr_bytes, mac, 6) == 0)
+		return;
+	memcpy(s.mac, mac, 6);
+	if (sw_port_set(&s, &e) == 0) {
+		report(port, SW_KREQ_MAC, true, 0, mac, "");
+		return;
+	}
+	rte_eth_dev_default_mac_addr_set(p->vif_eth_port, &cur);
+	report(port, SW_KREQ_MAC, false, 0, mac, e.msg);
+}
+
+static void apply_updown(uint16_t port, struct sw_port *p, bool up)
+{
+	struct sw_err e;
+
+	if (up == p->started)
+		return;
+	if ((up ? sw_port_start(port, &e) : sw_port_stop(port, &e)) == 0) {
+		report(port, up ? SW_KREQ_UP : SW_KREQ_DOWN, true, 0, NULL, "");
+		return;
+	}
+	if (up)
+		rte_eth_dev_set_link_down(p->vif_eth_port);
+	else
+		rte_eth_dev_set_link_up(p->vif_eth_port);
+	report(port, up ? SW_KREQ_UP : SW_KREQ_DOWN, false, 0, NULL, e.msg);
+}
+
+/* promiscuous and all-multicast: the same dance with different calls */
+static void apply_flag(uint16_t port, struct sw_port *p, uint8_t what, bool on)
+{
+	bool promisc = what == SW_KREQ_PROMISC;
+	int cur = promisc ? rte_eth_promiscuous_get(p->eth_port)
+			  : rte_eth_allmulticast_get(p->eth_port);
+	int ret;
+
+	if (cur < 0 || (cur == 1) == on)
+		return;
+	if (promisc)
+		ret = on ? rte_eth_promiscuous_enable(p->eth_port) : rte_eth_promiscuous_disable(p->eth_port);
+	else
+		ret = on ? rte_eth_allmulticast_enable(p->eth_port) : rte_eth_allmulticast_disable(p->eth_port);
+	if (ret == 0) {
+		report(port, what, true, on, NULL, "");
+		return;
+	}
+	if (promisc)
+		on ? rte_eth_promiscuous_disable(p->vif_eth_port) : rte_eth_promiscuous_enable(p->vif_eth_port);
+	else
+		on ? rte_eth_allmulticast_disable(p->vif_eth_port) : rte_eth_allmulticast_enable(p->vif_eth_port);
+	report(port, what, false, on, NULL, rte_strerror(-ret));
+}
+
+static void on_link(const struct nlmsghdr *nh)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(nh);
+	int len = (int)IFLA_PAYLOAD(nh);
+	const uint8_t *mac = NULL;
+	uint32_t mtu = 0;
+	uint16_t port;
+
+	for (port = 0; port < SW_MAX_PORTS; port++)
+		if (sw.ports[port].in_use && sw.ports[port].vif_ifindex == (unsigned int)ifi->ifi_index)
+			break;
+	if (port == SW_MAX_PORTS)
+		return;
+	for (const struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == IFLA_MTU && RTA_PAYLOAD(a) >= 4)
+			memcpy(&mtu, RTA_DATA(a), 4);
+		else if (a->rta_type == IFLA_ADDRESS && RTA_PAYLOAD(a) == 6)
+			mac = RTA_DATA(a);
+	}
+	struct sw_port *p = &sw.ports[port];
+	if (mtu != 0)
+		apply_mtu(port, p, mtu);
+	if (mac != NULL)
+		apply_mac(port, p, mac);
+	apply_flag(port, p, SW_KREQ_PROMISC, ifi->ifi_flags & IFF_PROMISC);
+	apply_flag(port, p, SW_KREQ_ALLMULTI, ifi->ifi_flags & IFF_ALLMULTI);
+	apply_updown(port, p, ifi->ifi_flags & IFF_UP);
+}
+
+void sw_kni_poll(void)
+{
+	uint8_t buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+	ssize_t n;
+
+	if (nl_fd < 0)
+		return;
+	while ((n = recv(nl_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		int len = (int)n;
+
+		for (const struct nlmsghdr *nh = (const void *)buf; NLMSG_OK(nh, len);
+		     nh = NLMSG_NEXT(nh, len))
+			if (nh->nlmsg_type == RTM_NEWLINK)
+				on_link(nh);
+	}
+	if (n < 0 && errno == ENOBUFS)
+		SW_LOG(WARNING, "vEth requests: rtnetlink overflow, some changes were not seen");
+}
