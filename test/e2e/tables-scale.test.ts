@@ -24,9 +24,10 @@ test.after.always(async () => {
 	rmSync(dir, {recursive: true, force: true});
 });
 
-/* A window of traffic. Snapshots can fall between a burst's rx and tx
- * counter updates, so rx and tx may differ by at most one burst (32); what
- * is lost shows in the drop and punt counters, which must not move. */
+/* A window of traffic. Each of the two snapshots can fall between a burst's
+ * rx and tx counter updates, so rx and tx may differ by up to two bursts
+ * (64) either way; what is lost shows in the drop and punt counters, which
+ * must not move. */
 async function forwardedOver(ms: number): Promise<{rx: number; tx: number; lost: number}> {
 	const a = await sw!.stats();
 	await new Promise(resolve => setTimeout(resolve, ms));
@@ -41,7 +42,7 @@ async function forwardedOver(ms: number): Promise<{rx: number; tx: number; lost:
 }
 
 function routedAll(r: {rx: number; tx: number; lost: number}): boolean {
-	return r.tx > 0 && r.lost === 0 && Math.abs(r.rx - r.tx) <= 32;
+	return r.tx > 0 && r.lost === 0 && Math.abs(r.rx - r.tx) <= 2 * 32;
 }
 
 test.serial('100,000 routes and 10,000 rules load in batches and traffic is routed through them', async t => {
@@ -84,7 +85,7 @@ test.serial('100,000 routes and 10,000 rules load in batches and traffic is rout
 	const listed = await sw.rules.list();
 	t.is(listed.length, 10_000, 'all rules listed');
 	const catchAll = listed.find(e => e.rule.id === 10_000);
-	t.true(catchAll !== undefined && catchAll.packets >= BigInt(second.rx - 32), `catch-all rule counted every packet (${catchAll?.packets} >= ${second.rx})`);
+	t.true(catchAll !== undefined && catchAll.packets >= BigInt(second.rx - 2 * 32), `catch-all rule counted every packet (${catchAll?.packets} >= ${second.rx})`);
 	t.true(listed.filter(e => e.rule.id !== 10_000).every(e => e.packets === 0n), 'no other rule matched');
 	t.log(`100,000 routes in ${routeMs} ms, 10,000 rules in ${ruleMs} ms; ${(second.tx / 1e6).toFixed(1)} Mpps through the rules`);
 });
