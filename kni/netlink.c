@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The main lcore listens to RTMGRP_LINK on a non-blocking rtnetlink socket.
+ * The main lcore listens to RTMGRP_LINK on a non-blocking rtnetlink socket,
+ * and uses it to set a vEth's carrier from its port's link (IFLA_CARRIER:
+ * the tun driver implements it).
  * For a notification about a vEth, each property that now differs from its
  * port (MTU, administrative up/down, MAC, promiscuous, all-multicast) is
  * applied to the port, and every such request becomes an event. Changes
@@ -36,6 +38,30 @@ int sw_kni_open(void)
 		return -1;
 	}
 	return 0;
+}
+
+void sw_kni_set_carrier(uint16_t port, bool up)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		struct rtattr rta;
+		uint8_t carrier;
+		uint8_t pad[3];
+	} req = {
+		.nh = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)) + RTA_LENGTH(1),
+			.nlmsg_type = RTM_NEWLINK, .nlmsg_flags = NLM_F_REQUEST },
+		.ifi = { .ifi_family = AF_UNSPEC, .ifi_index = (int)sw.ports[port].vif_ifindex },
+		.rta = { .rta_len = RTA_LENGTH(1), .rta_type = IFLA_CARRIER },
+		.carrier = up,
+	};
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+
+	if (nl_fd < 0 || sw.ports[port].vif_ifindex == 0)
+		return;
+	if (sendto(nl_fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		SW_LOG(WARNING, "vEth %s: cannot set carrier %s: %s", sw.ports[port].vif_name,
+		       up ? "on" : "off", strerror(errno));
 }
 
 void sw_kni_close(void)

@@ -8,8 +8,13 @@
 #ifndef SW_KNI_NETLINK_H
 #define SW_KNI_NETLINK_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 int sw_kni_open(void);    /* listen to link notifications */
 void sw_kni_poll(void);   /* apply what arrived; never blocks */
 void sw_kni_close(void);
+/* The port's link shows as the vEth's carrier (NO-CARRIER when down). */
+void sw_kni_set_carrier(uint16_t port, bool up);
 
 #endif

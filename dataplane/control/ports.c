@@ -20,6 +20,7 @@
 #include "ctl/server.h"
 #include "ports.h"
 #include "routes.h"
+#include "netlink.h"
 #include "vif.h"
 
 #define PORT_RX_DESC 1024u
@@ -343,6 +344,7 @@ int sw_port_start(uint16_t port, struct sw_err *e)
 			       rte_strerror(-ret));
 	p->worker = least_loaded_worker();
 	p->started = true;
+	p->link_up = 2;   /* unknown: the next link poll reports it and sets the vEth carrier */
 	sw_fp_publish();
 	sw_ctl_event_port(SW_EVT_PORT_STARTED, port);
 	return 0;
@@ -368,6 +370,7 @@ int sw_port_stop(uint16_t port, struct sw_err *e)
 		sw_count(&sw.stats->lcores[0].ports[port], SW_C_inject_drops, n);
 	}
 	p->link_up = 0;
+	sw_kni_set_carrier(port, false);   /* a stopped port has no link */
 	sw_ctl_event_port(SW_EVT_PORT_STOPPED, port);
 	return 0;
 }
@@ -546,6 +549,7 @@ void sw_ports_poll_link(void)
 		if (up != p->link_up) {
 			p->link_up = up;
 			p->link_speed = link.link_speed;
+			sw_kni_set_carrier(i, up);
 			sw_ctl_event_port(SW_EVT_LINK, i);
 			SW_LOG(INFO, "port %u: link %s", i, up ? "up" : "down");
 		}

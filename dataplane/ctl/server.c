@@ -165,7 +165,7 @@ void sw_ctl_event_port(uint16_t type, uint16_t port)
 {
 	struct sw_evt_port ev = {
 		.port = port,
-		.link_up = sw.ports[port].link_up,
+		.link_up = sw.ports[port].link_up == 1,   /* 2: not polled yet */
 		.started = sw.ports[port].started,
 		.link_speed = sw.ports[port].link_speed,
 	};

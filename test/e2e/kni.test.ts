@@ -100,3 +100,18 @@ test.serial('ifconfig reaches the port too', async t => {
 	await run('ifconfig', [vif(), 'up']);
 	await waitFor('port 0 started', async () => (await sw.ports.get(0)).started, 3000);
 });
+
+test.serial('the port link shows as the vEth carrier', async t => {
+	const {ns, peerIf} = s.topo.a;
+	t.is(sysfs('carrier'), '1', `${vif()} has carrier while the port's link is up`);
+	let t0 = Date.now();
+	await run('ip', ['-n', ns, 'link', 'set', 'dev', peerIf, 'down']);
+	await waitFor(`${vif()} NO-CARRIER`, () => sysfs('carrier') === '0', 3000, 5);
+	const downMs = Date.now() - t0;
+	const show = await run('ip', ['link', 'show', 'dev', vif()]);
+	t.regex(show.stdout, /NO-CARRIER/, show.stdout);
+	t0 = Date.now();
+	await run('ip', ['-n', ns, 'link', 'set', 'dev', peerIf, 'up']);
+	await waitFor(`${vif()} carrier back`, () => sysfs('carrier') === '1', 3000, 5);
+	t.log(`carrier followed the port: down after ${downMs} ms, up after ${Date.now() - t0} ms`);
+});
