@@ -736,6 +736,23 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
     }
   }
 
+  /**
+   * Sleep until `ring` gets a message, at most `timeoutMs`, off the JS
+   * thread: announce a sleeper, check once more (the producer wakes only
+   * announced sleepers), then futex-wait on its wake word. 'pending' when
+   * something was already there.
+   */
+  private async sleepOn(ring: Ring, timeoutMs: number): Promise<'pending' | 'ok' | 'timeout' | 'not-equal'> {
+    const w = ring.wakeValue();
+    ring.setSleepers(1);
+    try {
+      if (!ring.isEmpty()) return 'pending';
+      return await this.native.futexWait(this.a.buf, ring.wakeOffset, w, timeoutMs);
+    } finally {
+      ring.setSleepers(0);
+    }
+  }
+
   // One loop serves every request in flight: slices of synchronous work,
   // futex sleeps (off the JS thread) when nothing comes.
   private async runPump(): Promise<void> {
@@ -745,20 +762,7 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
         continue;
       }
       if (!this.busy() || this.closed || this.broken) break;
-      const a = this.a;
-      const w = a.resp.wakeValue();
-      a.resp.setSleepers(1);
-      if (!a.resp.isEmpty()) {
-        a.resp.setSleepers(0);
-        continue;
-      }
-      let r: string;
-      try {
-        r = await this.native.futexWait(a.buf, a.resp.wakeOffset, w, RESP_WAIT_MS);
-      } finally {
-        a.resp.setSleepers(0);
-      }
-      if (r === 'timeout') this.checkAlive();
+      if ((await this.sleepOn(this.a.resp, RESP_WAIT_MS)) === 'timeout') this.checkAlive();
     }
   }
 
@@ -1387,19 +1391,7 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
         this.evtDropped = dropped;
       }
       if (n > 0) continue;
-      const w = a.evt.wakeValue();
-      a.evt.setSleepers(1);
-      if (!a.evt.isEmpty()) {
-        a.evt.setSleepers(0);
-        continue;
-      }
-      let r: string;
-      try {
-        r = await this.native.futexWait(a.buf, a.evt.wakeOffset, w, EVT_WAIT_MS);
-      } finally {
-        a.evt.setSleepers(0);
-      }
-      if (r === 'timeout') this.checkAlive();
+      if ((await this.sleepOn(a.evt, EVT_WAIT_MS)) === 'timeout') this.checkAlive();
     }
   }
 

@@ -393,22 +393,49 @@ export function encodeRouteList(page: ListPage<RouteSpec>): Uint8Array {
   return encodePage({ items: page.items.map((_, i) => i), next: page.next }, RouteMsg.SIZE, (v, b, off, i) => src.write(i, v, b, off));
 }
 
+/**
+ * A batch validated and packed up front: `count` payloads of `size` bytes in
+ * one buffer, written to the ring by copy. @internal
+ */
+abstract class PackedSource implements BatchSource {
+  protected readonly buf: Uint8Array;
+
+  constructor(
+    readonly count: number,
+    readonly what: string,
+    private readonly opCode: number,
+    protected readonly size: number,
+  ) {
+    this.buf = new Uint8Array(count * size);
+  }
+
+  op(_i?: number): number {
+    return this.opCode;
+  }
+
+  payloadLen(_i?: number): number {
+    return this.size;
+  }
+
+  write(i: number, _v: DataView, b: Uint8Array, off: number): void {
+    b.set(this.buf.subarray(i * this.size, (i + 1) * this.size), off);
+  }
+
+  /** Payload of item `i`. */
+  encode(i = 0): Uint8Array {
+    return this.buf.slice(i * this.size, (i + 1) * this.size);
+  }
+}
+
 /* ---------------- neighbours ---------------- */
 
 /** Neighbours (add) or neighbour keys (del), validated and encoded. @internal */
-export class NeighSource implements BatchSource {
-  readonly count: number;
-  readonly what: string;
-  private readonly buf: Uint8Array;
-  private readonly opCode: number;
-
+export class NeighSource extends PackedSource {
   constructor(items: readonly (Neighbour | NeighbourRef)[], del: boolean, single = false) {
     check(Array.isArray(items), `bad neighbours ${typeof items}: expected an array`);
     const n = items.length;
-    this.count = n;
-    this.opCode = del ? Op.NEIGH_DEL : Op.NEIGH_ADD;
-    this.what = del ? `neighbour remove of ${n} entries` : `neighbour add of ${n} entries`;
-    this.buf = new Uint8Array(n * NeighMsg.SIZE);
+    super(n, del ? `neighbour remove of ${n} entries` : `neighbour add of ${n} entries`,
+      del ? Op.NEIGH_DEL : Op.NEIGH_ADD, NeighMsg.SIZE);
     const v = viewOf(this.buf);
     for (let i = 0; i < n; i++) {
       const tag = single ? 'neighbour' : `neighbour #${i}`;
@@ -425,23 +452,6 @@ export class NeighSource implements BatchSource {
         this.buf.set(parseMac(mac), off + NeighMsg.mac);
       }
     }
-  }
-
-  op(_i?: number): number {
-    return this.opCode;
-  }
-
-  payloadLen(_i?: number): number {
-    return NeighMsg.SIZE;
-  }
-
-  write(i: number, _v: DataView, b: Uint8Array, off: number): void {
-    b.set(this.buf.subarray(i * NeighMsg.SIZE, (i + 1) * NeighMsg.SIZE), off);
-  }
-
-  /** Payload of item `i`. */
-  encode(i = 0): Uint8Array {
-    return this.buf.slice(i * NeighMsg.SIZE, (i + 1) * NeighMsg.SIZE);
   }
 
   /** Item `i` in canonical form (the replay record). */
@@ -613,22 +623,13 @@ function writeRule(r: Rule, v: DataView, b: Uint8Array, off: number, tag: string
 }
 
 /** Rules validated and encoded up front (80 bytes each). @internal */
-export class RuleSource implements BatchSource {
-  readonly count: number;
-  readonly what: string;
-  private readonly buf: Uint8Array;
-  private readonly opCode: number;
-  private readonly size: number;
-
+export class RuleSource extends PackedSource {
   /** @param items rules (add) or rule ids (del) */
   constructor(items: readonly (Rule | number)[], del: boolean, single = false) {
     check(Array.isArray(items), `bad rules ${typeof items}: expected an array`);
     const n = items.length;
-    this.count = n;
-    this.opCode = del ? Op.RULE_DEL : Op.RULE_ADD;
-    this.size = del ? RuleRef.SIZE : RuleMsg.SIZE;
-    this.what = del ? `rule remove of ${n} ids` : `rule add of ${n} rules`;
-    this.buf = new Uint8Array(n * this.size);
+    super(n, del ? `rule remove of ${n} ids` : `rule add of ${n} rules`,
+      del ? Op.RULE_DEL : Op.RULE_ADD, del ? RuleRef.SIZE : RuleMsg.SIZE);
     const v = viewOf(this.buf);
     for (let i = 0; i < n; i++) {
       const tag = single ? 'rule' : `rule #${i}`;
@@ -640,23 +641,6 @@ export class RuleSource implements BatchSource {
         writeRule(items[i] as Rule, v, this.buf, i * this.size, tag);
       }
     }
-  }
-
-  op(_i?: number): number {
-    return this.opCode;
-  }
-
-  payloadLen(_i?: number): number {
-    return this.size;
-  }
-
-  write(i: number, _v: DataView, b: Uint8Array, off: number): void {
-    b.set(this.buf.subarray(i * this.size, (i + 1) * this.size), off);
-  }
-
-  /** Payload of item `i`. */
-  encode(i = 0): Uint8Array {
-    return this.buf.slice(i * this.size, (i + 1) * this.size);
   }
 
   /** Id of item `i`. */
