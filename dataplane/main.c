@@ -26,7 +26,9 @@
 #include "ctl/json_sock.h"
 #include "ctl/server.h"
 #include "l3.h"
+#include "lcp.h"
 #include "netlink.h"
+#include "policer.h"
 #include "ports.h"
 #include "sw.h"
 #include "vif.h"
@@ -49,6 +51,7 @@ int sw_logtype;
 #define HK_KNI_NS     (10ull * 1000 * 1000)    /* vEth requests from the kernel */
 
 static const char *json_socket;
+static bool kernel_sync;
 static const char *cli_ports[MAX_CLI_PORTS];
 static unsigned int n_cli_ports;
 
@@ -67,6 +70,8 @@ static void usage(const char *prog)
 		"  --ctl-dir DIR       control file directory, default /dev/shm\n"
 		"  --json-socket PATH  also serve newline-delimited JSON requests on a Unix\n"
 		"                      socket (the benchmark's baseline transport)\n"
+		"  --kernel-sync       start with kernel sync on: the vEths' addresses, neighbours\n"
+		"                      and routes in the kernel are installed in the fast path\n"
 		"EAL: -l/--main-lcore choose lcores (every non-main lcore is a worker);\n"
 		"--no-pci, --in-memory and --file-prefix=slipway-NAME are added unless given.\n",
 		prog);
@@ -114,6 +119,7 @@ static int parse_app_args(int argc, char **argv)
 		{ "ctl-dir", required_argument, NULL, 'c' },
 		{ "json-socket", required_argument, NULL, 'j' },
 		{ "max-routes", required_argument, NULL, 'r' },
+		{ "kernel-sync", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -166,6 +172,9 @@ static int parse_app_args(int argc, char **argv)
 		case 'r':
 			if (parse_uint("--max-routes", optarg, 1024, 1u << 24, &sw.max_routes))
 				return -1;
+			break;
+		case 'k':
+			kernel_sync = true;
 			break;
 		case 'h':
 		default:
@@ -304,10 +313,12 @@ static void main_loop(void)
 		}
 		if (unlikely(now >= next_stats)) {
 			sw_ports_refresh_stats();
+			sw_police_watch(now);
 			next_stats = now + HK_STATS_NS;
 		}
 		if (unlikely(now >= next_kni)) {
 			sw_kni_poll();
+			sw_lcp_poll();
 			next_kni = now + HK_KNI_NS;
 		}
 		if (unlikely(now >= next_lease)) {
@@ -410,6 +421,11 @@ int main(int argc, char **argv)
 
 	sw_ports_refresh_stats();
 	sw_kni_open();   /* without it, vEth requests are not mirrored (logged) */
+	if (sw_lcp_init(kernel_sync) != 0) {
+		sw_kni_close();
+		rc = 1;
+		goto out_ports;
+	}
 	sw_ctl_set_state(SW_STATE_READY);
 	SW_LOG(NOTICE, "instance %s ready: pid %d, %u worker(s), %u port(s), control file %s",
 	       sw.instance, getpid(), sw.n_workers, sw_ports_count(), sw_ctl_path());
@@ -418,6 +434,7 @@ int main(int argc, char **argv)
 
 	SW_LOG(NOTICE, "instance %s stopping", sw.instance);
 	sw_kni_close();
+	sw_lcp_close();
 	sw_ctl_set_state(SW_STATE_STOPPING);
 	rte_eal_mp_wait_lcore();
 out_ports:

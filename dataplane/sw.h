@@ -13,11 +13,12 @@
 #include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_log.h>
+#include <rte_meter.h>
 
 #include "slipway_ctl.h"
 
 #define SW_BURST        32u
-#define SW_RING_SLOTS   1024u   /* punt and inject rings, per port */
+#define SW_RING_SLOTS   1024u   /* punt and inject rings, per port and worker */
 
 extern int sw_logtype;
 #define SW_LOG(level, fmt, ...) \
@@ -38,12 +39,23 @@ struct sw_fp_port {
 	uint16_t eth_port;        /* ethdev of the port */
 	uint16_t xc_out;          /* cross-connect output slipway port, SW_PORT_NONE */
 	uint8_t active;           /* started: may be polled and transmitted to */
-	struct rte_ring *punt;    /* fast path -> main lcore -> vEth (MP/SC) */
-	struct rte_ring *inject;  /* vEth -> main lcore -> owner worker (SP/SC) */
+	/* [worker index] the vEth's rings, one pair per worker (TAP queue k pairs
+	 * with worker k). punt: worker k -> main lcore -> vEth (SP/SC). inject:
+	 * vEth -> main lcore -> worker k, drained whenever worker k polls one of
+	 * the port's rx queues (SP/SC). */
+	struct rte_ring *punt[SW_MAX_LCORES - 1];
+	struct rte_ring *inject[SW_MAX_LCORES - 1];
 };
 
-/* One rx queue a worker polls. The worker polling queue 0 of a port also
- * drains the port's inject ring (single consumer). */
+/* A punt policer: srTCM with no excess bucket, metering packets (each
+ * counts as one byte), so it is a plain token bucket. */
+struct sw_fp_police {
+	struct rte_meter_srtcm_profile prof;
+	bool on;                  /* off: no limit */
+};
+
+/* One rx queue a worker polls. A worker polling any queue of a port also
+ * drains its own inject ring of that port (single consumer). */
 struct sw_fp_rxq {
 	uint16_t port;
 	uint16_t queue;
@@ -67,6 +79,8 @@ struct sw_fp_config {
 	const struct sw_nh_group *groups;  /* see l3.h */
 	const uint64_t *nh;
 	struct rte_acl_ctx *acl[2];        /* rules: [0] IPv4 and non-IP, [1] IPv6; NULL: none */
+	/* punt policer profiles per ingress port and class (one worker's share) */
+	struct sw_fp_police police[SW_MAX_PORTS][SW_PUNT_CLASSES];
 };
 
 /* Control-side record of a port (main lcore only). */
@@ -74,7 +88,6 @@ struct sw_port {
 	bool in_use;
 	bool started;
 	uint16_t eth_port;
-	uint16_t vif_eth_port;
 	int16_t worker;           /* worker polling rx queue 0, -1 when stopped; queue j is
 				   * polled by worker (worker + j) % n_workers (RSS spread) */
 	uint16_t n_rxq;           /* one per worker, as many as the device allows */
@@ -83,8 +96,8 @@ struct sw_port {
 	char vif_name[SW_IFNAME_LEN];
 	unsigned int vif_ifindex;  /* kernel ifindex of the vEth, for netlink */
 	char kif[SW_IFNAME_LEN];  /* kernel interface behind an af_packet/af_xdp port */
-	struct rte_ring *punt;
-	struct rte_ring *inject;
+	struct rte_ring *punt[SW_MAX_LCORES - 1];   /* [worker], see sw_fp_port */
+	struct rte_ring *inject[SW_MAX_LCORES - 1];
 	uint8_t link_up;
 	uint32_t link_speed;
 };
@@ -95,6 +108,7 @@ struct sw_worker {
 	struct sw_lcore_stats *stats;
 	struct sw_l3_counters *l3;  /* [SW_MAX_PORTS], this worker's row */
 	struct sw_rule_counter *rules; /* [SW_MAX_RULES], this worker's counters */
+	struct rte_meter_srtcm police[SW_MAX_PORTS][SW_PUNT_CLASSES]; /* its token buckets */
 };
 
 struct sw_ctl_file;

@@ -24,6 +24,7 @@
 #include "netlink.h"
 #include "ports.h"
 #include "sw.h"
+#include "vif.h"
 
 static int nl_fd = -1;
 
@@ -94,7 +95,7 @@ static void apply_mtu(uint16_t port, struct sw_port *p, uint32_t mtu)
 		report(port, SW_KREQ_MTU, true, mtu, NULL, "");
 		return;
 	}
-	rte_eth_dev_set_mtu(p->vif_eth_port, cur);   /* the vEth takes the port's back */
+	sw_vif_set_mtu(p, cur);   /* the vEth takes the port's back */
 	report(port, SW_KREQ_MTU, false, mtu, NULL, e.msg);
 }
 
@@ -111,7 +112,7 @@ static void apply_mac(uint16_t port, struct sw_port *p, const uint8_t *mac)
 		report(port, SW_KREQ_MAC, true, 0, mac, "");
 		return;
 	}
-	rte_eth_dev_default_mac_addr_set(p->vif_eth_port, &cur);
+	sw_vif_set_mac(p, &cur);
 	report(port, SW_KREQ_MAC, false, 0, mac, e.msg);
 }
 
@@ -125,10 +126,7 @@ static void apply_updown(uint16_t port, struct sw_port *p, bool up)
 		report(port, up ? SW_KREQ_UP : SW_KREQ_DOWN, true, 0, NULL, "");
 		return;
 	}
-	if (up)
-		rte_eth_dev_set_link_down(p->vif_eth_port);
-	else
-		rte_eth_dev_set_link_up(p->vif_eth_port);
+	sw_vif_set_up(p, !up);
 	report(port, up ? SW_KREQ_UP : SW_KREQ_DOWN, false, 0, NULL, e.msg);
 }
 
@@ -150,10 +148,7 @@ static void apply_flag(uint16_t port, struct sw_port *p, uint8_t what, bool on)
 		report(port, what, true, on, NULL, "");
 		return;
 	}
-	if (promisc)
-		on ? rte_eth_promiscuous_disable(p->vif_eth_port) : rte_eth_promiscuous_enable(p->vif_eth_port);
-	else
-		on ? rte_eth_allmulticast_disable(p->vif_eth_port) : rte_eth_allmulticast_enable(p->vif_eth_port);
+	sw_vif_set_flag(p, promisc ? IFF_PROMISC : IFF_ALLMULTI, !on);
 	report(port, what, false, on, NULL, rte_strerror(-ret));
 }
 

@@ -1,25 +1,64 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The vEth service on the main lcore. Each port's TAP has one queue per
+ * worker; queue k is paired with worker k's punt and inject rings of the
+ * port:
+ *
+ *   worker k --punt ring k--> main lcore --GRO, writev--> TAP queue k --> kernel
+ *   kernel --> TAP queue k --readv, GSO/checksums--> main lcore --inject ring--> worker
+ *
+ * The kernel picks a TAP queue per flow, so a flow keeps one path. A frame
+ * read from queue k goes to worker k when worker k polls the port (every
+ * worker does when the port has an rx queue per worker), otherwise to one
+ * that does.
+ *
+ * Frames from the kernel are read straight into a standing chain of mbufs
+ * long enough for a 64 KB super-frame; only the mbufs a frame used are
+ * replaced.
+ */
 #include <errno.h>
+#include <linux/if_tun.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
-#include <rte_dev.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include "vif.h"
 #include "err.h"
+#include "offload.h"
 #include "ports.h"
 #include "sw.h"
+#include "tap.h"
 
-#define VIF_DESC 512u
+#define VIF_TX_BURST   256u   /* punted frames per ring and pass: room for GRO to merge */
+#define VIF_RX_FRAMES  64u    /* frames read per TAP queue and pass */
+#define VIF_RX_MAX     (65535u + RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN)  /* a super-frame */
+#define VIF_RX_SEGS    64u    /* most mbufs in a standing chain */
 
-static void vif_vdev_name(char *buf, size_t len, const struct sw_port *p)
-{
-	snprintf(buf, len, "net_tap_%s", p->vif_name);
-}
+#define SW_MAX_WORKERS (SW_MAX_LCORES - 1)
+
+/* A TAP queue's receive buffers: buf[0..n) are ready, the rest empty. */
+struct vif_rxq {
+	struct rte_mbuf *buf[VIF_RX_SEGS];
+	unsigned int n;
+};
+
+struct vif {
+	int fd[SW_MAX_WORKERS];
+	unsigned int n_fd;
+	uint64_t tx_offloads;         /* the port's, usable for frames from the kernel */
+	struct vif_rxq rxq[SW_MAX_WORKERS];
+};
+
+static struct vif vifs[SW_MAX_PORTS];
+static unsigned int rx_segs;          /* mbufs a standing chain needs */
+static uint16_t seg_room;             /* data bytes per mbuf */
+static unsigned int n_vifs;
 
 static void ring_drain_free(struct rte_ring *r)
 {
@@ -33,34 +72,36 @@ static void ring_drain_free(struct rte_ring *r)
 	rte_ring_free(r);
 }
 
-static int vif_setup_queues(uint16_t pid, const char *ifname, struct sw_err *e)
+static int vif_rings(uint16_t index, struct sw_port *p, struct sw_err *e)
 {
-	struct rte_eth_conf conf = {0};
-	uint16_t nrx = VIF_DESC, ntx = VIF_DESC;
-	int ret;
+	char rname[RTE_RING_NAMESIZE];
 
-	ret = rte_eth_dev_configure(pid, 1, 1, &conf);
-	if (ret == 0)
-		ret = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrx, &ntx);
-	if (ret == 0)
-		ret = rte_eth_rx_queue_setup(pid, 0, nrx, rte_eth_dev_socket_id(pid), NULL, sw.mp);
-	if (ret == 0)
-		ret = rte_eth_tx_queue_setup(pid, 0, ntx, rte_eth_dev_socket_id(pid), NULL);
-	if (ret == 0)
-		ret = rte_eth_dev_start(pid);
-	if (ret != 0)
-		return sw_fail(e, SW_ST_DEVICE, "vEth %s: queue setup or start failed: %s",
-			       ifname, rte_strerror(-ret));
+	for (unsigned int w = 0; w < sw.n_workers; w++) {
+		snprintf(rname, sizeof(rname), "sw_punt_%u_%u", index, w);
+		p->punt[w] = rte_ring_create(rname, SW_RING_SLOTS, rte_socket_id(),
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(rname, sizeof(rname), "sw_inject_%u_%u", index, w);
+		p->inject[w] = rte_ring_create(rname, SW_RING_SLOTS, rte_socket_id(),
+					       RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (p->punt[w] == NULL || p->inject[w] == NULL)
+			return sw_fail(e, SW_ST_NO_SPACE, "vEth %s: cannot create rings for worker %u: %s",
+				       p->vif_name, w, rte_strerror(rte_errno));
+	}
 	return 0;
 }
 
 int sw_vif_create(uint16_t index, struct sw_port *p, const struct rte_ether_addr *mac,
 		  struct sw_err *e)
 {
-	char vdev[RTE_DEV_NAME_MAX_LEN], args[192], rname[RTE_RING_NAMESIZE];
-	uint16_t pid;
+	struct vif *v = &vifs[index];
+	unsigned int offloads = TUN_F_CSUM | TUN_F_TSO4;
+	const char *step = "";
+	uint16_t mtu = 0;
 	int ret;
 
+	memset(v, 0, sizeof(*v));
+	for (unsigned int i = 0; i < SW_MAX_WORKERS; i++)
+		v->fd[i] = -1;
 	if ((size_t)snprintf(p->vif_name, sizeof(p->vif_name), "%s%u", sw.vif_prefix, index)
 	    >= sizeof(p->vif_name))
 		return sw_fail(e, SW_ST_INVALID, "vEth name '%s%u' is longer than %u bytes",
@@ -69,32 +110,43 @@ int sw_vif_create(uint16_t index, struct sw_port *p, const struct rte_ether_addr
 		return sw_fail(e, SW_ST_EXISTS,
 			       "interface %s already exists (another slipwayd? use --vif-prefix)",
 			       p->vif_name);
-
-	vif_vdev_name(vdev, sizeof(vdev), p);
-	snprintf(args, sizeof(args), "%s,iface=%s,mac=" RTE_ETHER_ADDR_PRT_FMT, vdev,
-		 p->vif_name, RTE_ETHER_ADDR_BYTES(mac));
-	ret = rte_dev_probe(args);
-	if (ret != 0)
-		return sw_fail(e, SW_ST_DEVICE, "vEth %s: cannot create TAP device: %s",
-			       p->vif_name, rte_strerror(-ret));
-	if (rte_eth_dev_get_port_by_name(vdev, &pid) != 0) {
-		return sw_fail(e, SW_ST_DEVICE, "vEth %s: TAP device has no ethdev", p->vif_name);
+	if (seg_room == 0) {
+		seg_room = rte_pktmbuf_data_room_size(sw.mp) - RTE_PKTMBUF_HEADROOM;
+		rx_segs = (VIF_RX_MAX + seg_room - 1) / seg_room;
+		if (rx_segs > VIF_RX_SEGS) {
+			seg_room = 0;
+			return sw_fail(e, SW_ST_INVALID,
+				       "vEth %s: mbufs of %u bytes are too small for 64 KB frames",
+				       p->vif_name, rte_pktmbuf_data_room_size(sw.mp));
+		}
 	}
-	p->vif_eth_port = pid;
-	if (vif_setup_queues(pid, p->vif_name, e) != 0)
+	if (sw_offload_init() != 0)
+		return sw_fail(e, SW_ST_NO_SPACE, "vEth %s: cannot set up GSO buffers", p->vif_name);
+	n_vifs++;   /* from here on, sw_vif_destroy undoes it */
+
+	v->tx_offloads = sw_offload_port_caps(p->eth_port);
+	if (v->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO)
+		offloads |= TUN_F_TSO6;   /* the port segments it: rte_gso could not */
+	ret = sw_tap_open(p->vif_name, sw.n_workers, offloads, v->fd, &step);
+	if (ret != 0) {
+		sw_fail(e, SW_ST_DEVICE, "vEth %s: cannot create TAP device (%u queues): %s: %s",
+			p->vif_name, sw.n_workers, step, strerror(-ret));
 		goto fail;
+	}
+	v->n_fd = sw.n_workers;
 	p->vif_ifindex = if_nametoindex(p->vif_name);
 
-	snprintf(rname, sizeof(rname), "sw_punt_%u", index);
-	p->punt = rte_ring_create(rname, SW_RING_SLOTS, rte_socket_id(), RING_F_SC_DEQ);
-	snprintf(rname, sizeof(rname), "sw_inject_%u", index);
-	p->inject = rte_ring_create(rname, SW_RING_SLOTS, rte_socket_id(),
-				    RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (p->punt == NULL || p->inject == NULL) {
-		sw_fail(e, SW_ST_NO_SPACE, "vEth %s: cannot create rings: %s", p->vif_name,
-			rte_strerror(rte_errno));
+	/* the port's MAC and MTU, and up, as KNI created them */
+	rte_eth_dev_get_mtu(p->eth_port, &mtu);
+	if ((ret = sw_vif_set_mac(p, mac)) != 0 ||
+	    (mtu != 0 && (ret = sw_vif_set_mtu(p, mtu)) != 0) ||
+	    (ret = sw_vif_set_up(p, true)) != 0) {
+		sw_fail(e, SW_ST_DEVICE, "vEth %s: cannot set MAC, MTU %u or up: %s", p->vif_name,
+			mtu, strerror(-ret));
 		goto fail;
 	}
+	if (vif_rings(index, p, e) != 0)
+		goto fail;
 	return 0;
 fail:
 	sw_vif_destroy(index, p);
@@ -103,50 +155,157 @@ fail:
 
 void sw_vif_destroy(uint16_t index, struct sw_port *p)
 {
-	RTE_SET_USED(index);
-	ring_drain_free(p->punt);
-	ring_drain_free(p->inject);
-	p->punt = p->inject = NULL;
-	if (rte_eth_dev_is_valid_port(p->vif_eth_port))
-		sw_eth_detach(p->vif_eth_port, true);
-	p->vif_eth_port = RTE_MAX_ETHPORTS;
+	struct vif *v = &vifs[index];
+
+	for (unsigned int w = 0; w < SW_MAX_WORKERS; w++) {
+		ring_drain_free(p->punt[w]);
+		ring_drain_free(p->inject[w]);
+		p->punt[w] = p->inject[w] = NULL;
+	}
+	for (unsigned int q = 0; q < SW_MAX_WORKERS; q++) {
+		struct vif_rxq *rq = &v->rxq[q];
+
+		if (rq->n > 0)
+			rte_pktmbuf_free_bulk(rq->buf, rq->n);
+		rq->n = 0;
+	}
+	sw_tap_close(v->fd, SW_MAX_WORKERS);
+	v->n_fd = 0;
+	p->vif_ifindex = 0;
+	if (n_vifs > 0 && --n_vifs == 0)
+		sw_offload_fini();
+}
+
+/* fast path -> kernel: worker k's punted frames go out on TAP queue k */
+static unsigned int vif_to_kernel(struct sw_port *p, struct vif *v, struct sw_port_counters *pc)
+{
+	struct rte_mbuf *pkts[VIF_TX_BURST];
+	unsigned int moved = 0;
+
+	for (unsigned int k = 0; k < v->n_fd; k++) {
+		unsigned int n = rte_ring_sc_dequeue_burst(p->punt[k], (void **)pkts,
+							   VIF_TX_BURST, NULL);
+		if (n == 0)
+			continue;
+		sw_offload_to_kernel(v->fd[k], pkts, n, pc);
+		moved += n;
+	}
+	return moved;
+}
+
+/* The worker whose inject ring takes what TAP queue k read: k itself when
+ * it polls one of the port's rx queues (queue j is polled by worker
+ * (p->worker + j) % n_workers). */
+static unsigned int inject_worker(const struct sw_port *p, unsigned int k)
+{
+	const unsigned int n = sw.n_workers, first = (unsigned int)p->worker;
+
+	if ((k + n - first) % n < p->n_rxq)
+		return k;
+	return (first + k % p->n_rxq) % n;
+}
+
+/* One frame from a TAP queue into a chain of mbufs: the header into h, the
+ * frame into rq's standing buffers. Returns the chain, NULL when there is
+ * nothing (more) to read. */
+static struct rte_mbuf *read_frame(int fd, struct vif_rxq *rq, struct virtio_net_hdr *h,
+				   bool *again)
+{
+	struct iovec iov[1 + VIF_RX_SEGS];
+	struct rte_mbuf *m;
+	unsigned int used;
+	ssize_t len;
+
+	*again = false;
+	if (rq->n < rx_segs) {
+		if (rte_pktmbuf_alloc_bulk(sw.mp, rq->buf + rq->n, rx_segs - rq->n) != 0)
+			return NULL;   /* the pool is short: leave the frames in the kernel */
+		rq->n = rx_segs;
+	}
+	iov[0] = (struct iovec){ .iov_base = h, .iov_len = sizeof(*h) };
+	for (unsigned int i = 0; i < rx_segs; i++)
+		iov[1 + i] = (struct iovec){ .iov_base = rte_pktmbuf_mtod(rq->buf[i], void *),
+					     .iov_len = seg_room };
+	len = readv(fd, iov, 1 + rx_segs);
+	if (len < (ssize_t)(sizeof(*h) + RTE_ETHER_HDR_LEN)) {
+		*again = len >= 0 || errno == EINTR;   /* a runt: skip it; EAGAIN: done */
+		return NULL;
+	}
+	len -= sizeof(*h);
+	if ((size_t)len > (size_t)rx_segs * seg_room) {
+		*again = true;    /* cannot happen with 64 KB GSO: skip it */
+		return NULL;
+	}
+	used = (len + seg_room - 1) / seg_room;
+	m = rq->buf[0];
+	for (unsigned int i = 0; i < used; i++) {
+		struct rte_mbuf *s = rq->buf[i];
+
+		s->data_len = RTE_MIN((uint32_t)seg_room, (uint32_t)len - i * seg_room);
+		s->next = i + 1 < used ? rq->buf[i + 1] : NULL;
+	}
+	m->nb_segs = used;
+	m->pkt_len = len;
+	rq->n -= used;
+	memmove(rq->buf, rq->buf + used, rq->n * sizeof(rq->buf[0]));
+	*again = true;
+	return m;
+}
+
+/* kernel -> port: frames read from TAP queue k, made sendable, on an inject ring */
+static unsigned int vif_from_kernel(struct sw_port *p, struct vif *v, struct sw_port_counters *pc)
+{
+	struct rte_mbuf *out[SW_OFFLOAD_MAX_SEGS];
+	unsigned int moved = 0;
+
+	for (unsigned int k = 0; k < v->n_fd; k++) {
+		for (unsigned int f = 0; f < VIF_RX_FRAMES; f++) {
+			struct virtio_net_hdr h;
+			struct rte_mbuf *m;
+			unsigned int n, enq;
+			bool again;
+
+			m = read_frame(v->fd[k], &v->rxq[k], &h, &again);
+			if (m == NULL) {
+				if (again)
+					continue;
+				break;
+			}
+			moved++;
+			sw_count(pc, SW_C_vif_rx_packets, 1);
+			if (!p->started) {
+				rte_pktmbuf_free(m);
+				sw_count(pc, SW_C_inject_drops, 1);
+				continue;
+			}
+			n = sw_offload_from_kernel(m, &h, v->tx_offloads, out, pc);
+			if (n == 0) {
+				sw_count(pc, SW_C_inject_drops, 1);
+				continue;
+			}
+			enq = rte_ring_sp_enqueue_burst(p->inject[inject_worker(p, k)], (void **)out,
+							n, NULL);
+			if (enq < n) {
+				rte_pktmbuf_free_bulk(out + enq, n - enq);
+				sw_count(pc, SW_C_inject_drops, n - enq);
+			}
+		}
+	}
+	return moved;
 }
 
 unsigned int sw_vif_service(void)
 {
 	struct sw_port_counters *main_pc = sw.stats->lcores[0].ports;
-	struct rte_mbuf *pkts[SW_BURST];
 	unsigned int moved = 0;
 
 	for (unsigned int i = 0; i < SW_MAX_PORTS; i++) {
 		struct sw_port *p = &sw.ports[i];
-		struct sw_port_counters *pc = &main_pc[i];
-		unsigned int n, k;
 
 		if (!p->in_use)
 			continue;
-		/* fast path -> kernel */
-		n = rte_ring_sc_dequeue_burst(p->punt, (void **)pkts, SW_BURST, NULL);
-		if (n) {
-			k = rte_eth_tx_burst(p->vif_eth_port, 0, pkts, n);
-			if (k < n) {
-				rte_pktmbuf_free_bulk(pkts + k, n - k);
-				sw_count(pc, SW_C_vif_tx_drops, n - k);
-			}
-			sw_count(pc, SW_C_vif_tx_packets, k);
-			moved += n;
-		}
-		/* kernel -> port, through the owner worker */
-		n = rte_eth_rx_burst(p->vif_eth_port, 0, pkts, SW_BURST);
-		if (n) {
-			k = p->started ? rte_ring_sp_enqueue_burst(p->inject, (void **)pkts, n, NULL) : 0;
-			if (k < n) {
-				rte_pktmbuf_free_bulk(pkts + k, n - k);
-				sw_count(pc, SW_C_inject_drops, n - k);
-			}
-			sw_count(pc, SW_C_vif_rx_packets, n);
-			moved += n;
-		}
+		moved += vif_to_kernel(p, &vifs[i], &main_pc[i]);
+		moved += vif_from_kernel(p, &vifs[i], &main_pc[i]);
 	}
 	return moved;
 }

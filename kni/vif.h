@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The vEth: one TAP interface per port, the KNI-style exception path. It is
- * a net_tap ethdev owned by the main lcore (one rx and one tx queue), paired
- * with its port through two rings: punt (fast path -> vEth) and inject
- * (vEth -> fast path).
+ * The vEth: one TAP interface per port, the KNI-style exception path.
+ * slipwayd opens the TAP itself (kni/tap.c) with a virtio-net header and one
+ * queue per worker; the main lcore moves frames between queue k and worker
+ * k's two rings of the port: punt (fast path -> vEth) and inject (vEth ->
+ * fast path). Towards the kernel, TCP/IPv4 segments are coalesced with
+ * rte_gro; from the kernel, TSO super-frames are segmented with rte_gso and
+ * partial checksums completed (kni/offload.c).
  */
 #ifndef SW_VIF_H
 #define SW_VIF_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_ether.h>
@@ -15,7 +19,8 @@
 struct sw_port;
 struct sw_err;
 
-/* Creates <prefix><index> with the port's MAC and its rings; starts it. */
+/* Creates <prefix><index> with the port's MAC and MTU, one queue per worker,
+ * and its rings; brings it up. */
 int sw_vif_create(uint16_t index, struct sw_port *p, const struct rte_ether_addr *mac,
 		  struct sw_err *e);
 void sw_vif_destroy(uint16_t index, struct sw_port *p);
@@ -23,5 +28,12 @@ void sw_vif_destroy(uint16_t index, struct sw_port *p);
 /* Main lcore: move packets between the rings and the TAP devices.
  * Returns how many packets it moved. */
 unsigned int sw_vif_service(void);
+
+/* The vEth's link settings, through ioctls on the interface (main lcore).
+ * Each returns 0 or a negative errno. flag: IFF_PROMISC or IFF_ALLMULTI. */
+int sw_vif_set_mtu(const struct sw_port *p, uint32_t mtu);
+int sw_vif_set_mac(const struct sw_port *p, const struct rte_ether_addr *mac);
+int sw_vif_set_up(const struct sw_port *p, bool up);
+int sw_vif_set_flag(const struct sw_port *p, unsigned int flag, bool on);
 
 #endif

@@ -25,6 +25,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "policer.h"
 #include "routes.h"
 #include "rules.h"
 #include "sw.h"
@@ -82,8 +83,8 @@ static struct sw_fp_config *fp_build(void)
 		fp->eth_port = sp->eth_port;
 		fp->active = sp->started;
 		rte_eth_macaddr_get(sp->eth_port, &fp->mac);
-		fp->punt = sp->punt;
-		fp->inject = sp->inject;
+		memcpy(fp->punt, sp->punt, sizeof(fp->punt));
+		memcpy(fp->inject, sp->inject, sizeof(fp->inject));
 		if (sp->xc_out != SW_PORT_NONE)
 			fp->xc_out = sp->xc_out;
 		if (!sp->started || sp->worker < 0)
@@ -100,6 +101,7 @@ static struct sw_fp_config *fp_build(void)
 	cfg->nh = sw_routes_nh();
 	cfg->acl[0] = sw_rules_ctx(SW_AF_INET);
 	cfg->acl[1] = sw_rules_ctx(SW_AF_INET6);
+	sw_police_fill(cfg);
 	return cfg;
 }
 
@@ -116,6 +118,7 @@ int sw_fp_init(void)
 		rte_rcu_qsbr_thread_register(sw.qsbr, w);
 	if (sw_routes_init() != 0 || sw_rules_init() != 0)
 		return -1;
+	sw_police_init();
 	sw_fp_current = fp_build();
 	return sw_fp_current ? 0 : -1;
 }

@@ -18,6 +18,7 @@
 #include <rte_mbuf.h>
 
 #include "ctl/server.h"
+#include "policer.h"
 #include "ports.h"
 #include "routes.h"
 #include "netlink.h"
@@ -234,8 +235,7 @@ static int find_eth_port(const char *devargs, uint16_t *pid)
 		int owner = -1;
 
 		for (unsigned int i = 0; i < SW_MAX_PORTS; i++)
-			if (sw.ports[i].in_use && (sw.ports[i].eth_port == id ||
-						    sw.ports[i].vif_eth_port == id))
+			if (sw.ports[i].in_use && sw.ports[i].eth_port == id)
 				owner = i;
 		if (owner < 0) {
 			*pid = id;
@@ -298,7 +298,6 @@ int sw_port_add(const char *user_devargs, struct sw_err *e)
 	p = &sw.ports[idx];
 	memset(p, 0, sizeof(*p));
 	p->eth_port = pid;
-	p->vif_eth_port = RTE_MAX_ETHPORTS;
 	p->xc_out = SW_PORT_NONE;
 	p->worker = -1;
 	p->n_txq = sw.n_workers;
@@ -314,6 +313,7 @@ int sw_port_add(const char *user_devargs, struct sw_err *e)
 	if (sw_vif_create(idx, p, &mac, e) != 0)
 		goto fail_port;
 
+	sw_police_port_reset(idx);
 	p->in_use = true;
 	__atomic_or_fetch(&sw.stats->port_mask, 1u << idx, __ATOMIC_RELEASE);
 	sw_ctl_event_port(SW_EVT_PORT_ADDED, idx);
@@ -365,10 +365,11 @@ int sw_port_stop(uint16_t port, struct sw_err *e)
 	sw_fp_publish_sync();
 	p->worker = -1;
 	rte_eth_dev_stop(p->eth_port);
-	while ((n = rte_ring_dequeue_burst(p->inject, (void **)pkts, SW_BURST, NULL)) > 0) {
-		rte_pktmbuf_free_bulk(pkts, n);
-		sw_count(&sw.stats->lcores[0].ports[port], SW_C_inject_drops, n);
-	}
+	for (unsigned int w = 0; w < sw.n_workers; w++)
+		while ((n = rte_ring_dequeue_burst(p->inject[w], (void **)pkts, SW_BURST, NULL)) > 0) {
+			rte_pktmbuf_free_bulk(pkts, n);
+			sw_count(&sw.stats->lcores[0].ports[port], SW_C_inject_drops, n);
+		}
 	p->link_up = 0;
 	sw_kni_set_carrier(port, false);   /* a stopped port has no link */
 	sw_ctl_event_port(SW_EVT_PORT_STOPPED, port);
@@ -395,10 +396,10 @@ static int port_set_mtu(uint16_t port, struct sw_port *p, uint32_t mtu, struct s
 		return sw_fail(e, ret == -EINVAL ? SW_ST_RANGE : SW_ST_DEVICE,
 			       "port %u: cannot set MTU %u: %s", port, mtu, rte_strerror(-ret));
 	/* the vEth follows, as with KNI */
-	ret = rte_eth_dev_set_mtu(p->vif_eth_port, mtu);
+	ret = sw_vif_set_mtu(p, mtu);
 	if (ret != 0)
 		SW_LOG(WARNING, "vEth %s: cannot follow MTU %u: %s", p->vif_name, mtu,
-		       rte_strerror(-ret));
+		       strerror(-ret));
 	return 0;
 }
 
@@ -435,10 +436,10 @@ int sw_port_set(const struct sw_port_set *s, struct sw_err *e)
 		if (ret != 0)
 			return sw_fail(e, SW_ST_DEVICE, "port %u: cannot set MAC: %s", s->port,
 				       rte_strerror(-ret));
-		ret = rte_eth_dev_default_mac_addr_set(p->vif_eth_port, &mac);
+		ret = sw_vif_set_mac(p, &mac);
 		if (ret != 0)
 			SW_LOG(WARNING, "vEth %s: cannot follow MAC: %s", p->vif_name,
-			       rte_strerror(-ret));
+			       strerror(-ret));
 	}
 	if (s->mask & SW_PORT_SET_MAC)
 		sw_fp_mark_dirty();   /* the fast path keeps a copy */
@@ -463,7 +464,7 @@ void sw_port_info(uint16_t port, struct sw_port_info *info)
 	memset(info, 0, sizeof(*info));
 	info->port = port;
 	info->eth_port = p->eth_port;
-	info->vif_eth_port = p->vif_eth_port;
+	info->vif_eth_port = SW_PORT_NONE;   /* the vEth is a TAP slipwayd drives itself */
 	info->started = p->started;
 	port_link(p, &link);
 	info->link_up = link.link_status == RTE_ETH_LINK_UP;

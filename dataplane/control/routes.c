@@ -602,6 +602,23 @@ int sw_route_del(const struct sw_route *r, struct sw_err *e)
 	return 0;
 }
 
+static void route_fill(const struct rt_key *k, uint32_t gid, struct sw_route *r)
+{
+	const struct sw_nh_group *g = &R.groups[gid];
+
+	memset(r, 0, sizeof(*r));
+	r->family = k->family;
+	r->prefix_len = k->len;
+	r->type = g->type;
+	memcpy(r->prefix, k->ip, 16);
+	r->n_nh = g->n;
+	for (unsigned int i = 0; i < g->n; i++) {
+		const struct nh_rec *n = &R.nrec[g->nh[i]];
+		r->nh[i].port = n->key.port;
+		memcpy(r->nh[i].gw, n->key.ip, 16);
+	}
+}
+
 int sw_route_list(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint32_t *len,
 		  struct sw_err *e)
 {
@@ -621,22 +638,24 @@ int sw_route_list(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint3
 		const struct rt_key *k = key;
 		if (q->family != 0 && k->family != q->family)
 			continue;
-		const struct sw_nh_group *g = &R.groups[(uint32_t)(uintptr_t)data];
-		struct sw_route *r = &out[lh->count++];
-
-		memset(r, 0, sizeof(*r));
-		r->family = k->family;
-		r->prefix_len = k->len;
-		r->type = g->type;
-		memcpy(r->prefix, k->ip, 16);
-		r->n_nh = g->n;
-		for (unsigned int i = 0; i < g->n; i++) {
-			const struct nh_rec *n = &R.nrec[g->nh[i]];
-			r->nh[i].port = n->key.port;
-			memcpy(r->nh[i].gw, n->key.ip, 16);
-		}
+		route_fill(k, (uint32_t)(uintptr_t)data, &out[lh->count++]);
 	}
 	sw_list_end(buf, next, sizeof(*out), len);
+	return 0;
+}
+
+int sw_route_get(const struct sw_route *key, struct sw_route *out, bool *neigh_host)
+{
+	struct sw_err e;
+	struct rt_key k;
+	char name[64];
+	void *data;
+
+	if (route_key(key, &k, name, sizeof(name), &e) != 0 ||
+	    rte_hash_lookup_data(R.rib, &k, &data) < 0)
+		return -1;
+	route_fill(&k, (uint32_t)(uintptr_t)data, out);
+	*neigh_host = ((uintptr_t)data & RT_NEIGH_INSTALLED) != 0;
 	return 0;
 }
 
@@ -725,6 +744,19 @@ int sw_neigh_del(const struct sw_neigh *n, struct sw_err *e)
 	__atomic_store_n(&R.nh[id], sw_nh_word(0, n->port, R.nrec[id].mac), __ATOMIC_RELEASE);
 	nh_maybe_release(id);
 	sw_fp_mark_dirty();
+	return 0;
+}
+
+int sw_neigh_get(const struct sw_neigh *key, uint8_t mac[6])
+{
+	struct nh_key k = { .port = key->port, .family = key->family };
+	void *data;
+
+	memcpy(k.ip, key->ip, key->family == SW_AF_INET ? 4 : 16);
+	if (rte_hash_lookup_data(R.nh_h, &k, &data) < 0 ||
+	    !R.nrec[(uint32_t)(uintptr_t)data].has_neigh)
+		return -1;
+	memcpy(mac, R.nrec[(uint32_t)(uintptr_t)data].mac, 6);
 	return 0;
 }
 

@@ -20,6 +20,13 @@ int sw_neigh_add(const struct sw_neigh *n, struct sw_err *e);
 int sw_neigh_del(const struct sw_neigh *n, struct sw_err *e);
 int sw_neigh_list(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint32_t *len,
 		  struct sw_err *e);
+/* Exact-match reads for kernel sync (kni/lcp.c), which must not replace what
+ * the API set. sw_route_get: the route for key's (family, prefix, prefix_len)
+ * into *out (next hops in group order), *neigh_host true when it is a
+ * neighbour's attached host route; -1 when there is none. sw_neigh_get: the
+ * MAC of key's (port, family, ip); -1 when there is no such neighbour. */
+int sw_route_get(const struct sw_route *key, struct sw_route *out, bool *neigh_host);
+int sw_neigh_get(const struct sw_neigh *key, uint8_t mac[6]);
 
 /* For the fast-path configuration being built. */
 struct rte_fib *sw_routes_fib4(void);

@@ -36,6 +36,10 @@ const char *sw_op_name(uint16_t type)
 	case SW_OP_RULE_ADD: return "RULE_ADD";
 	case SW_OP_RULE_DEL: return "RULE_DEL";
 	case SW_OP_RULE_LIST: return "RULE_LIST";
+	case SW_OP_POLICER_SET: return "POLICER_SET";
+	case SW_OP_POLICER_GET: return "POLICER_GET";
+	case SW_OP_SYNC_SET: return "SYNC_SET";
+	case SW_OP_SYNC_GET: return "SYNC_GET";
 	}
 	return NULL;
 }
@@ -195,6 +199,46 @@ uint32_t sw_ctl_dispatch(const struct sw_ctl_ops *ops, uint16_t type, const uint
 		ret = (type == SW_OP_ROUTE_LIST ? ops->route_list :
 		       type == SW_OP_NEIGH_LIST ? ops->neigh_list : ops->rule_list)(
 			&q, resp, SW_RESP_MAX, resp_len, e);
+		break;
+	}
+	case SW_OP_SYNC_SET: {
+		struct sw_sync_cfg c;
+
+		if ((ret = want_size(type, plen, sizeof(c), e)) != 0)
+			break;
+		memcpy(&c, payload, sizeof(c));
+		if (c.enabled > 1) {
+			ret = sw_fail(e, SW_ST_RANGE, "kernel sync: enabled must be 0 or 1, not %u",
+				      c.enabled);
+			break;
+		}
+		if ((ret = ops->sync_set(&c, (struct sw_sync_cfg *)resp, e)) == 0)
+			*resp_len = sizeof(struct sw_sync_cfg);
+		break;
+	}
+	case SW_OP_SYNC_GET:
+		if ((ret = want_size(type, plen, 0, e)) == 0 &&
+		    (ret = ops->sync_get((struct sw_sync_cfg *)resp, e)) == 0)
+			*resp_len = sizeof(struct sw_sync_cfg);
+		break;
+	case SW_OP_POLICER_SET: {
+		struct sw_policer_set s;
+
+		if ((ret = want_size(type, plen, sizeof(s), e)) != 0)
+			break;
+		memcpy(&s, payload, sizeof(s));
+		if ((ret = ops->policer_set(&s, (struct sw_policer_info *)resp, e)) == 0)
+			*resp_len = sizeof(struct sw_policer_info);
+		break;
+	}
+	case SW_OP_POLICER_GET: {
+		struct sw_port_ref ref;
+
+		if ((ret = want_size(type, plen, sizeof(ref), e)) != 0)
+			break;
+		memcpy(&ref, payload, sizeof(ref));
+		if ((ret = ops->policer_get(ref.port, (struct sw_policer_info *)resp, e)) == 0)
+			*resp_len = sizeof(struct sw_policer_info);
 		break;
 	}
 	default:

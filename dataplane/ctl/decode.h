@@ -39,6 +39,12 @@ struct sw_ctl_ops {
 	int (*rule_del)(const struct sw_rule_ref *ref, struct sw_err *e);
 	int (*rule_list)(const struct sw_list_req *q, uint8_t *buf, uint32_t cap, uint32_t *len,
 			 struct sw_err *e);
+	int (*policer_set)(const struct sw_policer_set *s, struct sw_policer_info *out,
+			   struct sw_err *e);
+	int (*policer_get)(uint16_t port, struct sw_policer_info *out, struct sw_err *e);
+	/* kernel sync: cfg->enabled is 0 or 1 (checked here); out is the state after */
+	int (*sync_set)(const struct sw_sync_cfg *cfg, struct sw_sync_cfg *out, struct sw_err *e);
+	int (*sync_get)(struct sw_sync_cfg *out, struct sw_err *e);
 };
 
 /* Returns the response status; fills resp/resp_len on success, e->msg on

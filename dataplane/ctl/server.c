@@ -18,6 +18,8 @@
 #include <rte_ethdev.h>
 
 #include "decode.h"
+#include "lcp.h"
+#include "policer.h"
 #include "ports.h"
 #include "routes.h"
 #include "rules.h"
@@ -176,6 +178,14 @@ void sw_ctl_event_port(uint16_t type, uint16_t port)
 		__atomic_add_fetch(&ctl_file.hdr->evt_dropped, 1, __ATOMIC_RELAXED);
 }
 
+void sw_ctl_event(uint16_t type, const void *ev, uint32_t len)
+{
+	if (ctl_file.hdr == NULL)
+		return;
+	if (sw_ring_produce(&ctl_file.evt, type, 0, ++ctl_file.evt_seq, 0, ev, len) != 0)
+		__atomic_add_fetch(&ctl_file.hdr->evt_dropped, 1, __ATOMIC_RELAXED);
+}
+
 void sw_ctl_event_kernel(uint16_t port, uint8_t what, bool applied, uint32_t value,
 			 const uint8_t *mac, const char *reason)
 {
@@ -188,6 +198,15 @@ void sw_ctl_event_kernel(uint16_t port, uint8_t what, bool applied, uint32_t val
 	snprintf(ev.reason, sizeof(ev.reason), "%s", reason);
 	if (sw_ring_produce(&ctl_file.evt, SW_EVT_KERNEL_REQUEST, 0, ++ctl_file.evt_seq, 0, &ev,
 			    sizeof(ev)) != 0)
+		__atomic_add_fetch(&ctl_file.hdr->evt_dropped, 1, __ATOMIC_RELAXED);
+}
+
+void sw_ctl_event_sync(const struct sw_evt_sync *ev)
+{
+	if (ctl_file.hdr == NULL)
+		return;
+	if (sw_ring_produce(&ctl_file.evt, SW_EVT_SYNC, 0, ++ctl_file.evt_seq, 0, ev,
+			    sizeof(*ev)) != 0)
 		__atomic_add_fetch(&ctl_file.hdr->evt_dropped, 1, __ATOMIC_RELAXED);
 }
 
@@ -312,6 +331,10 @@ static const struct sw_ctl_ops ops = {
 	.rule_add = sw_rule_add,
 	.rule_del = sw_rule_del,
 	.rule_list = sw_rule_list,
+	.sync_set = sw_lcp_sync_set,
+	.sync_get = sw_lcp_sync_get,
+	.policer_set = sw_police_set,
+	.policer_get = sw_police_get,
 };
 
 const struct sw_ctl_ops *sw_ctl_handlers(void)

@@ -6,8 +6,9 @@
  * incremental IPv4 checksum, MAC rewrite. Everything else gets a punt class
  * (the kernel handles it on the ingress vEth) or a drop reason.
  *
- * Returns a verdict: an output port, SW_V_PUNT, SW_V_DROP, or SW_V_LOOKUP4
- * (an IPv4 destination to look up in bulk, then sw_ipv4_routed()); the class
+ * Returns a verdict: an output port, SW_V_PUNT + a punt class (SW_PUNT_*,
+ * which the punt policer meters), SW_V_DROP, or SW_V_LOOKUP4 (an IPv4
+ * destination to look up in bulk, then sw_ipv4_routed()); the reason
  * counter is bumped here, routed packets are added to *routed (the caller
  * stores the burst's total once).
  */
@@ -24,8 +25,8 @@
 #include "l3.h"
 #include "sw.h"
 
+#define SW_V_PUNT    0xfff0u   /* + SW_PUNT_*: to the ingress vEth, in that class */
 #define SW_V_LOOKUP4 0xfffdu   /* IPv4: look up *dst, then sw_ipv4_routed() */
-#define SW_V_PUNT    0xfffeu
 #define SW_V_DROP    0xffffu
 
 #define ND_FIRST 133u   /* router solicitation .. redirect */
@@ -35,10 +36,36 @@
 #define SW_BE32(x) __builtin_bswap32(x)
 #define ND_LAST  137u
 
+/* The punt class of a reason, for frames that are not ICMP. */
+static __rte_always_inline unsigned int sw_punt_class(enum sw_l3_counter c)
+{
+	switch (c) {
+	case SW_L3_punt_arp:
+	case SW_L3_punt_nd:
+		return SW_PUNT_ARP;
+	case SW_L3_punt_local:
+	case SW_L3_punt_mcast:
+		return SW_PUNT_HOST;
+	default:
+		return SW_PUNT_OTHER;
+	}
+}
+
+/* Punt for reason c (a constant at every call site, so the class folds). */
 static __rte_always_inline uint16_t sw_punt(struct sw_l3_counters *pc, enum sw_l3_counter c)
 {
 	sw_count_l3(pc, c, 1);
-	return SW_V_PUNT;
+	return SW_V_PUNT + sw_punt_class(c);
+}
+
+/* Punt an IP packet with protocol (IPv6: next header) proto: ICMP has its
+ * own class whatever the reason. */
+static __rte_always_inline uint16_t sw_punt_ip(struct sw_l3_counters *pc, enum sw_l3_counter c,
+					       uint8_t proto)
+{
+	sw_count_l3(pc, c, 1);
+	return SW_V_PUNT + ((proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) ? SW_PUNT_ICMP
+									       : sw_punt_class(c));
 }
 
 static __rte_always_inline uint16_t sw_drop(struct sw_l3_counters *pc, enum sw_l3_counter c)
@@ -114,11 +141,11 @@ static __rte_always_inline uint16_t sw_ipv4(struct rte_mbuf *m, struct rte_ether
 		if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || off + ihl > m->data_len ||
 		    tl < ihl || off + tl > m->pkt_len)
 			return sw_drop(pc, SW_L3_drop_malformed);
-		return sw_punt(pc, SW_L3_punt_options);
+		return sw_punt_ip(pc, SW_L3_punt_options, ip->next_proto_id);
 	}
 	*dst = SW_BE32(ip->dst_addr);
 	if (unlikely((*dst >> 28) == 0xe || *dst == UINT32_MAX))
-		return sw_punt(pc, SW_L3_punt_mcast);
+		return sw_punt_ip(pc, SW_L3_punt_mcast, ip->next_proto_id);
 	return SW_V_LOOKUP4;
 }
 
@@ -131,13 +158,13 @@ static __rte_always_inline uint16_t sw_ipv4_routed(const struct sw_fp_config *cf
 	const struct sw_nh_group *g;
 
 	if (unlikely(gid == SW_FIB_MISS))
-		return sw_punt(pc, SW_L3_punt_no_route);
+		return sw_punt_ip(pc, SW_L3_punt_no_route, ip->next_proto_id);
 	g = &cfg->groups[gid];
 	if (g->type != SW_ROUTE_FORWARD)
-		return g->type == SW_ROUTE_LOCAL ? sw_punt(pc, SW_L3_punt_local)
+		return g->type == SW_ROUTE_LOCAL ? sw_punt_ip(pc, SW_L3_punt_local, ip->next_proto_id)
 						 : sw_drop(pc, SW_L3_drop_route);
 	if (unlikely(ip->time_to_live <= 1))
-		return sw_punt(pc, SW_L3_punt_ttl);
+		return sw_punt_ip(pc, SW_L3_punt_ttl, ip->next_proto_id);
 
 	uint32_t h = 0;
 	if (g->n > 1) {
@@ -149,6 +176,8 @@ static __rte_always_inline uint16_t sw_ipv4_routed(const struct sw_fp_config *cf
 	uint16_t out = sw_l2_rewrite(cfg, eh, sw_ecmp(g, h), pc, routed);
 	if (out < SW_MAX_PORTS)
 		sw_ipv4_ttl_dec(ip);
+	else if (out == SW_V_PUNT + SW_PUNT_OTHER && ip->next_proto_id == IPPROTO_ICMP)
+		out = SW_V_PUNT + SW_PUNT_ICMP;
 	return out;
 }
 
@@ -180,17 +209,17 @@ static __rte_always_inline uint16_t sw_ipv6(const struct sw_fp_config *cfg, stru
 	if (sw_ipv6_is_nd(m, eh, off))
 		return sw_punt(pc, SW_L3_punt_nd);
 	if (unlikely(ip->dst_addr[0] == 0xff))
-		return sw_punt(pc, SW_L3_punt_mcast);
+		return sw_punt_ip(pc, SW_L3_punt_mcast, ip->proto);
 	if (unlikely(ip->dst_addr[0] == 0xfe && (ip->dst_addr[1] & 0xc0) == 0x80))
-		return sw_punt(pc, SW_L3_punt_local);
+		return sw_punt_ip(pc, SW_L3_punt_local, ip->proto);
 	if (rte_lpm6_lookup(cfg->lpm6, ip->dst_addr, &gid) != 0)
-		return sw_punt(pc, SW_L3_punt_no_route);
+		return sw_punt_ip(pc, SW_L3_punt_no_route, ip->proto);
 	g = &cfg->groups[gid];
 	if (g->type != SW_ROUTE_FORWARD)
-		return g->type == SW_ROUTE_LOCAL ? sw_punt(pc, SW_L3_punt_local)
+		return g->type == SW_ROUTE_LOCAL ? sw_punt_ip(pc, SW_L3_punt_local, ip->proto)
 						 : sw_drop(pc, SW_L3_drop_route);
 	if (unlikely(ip->hop_limits <= 1))
-		return sw_punt(pc, SW_L3_punt_ttl);
+		return sw_punt_ip(pc, SW_L3_punt_ttl, ip->proto);
 
 	uint32_t h = 0;
 	if (g->n > 1) {
@@ -203,6 +232,8 @@ static __rte_always_inline uint16_t sw_ipv6(const struct sw_fp_config *cfg, stru
 	uint16_t out = sw_l2_rewrite(cfg, eh, sw_ecmp(g, h), pc, routed);
 	if (out < SW_MAX_PORTS)
 		ip->hop_limits--;
+	else if (out == SW_V_PUNT + SW_PUNT_OTHER && ip->proto == IPPROTO_ICMPV6)
+		out = SW_V_PUNT + SW_PUNT_ICMP;
 	return out;
 }
 
@@ -233,9 +264,15 @@ static __rte_always_inline uint16_t sw_classify(const struct sw_fp_config *cfg, 
 		return sw_punt(pc, SW_L3_punt_arp);
 	if (et != RTE_BE16(RTE_ETHER_TYPE_IPV4) && et != RTE_BE16(RTE_ETHER_TYPE_IPV6))
 		return sw_punt(pc, SW_L3_punt_non_ip);
-	if (unlikely(eh->dst_addr.addr_bytes[0] & 1))   /* ND first: NS go to multicast MACs */
-		return et == RTE_BE16(RTE_ETHER_TYPE_IPV6) && sw_ipv6_is_nd(m, eh, off)
-			? sw_punt(pc, SW_L3_punt_nd) : sw_punt(pc, SW_L3_punt_mcast);
+	if (unlikely(eh->dst_addr.addr_bytes[0] & 1)) {   /* ND first: NS go to multicast MACs */
+		const bool v6 = et == RTE_BE16(RTE_ETHER_TYPE_IPV6);
+		const uint32_t proto_at = off + (v6 ? 6u : 9u);   /* next header / protocol */
+
+		if (v6 && sw_ipv6_is_nd(m, eh, off))
+			return sw_punt(pc, SW_L3_punt_nd);
+		return sw_punt_ip(pc, SW_L3_punt_mcast,
+				  proto_at < m->data_len ? *((const uint8_t *)eh + proto_at) : 0);
+	}
 	/* tagged IP belongs to the kernel's VLAN interfaces; a frame for another
 	 * station (a promiscuous port receives them) is routed by no one: the
 	 * kernel sees it on the vEth */

@@ -45,16 +45,33 @@ static inline void tx_count(struct sw_lcore_stats *st, uint16_t out, const struc
 	sw_count(&st->ports[out], SW_C_tx_bytes, bytes);
 }
 
-static inline void punt_burst(const struct sw_fp_port *fp, struct sw_port_counters *pc,
+/* Hand n packets to the vEth through this worker's punt ring of the port. */
+static inline void punt_burst(struct rte_ring *punt, struct sw_port_counters *pc,
 			      struct rte_mbuf **pkts, uint16_t n)
 {
-	unsigned int enq = rte_ring_mp_enqueue_burst(fp->punt, (void **)pkts, n, NULL);
+	unsigned int enq = rte_ring_sp_enqueue_burst(punt, (void **)pkts, n, NULL);
 
 	if (unlikely(enq < n)) {
 		rte_pktmbuf_free_bulk(pkts + enq, n - enq);
 		sw_count(pc, SW_C_punt_drops, n - enq);
 	}
 	sw_count(pc, SW_C_punt_packets, enq);
+}
+
+/* The punt policer: one token per frame from the ingress port's bucket
+ * for the class; out of tokens, the frame is dropped and counted. */
+static inline bool police_pass(const struct sw_fp_config *cfg, struct sw_worker *w, uint16_t p,
+			       unsigned int cls, uint64_t now, struct sw_l3_counters *lc)
+{
+	const struct sw_fp_police *pol = &cfg->police[p][cls];
+
+	/* rte_meter only reads the profile; its prototype is not const */
+	if (!pol->on || rte_meter_srtcm_color_blind_check(&w->police[p][cls],
+			(struct rte_meter_srtcm_profile *)(uintptr_t)&pol->prof, now, 1)
+			== RTE_COLOR_GREEN)
+		return true;
+	sw_count_l3(lc, (enum sw_l3_counter)(SW_L3_police_arp + cls), 1);
+	return false;
 }
 
 #define PREFETCH_AHEAD 3
@@ -124,7 +141,7 @@ static inline uint16_t rule_action(const struct sw_fp_config *cfg, const struct 
 
 /* Rules (when any), then routes, for a burst from port p; then send it per
  * output port in bursts, punt and drop what remains. */
-static inline void route_burst(const struct sw_fp_config *cfg, const struct sw_worker *w,
+static inline void route_burst(const struct sw_fp_config *cfg, struct sw_worker *w,
 			       uint16_t p, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct sw_lcore_stats *st = w->stats;
@@ -181,13 +198,20 @@ static inline void route_burst(const struct sw_fp_config *cfg, const struct sw_w
 		for (uint16_t j = 0; j < n_lk; j++)
 			v[lk[j]] = sw_ipv4_routed(cfg, pkts[lk[j]], gid[j], lc, &b.routed);
 	}
-	/* 3: per output port, punt, drop */
+	/* 3: per output port, punt (past the policer), drop */
+	uint64_t now = 0;
+
 	for (uint16_t i = 0; i < n; i++) {
 		if (likely(v[i] < SW_MAX_PORTS))
 			out_add(&b, v[i], pkts[i]);
-		else if (v[i] == SW_V_PUNT)
-			b.punt[b.n_punt++] = pkts[i];
-		else
+		else if (v[i] < SW_V_PUNT + SW_PUNT_CLASSES && v[i] >= SW_V_PUNT) {
+			if (now == 0)
+				now = rte_rdtsc();
+			if (police_pass(cfg, w, p, v[i] - SW_V_PUNT, now, lc))
+				b.punt[b.n_punt++] = pkts[i];
+			else
+				b.drop[b.n_drop++] = pkts[i];
+		} else
 			b.drop[b.n_drop++] = pkts[i];
 	}
 	if (b.routed)
@@ -205,13 +229,13 @@ static inline void route_burst(const struct sw_fp_config *cfg, const struct sw_w
 		}
 	}
 	for (uint16_t off = 0; off < b.n_punt; off += SW_BURST)
-		punt_burst(&cfg->port[p], &st->ports[p], b.punt + off,
+		punt_burst(cfg->port[p].punt[q], &st->ports[p], b.punt + off,
 			   RTE_MIN((uint16_t)SW_BURST, (uint16_t)(b.n_punt - off)));
 	if (b.n_drop)
 		rte_pktmbuf_free_bulk(b.drop, b.n_drop);
 }
 
-static inline void rx_queue(const struct sw_fp_config *cfg, const struct sw_worker *w,
+static inline void rx_queue(const struct sw_fp_config *cfg, struct sw_worker *w,
 			    struct sw_fp_rxq rxq, unsigned int *busy)
 {
 	struct sw_lcore_stats *st = w->stats;
@@ -245,10 +269,8 @@ static inline void rx_queue(const struct sw_fp_config *cfg, const struct sw_work
 		}
 	}
 
-	/* frames the kernel sent on this port's vEth: drained by queue 0's poller */
-	if (rxq.queue != 0)
-		return;
-	n = rte_ring_sc_dequeue_burst(fp->inject, (void **)pkts, SW_BURST, NULL);
+	/* frames the kernel sent on this port's vEth, through this worker's ring */
+	n = rte_ring_sc_dequeue_burst(fp->inject[q], (void **)pkts, SW_BURST, NULL);
 	if (n) {
 		*busy += n;
 		sw_count(pc, SW_C_inject_packets, n);

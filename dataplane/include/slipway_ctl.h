@@ -140,6 +140,10 @@ struct sw_msg_hdr {
 #define SW_OP_RULE_ADD      0x0060u /* struct sw_rule -> none (adds or replaces rule id) */
 #define SW_OP_RULE_DEL      0x0061u /* struct sw_rule_ref -> none */
 #define SW_OP_RULE_LIST     0x0062u /* struct sw_list_req -> struct sw_list_hdr + struct sw_rule_entry[count] */
+#define SW_OP_POLICER_SET   0x0070u /* struct sw_policer_set -> struct sw_policer_info */
+#define SW_OP_POLICER_GET   0x0071u /* struct sw_port_ref (SW_PORT_NONE: the defaults) -> struct sw_policer_info */
+#define SW_OP_SYNC_SET      0x0080u /* struct sw_sync_cfg -> struct sw_sync_cfg: kernel sync on/off */
+#define SW_OP_SYNC_GET      0x0081u /* none -> struct sw_sync_cfg */
 #define SW_OP_RING_ERROR    0xffffu /* response only: the request ring held something unreadable
 				     * (seq is the offending message's when its header could be
 				     * read, else 0); pending requests were discarded */
@@ -177,6 +181,8 @@ enum sw_status {
 #define SW_EVT_PORT_STOPPED 0x0004u /* struct sw_evt_port */
 #define SW_EVT_LEASE_RECLAIMED 0x0005u /* struct sw_evt_lease */
 #define SW_EVT_KERNEL_REQUEST  0x0006u /* struct sw_evt_kernel: `ip link set vEthN ...` */
+#define SW_EVT_POLICER      0x0007u /* struct sw_evt_policer: a punt class's drop rate changed */
+#define SW_EVT_SYNC         0x0008u /* struct sw_evt_sync: kernel sync installed, removed or refused */
 
 struct sw_hello {
 	uint32_t abi_version;  /*  0 */
@@ -210,7 +216,7 @@ struct sw_port_set {
 struct sw_port_info {
 	uint16_t port;         /*   0 slipway port index */
 	uint16_t eth_port;     /*   2 DPDK ethdev port id */
-	uint16_t vif_eth_port; /*   4 DPDK ethdev port id of the vEth (TAP) */
+	uint16_t vif_eth_port; /*   4 SW_PORT_NONE: the vEth is a TAP slipwayd opens itself, no ethdev */
 	uint8_t started;       /*   6 */
 	uint8_t link_up;       /*   7 */
 	uint32_t link_speed;   /*   8 Mbps */
@@ -365,6 +371,117 @@ struct sw_evt_kernel {
 	char reason[48];       /* 16 why it was refused (NUL-terminated) */
 };
 
+/*
+ * Punt policer. Every frame the fast path hands to a vEth (except mirror
+ * copies) passes a token bucket of its ingress port and punt class first,
+ * metered in packets: rate_pps tokens a second, at most burst of them
+ * saved. Frames over the rate are dropped and counted (police_* L3
+ * counters). rate_pps 0 turns the class's policer off.
+ *
+ * Each worker polling a port meters its own share (rate and burst divided
+ * by the port's rx queues, at least 1): one flow, which RSS keeps on one
+ * worker, gets that share.
+ */
+#define SW_PUNT_ARP         0u /* ARP and IPv6 neighbour discovery */
+#define SW_PUNT_ICMP        1u /* ICMP and ICMPv6 other than ND */
+#define SW_PUNT_HOST        2u /* other traffic for the host: its addresses, link-local,
+				* broadcast and multicast (routing protocols, DHCP) */
+#define SW_PUNT_OTHER       3u /* the rest: no route or neighbour yet, TTL, IPv4 options,
+				* non-IP, VLAN-tagged, another station's MAC, rule punts */
+#define SW_PUNT_CLASSES     4u
+#define SW_PUNT_CLASS_ALL   0xffu /* sw_policer_set.klass: every class */
+#define SW_POLICER_MAX_RATE  100000000u /* packets/s */
+#define SW_POLICER_MAX_BURST 1000000u   /* packets */
+
+struct sw_policer_set {
+	uint16_t port;         /*  0 SW_PORT_NONE: every port, and the default for ports added later */
+	uint8_t klass;         /*  2 SW_PUNT_*, or SW_PUNT_CLASS_ALL */
+	uint8_t reserved0;     /*  3 */
+	uint32_t rate_pps;     /*  4 0: no limit */
+	uint32_t burst;        /*  8 packets; >= 1 when rate_pps is set */
+	uint32_t reserved1;    /* 12 */
+};
+
+struct sw_policer_rate {
+	uint32_t rate_pps;     /* 0 */
+	uint32_t burst;        /* 4 */
+};
+
+struct sw_policer_info {
+	uint16_t port;         /*  0 SW_PORT_NONE: the defaults */
+	uint16_t reserved0;    /*  2 */
+	uint32_t reserved1;    /*  4 */
+	struct sw_policer_rate cls[SW_PUNT_CLASSES]; /* 8 indexed by SW_PUNT_* */
+};
+
+/* Sent when a class starts or stops dropping, or its drop rate doubles or
+ * halves; checked at every stats refresh (500 ms). */
+struct sw_evt_policer {
+	uint16_t port;         /*  0 */
+	uint8_t klass;         /*  2 SW_PUNT_* */
+	uint8_t dropping;      /*  3 1 while the class drops */
+	uint32_t drop_pps;     /*  4 over the last interval */
+	uint64_t drops;        /*  8 total so far */
+};
+
+/*
+ * Kernel sync (linux-cp style). While enabled, slipwayd follows rtnetlink:
+ *  - an address on vEthN installs a local route for it (/32, /128) and the
+ *    connected prefix through port N (punts until a neighbour is known);
+ *  - a neighbour the kernel resolved on vEthN (REACHABLE, STALE, DELAY,
+ *    PROBE, PERMANENT, NOARP with a unicast lladdr) becomes a neighbour on
+ *    port N; FAILED, INCOMPLETE or deleted removes it;
+ *  - a main-table unicast route whose next hops all leave through vEths
+ *    becomes a route through those ports (RTA_MULTIPATH: ECMP);
+ *    blackhole, unreachable and prohibit routes become drop routes.
+ * Enabling it (or --kernel-sync) dumps addresses, neighbours and routes and
+ * removes what sync had installed that is gone. Sync removes only what it
+ * installed; an entry set through the API is never replaced by sync (the
+ * API wins: the kernel's entry is refused, with an event), and one the API
+ * replaced after sync installed it is left alone. Disabling removes what
+ * sync installed.
+ */
+struct sw_sync_cfg {
+	uint8_t enabled;       /*  0 request: 0 or 1 */
+	uint8_t resyncing;     /*  1 response: a full resync is in progress */
+	uint16_t reserved0;    /*  2 */
+	uint32_t routes;       /*  4 response: routes sync installed (addresses' included) */
+	uint32_t neighbours;   /*  8 response: neighbours sync installed */
+	uint32_t addresses;    /* 12 response: vEth addresses followed */
+	uint32_t refused;      /* 16 response: kernel entries refused since enabled */
+	uint32_t resyncs;      /* 20 response: full resyncs since enabled */
+};
+
+/* sw_evt_sync.what */
+#define SW_SYNC_WHAT_NEIGH  1u /* ip, mac, port */
+#define SW_SYNC_WHAT_ROUTE  2u /* ip/prefix_len, route_type, n_nh, port and gw of the first */
+#define SW_SYNC_WHAT_ADDR   3u /* ip/prefix_len on port's vEth (its local and connected routes) */
+#define SW_SYNC_WHAT_RESYNC 4u /* a full resync finished: added, removed, refused */
+/* sw_evt_sync.action */
+#define SW_SYNC_ACT_ADDED   1u
+#define SW_SYNC_ACT_REMOVED 2u
+#define SW_SYNC_ACT_REFUSED 3u /* reason says why */
+#define SW_SYNC_ACT_DONE    4u /* resync; reason says what caused it */
+
+struct sw_evt_sync {
+	uint8_t what;          /*  0 SW_SYNC_WHAT_* */
+	uint8_t action;        /*  1 SW_SYNC_ACT_* */
+	uint8_t family;        /*  2 SW_AF_*, 0 for a resync */
+	uint8_t prefix_len;    /*  3 */
+	uint16_t port;         /*  4 SW_PORT_NONE when none */
+	uint8_t route_type;    /*  6 SW_ROUTE_* (routes) */
+	uint8_t n_nh;          /*  7 next hops (routes) */
+	uint8_t mac[6];        /*  8 (neighbours) */
+	uint16_t reserved0;    /* 14 */
+	uint8_t ip[16];        /* 16 address, neighbour or route prefix */
+	uint8_t gw[16];        /* 32 first next hop's gateway (routes) */
+	uint32_t added;        /* 48 resync: entries installed */
+	uint32_t removed;      /* 52 resync: stale entries removed */
+	uint32_t refused;      /* 56 resync: entries refused */
+	uint32_t reserved1;    /* 60 */
+	char reason[48];       /* 64 why refused / what caused a resync (NUL-terminated) */
+};
+
 struct sw_evt_lease {
 	uint32_t old_pid;      /* 0 */
 	uint32_t reserved;     /* 4 */
@@ -383,18 +500,24 @@ struct sw_evt_lease {
  *   xc_packets  forwarded by a cross-connect (counted on the ingress port)
  *   punt_*      handed towards the port's vEth (fast path -> exception ring)
  *   punt_drops  exception ring full
- *   vif_tx_*    written to the vEth by the main lcore
+ *   vif_tx_*    frames written to the vEth by the main lcore (after GRO)
  *   vif_tx_drops the vEth refused them
- *   vif_rx_*    read from the vEth by the main lcore (kernel -> port)
+ *   vif_rx_*    frames read from the vEth by the main lcore (kernel -> port;
+ *               a TSO super-frame counts once)
  *   inject_*    sent to the port from the vEth by the fast path
- *   inject_drops injection ring full or port stopped
+ *   inject_drops injection ring full, port stopped, or a frame from the
+ *               kernel that could not be segmented or checksummed
  *   no_route    dropped because the output port is not running
+ *   vif_gro_merged   punted TCP segments written to the vEth inside a
+ *               coalesced frame (rte_gro; a frame of n segments adds n)
+ *   vif_gso_segments segments cut from the kernel's TSO super-frames (rte_gso)
  */
 #define SW_PORT_COUNTER_LIST(X) \
 	X(rx_packets) X(rx_bytes) X(tx_packets) X(tx_bytes) X(tx_drops) \
 	X(xc_packets) X(punt_packets) X(punt_drops) \
 	X(vif_tx_packets) X(vif_tx_drops) X(vif_rx_packets) \
-	X(inject_packets) X(inject_drops) X(no_route)
+	X(inject_packets) X(inject_drops) X(no_route) \
+	X(vif_gro_merged) X(vif_gso_segments)
 #define SW_PORT_COUNTER_SLOTS 16u
 
 struct sw_port_counters {
@@ -445,14 +568,17 @@ struct sw_dev_stats {
  *   punt_non_ip neither IPv4, IPv6 nor ARP; punt_other VLAN-tagged IP or a
  *   frame for another station; drop_malformed runt, truncated, bad
  *   version/IHL/length; drop_route blackhole route; drop_port_down output
- *   port not running; rule_drops, rule_punts by a rule's action.
+ *   port not running; rule_drops, rule_punts by a rule's action;
+ *   police_* dropped by the punt policer, per punt class (SW_PUNT_*). The
+ *   punt_* reasons are counted before the policer.
  */
 #define SW_L3_COUNTER_LIST(X) \
 	X(routed_packets) X(punt_arp) X(punt_nd) X(punt_local) X(punt_mcast) \
 	X(punt_ttl) X(punt_options) X(punt_no_route) X(punt_no_neigh) \
 	X(punt_non_ip) X(punt_other) X(drop_malformed) X(drop_route) X(drop_port_down) \
-	X(rule_drops) X(rule_punts)
-#define SW_L3_COUNTER_SLOTS 16u
+	X(rule_drops) X(rule_punts) \
+	X(police_arp) X(police_icmp) X(police_host) X(police_other)
+#define SW_L3_COUNTER_SLOTS 32u
 
 struct sw_l3_counters {
 	uint64_t c[SW_L3_COUNTER_SLOTS];

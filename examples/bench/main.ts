@@ -6,6 +6,7 @@
  * machines are shared and noisy, so absolute numbers mean little.
  */
 import {benchControl} from './control';
+import {benchException} from './exception';
 import {benchFastpath} from './fastpath';
 import {benchXconnect} from './xconnect';
 
@@ -16,6 +17,7 @@ const benches: Record<string, {what: string; run: (seconds: number) => Promise<F
 	xconnect: {what: 'cross-connect forwarding, 64-byte UDP, 1 worker: slipwayd vs testpmd io', run: benchXconnect},
 	control: {what: 'control ring from TypeScript vs the Unix-socket JSON baseline: round trips (µs), batched xconnect updates/s', run: async () => benchControl()},
 	fastpath: {what: 'IPv4 routing, 64-byte UDP, 1 worker: slipwayd vs DPDK l3fwd (LPM), 1k and 1M routes, 1k rules', run: benchFastpath},
+	exception: {what: 'exception path: TCP (iperf3, 2 × --seconds) to the host through the vEth vs testpmd (af_packet <-> tap io) vs the plain veth; 64-byte punt rate into the kernel vs testpmd (pcap -> tap)', run: benchException},
 };
 
 async function main(): Promise<number> {

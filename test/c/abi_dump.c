@@ -320,6 +320,114 @@ static void golden(void)
 	ek->value = 9000;
 	snprintf(ek->reason, sizeof(ek->reason), "port 1: MTU 9000 out of range");
 	hex("kernel_evt", buf, h->len);
+
+	/* SYNC_SET request: on */
+	memset(buf, 0, sizeof(buf));
+	struct sw_sync_cfg *sc = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*sc);
+	h->type = SW_OP_SYNC_SET;
+	h->seq = 0x80;
+	sc->enabled = 1;
+	hex("sync_set_req", buf, h->len);
+
+	/* SYNC_GET response: on, resyncing, with counts */
+	memset(buf, 0, sizeof(buf));
+	h->len = SW_MSG_HDR_SIZE + sizeof(*sc);
+	h->type = SW_OP_SYNC_GET;
+	h->seq = 0x81;
+	sc->enabled = 1;
+	sc->resyncing = 1;
+	sc->routes = 70000;
+	sc->neighbours = 3;
+	sc->addresses = 2;
+	sc->refused = 1;
+	sc->resyncs = 4;
+	hex("sync_get_resp", buf, h->len);
+
+	/* SYNC event: route 10.60.0.0/24 via 10.50.2.2 on port 1 added */
+	memset(buf, 0, sizeof(buf));
+	struct sw_evt_sync *es = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*es);
+	h->type = SW_EVT_SYNC;
+	h->seq = 15;
+	es->what = SW_SYNC_WHAT_ROUTE;
+	es->action = SW_SYNC_ACT_ADDED;
+	es->family = SW_AF_INET;
+	es->prefix_len = 24;
+	es->port = 1;
+	es->route_type = SW_ROUTE_FORWARD;
+	es->n_nh = 1;
+	es->ip[0] = 10; es->ip[1] = 60;
+	es->gw[0] = 10; es->gw[1] = 50; es->gw[2] = 2; es->gw[3] = 2;
+	hex("sync_route_evt", buf, h->len);
+
+	/* SYNC event: neighbour fd02::2 on port 0 refused */
+	memset(buf, 0, sizeof(buf));
+	h->len = SW_MSG_HDR_SIZE + sizeof(*es);
+	h->type = SW_EVT_SYNC;
+	h->seq = 16;
+	es->what = SW_SYNC_WHAT_NEIGH;
+	es->action = SW_SYNC_ACT_REFUSED;
+	es->family = SW_AF_INET6;
+	es->prefix_len = 128;
+	es->port = 0;
+	memcpy(es->mac, mac, 6);
+	memcpy(es->ip, fd02, 16);
+	es->ip[15] = 2;
+	snprintf(es->reason, sizeof(es->reason), "set through the API with another MAC");
+	hex("sync_neigh_evt", buf, h->len);
+
+	/* SYNC event: a resync finished */
+	memset(buf, 0, sizeof(buf));
+	h->len = SW_MSG_HDR_SIZE + sizeof(*es);
+	h->type = SW_EVT_SYNC;
+	h->seq = 17;
+	es->what = SW_SYNC_WHAT_RESYNC;
+	es->action = SW_SYNC_ACT_DONE;
+	es->port = SW_PORT_NONE;
+	es->added = 1000;
+	es->removed = 2;
+	es->refused = 1;
+	snprintf(es->reason, sizeof(es->reason), "enabled through the API");
+	hex("sync_resync_evt", buf, h->len);
+
+	/* POLICER_SET request: port 2, class icmp, 500 packets/s, burst 50 */
+	memset(buf, 0, sizeof(buf));
+	struct sw_policer_set *pset = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*pset);
+	h->type = SW_OP_POLICER_SET;
+	h->seq = 12;
+	pset->port = 2;
+	pset->klass = SW_PUNT_ICMP;
+	pset->rate_pps = 500;
+	pset->burst = 50;
+	hex("policer_set_req", buf, h->len);
+
+	/* POLICER_GET response: the defaults, one class off */
+	memset(buf, 0, sizeof(buf));
+	struct sw_policer_info *pinfo = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*pinfo);
+	h->type = SW_OP_POLICER_GET;
+	h->seq = 13;
+	pinfo->port = SW_PORT_NONE;
+	pinfo->cls[SW_PUNT_ARP] = (struct sw_policer_rate){ .rate_pps = 2000, .burst = 256 };
+	pinfo->cls[SW_PUNT_ICMP] = (struct sw_policer_rate){ .rate_pps = 1000, .burst = 128 };
+	pinfo->cls[SW_PUNT_HOST] = (struct sw_policer_rate){ .rate_pps = 0, .burst = 0 };
+	pinfo->cls[SW_PUNT_OTHER] = (struct sw_policer_rate){ .rate_pps = 20000, .burst = 2048 };
+	hex("policer_get_resp", buf, h->len);
+
+	/* POLICER event: port 0 started dropping "other" */
+	memset(buf, 0, sizeof(buf));
+	struct sw_evt_policer *epol = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*epol);
+	h->type = SW_EVT_POLICER;
+	h->seq = 14;
+	epol->port = 0;
+	epol->klass = SW_PUNT_OTHER;
+	epol->dropping = 1;
+	epol->drop_pps = 81234;
+	epol->drops = 40617;
+	hex("policer_evt", buf, h->len);
 }
 
 int main(void)
@@ -342,6 +450,14 @@ int main(void)
 	CONST(SW_OP_RULE_ADD); CONST(SW_OP_RULE_DEL); CONST(SW_OP_RULE_LIST);
 	CONST(SW_AF_INET); CONST(SW_AF_INET6); CONST(SW_ECMP_MAX);
 	CONST(SW_ROUTE_FORWARD); CONST(SW_ROUTE_LOCAL); CONST(SW_ROUTE_DROP);
+	CONST(SW_OP_SYNC_SET); CONST(SW_OP_SYNC_GET); CONST(SW_EVT_SYNC);
+	CONST(SW_SYNC_WHAT_NEIGH); CONST(SW_SYNC_WHAT_ROUTE); CONST(SW_SYNC_WHAT_ADDR);
+	CONST(SW_SYNC_WHAT_RESYNC); CONST(SW_SYNC_ACT_ADDED); CONST(SW_SYNC_ACT_REMOVED);
+	CONST(SW_SYNC_ACT_REFUSED); CONST(SW_SYNC_ACT_DONE);
+	CONST(SW_OP_POLICER_SET); CONST(SW_OP_POLICER_GET); CONST(SW_EVT_POLICER);
+	CONST(SW_PUNT_ARP); CONST(SW_PUNT_ICMP); CONST(SW_PUNT_HOST); CONST(SW_PUNT_OTHER);
+	CONST(SW_PUNT_CLASSES); CONST(SW_PUNT_CLASS_ALL);
+	CONST(SW_POLICER_MAX_RATE); CONST(SW_POLICER_MAX_BURST);
 	CONST(SW_RULE_FORWARD); CONST(SW_RULE_ROUTE); CONST(SW_RULE_DROP);
 	CONST(SW_RULE_PUNT); CONST(SW_RULE_MIRROR); CONST(SW_RULE_COUNT);
 	CONST(SW_L3_COUNTER_SLOTS); CONST(SW_L3__COUNT);
@@ -428,6 +544,42 @@ int main(void)
 	FIELD(sw_evt_kernel, port); FIELD(sw_evt_kernel, what); FIELD(sw_evt_kernel, applied);
 	FIELD(sw_evt_kernel, value); FIELD(sw_evt_kernel, mac); FIELD(sw_evt_kernel, reserved);
 	FIELD(sw_evt_kernel, reason);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_sync_cfg);
+	FIELD(sw_sync_cfg, enabled); FIELD(sw_sync_cfg, resyncing); FIELD(sw_sync_cfg, reserved0);
+	FIELD(sw_sync_cfg, routes); FIELD(sw_sync_cfg, neighbours); FIELD(sw_sync_cfg, addresses);
+	FIELD(sw_sync_cfg, refused); FIELD(sw_sync_cfg, resyncs);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_evt_sync);
+	FIELD(sw_evt_sync, what); FIELD(sw_evt_sync, action); FIELD(sw_evt_sync, family);
+	FIELD(sw_evt_sync, prefix_len); FIELD(sw_evt_sync, port); FIELD(sw_evt_sync, route_type);
+	FIELD(sw_evt_sync, n_nh); FIELD(sw_evt_sync, mac); FIELD(sw_evt_sync, reserved0);
+	FIELD(sw_evt_sync, ip); FIELD(sw_evt_sync, gw); FIELD(sw_evt_sync, added);
+	FIELD(sw_evt_sync, removed); FIELD(sw_evt_sync, refused); FIELD(sw_evt_sync, reserved1);
+	FIELD(sw_evt_sync, reason);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_policer_set);
+	FIELD(sw_policer_set, port); FIELD(sw_policer_set, klass);
+	FIELD(sw_policer_set, reserved0); FIELD(sw_policer_set, rate_pps);
+	FIELD(sw_policer_set, burst); FIELD(sw_policer_set, reserved1);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_policer_rate);
+	FIELD(sw_policer_rate, rate_pps); FIELD(sw_policer_rate, burst);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_policer_info);
+	FIELD(sw_policer_info, port); FIELD(sw_policer_info, reserved0);
+	FIELD(sw_policer_info, reserved1); FIELD(sw_policer_info, cls);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_evt_policer);
+	FIELD(sw_evt_policer, port); FIELD(sw_evt_policer, klass);
+	FIELD(sw_evt_policer, dropping); FIELD(sw_evt_policer, drop_pps);
+	FIELD(sw_evt_policer, drops);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_evt_lease);

@@ -158,6 +158,15 @@ static int h_rule_del(const struct sw_rule_ref *r, struct sw_err *e)
 	return r->id == 0 ? sw_fail(e, SW_ST_NOT_FOUND, "rule 0") : 0;
 }
 
+static int h_ksync_set(const struct sw_sync_cfg *c, struct sw_sync_cfg *o, struct sw_err *e)
+{ calls++; memset(o, 0, sizeof(*o)); o->enabled = c->enabled; return 0; }
+static int h_ksync_get(struct sw_sync_cfg *o, struct sw_err *e) { calls++; memset(o, 0, sizeof(*o)); return 0; }
+
+static int h_police_set(const struct sw_policer_set *s, struct sw_policer_info *o, struct sw_err *e)
+{ calls++; memset(o, 0, sizeof(*o)); o->port = s->port; o->cls[0].rate_pps = s->rate_pps; return 0; }
+static int h_police_get(uint16_t p, struct sw_policer_info *o, struct sw_err *e)
+{ calls++; memset(o, 0, sizeof(*o)); o->port = p; return 0; }
+
 static const struct sw_ctl_ops test_ops = {
 	.hello = h_hello, .port_list = h_list, .port_add = h_add, .port_start = h_port,
 	.port_stop = h_port, .port_set = h_set, .port_get = h_port, .xc_add = h_xa,
@@ -165,6 +174,8 @@ static const struct sw_ctl_ops test_ops = {
 	.route_add = h_route, .route_del = h_route, .route_list = h_plist,
 	.neigh_add = h_neigh, .neigh_del = h_neigh, .neigh_list = h_plist,
 	.rule_add = h_rule_add, .rule_del = h_rule_del, .rule_list = h_plist,
+	.sync_set = h_ksync_set, .sync_get = h_ksync_get,
+	.policer_set = h_police_set, .policer_get = h_police_get,
 };
 
 static void test_decoder(void)
@@ -217,6 +228,26 @@ static void test_decoder(void)
 		CHECK(sw_ctl_dispatch(&test_ops, SW_OP_ROUTE_LIST, (uint8_t *)&q, sizeof(q), resp, &len,
 				      &e) == SW_ST_OK && len == 8);
 		CHECK(strcmp(sw_op_name(SW_OP_NEIGH_LIST), "NEIGH_LIST") == 0);
+	}
+	{
+		/* kernel sync: fixed size, enabled 0 or 1 checked before the handler */
+		struct sw_sync_cfg c = { .enabled = 1 };
+		int before = calls;
+
+		CHECK(sw_ctl_dispatch(&test_ops, SW_OP_SYNC_SET, (uint8_t *)&c, sizeof(c), resp, &len,
+				      &e) == SW_ST_OK && len == sizeof(c) && resp[0] == 1);
+		CHECK(sw_ctl_dispatch(&test_ops, SW_OP_SYNC_SET, (uint8_t *)&c, sizeof(c) - 1, resp,
+				      &len, &e) == SW_ST_MALFORMED);
+		c.enabled = 2;
+		CHECK(sw_ctl_dispatch(&test_ops, SW_OP_SYNC_SET, (uint8_t *)&c, sizeof(c), resp, &len,
+				      &e) == SW_ST_RANGE);
+		CHECK(strstr(e.msg, "enabled must be 0 or 1, not 2") != NULL);
+		CHECK(calls == before + 1);
+		CHECK(sw_ctl_dispatch(&test_ops, SW_OP_SYNC_GET, payload, 0, resp, &len, &e) ==
+		      SW_ST_OK && len == sizeof(c));
+		CHECK(sw_ctl_dispatch(&test_ops, SW_OP_SYNC_GET, payload, 1, resp, &len, &e) ==
+		      SW_ST_MALFORMED);
+		CHECK(strcmp(sw_op_name(SW_OP_SYNC_SET), "SYNC_SET") == 0);
 	}
 }
 

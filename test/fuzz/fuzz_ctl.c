@@ -78,6 +78,33 @@ static int h_rule_del(const struct sw_rule_ref *r, struct sw_err *e)
 	return r->id == 0 ? sw_fail(e, SW_ST_NOT_FOUND, "rule 0") : 0;
 }
 
+static int h_ksync_set(const struct sw_sync_cfg *c, struct sw_sync_cfg *o, struct sw_err *e)
+{
+	assert(c->enabled <= 1);
+	memset(o, 0, sizeof(*o));
+	o->enabled = c->enabled;
+	return 0;
+}
+static int h_ksync_get(struct sw_sync_cfg *o, struct sw_err *e)
+{
+	memset(o, 0, sizeof(*o));
+	return 0;
+}
+
+static int h_police_set(const struct sw_policer_set *s, struct sw_policer_info *o,
+			struct sw_err *e)
+{
+	if (s->klass >= SW_PUNT_CLASSES && s->klass != SW_PUNT_CLASS_ALL)
+		return sw_fail(e, SW_ST_INVALID, "punt class %u", s->klass);
+	memset(o, 0, sizeof(*o));
+	return 0;
+}
+static int h_police_get(uint16_t port, struct sw_policer_info *o, struct sw_err *e)
+{
+	memset(o, 0, sizeof(*o));
+	return port >= SW_MAX_PORTS && port != SW_PORT_NONE ? sw_fail(e, SW_ST_NOT_FOUND, "port") : 0;
+}
+
 static const struct sw_ctl_ops ops = {
 	.hello = h_hello, .port_list = h_list, .port_add = h_add, .port_start = h_port,
 	.port_stop = h_port, .port_set = h_set, .port_get = h_port, .xc_add = h_xa,
@@ -85,6 +112,8 @@ static const struct sw_ctl_ops ops = {
 	.route_add = h_route, .route_del = h_route, .route_list = h_plist,
 	.neigh_add = h_neigh, .neigh_del = h_neigh, .neigh_list = h_plist,
 	.rule_add = h_rule_add, .rule_del = h_rule_del, .rule_list = h_plist,
+	.sync_set = h_ksync_set, .sync_get = h_ksync_get,
+	.policer_set = h_police_set, .policer_get = h_police_get,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as abi from '../../ts-api/src/abi';
+import * as policer from '../../ts-api/src/policer';
 import * as codec from '../../ts-api/src/codec';
 import { statusError } from '../../ts-api/src/errors';
 import { Ring } from '../../ts-api/src/ring';
@@ -67,6 +68,8 @@ test('scalar constants match the header', (t) => {
     ['SW_ECMP_MAX', abi.ECMP_MAX],
     ['SW_L3_COUNTER_SLOTS', abi.L3_COUNTER_SLOTS],
     ['SW_L3__COUNT', abi.L3_COUNTERS.length],
+    ['SW_POLICER_MAX_RATE', abi.POLICER_MAX_RATE],
+    ['SW_POLICER_MAX_BURST', abi.POLICER_MAX_BURST],
   ];
   for (const [name, ts] of pairs) t.is(ts, c[name], name);
   t.deepEqual(dump.msgAlign, dump.msgAlign.map((_, i) => abi.msgAlign(i)));
@@ -83,6 +86,7 @@ test('enumerations match both ways (ops, events, states, port-set mask, roles)',
     ['SW_ROUTE_', abi.RouteType],
     ['SW_RULE_', abi.RuleAction],
     ['SW_KREQ_', abi.KernelRequest],
+    ['SW_PUNT_', abi.PuntClass],
   ];
   for (const [prefix, table] of groups) {
     const fromC = Object.fromEntries(
@@ -264,4 +268,47 @@ test('golden: ROUTE_LIST request and RULE_LIST response with counters and the ne
   };
   t.deepEqual(page, expected);
   t.is(hex(codec.encodeMessage({ type: abi.Op.RULE_LIST, seq: 0x63, payload: tables.encodeRuleList(expected) })), dump.golden.rule_list_resp);
+});
+
+test('golden: POLICER_SET request, POLICER_GET response and the policer event are byte-exact', (t) => {
+  const req = policer.encodePolicerSet({ port: 2, class: 'icmp', ratePps: 500, burst: 50 });
+  t.is(hex(codec.encodeMessage({ type: abi.Op.POLICER_SET, seq: 12, payload: req })), dump.golden.policer_set_req);
+  t.deepEqual(policer.decodePolicerSet(codec.decodeMessage(bytes(dump.golden.policer_set_req)).payload),
+    { port: 2, class: 'icmp', ratePps: 500, burst: 50 });
+
+  const info = policer.decodePolicerInfo(codec.decodeMessage(bytes(dump.golden.policer_get_resp)).payload);
+  t.deepEqual(info, {
+    port: 'default',
+    classes: {
+      arp: { ratePps: 2000, burst: 256 },
+      icmp: { ratePps: 1000, burst: 128 },
+      host: { ratePps: 0, burst: 0 },
+      other: { ratePps: 20000, burst: 2048 },
+    },
+  });
+  t.is(hex(codec.encodeMessage({ type: abi.Op.POLICER_GET, seq: 13, payload: policer.encodePolicerInfo(info) })), dump.golden.policer_get_resp);
+
+  const ev = codec.decodeEvent(codec.decodeMessage(bytes(dump.golden.policer_evt)));
+  t.deepEqual(ev, { type: 'policer', seq: 14, port: 0, class: 'other', dropping: true, dropPps: 81234, drops: 40617 });
+  t.is(hex(codec.encodeMessage(codec.encodeEvent(ev!))), dump.golden.policer_evt);
+});
+
+test('policer settings: defaults filled in, bad ones named before anything is sent', (t) => {
+  t.deepEqual(policer.normalizePolicer({ ratePps: 1000 }), { class: 'all', ratePps: 1000, burst: 100 });
+  t.deepEqual(policer.normalizePolicer({ ratePps: 50, class: 'arp', port: 3 }), { port: 3, class: 'arp', ratePps: 50, burst: 16 });
+  t.deepEqual(policer.normalizePolicer({ ratePps: 0, burst: 99 }), { class: 'all', ratePps: 0, burst: 0 });
+  const bad: [unknown, RegExp][] = [
+    [{ ratePps: 10, class: 'dns' }, /bad punt class "dns"/],
+    [{ ratePps: -1 }, /bad policer rate -1/],
+    [{ ratePps: 1.5 }, /bad policer rate 1.5/],
+    [{ ratePps: abi.POLICER_MAX_RATE + 1 }, /bad policer rate/],
+    [{ ratePps: 10, burst: 0 }, /bad policer burst 0/],
+    [{ ratePps: 10, burst: abi.POLICER_MAX_BURST + 1 }, /bad policer burst/],
+    [{ ratePps: 10, port: 16 }, /bad port 16/],
+  ];
+  for (const [s, re] of bad) {
+    const e = t.throws(() => policer.encodePolicerSet(s as policer.PolicerSetting));
+    t.is((e as { code?: string }).code, 'BAD_ARGUMENT');
+    t.regex(e!.message, re);
+  }
 });

@@ -68,6 +68,10 @@ export const Op = {
   RULE_ADD: 0x0060,
   RULE_DEL: 0x0061,
   RULE_LIST: 0x0062,
+  POLICER_SET: 0x0070,
+  POLICER_GET: 0x0071,
+  SYNC_SET: 0x0080,
+  SYNC_GET: 0x0081,
   /** Response only: the request ring held something unreadable; pending requests were discarded. */
   RING_ERROR: 0xffff,
 } as const;
@@ -81,6 +85,8 @@ export const EventType = {
   PORT_STOPPED: 0x0004,
   LEASE_RECLAIMED: 0x0005,
   KERNEL_REQUEST: 0x0006,
+  POLICER: 0x0007,
+  SYNC: 0x0008,
 } as const;
 
 /** sw_evt_kernel.what (SW_KREQ_*): what the kernel asked of a port through its vEth. */
@@ -91,6 +97,49 @@ export const KernelRequest = {
   MAC: 4,
   PROMISC: 5,
   ALLMULTI: 6,
+} as const;
+
+/**
+ * Punt classes (SW_PUNT_*): the punt policer meters each port's punted
+ * frames per class. CLASS_ALL selects every class in a POLICER_SET.
+ */
+export const PuntClass = {
+  /** ARP and IPv6 neighbour discovery */
+  ARP: 0,
+  /** ICMP and ICMPv6 other than ND */
+  ICMP: 1,
+  /** other traffic for the host: its addresses, link-local, broadcast and multicast */
+  HOST: 2,
+  /** no route or neighbour yet, TTL, IPv4 options, non-IP, VLAN-tagged, another station's MAC, rule punts */
+  OTHER: 3,
+  CLASSES: 4,
+  CLASS_ALL: 0xff,
+} as const;
+/** Punt class names, indexed by SW_PUNT_* value. */
+export const PUNT_CLASS_NAMES = ['arp', 'icmp', 'host', 'other'] as const;
+export type PuntClassName = (typeof PUNT_CLASS_NAMES)[number];
+/** Policer limits (SW_POLICER_MAX_RATE, SW_POLICER_MAX_BURST). */
+export const POLICER_MAX_RATE = 100_000_000;
+export const POLICER_MAX_BURST = 1_000_000;
+
+/** sw_evt_sync.what (SW_SYNC_WHAT_*): what kernel sync acted on. */
+export const SyncWhat = {
+  NEIGH: 1,
+  ROUTE: 2,
+  /** an address on a vEth (its local and connected routes) */
+  ADDR: 3,
+  /** a full resync finished */
+  RESYNC: 4,
+} as const;
+
+/** sw_evt_sync.action (SW_SYNC_ACT_*). */
+export const SyncAction = {
+  ADDED: 1,
+  REMOVED: 2,
+  /** the reason says why (e.g. the API set that entry) */
+  REFUSED: 3,
+  /** a resync; the reason says what caused it */
+  DONE: 4,
 } as const;
 
 /** sw_port_set.mask bits (SW_PORT_SET_*). */
@@ -184,6 +233,8 @@ export const PORT_COUNTERS = [
   'inject_packets',
   'inject_drops',
   'no_route',
+  'vif_gro_merged',
+  'vif_gso_segments',
 ] as const;
 export type PortCounterName = (typeof PORT_COUNTERS)[number];
 export const PORT_COUNTER_SLOTS = 16;
@@ -210,6 +261,10 @@ export const L3_COUNTERS = [
   'drop_port_down',
   'rule_drops',
   'rule_punts',
+  'police_arp',
+  'police_icmp',
+  'police_host',
+  'police_other',
 ] as const;
 export type L3CounterName = (typeof L3_COUNTERS)[number];
 
@@ -415,6 +470,72 @@ export const EvtPort = {
   link_speed: 4,
 } as const;
 
+export const PolicerSet = {
+  SIZE: 16,
+  port: 0,
+  klass: 2,
+  reserved0: 3,
+  rate_pps: 4,
+  burst: 8,
+  reserved1: 12,
+} as const;
+
+export const PolicerRate = {
+  SIZE: 8,
+  rate_pps: 0,
+  burst: 4,
+} as const;
+
+export const PolicerInfo = {
+  SIZE: 8 + 4 * PolicerRate.SIZE,
+  port: 0,
+  reserved0: 2,
+  reserved1: 4,
+  cls: 8,
+} as const;
+
+export const EvtPolicer = {
+  SIZE: 16,
+  port: 0,
+  klass: 2,
+  dropping: 3,
+  drop_pps: 4,
+  drops: 8,
+} as const;
+
+/** Kernel sync state (SYNC_SET request: enabled only; responses: all). */
+export const SyncCfg = {
+  SIZE: 24,
+  enabled: 0,
+  resyncing: 1,
+  reserved0: 2,
+  routes: 4,
+  neighbours: 8,
+  addresses: 12,
+  refused: 16,
+  resyncs: 20,
+} as const;
+
+export const EvtSync = {
+  SIZE: 112,
+  what: 0,
+  action: 1,
+  family: 2,
+  prefix_len: 3,
+  port: 4,
+  route_type: 6,
+  n_nh: 7,
+  mac: 8,
+  reserved0: 14,
+  ip: 16,
+  gw: 32,
+  added: 48,
+  removed: 52,
+  refused: 56,
+  reserved1: 60,
+  reason: 64,
+} as const;
+
 export const EvtLease = {
   SIZE: 8,
   old_pid: 0,
@@ -471,7 +592,7 @@ export const TableStats = {
 } as const;
 
 /** L3 fast-path counter slots per lcore per port (SW_L3_COUNTER_SLOTS). */
-export const L3_COUNTER_SLOTS = 16;
+export const L3_COUNTER_SLOTS = 32;
 
 export const L3Counters = {
   SIZE: L3_COUNTER_SLOTS * 8,
@@ -521,6 +642,12 @@ export const STRUCTS = {
   sw_evt_port: EvtPort,
   sw_evt_lease: EvtLease,
   sw_evt_kernel: EvtKernel,
+  sw_policer_set: PolicerSet,
+  sw_policer_rate: PolicerRate,
+  sw_policer_info: PolicerInfo,
+  sw_evt_policer: EvtPolicer,
+  sw_sync_cfg: SyncCfg,
+  sw_evt_sync: EvtSync,
   sw_port_counters: PortCounters,
   sw_lcore_stats: LcoreStats,
   sw_dev_stats: DevStats,

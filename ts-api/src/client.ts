@@ -57,7 +57,7 @@ import * as fs from 'node:fs';
 import { setImmediate as yieldNow, setTimeout as sleep } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
 import type winston from 'winston';
-import { CtlHeader, Op, State, STATUS_OK } from './abi';
+import { CtlHeader, Op, PORT_NONE, PortRef, State, STATUS_OK } from './abi';
 import {
   BatchRequest,
   BatchResult,
@@ -81,6 +81,7 @@ import {
   decodePortList,
   decodeXConnectList,
   encodeDevargs,
+  checkPort,
   encodePortRef,
   encodePortSet,
   encodeXConnect,
@@ -109,6 +110,8 @@ import { defaultLogger } from './logger';
 import { NativeBinding, loadNative } from './native';
 import { Ring } from './ring';
 import { Stats, readStats } from './stats';
+import { decodePolicerInfo, encodePolicerSet, normalizePolicer, type PolicerConfig, type PolicerSetting } from './policer';
+import { decodeSyncState, encodeSyncSet, type KernelSyncState } from './ksync';
 
 /** Retry policy of {@link connect}: exponential backoff between attempts. */
 export interface RetryOptions {
@@ -1065,6 +1068,21 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
       summary.rules = rules.length - r.failed;
       r.failures().forEach((f) => failed(`rule ${rules[f.index].id}`, f.error));
     }
+    for (const s of d.policer) {
+      try {
+        await this.call(Op.POLICER_SET, encodePolicerSet(s));
+      } catch (e) {
+        failed(`punt policer ${JSON.stringify(s)}`, e);
+      }
+    }
+    // Kernel sync last: what the API set is in place first, and wins.
+    if (d.kernelSync !== undefined) {
+      try {
+        await this.call(Op.SYNC_SET, encodeSyncSet(d.kernelSync));
+      } catch (e) {
+        failed(`kernel sync ${d.kernelSync ? 'on' : 'off'}`, e);
+      }
+    }
     summary.ms = performance.now() - t0;
     return summary;
   }
@@ -1321,6 +1339,51 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
       if (this.desired) for (let i = 0; i < r.length; i++) if (r.statuses[i] === STATUS_OK) this.desired.ruleRemoved(ids[i]);
       return r;
     },
+  };
+
+  /**
+   * The punt policer: token buckets per port and punt class (arp, icmp,
+   * host, other) in front of the vEths, so a flood of unmatched traffic
+   * cannot starve the host stack or keep ARP from working. Rates are in
+   * packets per second (0: no limit); drops are counted per class in the
+   * L3 counters (`police_<class>`) and reported as 'policer' events.
+   * Defaults per port (packets/s / burst): arp 2000/256, icmp 2000/256,
+   * host 250000/16384, other 100000/8192.
+   */
+  readonly policer = {
+    /** Sets one class (or all) of one port (or every port and the defaults); returns the result. */
+    set: async (s: PolicerSetting): Promise<PolicerConfig> => {
+      const n = normalizePolicer(s);
+      const info = decodePolicerInfo(await this.call(Op.POLICER_SET, encodePolicerSet(n)));
+      this.desired?.policerSet(n);
+      return info;
+    },
+    /** A port's settings, or the defaults for ports added later when port is omitted. */
+    get: async (port?: number): Promise<PolicerConfig> => {
+      if (port !== undefined) checkPort(port);
+      const ref = new Uint8Array(PortRef.SIZE);
+      new DataView(ref.buffer).setUint16(PortRef.port, port ?? PORT_NONE, true);
+      return decodePolicerInfo(await this.call(Op.POLICER_GET, ref));
+    },
+  };
+
+  /**
+   * Kernel sync (linux-cp style): with it on, the addresses, neighbours and
+   * main-table routes the host stack has on the vEths are installed in the
+   * fast path and removed when the kernel removes them (each a 'sync'
+   * event). Turning it on starts a full resync (`resyncing` until done);
+   * turning it off removes what sync installed. Entries set through the API
+   * win: sync never replaces or removes them.
+   */
+  readonly kernelSync = {
+    /** Turns kernel sync on (again: a full resync) or off; returns the state after. */
+    set: async (enabled: boolean): Promise<KernelSyncState> => {
+      const st = decodeSyncState(await this.call(Op.SYNC_SET, encodeSyncSet(enabled)));
+      this.desired?.kernelSyncSet(enabled);
+      return st;
+    },
+    /** Whether it is on, and what it installed. */
+    get: async (): Promise<KernelSyncState> => decodeSyncState(await this.call(Op.SYNC_GET)),
   };
 
   /**

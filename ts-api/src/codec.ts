@@ -26,6 +26,8 @@ import {
   XConnectMsg,
 } from './abi';
 import { SlipwayError, check } from './errors';
+import { decodePolicerEvent, encodePolicerEvent, type PolicerEvent } from './policer';
+import { decodeSyncEvent, encodeSyncEvent, type SyncEvent } from './ksync';
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8');
@@ -122,7 +124,7 @@ export interface KernelRequestEvent {
 }
 
 /** Everything the event ring can carry. */
-export type SlipwayEvent = PortEvent | LeaseEvent | KernelRequestEvent;
+export type SlipwayEvent = PortEvent | LeaseEvent | KernelRequestEvent | PolicerEvent | SyncEvent;
 
 const KREQ_NAMES = ['', 'mtu', 'up', 'down', 'mac', 'promisc', 'allmulti'] as const;
 
@@ -504,11 +506,15 @@ export function decodeEvent(m: Message): SlipwayEvent | null {
       reason: readCString(v, EvtKernel.reason, EvtKernel.SIZE - EvtKernel.reason),
     };
   }
+  if (m.type === EventType.POLICER) return decodePolicerEvent(m.seq, m.payload);
+  if (m.type === EventType.SYNC) return decodeSyncEvent(m.seq, m.payload);
   return null;
 }
 
 /** Encodes an event as an event-ring message (tests and fake dataplanes). */
 export function encodeEvent(e: SlipwayEvent): Message {
+  if (e.type === 'policer') return encodePolicerEvent(e);
+  if (e.type === 'sync') return encodeSyncEvent(e);
   if (e.type === 'kernel-request') {
     const p = new Uint8Array(EvtKernel.SIZE);
     const v = viewOf(p);

@@ -8,6 +8,7 @@
  * (not what the dataplane reported), and only those made through the typed
  * methods: raw request()/requestMany() bypass the record.
  */
+import type { PolicerSetting } from './policer';
 import type { PortSettings, XConnect } from './codec';
 import type { Neighbour, Rule, RouteSpec } from './tables';
 
@@ -57,6 +58,10 @@ export class DesiredConfig {
   readonly neighbours = new Map<string, Neighbour>();
   /** Rules by id. */
   readonly rules = new Map<number, Rule>();
+  /** Punt policer settings in the order given (a later one for the same port and class replaces an earlier one). */
+  readonly policer: PolicerSetting[] = [];
+  /** Kernel sync on or off; undefined: as the dataplane starts. */
+  kernelSync?: boolean;
 
   private port(i: number): DesiredPort {
     let p = this.ports.get(i);
@@ -123,6 +128,19 @@ export class DesiredConfig {
   /** Rule removed. */
   ruleRemoved(id: number): void {
     this.rules.delete(id);
+  }
+
+  /** A punt policer setting (normalized) was applied. */
+  policerSet(s: PolicerSetting): void {
+    const same = (x: PolicerSetting) => x.port === s.port && (x.class ?? 'all') === (s.class ?? 'all');
+    const i = this.policer.findIndex(same);
+    if (i >= 0) this.policer.splice(i, 1);
+    this.policer.push({ ...s });
+  }
+
+  /** Kernel sync was turned on or off (through the API or launch's kernelSync). */
+  kernelSyncSet(enabled: boolean): void {
+    this.kernelSync = enabled;
   }
 
   /** A plain copy (for logs, tests and the CLI). */

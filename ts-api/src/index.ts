@@ -39,6 +39,10 @@ export { parseIp, parsePrefix, formatIp, formatPrefix, canonicalIp, canonicalPre
 export type { Family } from './ip';
 export type { Hello, PortInfo, PortSettings, XConnect, SlipwayEvent, PortEvent, LeaseEvent, KernelRequestEvent, Message } from './codec';
 export { isMac } from './codec';
+export type { PolicerConfig, PolicerEvent, PolicerRate, PolicerSetting, PuntClassName } from './policer';
+export { PUNT_CLASS_NAMES, normalizePolicer } from './policer';
+export type { KernelSyncState, SyncEvent } from './ksync';
+export { describeSyncEvent } from './ksync';
 export { loadNative } from './native';
 export type { NativeBinding, FutexWaitResult } from './native';
 export { Ring } from './ring';

@@ -33,6 +33,12 @@ export interface LaunchOptions {
   /** IPv4 route table size (`--max-routes`, default 65536 there; 1,100,000 for a million routes). */
   maxRoutes?: number;
   /**
+   * Start with kernel sync on (`--kernel-sync`): the vEths' addresses, the
+   * neighbours the kernel resolves on them and main-table routes through
+   * them are installed in the fast path (see {@link Slipway.kernelSync}).
+   */
+  kernelSync?: boolean;
+  /**
    * Main lcore idle sleep bound in µs (`--idle-us`): how long slipwayd's
    * control loop sleeps on the request ring's futex when idle before it
    * polls ports/vEths again. A request always wakes it at once; a larger
@@ -86,7 +92,7 @@ const LCORE_LIST_RE = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
 
 /**
  * The argv (without the binary) for slipwayd:
- * `--instance NAME [--port DEVARGS]... [--vif-prefix P] [--mbufs N] [--max-routes N] [--idle-us N] [--spin-us N] [--ctl-dir D] [--json-socket PATH]
+ * `--instance NAME [--port DEVARGS]... [--vif-prefix P] [--mbufs N] [--max-routes N] [--kernel-sync] [--idle-us N] [--spin-us N] [--ctl-dir D] [--json-socket PATH]
  *  -- -l MAIN,WORKERS --main-lcore MAIN [--no-huge] [eal...]`.
  * Validates every option (BAD_ARGUMENT naming the bad value).
  */
@@ -115,6 +121,10 @@ export function buildArgv(opts: LaunchOptions): string[] {
       `bad maxRoutes ${JSON.stringify(opts.maxRoutes)}: expected an integer 1024..16777216`,
     );
     argv.push('--max-routes', String(opts.maxRoutes));
+  }
+  if (opts.kernelSync !== undefined) {
+    check(typeof opts.kernelSync === 'boolean', `bad kernelSync ${JSON.stringify(opts.kernelSync)}: expected true or false`);
+    if (opts.kernelSync) argv.push('--kernel-sync');
   }
   if (opts.idleUs !== undefined) {
     check(Number.isInteger(opts.idleUs) && opts.idleUs >= 0, `bad idleUs ${JSON.stringify(opts.idleUs)}: expected a non-negative integer`);
@@ -237,6 +247,7 @@ export async function launch(opts: LaunchOptions): Promise<Slipway> {
   const sw = await connect(opts.instance, copts);
   sw.attachChild(child);
   sw.recordLaunchPorts(opts.ports ?? []);
+  if (opts.kernelSync) sw.desired?.kernelSyncSet(true);
   log.info(`slipwayd ready, pid ${sw.pid}`);
   return sw;
 }

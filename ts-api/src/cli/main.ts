@@ -22,6 +22,8 @@ import {xconnectListCommand} from './commands/xconnect-list';
 import {neighAddCommand, neighDelCommand, neighListCommand} from './commands/neigh';
 import {routeAddCommand, routeDelCommand, routeListCommand} from './commands/route';
 import {ruleAddCommand, ruleDelCommand, ruleListCommand} from './commands/rule';
+import {policerSetCommand, policerShowCommand} from './commands/policer';
+import {syncCommands} from './commands/sync';
 import {runCli} from './errors';
 
 const port = new Command('port')
@@ -57,6 +59,11 @@ const rule = new Command('rule')
 	.addCommand(ruleDelCommand())
 	.addCommand(ruleListCommand());
 
+const policer = new Command('policer')
+	.description('the punt policer: packets/s per port and punt class towards the vEth (protects the host stack)')
+	.addCommand(policerShowCommand())
+	.addCommand(policerSetCommand());
+
 const program = new Command('slipctl')
 	.description('control slipwayd, the slipway DPDK dataplane')
 	.option('-i, --instance <name>', 'dataplane instance', 'default')
@@ -72,6 +79,8 @@ const program = new Command('slipctl')
 	.addCommand(route)
 	.addCommand(neigh)
 	.addCommand(rule)
+	.addCommand(policer)
+	.addCommand(syncCommands())
 	.addCommand(batchCommand())
 	.addCommand(statsCommand())
 	.addCommand(eventsCommand())

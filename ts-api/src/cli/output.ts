@@ -94,6 +94,13 @@ export function statsTable(stats: Stats, rates?: Map<number, Rates>): string {
 		}));
 	}
 
+	if (stats.ports.length > 0) {
+		out += '\n' + table(['PORT', 'POLICED-ARP', 'POLICED-ICMP', 'POLICED-HOST', 'POLICED-OTHER'], stats.ports.map(p => {
+			const l = p.l3;
+			return [String(p.port), l.policeArp, l.policeIcmp, l.policeHost, l.policeOther];
+		}));
+	}
+
 	const tb = stats.tables;
 	out += `\ntables: ${tb.routes4} IPv4 routes, ${tb.routes6} IPv6 routes, ${tb.neighbours} neighbours, ${tb.nhGroups} next-hop groups, ${(Number(tb.memBytes) / 1048576).toFixed(1)} MiB\n`;
 	out += `\nmbufs: ${stats.mbufFree} free of ${stats.mbufTotal}\n`;

@@ -1,6 +1,6 @@
 /* slipctl events: print dataplane events as they come, until interrupted. */
 import {Command} from 'commander';
-import type {SlipwayEvent} from '../../index';
+import {describeSyncEvent, type SlipwayEvent} from '../../index';
 import {globals, interrupted, withSlipway} from '../context';
 import {print, toJson} from '../output';
 
@@ -15,13 +15,23 @@ function describe(ev: SlipwayEvent): string {
 		return `port ${ev.port}: vEth asked for ${what}: ${ev.applied ? 'applied' : `refused (${ev.reason})`}`;
 	}
 
-	const link = ev.linkUp ? `link up ${ev.linkSpeed} Mbps` : 'link down';
+	if (ev.type === 'sync') {
+		return describeSyncEvent(ev);
+	}
+
+	if (ev.type === 'policer') {
+		return ev.dropping
+			? `port ${ev.port}: punt policer drops ${ev.class} at ${ev.dropPps} packets/s (${ev.drops} so far)`
+			: `port ${ev.port}: punt policer stopped dropping ${ev.class} (${ev.drops} dropped in all)`;
+	}
+
+	const link = ev.linkUp ? `link up ${ev.linkSpeed} Mbps, vEth carrier on` : 'link down, vEth carrier off';
 	return `port ${ev.port} ${ev.type}: ${link}, ${ev.started ? 'started' : 'stopped'}`;
 }
 
 export function eventsCommand(): Command {
 	return new Command('events')
-		.description('print link, port, lease and vEth request events as they happen (Ctrl-C to stop)')
+		.description('print link/carrier, port, lease, vEth request, punt policer and kernel sync events as they happen (Ctrl-C to stop)')
 		.action(async (_o: unknown, cmd: Command) => {
 			const g = globals(cmd);
 			await withSlipway(g, async sw => {

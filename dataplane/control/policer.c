@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Punt policer control. A setting is kept as the operator gave it (per
+ * port, rate and burst for the whole port); what the workers get is each
+ * one's share, as an rte_meter srTCM profile with no excess bucket, metering
+ * packets (length 1). A change republishes the fast-path configuration:
+ * no worker is stopped, and its bucket state carries over (rte_meter caps
+ * saved tokens at the new burst on the next frame).
+ */
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_meter.h>
+
+#include "err.h"
+#include "policer.h"
+#include "ctl/server.h"
+#include "sw.h"
+
+
+/* Defaults. The exception path takes about 1.4 Mpps of small frames into
+ * the kernel on one main lcore: ARP and ICMP get plenty for a busy
+ * segment; traffic for the host (TCP sessions to it, routing protocols)
+ * and the rest (which the kernel may route) get a share each that a flood
+ * in one class cannot take from the others. */
+static const struct sw_policer_rate default_rates[SW_PUNT_CLASSES] = {
+	[SW_PUNT_ARP] = { .rate_pps = 2000, .burst = 256 },
+	[SW_PUNT_ICMP] = { .rate_pps = 2000, .burst = 256 },
+	[SW_PUNT_HOST] = { .rate_pps = 250000, .burst = 16384 },
+	[SW_PUNT_OTHER] = { .rate_pps = 100000, .burst = 8192 },
+};
+
+static const char *const class_names[SW_PUNT_CLASSES] = { "arp", "icmp", "host", "other" };
+
+struct watch {
+	uint64_t drops;
+	uint32_t reported_pps;  /* last drop rate sent in an event */
+};
+
+static struct {
+	struct sw_policer_rate defaults[SW_PUNT_CLASSES];
+	struct sw_policer_rate port[SW_MAX_PORTS][SW_PUNT_CLASSES];
+	struct {               /* the last profile built for a port and class */
+		struct sw_policer_rate rate;
+		uint16_t shares;
+		bool valid;
+		struct rte_meter_srtcm_profile prof;
+	} built[SW_MAX_PORTS][SW_PUNT_CLASSES];
+	struct watch watch[SW_MAX_PORTS][SW_PUNT_CLASSES];
+	uint64_t watch_ns;
+} P;
+
+void sw_police_init(void)
+{
+	memcpy(P.defaults, default_rates, sizeof(P.defaults));
+	for (unsigned int p = 0; p < SW_MAX_PORTS; p++)
+		sw_police_port_reset(p);
+}
+
+void sw_police_port_reset(uint16_t port)
+{
+	memcpy(P.port[port], P.defaults, sizeof(P.defaults));
+	memset(P.watch[port], 0, sizeof(P.watch[port]));
+	for (unsigned int c = 0; c < SW_PUNT_CLASSES; c++)
+		P.built[port][c].valid = false;
+}
+
+static void fill_one(struct sw_fp_police *fp, uint16_t port, unsigned int c, uint16_t shares)
+{
+	const struct sw_policer_rate *r = &P.port[port][c];
+	typeof(P.built[0][0]) *b = &P.built[port][c];
+
+	fp->on = r->rate_pps != 0;
+	if (!fp->on)
+		return;
+	if (!b->valid || b->shares != shares || memcmp(&b->rate, r, sizeof(*r)) != 0) {
+		struct rte_meter_srtcm_params prm = {
+			.cir = RTE_MAX(r->rate_pps / shares, 1u),
+			.cbs = RTE_MAX(r->burst / shares, 1u),
+			.ebs = 0,
+		};
+
+		/* cir > 0 and cbs > 0 always hold here: it cannot fail */
+		if (rte_meter_srtcm_profile_config(&b->prof, &prm) != 0) {
+			fp->on = false;
+			return;
+		}
+		b->rate = *r;
+		b->shares = shares;
+		b->valid = true;
+	}
+	fp->prof = b->prof;
+}
+
+void sw_police_fill(struct sw_fp_config *cfg)
+{
+	for (uint16_t p = 0; p < SW_MAX_PORTS; p++) {
+		const struct sw_port *sp = &sw.ports[p];
+
+		if (!sp->in_use)
+			continue;
+		for (unsigned int c = 0; c < SW_PUNT_CLASSES; c++)
+			fill_one(&cfg->police[p][c], p, c, RTE_MAX(sp->n_rxq, (uint16_t)1));
+	}
+}
+
+static void info(uint16_t port, struct sw_policer_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->port = port;
+	memcpy(out->cls, port == SW_PORT_NONE ? P.defaults : P.port[port], sizeof(out->cls));
+}
+
+static int check_port(uint16_t port, struct sw_err *e)
+{
+	if (port == SW_PORT_NONE)
+		return 0;
+	if (port >= SW_MAX_PORTS || !sw.ports[port].in_use)
+		return sw_fail(e, SW_ST_NO_PORT, "port %u does not exist", port);
+	return 0;
+}
+
+int sw_police_set(const struct sw_policer_set *s, struct sw_policer_info *out, struct sw_err *e)
+{
+	if (check_port(s->port, e) != 0)
+		return -1;
+	if (s->klass >= SW_PUNT_CLASSES && s->klass != SW_PUNT_CLASS_ALL)
+		return sw_fail(e, SW_ST_INVALID,
+			       "punt class %u is unknown (0 arp, 1 icmp, 2 host, 3 other, 255 all)",
+			       s->klass);
+	if (s->rate_pps > SW_POLICER_MAX_RATE)
+		return sw_fail(e, SW_ST_INVALID, "policer rate %u packets/s is above the limit of %u",
+			       s->rate_pps, SW_POLICER_MAX_RATE);
+	if (s->rate_pps != 0 && (s->burst == 0 || s->burst > SW_POLICER_MAX_BURST))
+		return sw_fail(e, SW_ST_INVALID,
+			       "policer burst %u packets is out of range (1..%u when a rate is set)",
+			       s->burst, SW_POLICER_MAX_BURST);
+
+	struct sw_policer_rate r = { .rate_pps = s->rate_pps, .burst = s->rate_pps ? s->burst : 0 };
+	unsigned int c0 = s->klass == SW_PUNT_CLASS_ALL ? 0 : s->klass;
+	unsigned int c1 = s->klass == SW_PUNT_CLASS_ALL ? SW_PUNT_CLASSES : s->klass + 1u;
+
+	for (uint16_t p = 0; p < SW_MAX_PORTS; p++) {
+		if (s->port != SW_PORT_NONE && p != s->port)
+			continue;
+		for (unsigned int c = c0; c < c1; c++) {
+			if (s->port == SW_PORT_NONE)
+				P.defaults[c] = r;
+			P.port[p][c] = r;
+		}
+	}
+	SW_LOG(INFO, "punt policer: %s%u, class %s: %u packets/s, burst %u",
+	       s->port == SW_PORT_NONE ? "every port" : "port ",
+	       s->port == SW_PORT_NONE ? 0u : s->port,
+	       s->klass == SW_PUNT_CLASS_ALL ? "all" : class_names[s->klass], r.rate_pps, r.burst);
+	sw_fp_mark_dirty();
+	info(s->port, out);
+	return 0;
+}
+
+int sw_police_get(uint16_t port, struct sw_policer_info *out, struct sw_err *e)
+{
+	if (check_port(port, e) != 0)
+		return -1;
+	info(port, out);
+	return 0;
+}
+
+static uint64_t class_drops(uint16_t port, unsigned int c)
+{
+	uint64_t n = 0;
+
+	for (unsigned int l = 0; l < SW_MAX_LCORES; l++)
+		n += __atomic_load_n(&sw.stats->l3[l][port].c[SW_L3_police_arp + c],
+				     __ATOMIC_RELAXED);
+	return n;
+}
+
+void sw_police_watch(uint64_t now_ns)
+{
+	uint64_t dt = now_ns - P.watch_ns;
+
+	if (P.watch_ns == 0 || dt == 0) {
+		P.watch_ns = now_ns;
+		for (uint16_t p = 0; p < SW_MAX_PORTS; p++)
+			for (unsigned int c = 0; c < SW_PUNT_CLASSES; c++)
+				P.watch[p][c].drops = sw.ports[p].in_use ? class_drops(p, c) : 0;
+		return;
+	}
+	P.watch_ns = now_ns;
+	for (uint16_t p = 0; p < SW_MAX_PORTS; p++) {
+		if (!sw.ports[p].in_use)
+			continue;
+		for (unsigned int c = 0; c < SW_PUNT_CLASSES; c++) {
+			struct watch *w = &P.watch[p][c];
+			uint64_t d = class_drops(p, c), delta = d - w->drops;
+			uint32_t pps = (uint32_t)RTE_MIN(delta * 1000000000ull / dt, (uint64_t)UINT32_MAX);
+			uint32_t last = w->reported_pps;
+
+			w->drops = d;
+			if ((pps == 0) == (last == 0) && (pps == 0 || (pps < 2ull * last && 2ull * pps > last)))
+				continue;
+			/* started, stopped, or at least doubled or halved */
+			struct sw_evt_policer ev = {
+				.port = p, .klass = (uint8_t)c, .dropping = pps != 0,
+				.drop_pps = pps, .drops = d,
+			};
+			w->reported_pps = pps;
+			sw_ctl_event(SW_EVT_POLICER, &ev, sizeof(ev));
+			if (pps != 0 && last == 0)
+				SW_LOG(NOTICE, "port %u: punt policer drops %s traffic (%u packets/s)", p,
+				       class_names[c], pps);
+		}
+	}
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The kernel side of a vEth: a multi-queue TAP device opened through
+ * /dev/net/tun with a virtio-net header on every frame, and the ioctls that
+ * set its link properties. Main lcore only.
+ */
+#ifndef SW_KNI_TAP_H
+#define SW_KNI_TAP_H
+
+#include <stddef.h>
+
+/*
+ * Creates (or attaches to) TAP ifname with n queues: fds[0..n-1], each
+ * non-blocking, IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE, with a
+ * struct virtio_net_hdr before every frame and the TUN_F_* offloads given.
+ * Returns 0, or a negative errno with *step naming the call that failed; on
+ * failure no fd stays open. The interface disappears when the last fd is
+ * closed.
+ */
+int sw_tap_open(const char *ifname, unsigned int n, unsigned int offloads, int *fds,
+		const char **step);
+void sw_tap_close(int *fds, unsigned int n);
+
+#endif
