@@ -18,7 +18,7 @@
 #include "slipway_ctl.h"
 
 #define SW_BURST        32u
-#define SW_RING_SLOTS   1024u   /* punt and inject rings, per port and worker */
+#define SW_RING_SLOTS   2048u   /* punt and inject rings, per port and worker */
 
 extern int sw_logtype;
 #define SW_LOG(level, fmt, ...) \

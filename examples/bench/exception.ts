@@ -308,7 +308,7 @@ function policed(s: Stats): number {
 
 /*
  * PUNT POLICER OFF. slipwayd polices what it punts, per port and class, by
- * default (other 20,000 pps, host 100,000 pps: see Slipway.policer); both
+ * default (other 100,000 pps, host 250,000 pps: see Slipway.policer); both
  * benchmarks measure what the path itself carries, as testpmd and the veth
  * have no policer, so they turn port 0's policer off for every class (rate
  * 0 = no limit) and report what it dropped anyway (punt_policed_pps,
