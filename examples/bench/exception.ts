@@ -16,6 +16,9 @@
  *            (the kernel's best: headline veth_tcp_gbps) and with
  *            tso/gso/tx off on both ends like the DPDK paths
  *            (veth_nooffload_tcp_gbps)
+ * Then the same the other way (iperf3 -R: the host sends, tcp_reverse_*):
+ * there the kernel hands slipway's vEth TSO super-frames, which slipway
+ * segments (rte_gso), while net_tap's kernel side segments in software.
  * DPDK runs: main lcore 0, one forwarding lcore 1 (slipwayd's worker,
  * testpmd's forwarding lcore); iperf3 client and server pinned to CPU 0.
  * slipwayd has the host's address as a local route and its punt policer
@@ -152,7 +155,7 @@ async function iperfListening(addr: string, port: number): Promise<boolean> {
  * the client in namespace `ns`, both pinned to `cpu`, for `seconds`.
  * The server is always stopped, also when the client fails.
  */
-export async function iperf3Tcp(ns: string, addr: string, seconds: number, opts: {port?: number; cpu?: number} = {}): Promise<TcpResult> {
+export async function iperf3Tcp(ns: string, addr: string, seconds: number, opts: {port?: number; cpu?: number; reverse?: boolean} = {}): Promise<TcpResult> {
 	const port = opts.port ?? IPERF_PORT;
 	const cpu = String(opts.cpu ?? IPERF_CPU);
 	if (await iperfListening(addr, port)) throw new Error(`something already listens on ${addr}:${port}`);
@@ -170,14 +173,16 @@ export async function iperf3Tcp(ns: string, addr: string, seconds: number, opts:
 			return iperfListening(addr, port);
 		}, 5000);
 		const client = await run('ip', ['netns', 'exec', ns, 'taskset', '-c', cpu,
-			'iperf3', '-c', addr, '-p', String(port), '-t', String(seconds), '-J', '--connect-timeout', '5000'],
+			'iperf3', '-c', addr, '-p', String(port), '-t', String(seconds), '-J', '--connect-timeout', '5000', ...(opts.reverse ? ['-R'] : [])],
 		{allowFail: true, timeoutMs: (seconds + 30) * 1000});
 		const c = parseIperf(`client in ${ns} -> ${addr}:${port}`, client.stdout);
 		// the one-off server prints its report and exits once the client is done
 		await Promise.race([serverExit, sleep(10_000)]);
 		if (alive()) throw new Error(`iperf3 server on ${addr}:${port} still running 10 s after the client finished`);
 		const s = parseIperf(`server on ${addr}:${port}`, serverOut);
-		const sent = c.end?.sum_sent, recv = c.end?.sum_received, srecv = s.end?.sum_received;
+		const sent = c.end?.sum_sent, recv = c.end?.sum_received;
+		// -R: the host sends, the client in the namespace receives and reports it
+		const srecv = opts.reverse ? recv : s.end?.sum_received;
 		if (!sent || !recv || !srecv) throw new Error(`iperf3 ${ns} -> ${addr}: report without sums:\n${client.stdout.slice(-2000)}`);
 		return {
 			gbps: recv.bits_per_second / 1e9,
@@ -320,6 +325,10 @@ async function puntPolicerOff(sw: Slipway): Promise<void> {
 
 interface SlipwayTcp {
 	tcp: TcpResult;
+	/** iperf3 -R: host -> peer */
+	reverse: TcpResult;
+	reverseGsoSegments: number | null;
+	reverseInjectDrops: number;
 	punted: number;
 	puntDrops: number;
 	vifTx: number;
@@ -343,7 +352,11 @@ async function slipwayTcp(topo: Topology, seconds: number, cleanup: Cleanup, not
 		const a = await sw.stats();
 		const tcp = await iperf3Tcp(topo.a.ns, HOST_ADDR, seconds);
 		const b = await sw.stats();
+		// host -> peer: the kernel hands the vEth TSO super-frames
+		const reverse = await iperf3Tcp(topo.a.ns, HOST_ADDR, seconds, {reverse: true});
+		const c = await sw.stats();
 		return {
+			reverse, reverseGsoSegments: dOpt(b, c, 'vifGsoSegments'), reverseInjectDrops: d(b, c, 'injectDrops'),
 			tcp, policed: policed(b) - policed(a), punted: d(a, b, 'puntPackets'), puntDrops: d(a, b, 'puntDrops'), vifTx: d(a, b, 'vifTxPackets'),
 			vifTxDrops: d(a, b, 'vifTxDrops'), injected: d(a, b, 'injectPackets'),
 			groMerged: dOpt(a, b, 'vifGroMerged'), gsoSegments: dOpt(a, b, 'vifGsoSegments'),
@@ -407,11 +420,12 @@ async function testpmd<T>(cleanup: Cleanup, vdevs: string[], prefix: string, fn:
 	}
 }
 
-async function testpmdTcp(topo: Topology, seconds: number, cleanup: Cleanup): Promise<TcpResult> {
+async function testpmdTcp(topo: Topology, seconds: number, cleanup: Cleanup): Promise<{tcp: TcpResult; reverse: TcpResult}> {
 	const {r} = await testpmd(cleanup, [`net_af_packet0,iface=${topo.a.hostIf}`, `net_tap0,iface=${TAP}`], 'bench-exc-testpmd-tcp', async () => {
 		await hostAddress(TAP);
 		await reachable(topo, `testpmd (${TAP})`);
-		return iperf3Tcp(topo.a.ns, HOST_ADDR, seconds);
+		const tcp = await iperf3Tcp(topo.a.ns, HOST_ADDR, seconds);
+		return {tcp, reverse: await iperf3Tcp(topo.a.ns, HOST_ADDR, seconds, {reverse: true})};
 	});
 	return r;
 }
@@ -432,7 +446,7 @@ async function testpmdPunt(pcap: string, seconds: number, cleanup: Cleanup) {
 // ---------------------------------------------------------------------------
 // the plain veth
 
-async function vethTcp(topo: Topology, seconds: number, offloads: boolean, cleanup: Cleanup): Promise<TcpResult> {
+async function vethTcp(topo: Topology, seconds: number, offloads: boolean, cleanup: Cleanup, reverse = false): Promise<TcpResult> {
 	const {ns, hostIf, peerIf} = topo.a;
 	const features = (on: boolean) => ['tso', on ? 'on' : 'off', 'gso', on ? 'on' : 'off', 'tx', on ? 'on' : 'off'];
 	// netns.ts keeps the host stack off the host end; here it is the endpoint
@@ -450,7 +464,7 @@ async function vethTcp(topo: Topology, seconds: number, offloads: boolean, clean
 		await sysctl(`net.ipv4.conf.${hostIf}.rp_filter`, 0);
 		await run('ip', ['addr', 'add', HOST_CIDR, 'dev', hostIf]);
 		await reachable(topo, `the veth (${hostIf})`);
-		return await iperf3Tcp(ns, HOST_ADDR, seconds);
+		return await iperf3Tcp(ns, HOST_ADDR, seconds, {reverse});
 	} finally {
 		await undo();
 	}
@@ -480,8 +494,9 @@ export async function benchException(seconds = 5): Promise<Figures> {
 		});
 
 		const sw = await slipwayTcp(topo, tcpSeconds, cleanup, notes);
-		const tp = await testpmdTcp(topo, tcpSeconds, cleanup);
+		const {tcp: tp, reverse: tpReverse} = await testpmdTcp(topo, tcpSeconds, cleanup);
 		const veth = await vethTcp(topo, tcpSeconds, true, cleanup);
+		const vethReverse = await vethTcp(topo, tcpSeconds, true, cleanup, true);
 		const vethOff = await vethTcp(topo, tcpSeconds, false, cleanup);
 		for (const [what, r] of [['slipway', sw.tcp], ['testpmd', tp], ['veth', veth], ['veth (offloads off)', vethOff]] as const) {
 			if (r.receivedBytes > r.sentBytes || r.sentBytes - r.receivedBytes > tcpBufferBound()) notes.push(`${what} TCP: the server read ${r.receivedBytes} of the ${r.sentBytes} bytes sent`);
@@ -506,6 +521,13 @@ export async function benchException(seconds = 5): Promise<Figures> {
 			tcp_vs_testpmd: ratio(sw.tcp.gbps, tp.gbps),
 			tcp_vs_veth: ratio(sw.tcp.gbps, veth.gbps),
 			tcp_vs_veth_nooffload: ratio(sw.tcp.gbps, vethOff.gbps),
+			tcp_reverse_gbps: sw.reverse.gbps,
+			testpmd_tcp_reverse_gbps: tpReverse.gbps,
+			veth_tcp_reverse_gbps: vethReverse.gbps,
+			tcp_reverse_vs_testpmd: ratio(sw.reverse.gbps, tpReverse.gbps),
+			tcp_reverse_vs_veth: ratio(sw.reverse.gbps, vethReverse.gbps),
+			tcp_reverse_vif_gso_segments: sw.reverseGsoSegments,
+			tcp_reverse_inject_drops: sw.reverseInjectDrops,
 			tcp_retransmits: sw.tcp.retransmits,
 			testpmd_tcp_retransmits: tp.retransmits,
 			veth_tcp_retransmits: veth.retransmits,
