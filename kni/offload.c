@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <rte_ethdev.h>
 #include <rte_gro.h>
@@ -41,6 +42,7 @@
 #include <rte_tcp.h>
 
 #include "offload.h"
+#include "tap.h"
 #include "sw.h"
 
 /* rte_gro_reassemble_burst's table holds this many packets */
@@ -107,6 +109,25 @@ static bool cksum_flag_good(uint64_t flags, uint64_t mask, uint64_t good)
  * Sets packet_type and l2/l3/l4_len, and trims Ethernet padding (rte_gro
  * counts everything after the headers as payload).
  */
+static inline bool maybe_tcp4(const struct rte_mbuf *m)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t off = RTE_ETHER_HDR_LEN;
+	uint16_t et;
+
+	if (m->data_len < off + sizeof(struct rte_ipv4_hdr))
+		return false;
+	et = *(const uint16_t *)(d + 12);
+	while (et == RTE_BE16(RTE_ETHER_TYPE_VLAN) || et == RTE_BE16(RTE_ETHER_TYPE_QINQ)) {
+		if (m->data_len < off + RTE_VLAN_HLEN + sizeof(struct rte_ipv4_hdr))
+			return false;
+		et = *(const uint16_t *)(d + off + 2);
+		off += RTE_VLAN_HLEN;
+	}
+	return et == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+	       ((const struct rte_ipv4_hdr *)(d + off))->next_proto_id == IPPROTO_TCP;
+}
+
 static uint32_t gro_candidate(struct rte_mbuf *m)
 {
 	struct rte_net_hdr_lens hl;
@@ -114,7 +135,8 @@ static uint32_t gro_candidate(struct rte_mbuf *m)
 	const struct rte_tcp_hdr *tcp;
 	uint32_t pt, ip_len;
 
-	if (m->nb_segs != 1)
+	/* most punted frames are not TCP/IPv4: say so before the full parse */
+	if (m->nb_segs != 1 || !maybe_tcp4(m))
 		return 0;
 	pt = rte_net_get_ptype(m, &hl, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK);
 	if ((pt & RTE_PTYPE_L3_MASK) != RTE_PTYPE_L3_IPV4 ||
@@ -164,9 +186,17 @@ static void merged_hdr(struct rte_mbuf *m, struct virtio_net_hdr *h)
 	h->csum_offset = rte_cpu_to_le_16(offsetof(struct rte_tcp_hdr, cksum));
 }
 
-/* Header + each segment, straight from the mbufs. */
-static int write_frame(int fd, const struct rte_mbuf *m, const struct virtio_net_hdr *h)
+/* Header + each segment, straight from the mbufs. A one-segment frame
+ * takes the header in its headroom and goes in one plain write. */
+static int write_frame(int fd, struct rte_mbuf *m, const struct virtio_net_hdr *h)
 {
+	if (m->nb_segs == 1 && rte_pktmbuf_headroom(m) >= sizeof(*h)) {
+		void *p = rte_pktmbuf_prepend(m, sizeof(*h));
+
+		memcpy(p, h, sizeof(*h));
+		return sw_tap_write(fd, p, m->data_len) < 0 ? -errno : 0;
+	}
+
 	struct iovec iov[1 + GRO_RUN];
 	unsigned int n = 0;
 
@@ -177,31 +207,39 @@ static int write_frame(int fd, const struct rte_mbuf *m, const struct virtio_net
 		iov[n++] = (struct iovec){ .iov_base = rte_pktmbuf_mtod(s, void *),
 					   .iov_len = s->data_len };
 	}
-	return writev(fd, iov, n) < 0 ? -errno : 0;
+	return sw_tap_writev(fd, iov, n) < 0 ? -errno : 0;
 }
 
-static void send_frame(int fd, struct rte_mbuf *m, bool from_gro, struct sw_port_counters *pc)
+/* Frames written in one call: counted and freed together at the end. */
+struct to_kernel {
+	int fd;
+	uint16_t n_done;
+	uint64_t written, failed, merged;
+	struct rte_mbuf *done[SW_OFFLOAD_TX_MAX];
+};
+
+static void send_frame(struct to_kernel *tk, struct rte_mbuf *m, bool from_gro)
 {
 	struct virtio_net_hdr h = { 0 };
 
 	/* rte_gro only saw single-segment frames: more segments means merged */
 	if (from_gro && m->nb_segs > 1) {
 		merged_hdr(m, &h);
-		sw_count(pc, SW_C_vif_gro_merged, m->nb_segs);
+		tk->merged += m->nb_segs;
 	}
-	if (write_frame(fd, m, &h) == 0)
-		sw_count(pc, SW_C_vif_tx_packets, 1);
+	if (write_frame(tk->fd, m, &h) == 0)
+		tk->written++;
 	else
-		sw_count(pc, SW_C_vif_tx_drops, 1);
-	rte_pktmbuf_free(m);
+		tk->failed++;
+	tk->done[tk->n_done++] = m;
 }
 
-static void flush_run(int fd, struct rte_mbuf **run, uint16_t n, struct sw_port_counters *pc)
+static void flush_run(struct to_kernel *tk, struct rte_mbuf **run, uint16_t n)
 {
 	uint16_t k = n > 1 ? rte_gro_reassemble_burst(run, n, &gro_param) : n;
 
 	for (uint16_t i = 0; i < k; i++)
-		send_frame(fd, run[i], true, pc);
+		send_frame(tk, run[i], true);
 }
 
 /*
@@ -213,28 +251,37 @@ static void flush_run(int fd, struct rte_mbuf **run, uint16_t n, struct sw_port_
 void sw_offload_to_kernel(int fd, struct rte_mbuf **pkts, unsigned int n,
 			  struct sw_port_counters *pc)
 {
+	struct to_kernel tk = { .fd = fd };
 	struct rte_mbuf *run[GRO_RUN];
 	uint32_t run_bytes = 0;
 	uint16_t n_run = 0;
 
+	RTE_ASSERT(n <= SW_OFFLOAD_TX_MAX);
 	for (unsigned int i = 0; i < n; i++) {
 		uint32_t payload = gro_candidate(pkts[i]);
 
 		if (n_run > 0 && (payload == 0 || n_run == GRO_RUN ||
 				  run_bytes + payload > GRO_RUN_BYTES)) {
-			flush_run(fd, run, n_run, pc);
+			flush_run(&tk, run, n_run);
 			n_run = 0;
 			run_bytes = 0;
 		}
 		if (payload == 0) {
-			send_frame(fd, pkts[i], false, pc);
+			send_frame(&tk, pkts[i], false);
 			continue;
 		}
 		run[n_run++] = pkts[i];
 		run_bytes += payload;
 	}
 	if (n_run > 0)
-		flush_run(fd, run, n_run, pc);
+		flush_run(&tk, run, n_run);
+	rte_pktmbuf_free_bulk(tk.done, tk.n_done);
+	if (tk.written)
+		sw_count(pc, SW_C_vif_tx_packets, tk.written);
+	if (tk.failed)
+		sw_count(pc, SW_C_vif_tx_drops, tk.failed);
+	if (tk.merged)
+		sw_count(pc, SW_C_vif_gro_merged, tk.merged);
 }
 
 /* ---- kernel -> port --------------------------------------------------- */

@@ -29,8 +29,12 @@ void sw_offload_fini(void);
  * port segments TCP/IPv6 itself: 22.11's rte_gso does TCP over IPv4 only. */
 uint64_t sw_offload_port_caps(uint16_t eth_port);
 
-/* Writes n punted frames to the TAP queue fd, coalescing what it can, and
- * frees them all. Counts vif_tx_packets/drops and vif_gro_merged in pc. */
+/* Most frames one sw_offload_to_kernel() call takes. */
+#define SW_OFFLOAD_TX_MAX 256u
+
+/* Writes n (<= SW_OFFLOAD_TX_MAX) punted frames to the TAP queue fd,
+ * coalescing what it can, and frees them all. Counts vif_tx_packets/drops
+ * and vif_gro_merged in pc. */
 void sw_offload_to_kernel(int fd, struct rte_mbuf **pkts, unsigned int n,
 			  struct sw_port_counters *pc);
 

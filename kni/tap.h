@@ -7,6 +7,11 @@
 #ifndef SW_KNI_TAP_H
 #define SW_KNI_TAP_H
 
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
 #include <stddef.h>
 
 /*
@@ -20,5 +25,24 @@
 int sw_tap_open(const char *ifname, unsigned int n, unsigned int offloads, int *fds,
 		const char **step);
 void sw_tap_close(int *fds, unsigned int n);
+
+/* The TAP's data calls, made directly: glibc's read/write wrappers are
+ * thread cancellation points, and entering and leaving that mode on every
+ * frame costs the main lcore more than the call's own user-space part
+ * (slipwayd never cancels threads). */
+static inline ssize_t sw_tap_write(int fd, const void *buf, size_t len)
+{
+	return syscall(SYS_write, fd, buf, len);
+}
+
+static inline ssize_t sw_tap_writev(int fd, const struct iovec *iov, int n)
+{
+	return syscall(SYS_writev, fd, iov, n);
+}
+
+static inline ssize_t sw_tap_readv(int fd, const struct iovec *iov, int n)
+{
+	return syscall(SYS_readv, fd, iov, n);
+}
 
 #endif

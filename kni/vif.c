@@ -35,7 +35,7 @@
 #include "sw.h"
 #include "tap.h"
 
-#define VIF_TX_BURST   256u   /* punted frames per ring and pass: room for GRO to merge */
+#define VIF_TX_BURST   SW_OFFLOAD_TX_MAX   /* punted frames per ring and pass: room for GRO to merge */
 #define VIF_RX_FRAMES  64u    /* frames read per TAP queue and pass */
 #define VIF_RX_MAX     (65535u + RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN)  /* a super-frame */
 #define VIF_RX_SEGS    64u    /* most mbufs in a standing chain */
@@ -226,7 +226,7 @@ static struct rte_mbuf *read_frame(int fd, struct vif_rxq *rq, struct virtio_net
 	for (unsigned int i = 0; i < rx_segs; i++)
 		iov[1 + i] = (struct iovec){ .iov_base = rte_pktmbuf_mtod(rq->buf[i], void *),
 					     .iov_len = seg_room };
-	len = readv(fd, iov, 1 + rx_segs);
+	len = sw_tap_readv(fd, iov, 1 + rx_segs);
 	if (len < (ssize_t)(sizeof(*h) + RTE_ETHER_HDR_LEN)) {
 		*again = len >= 0 || errno == EINTR;   /* a runt: skip it; EAGAIN: done */
 		return NULL;
