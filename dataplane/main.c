@@ -73,7 +73,8 @@ static void usage(const char *prog)
 		"  --kernel-sync       start with kernel sync on: the vEths' addresses, neighbours\n"
 		"                      and routes in the kernel are installed in the fast path\n"
 		"EAL: -l/--main-lcore choose lcores (every non-main lcore is a worker);\n"
-		"--no-pci, --in-memory and --file-prefix=slipway-NAME are added unless given.\n",
+		"--no-pci, --in-memory (not with --no-huge) and --file-prefix=slipway-NAME are\n"
+		"added unless given.\n",
 		prog);
 }
 
@@ -227,7 +228,9 @@ static char **build_eal_args(int argc, char **argv, int *eal_argc, char *prefix_
 	}
 	if (!pci_named && !has_arg(argc, argv, "--no-pci"))
 		ea[n++] = "--no-pci";
-	if (!has_arg(argc, argv, "--in-memory"))
+	/* --no-huge has no hugepage files to keep off the disk, and EAL refuses
+	 * --in-memory with it (it implies legacy memory) */
+	if (!has_arg(argc, argv, "--in-memory") && !has_arg(argc, argv, "--no-huge"))
 		ea[n++] = "--in-memory";
 	if (!has_arg(argc, argv, "--file-prefix")) {
 		snprintf(prefix_buf, plen, "--file-prefix=slipway-%s", sw.instance);
