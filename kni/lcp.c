@@ -939,33 +939,8 @@ void sw_lcp_poll(void)
 
 /* --- on and off --- */
 
-static struct rte_hash *hash_create(const char *name, uint32_t entries, uint32_t key_len)
+static void tables_free(void)
 {
-	struct rte_hash_parameters p = {
-		.name = name,
-		.entries = entries,
-		.key_len = key_len,
-		.hash_func = rte_jhash,
-		.socket_id = (int)rte_socket_id(),
-	};
-
-	return rte_hash_create(&p);
-}
-
-static int tables_init(struct sw_err *e)
-{
-	uint32_t nr = sw.max_routes + SW_MAX_ROUTES6;
-
-	if (L.rt != NULL)
-		return 0;
-	L.rt = hash_create("sw_lcp_rt", nr, sizeof(struct rkey));
-	L.nb = hash_create("sw_lcp_nb", SW_MAX_NH, sizeof(struct nkey));
-	L.ad = hash_create("sw_lcp_ad", LCP_MAX_ADDRS, sizeof(struct akey));
-	L.rrec = rte_zmalloc("sw_lcp_rrec", (size_t)nr * sizeof(*L.rrec), 0);
-	L.nrec = rte_zmalloc("sw_lcp_nrec", SW_MAX_NH * sizeof(*L.nrec), 0);
-	L.arec = rte_zmalloc("sw_lcp_arec", LCP_MAX_ADDRS * sizeof(*L.arec), 0);
-	if (L.rt && L.nb && L.ad && L.rrec && L.nrec && L.arec)
-		return 0;
 	rte_hash_free(L.rt);
 	rte_hash_free(L.nb);
 	rte_hash_free(L.ad);
@@ -976,6 +951,23 @@ static int tables_init(struct sw_err *e)
 	L.rrec = NULL;
 	L.nrec = NULL;
 	L.arec = NULL;
+}
+
+static int tables_init(struct sw_err *e)
+{
+	uint32_t nr = sw.max_routes + SW_MAX_ROUTES6;
+
+	if (L.rt != NULL)
+		return 0;
+	L.rt = sw_hash_create("sw_lcp_rt", nr, sizeof(struct rkey));
+	L.nb = sw_hash_create("sw_lcp_nb", SW_MAX_NH, sizeof(struct nkey));
+	L.ad = sw_hash_create("sw_lcp_ad", LCP_MAX_ADDRS, sizeof(struct akey));
+	L.rrec = rte_zmalloc("sw_lcp_rrec", (size_t)nr * sizeof(*L.rrec), 0);
+	L.nrec = rte_zmalloc("sw_lcp_nrec", SW_MAX_NH * sizeof(*L.nrec), 0);
+	L.arec = rte_zmalloc("sw_lcp_arec", LCP_MAX_ADDRS * sizeof(*L.arec), 0);
+	if (L.rt && L.nb && L.ad && L.rrec && L.nrec && L.arec)
+		return 0;
+	tables_free();
 	return sw_fail(e, SW_ST_NO_SPACE, "kernel sync: cannot allocate its records for %u routes "
 		       "(more hugepages?)", nr);
 }
@@ -1102,14 +1094,5 @@ void sw_lcp_close(void)
 {
 	sockets_close();
 	L.enabled = false;
-	rte_hash_free(L.rt);
-	rte_hash_free(L.nb);
-	rte_hash_free(L.ad);
-	rte_free(L.rrec);
-	rte_free(L.nrec);
-	rte_free(L.arec);
-	L.rt = L.nb = L.ad = NULL;
-	L.rrec = NULL;
-	L.nrec = NULL;
-	L.arec = NULL;
+	tables_free();
 }

@@ -156,7 +156,7 @@ static void fifo_release(struct idfifo *f, struct idstack *to, uint64_t reclaime
 	}
 }
 
-static struct rte_hash *hash_create(const char *name, uint32_t entries, uint32_t key_len)
+struct rte_hash *sw_hash_create(const char *name, uint32_t entries, uint32_t key_len)
 {
 	struct rte_hash_parameters p = {
 		.name = name,
@@ -208,9 +208,9 @@ static void fib_free(uint8_t family, void *t)
 
 int sw_routes_init(void)
 {
-	R.rib = hash_create("sw_rib", sw.max_routes + SW_MAX_ROUTES6, sizeof(struct rt_key));
-	R.nh_h = hash_create("sw_nh", SW_MAX_NH, sizeof(struct nh_key));
-	R.grp_h = hash_create("sw_grp", SW_MAX_GROUPS, sizeof(struct sw_nh_group));
+	R.rib = sw_hash_create("sw_rib", sw.max_routes + SW_MAX_ROUTES6, sizeof(struct rt_key));
+	R.nh_h = sw_hash_create("sw_nh", SW_MAX_NH, sizeof(struct nh_key));
+	R.grp_h = sw_hash_create("sw_grp", SW_MAX_GROUPS, sizeof(struct sw_nh_group));
 	for (unsigned int f = 0; f < 2; f++) {
 		struct fibpair *fp = &R.fib[f];
 

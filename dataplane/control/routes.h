@@ -7,9 +7,12 @@
 #include "l3.h"
 
 struct rte_fib;
+struct rte_hash;
 struct rte_lpm6;
 
 int sw_routes_init(void);
+/* A jhash-keyed rte_hash on this socket (the tables' records, kernel sync's). */
+struct rte_hash *sw_hash_create(const char *name, uint32_t entries, uint32_t key_len);
 void sw_routes_fini(void);
 
 int sw_route_add(const struct sw_route *r, struct sw_err *e);
