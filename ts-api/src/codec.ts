@@ -25,12 +25,12 @@ import {
   PortSetMask,
   XConnectMsg,
 } from './abi';
+import { need, readCString, utf8Decoder, utf8Encoder, viewOf, writeCString } from './bytes';
 import { SlipwayError, check } from './errors';
 import { decodePolicerEvent, encodePolicerEvent, type PolicerEvent } from './policer';
 import { decodeSyncEvent, encodeSyncEvent, type SyncEvent } from './ksync';
 
-const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8');
+export { readCString, writeCString } from './bytes';
 
 /* ---------------- public value types ---------------- */
 
@@ -139,16 +139,6 @@ export interface Message {
 
 /* ---------------- helpers ---------------- */
 
-function viewOf(b: Uint8Array): DataView {
-  return new DataView(b.buffer, b.byteOffset, b.byteLength);
-}
-
-function need(b: Uint8Array, size: number, what: string): void {
-  if (b.byteLength < size) {
-    throw new SlipwayError('PROTOCOL', `${what}: payload is ${b.byteLength} bytes, expected at least ${size}`);
-  }
-}
-
 const MAC_RE = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 
 /** True for "aa:bb:cc:dd:ee:ff" (hex, either case). */
@@ -167,21 +157,6 @@ export function formatMac(v: DataView, off: number): string {
   const parts: string[] = [];
   for (let i = 0; i < 6; i++) parts.push(v.getUint8(off + i).toString(16).padStart(2, '0'));
   return parts.join(':');
-}
-
-/** Reads a fixed-size C string field, trimmed at the first NUL. */
-export function readCString(v: DataView, off: number, len: number): string {
-  const bytes = new Uint8Array(v.buffer, v.byteOffset + off, len);
-  const nul = bytes.indexOf(0);
-  return utf8Decoder.decode(nul < 0 ? bytes : bytes.subarray(0, nul));
-}
-
-/** Writes `s` into a fixed-size C string field (truncated so a NUL always fits). */
-export function writeCString(v: DataView, off: number, len: number, s: string): void {
-  const bytes = utf8Encoder.encode(s).subarray(0, len - 1);
-  const dst = new Uint8Array(v.buffer, v.byteOffset + off, len);
-  dst.fill(0);
-  dst.set(bytes);
 }
 
 /** Validates a slipway port index (integer 0..MAX_PORTS-1). */

@@ -12,6 +12,7 @@
  * off removes what sync installed.
  */
 import { AF, EventType, EvtSync, PORT_NONE, RouteType, SyncAction, SyncCfg, SyncWhat } from './abi';
+import { need, readCString, viewOf, writeCString } from './bytes';
 import { SlipwayError, check } from './errors';
 import { formatIp, parseIpInto } from './ip';
 
@@ -69,10 +70,6 @@ export interface SyncEvent {
   reason: string;
 }
 
-function view(b: Uint8Array): DataView {
-  return new DataView(b.buffer, b.byteOffset, b.byteLength);
-}
-
 /** SYNC_SET payload. */
 export function encodeSyncSet(enabled: boolean): Uint8Array {
   check(typeof enabled === 'boolean', `bad kernel sync setting ${JSON.stringify(enabled)}: expected true or false`);
@@ -86,7 +83,7 @@ export function decodeSyncState(b: Uint8Array): KernelSyncState {
   if (b.byteLength < SyncCfg.SIZE) {
     throw new SlipwayError('PROTOCOL', `kernel sync state: payload is ${b.byteLength} bytes, expected ${SyncCfg.SIZE}`);
   }
-  const v = view(b);
+  const v = viewOf(b);
   return {
     enabled: v.getUint8(SyncCfg.enabled) !== 0,
     resyncing: v.getUint8(SyncCfg.resyncing) !== 0,
@@ -101,7 +98,7 @@ export function decodeSyncState(b: Uint8Array): KernelSyncState {
 /** sw_sync_cfg payload (tests and fake dataplanes). */
 export function encodeSyncState(s: KernelSyncState): Uint8Array {
   const b = new Uint8Array(SyncCfg.SIZE);
-  const v = view(b);
+  const v = viewOf(b);
   v.setUint8(SyncCfg.enabled, s.enabled ? 1 : 0);
   v.setUint8(SyncCfg.resyncing, s.resyncing ? 1 : 0);
   v.setUint32(SyncCfg.routes, s.routes, true);
@@ -112,12 +109,6 @@ export function encodeSyncState(s: KernelSyncState): Uint8Array {
   return b;
 }
 
-function readReason(b: Uint8Array): string {
-  const r = b.subarray(EvtSync.reason, EvtSync.SIZE);
-  const nul = r.indexOf(0);
-  return new TextDecoder().decode(nul < 0 ? r : r.subarray(0, nul));
-}
-
 function isZero(b: Uint8Array, off: number, n: number): boolean {
   for (let i = 0; i < n; i++) if (b[off + i] !== 0) return false;
   return true;
@@ -125,10 +116,8 @@ function isZero(b: Uint8Array, off: number, n: number): boolean {
 
 /** Decodes a SW_EVT_SYNC payload; null when what/action is unknown to this library. */
 export function decodeSyncEvent(seq: number, b: Uint8Array): SyncEvent | null {
-  if (b.byteLength < EvtSync.SIZE) {
-    throw new SlipwayError('PROTOCOL', `event sync: payload is ${b.byteLength} bytes, expected at least ${EvtSync.SIZE}`);
-  }
-  const v = view(b);
+  need(b, EvtSync.SIZE, 'event sync');
+  const v = viewOf(b);
   const what = WHAT[v.getUint8(EvtSync.what)];
   const action = ACTION[v.getUint8(EvtSync.action)];
   if (!what || !action) return null;
@@ -153,14 +142,14 @@ export function decodeSyncEvent(seq: number, b: Uint8Array): SyncEvent | null {
     added: v.getUint32(EvtSync.added, true),
     removed: v.getUint32(EvtSync.removed, true),
     refused: v.getUint32(EvtSync.refused, true),
-    reason: readReason(b),
+    reason: readCString(v, EvtSync.reason, EvtSync.SIZE - EvtSync.reason),
   };
 }
 
 /** Encodes a sync event's payload (tests and fake dataplanes). */
 export function encodeSyncEvent(e: SyncEvent): { type: number; flags: number; seq: number; status: number; payload: Uint8Array } {
   const p = new Uint8Array(EvtSync.SIZE);
-  const v = view(p);
+  const v = viewOf(p);
   v.setUint8(EvtSync.what, WHAT_CODE[e.what]);
   v.setUint8(EvtSync.action, SyncAction[e.action.toUpperCase() as keyof typeof SyncAction]);
   v.setUint8(EvtSync.family, e.family);
@@ -174,7 +163,7 @@ export function encodeSyncEvent(e: SyncEvent): { type: number; flags: number; se
   v.setUint32(EvtSync.added, e.added, true);
   v.setUint32(EvtSync.removed, e.removed, true);
   v.setUint32(EvtSync.refused, e.refused, true);
-  p.set(new TextEncoder().encode(e.reason).subarray(0, EvtSync.SIZE - EvtSync.reason - 1), EvtSync.reason);
+  writeCString(v, EvtSync.reason, EvtSync.SIZE - EvtSync.reason, e.reason);
   return { type: EventType.SYNC, flags: 0, seq: e.seq, status: 0, payload: p };
 }
 

@@ -8,6 +8,7 @@
  * turns a class's policer off.
  */
 import { EventType, EvtPolicer, MAX_PORTS, PORT_NONE, POLICER_MAX_BURST, POLICER_MAX_RATE, PUNT_CLASS_NAMES, PolicerInfo as PolicerInfoMsg, PolicerRate as PolicerRateMsg, PolicerSet, PuntClass, type PuntClassName } from './abi';
+import { need, viewOf } from './bytes';
 import { check, SlipwayError } from './errors';
 
 export type { PuntClassName } from './abi';
@@ -51,10 +52,6 @@ export interface PolicerEvent {
   drops: number;
 }
 
-function view(b: Uint8Array): DataView {
-  return new DataView(b.buffer, b.byteOffset, b.byteLength);
-}
-
 function isUint(x: unknown, max: number): x is number {
   return Number.isInteger(x) && (x as number) >= 0 && (x as number) <= max;
 }
@@ -76,7 +73,7 @@ export function normalizePolicer(s: PolicerSetting): Required<Omit<PolicerSettin
 export function encodePolicerSet(s: PolicerSetting): Uint8Array {
   const n = normalizePolicer(s);
   const b = new Uint8Array(PolicerSet.SIZE);
-  const v = view(b);
+  const v = viewOf(b);
   v.setUint16(PolicerSet.port, n.port ?? PORT_NONE, true);
   v.setUint8(PolicerSet.klass, n.class === 'all' ? PuntClass.CLASS_ALL : PUNT_CLASS_NAMES.indexOf(n.class));
   v.setUint32(PolicerSet.rate_pps, n.ratePps, true);
@@ -85,7 +82,7 @@ export function encodePolicerSet(s: PolicerSetting): Uint8Array {
 }
 
 export function decodePolicerSet(b: Uint8Array): PolicerSetting {
-  const v = view(b);
+  const v = viewOf(b);
   const port = v.getUint16(PolicerSet.port, true);
   const k = v.getUint8(PolicerSet.klass);
   return {
@@ -100,7 +97,7 @@ export function decodePolicerInfo(b: Uint8Array): PolicerConfig {
   if (b.byteLength < PolicerInfoMsg.SIZE) {
     throw new SlipwayError('PROTOCOL', `policer info: payload is ${b.byteLength} bytes, expected ${PolicerInfoMsg.SIZE}`);
   }
-  const v = view(b);
+  const v = viewOf(b);
   const port = v.getUint16(PolicerInfoMsg.port, true);
   const classes = {} as Record<PuntClassName, PolicerRate>;
   PUNT_CLASS_NAMES.forEach((name, i) => {
@@ -112,7 +109,7 @@ export function decodePolicerInfo(b: Uint8Array): PolicerConfig {
 
 export function encodePolicerInfo(c: PolicerConfig): Uint8Array {
   const b = new Uint8Array(PolicerInfoMsg.SIZE);
-  const v = view(b);
+  const v = viewOf(b);
   v.setUint16(PolicerInfoMsg.port, c.port === 'default' ? PORT_NONE : c.port, true);
   PUNT_CLASS_NAMES.forEach((name, i) => {
     const off = PolicerInfoMsg.cls + i * PolicerRateMsg.SIZE;
@@ -124,10 +121,8 @@ export function encodePolicerInfo(c: PolicerConfig): Uint8Array {
 
 /** null when the class is unknown to this library. */
 export function decodePolicerEvent(seq: number, b: Uint8Array): PolicerEvent | null {
-  if (b.byteLength < EvtPolicer.SIZE) {
-    throw new SlipwayError('PROTOCOL', `event policer: payload is ${b.byteLength} bytes, expected at least ${EvtPolicer.SIZE}`);
-  }
-  const v = view(b);
+  need(b, EvtPolicer.SIZE, 'event policer');
+  const v = viewOf(b);
   const cls = PUNT_CLASS_NAMES[v.getUint8(EvtPolicer.klass)];
   if (cls === undefined) return null;
   return {
@@ -143,7 +138,7 @@ export function decodePolicerEvent(seq: number, b: Uint8Array): PolicerEvent | n
 
 export function encodePolicerEvent(e: PolicerEvent): { type: number; flags: number; seq: number; status: number; payload: Uint8Array } {
   const p = new Uint8Array(EvtPolicer.SIZE);
-  const v = view(p);
+  const v = viewOf(p);
   v.setUint16(EvtPolicer.port, e.port, true);
   v.setUint8(EvtPolicer.klass, PUNT_CLASS_NAMES.indexOf(e.class));
   v.setUint8(EvtPolicer.dropping, e.dropping ? 1 : 0);

@@ -12,6 +12,7 @@
  * compact typed arrays (a million IPv4 routes take ~20 MB, not a million
  * 216-byte buffers) and writes each payload straight into the request ring.
  */
+import { need, viewOf } from './bytes';
 import {
   AF,
   ECMP_MAX,
@@ -155,14 +156,6 @@ export interface ListPage<T> {
 }
 
 /* ---------------- helpers ---------------- */
-
-function viewOf(b: Uint8Array): DataView {
-  return new DataView(b.buffer, b.byteOffset, b.byteLength);
-}
-
-function need(b: Uint8Array, size: number, what: string): void {
-  if (b.byteLength < size) throw new SlipwayError('PROTOCOL', `${what}: payload is ${b.byteLength} bytes, expected at least ${size}`);
-}
 
 const json = (x: unknown) => JSON.stringify(x);
 function fail(message: string): never {
