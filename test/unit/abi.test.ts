@@ -4,10 +4,7 @@
  * lists and golden byte vectors must match the TypeScript side exactly.
  */
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { buildDump, bytes, hex } from './helpers/abidump';
 import * as abi from '../../ts-api/src/abi';
 import * as policer from '../../ts-api/src/policer';
 import * as codec from '../../ts-api/src/codec';
@@ -15,32 +12,7 @@ import { statusError } from '../../ts-api/src/errors';
 import { Ring } from '../../ts-api/src/ring';
 import * as tables from '../../ts-api/src/tables';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-
-interface Dump {
-  constants: Record<string, number>;
-  msgAlign: number[];
-  structs: Record<string, { size: number; fields: Record<string, { offset: number; size: number }> }>;
-  statuses: { name: string; value: number; desc: string }[];
-  counters: string[];
-  l3Counters: string[];
-  golden: Record<string, string>;
-}
-
-function buildDump(): Dump {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-abi-'));
-  try {
-    const exe = path.join(dir, 'abi_dump');
-    execFileSync('cc', ['-std=c11', '-Wall', '-Wextra', '-Werror', '-I', path.join(ROOT, 'dataplane/include'), path.join(ROOT, 'test/c/abi_dump.c'), '-o', exe]);
-    return JSON.parse(execFileSync(exe, { encoding: 'utf8' })) as Dump;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 const dump = buildDump();
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const bytes = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 const MAC = '02:00:00:ab:cd:ef';
 
 test('scalar constants match the header', (t) => {

@@ -4,10 +4,7 @@
  * round trips, argument validation and the one-line description.
  */
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { buildDump, bytes, hex } from './helpers/abidump';
 import fc from 'fast-check';
 import * as abi from '../../ts-api/src/abi';
 import * as codec from '../../ts-api/src/codec';
@@ -17,28 +14,7 @@ import * as ksync from '../../ts-api/src/ksync';
 import { buildArgv } from '../../ts-api/src/launch';
 import { DesiredConfig } from '../../ts-api/src/desired';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-
-interface Dump {
-  constants: Record<string, number>;
-  structs: Record<string, { size: number; fields: Record<string, { offset: number; size: number }> }>;
-  golden: Record<string, string>;
-}
-
-function buildDump(): Dump {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-ksync-'));
-  try {
-    const exe = path.join(dir, 'abi_dump');
-    execFileSync('cc', ['-std=c11', '-Wall', '-Wextra', '-Werror', '-I', path.join(ROOT, 'dataplane/include'), path.join(ROOT, 'test/c/abi_dump.c'), '-o', exe]);
-    return JSON.parse(execFileSync(exe, { encoding: 'utf8' })) as Dump;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 const dump = buildDump();
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const bytes = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 
 test('sync op, event, what and action numbers match the header both ways', (t) => {
   t.is(abi.Op.SYNC_SET as number, dump.constants.SW_OP_SYNC_SET);
