@@ -9,7 +9,7 @@ import {existsSync, readdirSync, readFileSync, rmSync} from 'node:fs';
 import {spawn} from 'node:child_process';
 import * as path from 'node:path';
 import type {ExecutionContext, TestFn} from 'ava';
-import {connect, ctlPath, launch, type PortStats, type Slipway, type Stats} from '../../ts-api/src/index';
+import {connect, ctlPath, launch, type LaunchOptions, type PortStats, type Slipway, type Stats} from '../../ts-api/src/index';
 import {createLogger} from '../../ts-api/src/index';
 import {createTopology, exited, hugepagesTotal, ping, quietIpv6, run, sleep, track, waitFor, type PingResult, type Topology, type TopologyOptions} from './netns';
 
@@ -79,8 +79,12 @@ export interface Suite {
 	vif(port: number): string;
 }
 
-/** Starts slipwayd on the topology's two ports and quiets the vEth interfaces' IPv6. */
-export async function startDataplane(s: Suite): Promise<Slipway> {
+/**
+ * Starts slipwayd on the topology's two ports and quiets the vEth
+ * interfaces' IPv6; `extra` adds or overrides launch options (an EAL lcore
+ * map, kernel sync, ...).
+ */
+export async function startDataplane(s: Suite, extra: Partial<LaunchOptions> = {}): Promise<Slipway> {
 	rmSync(defaultLogFile(s.instance), {force: true});
 	let sw: Slipway;
 	try {
@@ -92,6 +96,7 @@ export async function startDataplane(s: Suite): Promise<Slipway> {
 			noHuge: hugepagesTotal() === 0,
 			readyTimeoutMs: 30_000,
 			logger,
+			...extra,
 		});
 	} catch (error) {
 		throw new Error(`launch of ${s.instance} failed: ${(error as Error).message}\n${logTail(s.instance)}`, {cause: error});
@@ -107,8 +112,12 @@ export async function startDataplane(s: Suite): Promise<Slipway> {
 	return sw;
 }
 
-/** Stops the instance however it can: a clean shutdown, else SIGTERM/SIGKILL of its pid. */
-export async function stopDataplane(s: Suite): Promise<string[]> {
+/**
+ * Stops the instance however it can: a clean shutdown, else SIGTERM/SIGKILL
+ * of its pid. Takes a suite, or the same three fields of an instance a test
+ * launched itself.
+ */
+export async function stopDataplane(s: Pick<Suite, 'instance' | 'sw' | 'pid'>): Promise<string[]> {
 	const problems: string[] = [];
 	if (s.sw) {
 		try {

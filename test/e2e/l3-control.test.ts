@@ -7,8 +7,8 @@ import test from 'ava';
 import {spawn} from 'node:child_process';
 import {once} from 'node:events';
 import {closeSync, openSync, rmSync} from 'node:fs';
-import {buildArgv, connect, defaultBinary, launch, type ReplaySummary, type Slipway} from '../../ts-api/src/index';
-import {defaultLogFile, logTail, logger, pidAlive, slipctl} from './harness';
+import {buildArgv, defaultBinary, launch, type ReplaySummary, type Slipway} from '../../ts-api/src/index';
+import {defaultLogFile, logTail, logger, pidAlive, slipctl, stopDataplane} from './harness';
 import {hugepagesTotal, track, waitFor} from './netns';
 
 const instance = `e2e-l3ctl-${process.pid}`;
@@ -17,15 +17,7 @@ let sw: Slipway | undefined;
 let pid = 0;
 
 test.after.always(async () => {
-	await sw?.close().catch(() => undefined);
-	try {
-		const c = await connect(instance, {logger, timeoutMs: 3000});
-		await c.shutdown({timeoutMs: 15_000});
-	} catch {}
-
-	if (pid > 0 && pidAlive(pid)) {
-		process.kill(pid, 'SIGKILL');
-	}
+	await stopDataplane({instance, sw, pid});
 });
 
 const routes = [

@@ -11,11 +11,10 @@
  * host's default route, so punted traffic never leaves the machine.
  */
 import test from 'ava';
-import {rmSync} from 'node:fs';
-import {launch, type Route, type Slipway, type SlipwayEvent, type SyncEvent} from '../../ts-api/src/index';
-import {controller, defaultLogFile, e2eSuite, logTail, logger, slipctl} from './harness';
+import {type Route, type Slipway, type SlipwayEvent, type SyncEvent} from '../../ts-api/src/index';
+import {controller, e2eSuite, logTail, slipctl, startDataplane} from './harness';
 import {l3delta, l3moved} from './l3';
-import {capture, hugepagesTotal, ping, quietIpv6, run, sleep, waitFor} from './netns';
+import {capture, ping, run, sleep, waitFor} from './netns';
 
 const A4 = '10.50.1.2';
 const B4 = '10.50.2.2';
@@ -26,30 +25,6 @@ const s = e2eSuite(test, {name: 'lcp', vifPrefix: 'lcv', addrsA: [`${A4}/24`], a
 const events: SyncEvent[] = [];
 let pump: Promise<void> | undefined;
 const rulePrefs = [31_001, 31_002, 31_003, 31_004];
-
-async function launchWithSync(): Promise<Slipway> {
-	rmSync(defaultLogFile(s.instance), {force: true});
-	const sw = await launch({
-		instance: s.instance,
-		ports: s.topo.devargs,
-		workers: '1',
-		vifPrefix: s.vifPrefix,
-		noHuge: hugepagesTotal() === 0,
-		readyTimeoutMs: 30_000,
-		kernelSync: true,
-		logger,
-	}).catch((error: unknown) => {
-		throw new Error(`launch of ${s.instance} failed: ${(error as Error).message}\n${logTail(s.instance)}`, {cause: error});
-	});
-	s.sw = sw;
-	s.pid = sw.pid;
-	for (const port of [0, 1]) {
-		await waitFor(`${s.vif(port)} to exist`, async () => (await run('ip', ['link', 'show', 'dev', s.vif(port)], {allowFail: true})).code === 0, 5000);
-		await quietIpv6(s.vif(port));
-	}
-
-	return sw;
-}
 
 function collect(sw: Slipway): void {
 	const it = sw.events();
@@ -85,7 +60,7 @@ test.after.always(async () => {
 });
 
 test.serial('with sync on, A and B reach each other through the fast path after the host stack resolved ARP', async t => {
-	const sw = await launchWithSync();
+	const sw = await startDataplane(s, {kernelSync: true});
 	collect(sw);
 	const st0 = await sw.kernelSync.get();
 	t.true(st0.enabled, JSON.stringify(st0));

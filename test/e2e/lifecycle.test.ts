@@ -6,7 +6,7 @@
 import test from 'ava';
 import {statSync} from 'node:fs';
 import {ctlPath, launch, SlipwayError, type Slipway, type SlipwayEvent, type Stats} from '../../ts-api/src/index';
-import {assertForwards, controller, delta, e2eSuite, logger, logTail, portStats, stopDataplane} from './harness';
+import {assertForwards, controller, delta, e2eSuite, logger, portStats, startDataplane, stopDataplane} from './harness';
 import {ifCounters, pingInBackground, quietIpv6, run, sleep, waitFor} from './netns';
 
 const s = e2eSuite(test, {name: 'life', vifPrefix: 'lfe', addrsA: ['10.16.0.1/24'], addrsB: ['10.16.0.2/24']});
@@ -168,13 +168,7 @@ test.serial('two worker lcores: ports are spread over them and traffic forwards'
 	const problems = await stopDataplane(s);
 	t.deepEqual(problems, [], 'the single-worker instance stopped cleanly');
 	// 2 CPUs: map worker lcores 1 and 2 onto CPU 1
-	const sw = await launch({instance: s.instance, ports: s.topo.devargs, vifPrefix: s.vifPrefix, eal: ['--lcores', '0@0,1@1,2@1'], readyTimeoutMs: 30_000, logger})
-		.catch((error: unknown) => {
-			throw new Error(`${(error as Error).message}\n${logTail(s.instance)}`);
-		});
-	s.sw = sw;
-	s.pid = sw.pid;
-	for (const port of [0, 1]) await quietIpv6(s.vif(port));
+	const sw = await startDataplane(s, {eal: ['--lcores', '0@0,1@1,2@1']});
 
 	t.is((await sw.hello()).nWorkers, 2);
 	const ports = await sw.ports.list();

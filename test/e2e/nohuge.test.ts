@@ -5,8 +5,8 @@
  */
 import test from 'ava';
 import {readFileSync, rmSync} from 'node:fs';
-import {connect, launch, type Slipway} from '../../ts-api/src/index';
-import {defaultLogFile, logTail, logger, pidAlive} from './harness';
+import {launch, type Slipway} from '../../ts-api/src/index';
+import {defaultLogFile, logTail, logger, pidAlive, stopDataplane} from './harness';
 import {waitFor} from './netns';
 
 const instance = `e2e-nohuge-${process.pid}`;
@@ -14,13 +14,7 @@ let sw: Slipway | undefined;
 let pid = 0;
 
 test.after.always(async () => {
-	await sw?.close().catch(() => undefined);
-	try {
-		const c = await connect(instance, {logger, timeoutMs: 3000});
-		await c.shutdown({timeoutMs: 15_000});
-	} catch {}
-
-	if (pid > 0 && pidAlive(pid)) process.kill(pid, 'SIGKILL');
+	await stopDataplane({instance, sw, pid});
 });
 
 test.serial('slipwayd runs with --no-huge and stops clean', async t => {

@@ -13,9 +13,8 @@ import test, {type ExecutionContext} from 'ava';
 import {spawn} from 'node:child_process';
 import {createSocket} from 'node:dgram';
 import {readdirSync, readFileSync} from 'node:fs';
-import {launch} from '../../ts-api/src/index';
-import {controller, defaultLogFile, delta, e2eSuite, logger, logTail, stopDataplane} from './harness';
-import {capture, exited, ping, quietIpv6, run, sleep, track, waitFor} from './netns';
+import {controller, defaultLogFile, delta, e2eSuite, logTail, startDataplane, stopDataplane} from './harness';
+import {capture, exited, ping, run, sleep, track, waitFor} from './netns';
 
 const s = e2eSuite(test, {name: 'vifoff', vifPrefix: 'vofl', addrsA: ['10.93.0.2/24'], addrsB: ['10.93.1.2/24']});
 const HOST = '10.93.0.1';
@@ -162,13 +161,7 @@ test.serial('two workers: the vEth has a queue pair per worker and traffic flows
 	assertMempoolFull(t, 'one worker');
 
 	// 2 CPUs: map worker lcores 1 and 2 onto CPU 1
-	const sw = await launch({instance: s.instance, ports: s.topo.devargs, vifPrefix: s.vifPrefix, eal: ['--lcores', '0@0,1@1,2@1'], readyTimeoutMs: 30_000, logger})
-		.catch((error: unknown) => {
-			throw new Error(`${(error as Error).message}\n${logTail(s.instance)}`);
-		});
-	s.sw = sw;
-	s.pid = sw.pid;
-	for (const port of [0, 1]) await quietIpv6(s.vif(port));
+	const sw = await startDataplane(s, {eal: ['--lcores', '0@0,1@1,2@1']});
 	await run('ip', ['addr', 'add', `${HOST}/24`, 'dev', s.vif(0)]);
 	await run('ip', ['link', 'set', 'dev', s.vif(0), 'up']);
 
