@@ -5,11 +5,10 @@
  * and are injected into port 0.
  */
 import test from 'ava';
-import {spawn} from 'node:child_process';
 import {createHash} from 'node:crypto';
 import {iperf3Tcp, tcpBufferBound} from '../../examples/bench/exception';
 import {controller, delta, e2eSuite, logTail} from './harness';
-import {exited, run, sleep, track, waitFor} from './netns';
+import {exited, run, sleep, spawnCollecting, waitFor} from './netns';
 
 const s = e2eSuite(test, {name: 'exception', vifPrefix: 'exc', addrsA: ['10.21.0.2/24'], addrsB: ['10.21.1.2/24']});
 const HOST = '10.21.0.1';
@@ -91,20 +90,13 @@ test.serial('a 64 MiB TCP stream to a server on vEth0 arrives byte for byte', as
 	const expected = createHash('sha256');
 	for (let sent = 0; sent < total; sent += block.length) expected.update(block.subarray(0, Math.min(block.length, total - sent)));
 
-	const sink = track(spawn('python3', ['-c', SINK, HOST, '5303'], {stdio: ['ignore', 'pipe', 'pipe']}));
-	let out = '';
-	sink.stdout!.on('data', (d: Buffer) => {
-		out += d.toString();
-	});
-	sink.stderr!.on('data', (d: Buffer) => {
-		out += d.toString();
-	});
+	const {child: sink, output: out} = spawnCollecting('python3', ['-c', SINK, HOST, '5303']);
 	try {
-		await waitFor(`the sink listening on ${HOST}:5303 (${out.trim()})`, () => out.includes('listening'), 5000);
+		await waitFor(`the sink listening on ${HOST}:5303 (${out().trim()})`, () => out().includes('listening'), 5000);
 		await run('python3', ['-c', SOURCE, HOST, '5303', String(total)], {netns: s.topo.a.ns, timeoutMs: 60_000});
 		await Promise.race([exited(sink), sleep(10_000)]);
-		const m = /^(\d+) ([0-9a-f]{64})$/m.exec(out);
-		t.truthy(m, `the sink reported no count and hash: ${out}`);
+		const m = /^(\d+) ([0-9a-f]{64})$/m.exec(out());
+		t.truthy(m, `the sink reported no count and hash: ${out()}`);
 		t.is(Number(m![1]), total, 'bytes read by the host');
 		t.is(m![2], expected.digest('hex'), 'sha256 of what the host read');
 	} finally {

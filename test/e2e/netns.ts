@@ -171,17 +171,23 @@ export interface BackgroundPing {
 	stop(): Promise<PingResult>;
 }
 
+/** Spawns a tracked child; output() is what it printed so far, stdout and stderr together. */
+export function spawnCollecting(cmd: string, args: string[]): {child: ChildProcess; output(): string} {
+	const child = track(spawn(cmd, args, {stdio: ['ignore', 'pipe', 'pipe']}));
+	let output = '';
+	const add = (d: Buffer) => {
+		output += d.toString();
+	};
+
+	child.stdout!.on('data', add);
+	child.stderr!.on('data', add);
+	return {child, output: () => output};
+}
+
 /** Starts `ping -i interval` in a namespace until stop() is called. */
 export function pingInBackground(netns: string, dst: string, intervalS = 0.01): BackgroundPing {
 	// `ip netns exec` execs ping in place, so the signal reaches ping itself.
-	const child = track(spawn('ip', ['netns', 'exec', netns, 'ping', '-n', '-i', String(intervalS), dst], {stdio: ['ignore', 'pipe', 'pipe']}));
-	let output = '';
-	child.stdout!.on('data', (d: Buffer) => {
-		output += d.toString();
-	});
-	child.stderr!.on('data', (d: Buffer) => {
-		output += d.toString();
-	});
+	const {child, output} = spawnCollecting('ip', ['netns', 'exec', netns, 'ping', '-n', '-i', String(intervalS), dst]);
 	return {
 		child,
 		async stop() {
@@ -189,7 +195,7 @@ export function pingInBackground(netns: string, dst: string, intervalS = 0.01): 
 			const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
 			await exited(child);
 			clearTimeout(timer);
-			return parsePing(output);
+			return parsePing(output());
 		},
 	};
 }

@@ -10,11 +10,10 @@
  * UDP checksum would show as InCsumErrors or a missing datagram.
  */
 import test, {type ExecutionContext} from 'ava';
-import {spawn} from 'node:child_process';
 import {createSocket} from 'node:dgram';
 import {readdirSync, readFileSync} from 'node:fs';
 import {controller, defaultLogFile, delta, e2eSuite, logTail, startDataplane, stopDataplane} from './harness';
-import {capture, exited, ping, run, sleep, track, waitFor} from './netns';
+import {capture, exited, ping, run, sleep, spawnCollecting, waitFor} from './netns';
 
 const s = e2eSuite(test, {name: 'vifoff', vifPrefix: 'vofl', addrsA: ['10.93.0.2/24'], addrsB: ['10.93.1.2/24']});
 const HOST = '10.93.0.1';
@@ -29,18 +28,11 @@ interface IperfResult {
 
 /** Runs an iperf3 server on the host (one test, bound to HOST) and a client in A. */
 async function iperf(t: ExecutionContext, reverse: boolean): Promise<IperfResult> {
-	const server = track(spawn('iperf3', ['-s', '-1', '--forceflush', '-B', HOST, '-p', String(IPERF_PORT)], {stdio: ['ignore', 'pipe', 'pipe']}));
-	let serverOut = '';
-	server.stdout!.on('data', (d: Buffer) => {
-		serverOut += d.toString();
-	});
-	server.stderr!.on('data', (d: Buffer) => {
-		serverOut += d.toString();
-	});
+	const {child: server, output: serverOut} = spawnCollecting('iperf3', ['-s', '-1', '--forceflush', '-B', HOST, '-p', String(IPERF_PORT)]);
 	try {
-		await waitFor('the iperf3 server to listen', () => serverOut.includes('Server listening'), 5000);
+		await waitFor('the iperf3 server to listen', () => serverOut().includes('Server listening'), 5000);
 		const r = await run('iperf3', ['-c', HOST, '-p', String(IPERF_PORT), '-t', '3', '-J', ...(reverse ? ['-R'] : [])], {netns: s.topo.a.ns, allowFail: true, timeoutMs: 30_000});
-		t.is(r.code, 0, `iperf3 -c ${HOST}${reverse ? ' -R' : ''} from ${s.topo.a.ns} failed:\n${r.stdout}\n${r.stderr}\nserver: ${serverOut}\n${logTail(s.instance)}`);
+		t.is(r.code, 0, `iperf3 -c ${HOST}${reverse ? ' -R' : ''} from ${s.topo.a.ns} failed:\n${r.stdout}\n${r.stderr}\nserver: ${serverOut()}\n${logTail(s.instance)}`);
 		const j = JSON.parse(r.stdout) as {end: {sum_received: {bits_per_second: number; bytes: number}; sum_sent: {retransmits?: number}}};
 		return {bitsPerSecond: j.end.sum_received.bits_per_second, bytes: j.end.sum_received.bytes, retransmits: j.end.sum_sent.retransmits ?? 0};
 	} finally {
