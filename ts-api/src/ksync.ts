@@ -13,6 +13,7 @@
  */
 import { AF, EventType, EvtSync, PORT_NONE, RouteType, SyncAction, SyncCfg, SyncWhat } from './abi';
 import { need, readCString, viewOf, writeCString } from './bytes';
+import type { Message } from './codec';
 import { SlipwayError, check } from './errors';
 import { formatIp, parseIpInto } from './ip';
 
@@ -147,7 +148,7 @@ export function decodeSyncEvent(seq: number, b: Uint8Array): SyncEvent | null {
 }
 
 /** Encodes a sync event's payload (tests and fake dataplanes). */
-export function encodeSyncEvent(e: SyncEvent): { type: number; flags: number; seq: number; status: number; payload: Uint8Array } {
+export function encodeSyncEvent(e: SyncEvent): Message {
   const p = new Uint8Array(EvtSync.SIZE);
   const v = viewOf(p);
   v.setUint8(EvtSync.what, WHAT_CODE[e.what]);

@@ -9,6 +9,7 @@
  */
 import { EventType, EvtPolicer, MAX_PORTS, PORT_NONE, POLICER_MAX_BURST, POLICER_MAX_RATE, PUNT_CLASS_NAMES, PolicerInfo as PolicerInfoMsg, PolicerRate as PolicerRateMsg, PolicerSet, PuntClass, type PuntClassName } from './abi';
 import { need, viewOf } from './bytes';
+import type { Message } from './codec';
 import { check, SlipwayError } from './errors';
 
 export type { PuntClassName } from './abi';
@@ -136,7 +137,7 @@ export function decodePolicerEvent(seq: number, b: Uint8Array): PolicerEvent | n
   };
 }
 
-export function encodePolicerEvent(e: PolicerEvent): { type: number; flags: number; seq: number; status: number; payload: Uint8Array } {
+export function encodePolicerEvent(e: PolicerEvent): Message {
   const p = new Uint8Array(EvtPolicer.SIZE);
   const v = viewOf(p);
   v.setUint16(EvtPolicer.port, e.port, true);
