@@ -80,15 +80,17 @@ static __rte_always_inline uint32_t sw_ecmp(const struct sw_nh_group *g, uint32_
 	return g->n == 1 ? g->nh[0] : g->nh[h % g->n];
 }
 
-/* Resolve the next hop and rewrite L2; returns the output port or a verdict. */
+/* Resolve the next hop and rewrite L2; returns the output port or a verdict
+ * (proto: the packet's IP protocol, for the punt class). */
 static __rte_always_inline uint16_t sw_l2_rewrite(const struct sw_fp_config *cfg, struct rte_ether_hdr *eh,
-				     uint32_t nh, struct sw_l3_counters *pc, uint32_t *routed)
+				     uint32_t nh, struct sw_l3_counters *pc, uint32_t *routed,
+				     uint8_t proto)
 {
 	uint64_t w = __atomic_load_n(&cfg->nh[nh], __ATOMIC_ACQUIRE);
 	uint16_t out;
 
 	if (unlikely(!(w & SW_NH_RESOLVED)))
-		return sw_punt(pc, SW_L3_punt_no_neigh);
+		return sw_punt_ip(pc, SW_L3_punt_no_neigh, proto);
 	out = sw_nh_port(w);
 	if (unlikely(!cfg->port[out].active))
 		return sw_drop(pc, SW_L3_drop_port_down);
@@ -173,11 +175,9 @@ static __rte_always_inline uint16_t sw_ipv4_routed(const struct sw_fp_config *cf
 		    sizeof(*eh) + sizeof(*ip) + 4 <= m->data_len)
 			h = rte_hash_crc_4byte(*(const uint32_t *)(ip + 1), h);
 	}
-	uint16_t out = sw_l2_rewrite(cfg, eh, sw_ecmp(g, h), pc, routed);
+	uint16_t out = sw_l2_rewrite(cfg, eh, sw_ecmp(g, h), pc, routed, ip->next_proto_id);
 	if (out < SW_MAX_PORTS)
 		sw_ipv4_ttl_dec(ip);
-	else if (out == SW_V_PUNT + SW_PUNT_OTHER && ip->next_proto_id == IPPROTO_ICMP)
-		out = SW_V_PUNT + SW_PUNT_ICMP;
 	return out;
 }
 
@@ -229,11 +229,9 @@ static __rte_always_inline uint16_t sw_ipv6(const struct sw_fp_config *cfg, stru
 		    off + sizeof(*ip) + 4 <= m->data_len)
 			h = rte_hash_crc_4byte(*(const uint32_t *)(ip + 1), h);
 	}
-	uint16_t out = sw_l2_rewrite(cfg, eh, sw_ecmp(g, h), pc, routed);
+	uint16_t out = sw_l2_rewrite(cfg, eh, sw_ecmp(g, h), pc, routed, ip->proto);
 	if (out < SW_MAX_PORTS)
 		ip->hop_limits--;
-	else if (out == SW_V_PUNT + SW_PUNT_OTHER && ip->proto == IPPROTO_ICMPV6)
-		out = SW_V_PUNT + SW_PUNT_ICMP;
 	return out;
 }
 
