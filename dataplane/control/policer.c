@@ -42,8 +42,7 @@ static struct {
 	struct sw_policer_rate port[SW_MAX_PORTS][SW_PUNT_CLASSES];
 	struct {               /* the last profile built for a port and class */
 		struct sw_policer_rate rate;
-		uint16_t shares;
-		bool valid;
+		uint16_t shares;       /* 0: none built yet */
 		struct rte_meter_srtcm_profile prof;
 	} built[SW_MAX_PORTS][SW_PUNT_CLASSES];
 	struct watch watch[SW_MAX_PORTS][SW_PUNT_CLASSES];
@@ -62,7 +61,7 @@ void sw_police_port_reset(uint16_t port)
 	memcpy(P.port[port], P.defaults, sizeof(P.defaults));
 	memset(P.watch[port], 0, sizeof(P.watch[port]));
 	for (unsigned int c = 0; c < SW_PUNT_CLASSES; c++)
-		P.built[port][c].valid = false;
+		P.built[port][c].shares = 0;
 }
 
 static void fill_one(struct sw_fp_police *fp, uint16_t port, unsigned int c, uint16_t shares)
@@ -73,7 +72,7 @@ static void fill_one(struct sw_fp_police *fp, uint16_t port, unsigned int c, uin
 	fp->on = r->rate_pps != 0;
 	if (!fp->on)
 		return;
-	if (!b->valid || b->shares != shares || memcmp(&b->rate, r, sizeof(*r)) != 0) {
+	if (b->shares != shares || memcmp(&b->rate, r, sizeof(*r)) != 0) {
 		struct rte_meter_srtcm_params prm = {
 			.cir = RTE_MAX(r->rate_pps / shares, 1u),
 			.cbs = RTE_MAX(r->burst / shares, 1u),
@@ -87,7 +86,6 @@ static void fill_one(struct sw_fp_police *fp, uint16_t port, unsigned int c, uin
 		}
 		b->rate = *r;
 		b->shares = shares;
-		b->valid = true;
 	}
 	fp->prof = b->prof;
 }
