@@ -5,9 +5,8 @@
  * the tun driver implements it).
  * For a notification about a vEth, each property that now differs from its
  * port (MTU, administrative up/down, MAC, promiscuous, all-multicast) is
- * applied to the port, and every such request becomes an event. Changes
- * slipwayd makes itself (the vEth following the port) arrive equal to the
- * port's state and are ignored, so nothing loops.
+ * applied to the port, and every such request becomes an event (see
+ * on_link: how echoes of slipwayd's own changes are told apart).
  */
 #include <errno.h>
 #include <linux/if.h>
@@ -152,12 +151,19 @@ static void apply_flag(uint16_t port, struct sw_port *p, uint8_t what, bool on)
 	report(port, what, false, on, NULL, rte_strerror(-ret));
 }
 
+/*
+ * A notification says that something changed on a vEth, not what is true
+ * now: it may be the echo of a change slipwayd made itself (the vEth
+ * following its port), and newer changes may be queued behind it. So the
+ * vEth's current settings are read back and compared with the port's:
+ * whatever differs was asked of the vEth by someone else and is applied to
+ * the port. Changes made through the API set the port and the vEth
+ * together, so their echoes find nothing to do (last writer wins).
+ */
 static void on_link(const struct nlmsghdr *nh)
 {
 	const struct ifinfomsg *ifi = NLMSG_DATA(nh);
-	int len = (int)IFLA_PAYLOAD(nh);
-	const uint8_t *mac = NULL;
-	uint32_t mtu = 0;
+	struct sw_vif_state st;
 	uint16_t port;
 
 	for (port = 0; port < SW_MAX_PORTS; port++)
@@ -165,20 +171,14 @@ static void on_link(const struct nlmsghdr *nh)
 			break;
 	if (port == SW_MAX_PORTS)
 		return;
-	for (const struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
-		if (a->rta_type == IFLA_MTU && RTA_PAYLOAD(a) >= 4)
-			memcpy(&mtu, RTA_DATA(a), 4);
-		else if (a->rta_type == IFLA_ADDRESS && RTA_PAYLOAD(a) == 6)
-			mac = RTA_DATA(a);
-	}
 	struct sw_port *p = &sw.ports[port];
-	if (mtu != 0)
-		apply_mtu(port, p, mtu);
-	if (mac != NULL)
-		apply_mac(port, p, mac);
-	apply_flag(port, p, SW_KREQ_PROMISC, ifi->ifi_flags & IFF_PROMISC);
-	apply_flag(port, p, SW_KREQ_ALLMULTI, ifi->ifi_flags & IFF_ALLMULTI);
-	apply_updown(port, p, ifi->ifi_flags & IFF_UP);
+	if (sw_vif_get_state(p, &st) != 0)
+		return;   /* the vEth is going away */
+	apply_mtu(port, p, st.mtu);
+	apply_mac(port, p, st.mac);
+	apply_flag(port, p, SW_KREQ_PROMISC, st.flags & IFF_PROMISC);
+	apply_flag(port, p, SW_KREQ_ALLMULTI, st.flags & IFF_ALLMULTI);
+	apply_updown(port, p, st.flags & IFF_UP);
 }
 
 void sw_kni_poll(void)

@@ -124,3 +124,20 @@ int sw_vif_set_up(const struct sw_port *p, bool up)
 {
 	return sw_vif_set_flag(p, IFF_UP, up);
 }
+
+int sw_vif_get_state(const struct sw_port *p, struct sw_vif_state *st)
+{
+	struct ifreq ifr = { 0 };
+	int ret;
+
+	if ((ret = if_ioctl(p->vif_name, SIOCGIFFLAGS, &ifr)) != 0)
+		return ret;
+	st->flags = (uint16_t)ifr.ifr_flags;
+	if ((ret = if_ioctl(p->vif_name, SIOCGIFMTU, &ifr)) != 0)
+		return ret;
+	st->mtu = (uint32_t)ifr.ifr_mtu;
+	if ((ret = if_ioctl(p->vif_name, SIOCGIFHWADDR, &ifr)) != 0)
+		return ret;
+	memcpy(st->mac, ifr.ifr_hwaddr.sa_data, sizeof(st->mac));
+	return 0;
+}

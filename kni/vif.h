@@ -36,4 +36,12 @@ int sw_vif_set_mac(const struct sw_port *p, const struct rte_ether_addr *mac);
 int sw_vif_set_up(const struct sw_port *p, bool up);
 int sw_vif_set_flag(const struct sw_port *p, unsigned int flag, bool on);
 
+/* The vEth's link settings as the kernel has them now. */
+struct sw_vif_state {
+	uint16_t flags;           /* IFF_* */
+	uint32_t mtu;
+	uint8_t mac[6];
+};
+int sw_vif_get_state(const struct sw_port *p, struct sw_vif_state *st);
+
 #endif

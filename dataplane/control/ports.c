@@ -6,6 +6,7 @@
  * counters. Main lcore only.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -345,6 +346,10 @@ int sw_port_start(uint16_t port, struct sw_err *e)
 	p->worker = least_loaded_worker();
 	p->started = true;
 	p->link_up = 2;   /* unknown: the next link poll reports it and sets the vEth carrier */
+	/* the port and its vEth are one interface: the vEth is up while the port runs */
+	ret = sw_vif_set_up(p, true);
+	if (ret != 0)
+		SW_LOG(WARNING, "vEth %s: cannot bring it up: %s", p->vif_name, strerror(-ret));
 	sw_fp_publish();
 	sw_ctl_event_port(SW_EVT_PORT_STARTED, port);
 	return 0;
@@ -355,6 +360,7 @@ int sw_port_stop(uint16_t port, struct sw_err *e)
 	struct sw_port *p = NULL;
 	struct rte_mbuf *pkts[SW_BURST];
 	unsigned int n;
+	int ret;
 
 	if (port_ref(port, e, &p) != 0)
 		return -1;
@@ -371,6 +377,9 @@ int sw_port_stop(uint16_t port, struct sw_err *e)
 			sw_count(&sw.stats->lcores[0].ports[port], SW_C_inject_drops, n);
 		}
 	p->link_up = 0;
+	ret = sw_vif_set_up(p, false);
+	if (ret != 0)
+		SW_LOG(WARNING, "vEth %s: cannot take it down: %s", p->vif_name, strerror(-ret));
 	sw_kni_set_carrier(port, false);   /* a stopped port has no link */
 	sw_ctl_event_port(SW_EVT_PORT_STOPPED, port);
 	return 0;
@@ -449,6 +458,10 @@ int sw_port_set(const struct sw_port_set *s, struct sw_err *e)
 		if (ret != 0)
 			return sw_fail(e, SW_ST_DEVICE, "port %u: cannot turn promiscuous %s: %s",
 				       s->port, s->promisc ? "on" : "off", rte_strerror(-ret));
+		ret = sw_vif_set_flag(p, IFF_PROMISC, s->promisc);
+		if (ret != 0)
+			SW_LOG(WARNING, "vEth %s: cannot follow promiscuous %s: %s", p->vif_name,
+			       s->promisc ? "on" : "off", strerror(-ret));
 	}
 	return 0;
 }

@@ -107,29 +107,59 @@ function udp6Frame(i: number, src: string, dst: string, srcMac: string, dstMac: 
 	return f;
 }
 
-export function writeUdpPcap(file: string, opts: PcapOptions): void {
-	const frames: Buffer[] = [];
+/** Writes Ethernet frames as a pcap file (microsecond timestamps, all zero). */
+export function writePcap(file: string, frames: readonly Buffer[]): void {
+	const parts: Buffer[] = [];
 	const global = Buffer.alloc(24);
 	global.writeUInt32LE(0xa1b2c3d4, 0);
 	global.writeUInt16LE(2, 4);
 	global.writeUInt16LE(4, 6);
 	global.writeUInt32LE(65535, 16);
 	global.writeUInt32LE(1, 20); // LINKTYPE_ETHERNET
-	frames.push(global);
-	const srcMac = opts.srcMac ?? '02:00:00:00:00:01';
-	const dstMac = opts.dstMac ?? '02:00:00:00:00:02';
-	if (opts.dsts !== undefined && opts.dsts.length === 0) throw new Error('writeUdpPcap: dsts is empty');
-	for (let i = 0; i < opts.count; i++) {
-		const dst = opts.dsts ? opts.dsts[i % opts.dsts.length]! : `10.2.${(i >> 8) & 0xff}.${i & 0xff}`;
-		const f = isIPv6(dst)
-			? udp6Frame(i, opts.src6 ?? 'fd01::1', dst, srcMac, dstMac)
-			: udp4Frame(i, opts.src4 ?? '10.1.0.1', dst, srcMac, dstMac);
+	parts.push(global);
+	for (const f of frames) {
 		const rec = Buffer.alloc(16);
 		rec.writeUInt32LE(f.length, 8);
 		rec.writeUInt32LE(f.length, 12);
-		frames.push(rec, f);
+		parts.push(rec, f);
 	}
-	writeFileSync(file, Buffer.concat(frames));
+	writeFileSync(file, Buffer.concat(parts));
+}
+
+/** A broadcast ARP request "who has target? tell sender" from srcMac (60 bytes). */
+export function arpRequestFrame(srcMac: string, sender: string, target: string): Buffer {
+	const f = Buffer.alloc(60);
+	mac('ff:ff:ff:ff:ff:ff').copy(f, 0);
+	mac(srcMac).copy(f, 6);
+	f.writeUInt16BE(0x0806, 12);
+	f.writeUInt16BE(1, 14); // Ethernet
+	f.writeUInt16BE(0x0800, 16); // IPv4
+	f.writeUInt8(6, 18);
+	f.writeUInt8(4, 19);
+	f.writeUInt16BE(1, 20); // request
+	mac(srcMac).copy(f, 22);
+	f.writeUInt32BE(ipv4ToInt(sender), 28);
+	f.writeUInt32BE(ipv4ToInt(target), 38);
+	return f;
+}
+
+/** Minimum-size UDP frames (see the top of the file). */
+export function udpFrames(opts: PcapOptions): Buffer[] {
+	const srcMac = opts.srcMac ?? '02:00:00:00:00:01';
+	const dstMac = opts.dstMac ?? '02:00:00:00:00:02';
+	if (opts.dsts !== undefined && opts.dsts.length === 0) throw new Error('udpFrames: dsts is empty');
+	const frames: Buffer[] = [];
+	for (let i = 0; i < opts.count; i++) {
+		const dst = opts.dsts ? opts.dsts[i % opts.dsts.length]! : `10.2.${(i >> 8) & 0xff}.${i & 0xff}`;
+		frames.push(isIPv6(dst)
+			? udp6Frame(i, opts.src6 ?? 'fd01::1', dst, srcMac, dstMac)
+			: udp4Frame(i, opts.src4 ?? '10.1.0.1', dst, srcMac, dstMac));
+	}
+	return frames;
+}
+
+export function writeUdpPcap(file: string, opts: PcapOptions): void {
+	writePcap(file, udpFrames(opts));
 }
 
 /** An IPv4 route for the benchmarks: `prefix` is "a.b.c.d/len". */

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type {ExecutionContext, TestFn} from 'ava';
 import {connect, ctlPath, launch, type LaunchOptions, type PortStats, type Slipway, type Stats} from '../../ts-api/src/index';
 import {createLogger} from '../../ts-api/src/index';
-import {createTopology, exited, hugepagesTotal, ping, quietIpv6, run, sleep, track, waitFor, type PingResult, type Topology, type TopologyOptions} from './netns';
+import {createTopology, exited, hugepagesTotal, ping, quietIpv6, run, vifNotRouter, sleep, track, waitFor, type PingResult, type Topology, type TopologyOptions} from './netns';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 
@@ -107,6 +107,7 @@ export async function startDataplane(s: Suite, extra: Partial<LaunchOptions> = {
 	for (const port of [0, 1]) {
 		await waitFor(`${s.vif(port)} to exist`, async () => (await run('ip', ['link', 'show', 'dev', s.vif(port)], {allowFail: true})).code === 0, 5000);
 		await quietIpv6(s.vif(port));
+		await vifNotRouter(s.vif(port));
 	}
 
 	return sw;

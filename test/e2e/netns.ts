@@ -393,6 +393,20 @@ async function setUpHostEnd(iface: string): Promise<void> {
 	// (tc drop actions are not available on every kernel, sysctls are).
 	await run('sysctl', ['-qw', `net.ipv4.conf.${iface}.arp_ignore=8`]);
 	await run('sysctl', ['-qw', `net.ipv4.conf.${iface}.rp_filter=1`]);
+	// AF_PACKET sees every frame, and so does the host stack: with
+	// net.ipv4.ip_forward=1 it would route what the peers send here
+	await run('sysctl', ['-qw', `net.ipv4.conf.${iface}.forwarding=0`]);
+}
+
+/**
+ * A vEth belongs to the test, not to the host's router: what the fast path
+ * punts must not be forwarded by the host stack even when the machine has
+ * net.ipv4.ip_forward=1 (the per-interface value is what the kernel checks
+ * on input). IPv6 has no per-interface switch; tests that give vEths IPv6
+ * addresses set net.ipv6.conf.all.forwarding themselves.
+ */
+export async function vifNotRouter(iface: string): Promise<void> {
+	await run('sysctl', ['-qw', `net.ipv4.conf.${iface}.forwarding=0`]);
 }
 
 async function setUpPeer(peer: Peer): Promise<void> {
