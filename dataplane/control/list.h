@@ -23,7 +23,7 @@ static inline void sw_list_end(uint8_t *buf, uint32_t next, size_t entry, uint32
 {
 	struct sw_list_hdr *lh = (struct sw_list_hdr *)buf;
 
-	lh->reserved = next;
+	lh->next = next;
 	*len = sizeof(*lh) + lh->count * entry;
 }
 

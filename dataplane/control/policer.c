@@ -122,10 +122,10 @@ int sw_police_set(const struct sw_policer_set *s, struct sw_policer_info *out, s
 {
 	if (check_port(s->port, e) != 0)
 		return -1;
-	if (s->klass >= SW_PUNT_CLASSES && s->klass != SW_PUNT_CLASS_ALL)
+	if (s->punt_class >= SW_PUNT_CLASSES && s->punt_class != SW_PUNT_CLASS_ALL)
 		return sw_fail(e, SW_ST_INVALID,
 			       "punt class %u is unknown (0 arp, 1 icmp, 2 host, 3 other, 255 all)",
-			       s->klass);
+			       s->punt_class);
 	if (s->rate_pps > SW_POLICER_MAX_RATE)
 		return sw_fail(e, SW_ST_INVALID, "policer rate %u packets/s is above the limit of %u",
 			       s->rate_pps, SW_POLICER_MAX_RATE);
@@ -135,8 +135,8 @@ int sw_police_set(const struct sw_policer_set *s, struct sw_policer_info *out, s
 			       s->burst, SW_POLICER_MAX_BURST);
 
 	struct sw_policer_rate r = { .rate_pps = s->rate_pps, .burst = s->rate_pps ? s->burst : 0 };
-	unsigned int c0 = s->klass == SW_PUNT_CLASS_ALL ? 0 : s->klass;
-	unsigned int c1 = s->klass == SW_PUNT_CLASS_ALL ? SW_PUNT_CLASSES : s->klass + 1u;
+	unsigned int c0 = s->punt_class == SW_PUNT_CLASS_ALL ? 0 : s->punt_class;
+	unsigned int c1 = s->punt_class == SW_PUNT_CLASS_ALL ? SW_PUNT_CLASSES : s->punt_class + 1u;
 
 	for (uint16_t p = 0; p < SW_MAX_PORTS; p++) {
 		if (s->port != SW_PORT_NONE && p != s->port)
@@ -150,7 +150,7 @@ int sw_police_set(const struct sw_policer_set *s, struct sw_policer_info *out, s
 	SW_LOG(INFO, "punt policer: %s%u, class %s: %u packets/s, burst %u",
 	       s->port == SW_PORT_NONE ? "every port" : "port ",
 	       s->port == SW_PORT_NONE ? 0u : s->port,
-	       s->klass == SW_PUNT_CLASS_ALL ? "all" : class_names[s->klass], r.rate_pps, r.burst);
+	       s->punt_class == SW_PUNT_CLASS_ALL ? "all" : class_names[s->punt_class], r.rate_pps, r.burst);
 	sw_fp_mark_dirty();
 	info(s->port, out);
 	return 0;
@@ -200,7 +200,7 @@ void sw_police_watch(uint64_t now_ns)
 				continue;
 			/* started, stopped, or at least doubled or halved */
 			struct sw_evt_policer ev = {
-				.port = p, .klass = (uint8_t)c, .dropping = pps != 0,
+				.port = p, .punt_class = (uint8_t)c, .dropping = pps != 0,
 				.drop_pps = pps, .drops = d,
 			};
 			w->reported_pps = pps;

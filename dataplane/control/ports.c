@@ -477,7 +477,6 @@ void sw_port_info(uint16_t port, struct sw_port_info *info)
 	memset(info, 0, sizeof(*info));
 	info->port = port;
 	info->eth_port = p->eth_port;
-	info->vif_eth_port = SW_PORT_NONE;   /* the vEth is a TAP slipwayd drives itself */
 	info->started = p->started;
 	port_link(p, &link);
 	info->link_up = link.link_status == RTE_ETH_LINK_UP;

@@ -26,7 +26,7 @@ const char *sw_op_name(uint16_t type)
 	case SW_OP_XC_ADD: return "XC_ADD";
 	case SW_OP_XC_DEL: return "XC_DEL";
 	case SW_OP_XC_LIST: return "XC_LIST";
-	case SW_OP_STATS_SYNC: return "STATS_SYNC";
+	case SW_OP_STATS_REFRESH: return "STATS_REFRESH";
 	case SW_OP_NEIGH_ADD: return "NEIGH_ADD";
 	case SW_OP_NEIGH_DEL: return "NEIGH_DEL";
 	case SW_OP_NEIGH_LIST: return "NEIGH_LIST";
@@ -146,7 +146,7 @@ uint32_t sw_ctl_dispatch(const struct sw_ctl_ops *ops, uint16_t type, const uint
 		if ((ret = want_size(type, plen, 0, e)) == 0)
 			ret = ops->xc_list(resp, SW_RESP_MAX, resp_len, e);
 		break;
-	case SW_OP_STATS_SYNC:
+	case SW_OP_STATS_REFRESH:
 		if ((ret = want_size(type, plen, 0, e)) == 0)
 			ret = ops->stats_sync(e);
 		break;

@@ -42,7 +42,7 @@
 #include <stdint.h>
 
 #define SW_CTL_MAGIC        0x59574c53u /* "SLWY" in memory order */
-#define SW_CTL_ABI_VERSION  1u
+#define SW_CTL_ABI_VERSION  2u
 #define SW_CTL_HEADER_SIZE  4096u
 #define SW_CACHE_LINE       64u
 
@@ -130,13 +130,15 @@ struct sw_msg_hdr {
 #define SW_OP_XC_ADD        0x0020u /* struct sw_xconnect -> none */
 #define SW_OP_XC_DEL        0x0021u /* struct sw_port_ref (in port) -> none */
 #define SW_OP_XC_LIST       0x0022u /* none -> struct sw_list_hdr + struct sw_xconnect[count] */
-#define SW_OP_STATS_SYNC    0x0030u /* none -> none; refreshes device counters in the stats area */
+#define SW_OP_STATS_REFRESH 0x0030u /* none -> none; refreshes device counters in the stats area */
 #define SW_OP_NEIGH_ADD     0x0040u /* struct sw_neigh -> none (adds or replaces) */
 #define SW_OP_NEIGH_DEL     0x0041u /* struct sw_neigh (mac ignored) -> none */
 #define SW_OP_NEIGH_LIST    0x0042u /* struct sw_list_req -> struct sw_list_hdr + struct sw_neigh[count] */
 #define SW_OP_ROUTE_ADD     0x0050u /* struct sw_route -> none (adds or replaces) */
 #define SW_OP_ROUTE_DEL     0x0051u /* struct sw_route (prefix, len, family) -> none */
 #define SW_OP_ROUTE_LIST    0x0052u /* struct sw_list_req -> struct sw_list_hdr + struct sw_route[count] */
+#define SW_OP_ROUTE_GET     0x0053u /* struct sw_route_lookup -> struct sw_route_match: the
+				     * fast path's longest-prefix match and ECMP member */
 #define SW_OP_RULE_ADD      0x0060u /* struct sw_rule -> none (adds or replaces rule id) */
 #define SW_OP_RULE_DEL      0x0061u /* struct sw_rule_ref -> none */
 #define SW_OP_RULE_LIST     0x0062u /* struct sw_list_req -> struct sw_list_hdr + struct sw_rule_entry[count] */
@@ -216,7 +218,7 @@ struct sw_port_set {
 struct sw_port_info {
 	uint16_t port;         /*   0 slipway port index */
 	uint16_t eth_port;     /*   2 DPDK ethdev port id */
-	uint16_t vif_eth_port; /*   4 SW_PORT_NONE: the vEth is a TAP slipwayd opens itself, no ethdev */
+	uint16_t reserved2;    /*   4 */
 	uint8_t started;       /*   6 */
 	uint8_t link_up;       /*   7 */
 	uint32_t link_speed;   /*   8 Mbps */
@@ -243,12 +245,12 @@ struct sw_xconnect {
 };
 
 struct sw_list_hdr {
-	uint32_t count;        /* 0 */
-	uint32_t reserved;     /* 4 */
+	uint32_t count;        /* 0 entries that follow */
+	uint32_t next;         /* 4 cursor of the next page, 0 when this is the last */
 };
 
 /* Paged listing: up to max entries starting at cursor (0 = first); the
- * response's sw_list_hdr.reserved holds the next cursor, 0 when done. */
+ * response's sw_list_hdr.next is the cursor of the next page. */
 struct sw_list_req {
 	uint32_t cursor;       /* 0 */
 	uint16_t max;          /* 4 */
@@ -293,6 +295,32 @@ struct sw_route {
 	uint32_t reserved;     /*   4 */
 	uint8_t prefix[16];    /*   8 host bits must be zero */
 	struct sw_nexthop nh[SW_ECMP_MAX]; /* 24 */
+};
+
+/*
+ * ROUTE_GET: the route the fast path would use for a packet to dst (and,
+ * for the ECMP member, from src with protocol proto and L4 ports; the same
+ * flow hash as the fast path's).
+ */
+struct sw_route_lookup {
+	uint8_t family;        /*  0 SW_AF_* */
+	uint8_t proto;         /*  1 IP protocol of the flow, 0: none */
+	uint16_t sport;        /*  2 host order; used with TCP and UDP */
+	uint16_t dport;        /*  4 */
+	uint16_t reserved;     /*  6 */
+	uint8_t dst[16];       /*  8 */
+	uint8_t src[16];       /* 24 */
+};
+
+struct sw_route_match {
+	uint8_t found;         /*   0 1: a route matched; 0: none (the fast path punts) */
+	uint8_t member;        /*   1 index in route.nh of the flow's next hop (FORWARD) */
+	uint8_t resolved;      /*   2 1: that next hop's neighbour is known (mac is set) */
+	uint8_t reserved0;     /*   3 */
+	uint16_t out_port;     /*   4 the port the flow leaves by, SW_PORT_NONE when none */
+	uint8_t mac[6];        /*   6 the neighbour's MAC when resolved */
+	uint32_t reserved1;    /*  12 */
+	struct sw_route route; /*  16 the matching route (prefix, type, next hops) */
 };
 
 /* sw_rule.action */
@@ -389,13 +417,13 @@ struct sw_evt_kernel {
 #define SW_PUNT_OTHER       3u /* the rest: no route or neighbour yet, TTL, IPv4 options,
 				* non-IP, VLAN-tagged, another station's MAC, rule punts */
 #define SW_PUNT_CLASSES     4u
-#define SW_PUNT_CLASS_ALL   0xffu /* sw_policer_set.klass: every class */
+#define SW_PUNT_CLASS_ALL   0xffu /* sw_policer_set.punt_class: every class */
 #define SW_POLICER_MAX_RATE  100000000u /* packets/s */
 #define SW_POLICER_MAX_BURST 1000000u   /* packets */
 
 struct sw_policer_set {
 	uint16_t port;         /*  0 SW_PORT_NONE: every port, and the default for ports added later */
-	uint8_t klass;         /*  2 SW_PUNT_*, or SW_PUNT_CLASS_ALL */
+	uint8_t punt_class;    /*  2 SW_PUNT_*, or SW_PUNT_CLASS_ALL */
 	uint8_t reserved0;     /*  3 */
 	uint32_t rate_pps;     /*  4 0: no limit */
 	uint32_t burst;        /*  8 packets; >= 1 when rate_pps is set */
@@ -418,7 +446,7 @@ struct sw_policer_info {
  * halves; checked at every stats refresh (500 ms). */
 struct sw_evt_policer {
 	uint16_t port;         /*  0 */
-	uint8_t klass;         /*  2 SW_PUNT_* */
+	uint8_t punt_class;    /*  2 SW_PUNT_* */
 	uint8_t dropping;      /*  3 1 while the class drops */
 	uint32_t drop_pps;     /*  4 over the last interval */
 	uint64_t drops;        /*  8 total so far */

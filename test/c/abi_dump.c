@@ -98,7 +98,6 @@ static void golden(void)
 	h->status = SW_ST_OK;
 	pi->port = 2;
 	pi->eth_port = 4;
-	pi->vif_eth_port = 5;
 	pi->started = 1;
 	pi->link_up = 1;
 	pi->link_speed = 10000;
@@ -273,6 +272,42 @@ static void golden(void)
 	lq->family = SW_AF_INET6;
 	hex("route_list_req", buf, h->len);
 
+	/* ROUTE_GET request: the flow 10.1.0.2:40000 -> 10.2.0.9:5001 over UDP */
+	memset(buf, 0, sizeof(buf));
+	struct sw_route_lookup *rq = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*rq);
+	h->type = SW_OP_ROUTE_GET;
+	h->seq = 0x64;
+	rq->family = SW_AF_INET;
+	rq->proto = 17;
+	rq->sport = 40000;
+	rq->dport = 5001;
+	memcpy(rq->dst, (uint8_t[]){ 10, 2, 0, 9 }, 4);
+	memcpy(rq->src, (uint8_t[]){ 10, 1, 0, 2 }, 4);
+	hex("route_get_req", buf, h->len);
+
+	/* ROUTE_GET response: 10.2.0.0/16 over two next hops, the second chosen */
+	memset(buf, 0, sizeof(buf));
+	struct sw_route_match *rm = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*rm);
+	h->type = SW_OP_ROUTE_GET;
+	h->seq = 0x64;
+	rm->found = 1;
+	rm->member = 1;
+	rm->resolved = 1;
+	rm->out_port = 1;
+	memcpy(rm->mac, mac, 6);
+	rm->route.family = SW_AF_INET;
+	rm->route.prefix_len = 16;
+	rm->route.type = SW_ROUTE_FORWARD;
+	rm->route.n_nh = 2;
+	memcpy(rm->route.prefix, (uint8_t[]){ 10, 2, 0, 0 }, 4);
+	rm->route.nh[0].port = 0;
+	memcpy(rm->route.nh[0].gw, (uint8_t[]){ 10, 1, 0, 254 }, 4);
+	rm->route.nh[1].port = 1;
+	memcpy(rm->route.nh[1].gw, (uint8_t[]){ 10, 255, 0, 1 }, 4);
+	hex("route_get_resp", buf, h->len);
+
 	/* RULE_LIST response: one IPv6 udp drop rule with counters, next cursor 3 */
 	memset(buf, 0, sizeof(buf));
 	struct sw_list_hdr *rl = payload;
@@ -281,7 +316,7 @@ static void golden(void)
 	h->type = SW_OP_RULE_LIST;
 	h->seq = 0x63;
 	rl->count = 1;
-	rl->reserved = 3;
+	rl->next = 3;
 	re->rule.id = 0xfffffffeu;
 	re->rule.priority = 0x1fffffff;
 	re->rule.family = SW_AF_INET6;
@@ -398,7 +433,7 @@ static void golden(void)
 	h->type = SW_OP_POLICER_SET;
 	h->seq = 12;
 	pset->port = 2;
-	pset->klass = SW_PUNT_ICMP;
+	pset->punt_class = SW_PUNT_ICMP;
 	pset->rate_pps = 500;
 	pset->burst = 50;
 	hex("policer_set_req", buf, h->len);
@@ -423,7 +458,7 @@ static void golden(void)
 	h->type = SW_EVT_POLICER;
 	h->seq = 14;
 	epol->port = 0;
-	epol->klass = SW_PUNT_OTHER;
+	epol->punt_class = SW_PUNT_OTHER;
 	epol->dropping = 1;
 	epol->drop_pps = 81234;
 	epol->drops = 40617;
@@ -444,7 +479,7 @@ int main(void)
 	CONST(SW_OP_PAD); CONST(SW_OP_HELLO); CONST(SW_OP_PORT_LIST); CONST(SW_OP_PORT_ADD);
 	CONST(SW_OP_PORT_START); CONST(SW_OP_PORT_STOP); CONST(SW_OP_PORT_SET);
 	CONST(SW_OP_PORT_GET); CONST(SW_OP_XC_ADD); CONST(SW_OP_XC_DEL); CONST(SW_OP_XC_LIST);
-	CONST(SW_OP_STATS_SYNC);
+	CONST(SW_OP_STATS_REFRESH); CONST(SW_OP_ROUTE_GET);
 	CONST(SW_OP_NEIGH_ADD); CONST(SW_OP_NEIGH_DEL); CONST(SW_OP_NEIGH_LIST);
 	CONST(SW_OP_ROUTE_ADD); CONST(SW_OP_ROUTE_DEL); CONST(SW_OP_ROUTE_LIST);
 	CONST(SW_OP_RULE_ADD); CONST(SW_OP_RULE_DEL); CONST(SW_OP_RULE_LIST);
@@ -518,7 +553,7 @@ int main(void)
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_port_info);
-	FIELD(sw_port_info, port); FIELD(sw_port_info, eth_port); FIELD(sw_port_info, vif_eth_port);
+	FIELD(sw_port_info, port); FIELD(sw_port_info, eth_port); FIELD(sw_port_info, reserved2);
 	FIELD(sw_port_info, started); FIELD(sw_port_info, link_up); FIELD(sw_port_info, link_speed);
 	FIELD(sw_port_info, mtu); FIELD(sw_port_info, mac); FIELD(sw_port_info, promisc);
 	FIELD(sw_port_info, link_duplex); FIELD(sw_port_info, worker_lcore);
@@ -532,7 +567,7 @@ int main(void)
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_list_hdr);
-	FIELD(sw_list_hdr, count); FIELD(sw_list_hdr, reserved);
+	FIELD(sw_list_hdr, count); FIELD(sw_list_hdr, next);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_evt_port);
@@ -562,7 +597,7 @@ int main(void)
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_policer_set);
-	FIELD(sw_policer_set, port); FIELD(sw_policer_set, klass);
+	FIELD(sw_policer_set, port); FIELD(sw_policer_set, punt_class);
 	FIELD(sw_policer_set, reserved0); FIELD(sw_policer_set, rate_pps);
 	FIELD(sw_policer_set, burst); FIELD(sw_policer_set, reserved1);
 	STRUCT_END();
@@ -577,7 +612,7 @@ int main(void)
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_evt_policer);
-	FIELD(sw_evt_policer, port); FIELD(sw_evt_policer, klass);
+	FIELD(sw_evt_policer, port); FIELD(sw_evt_policer, punt_class);
 	FIELD(sw_evt_policer, dropping); FIELD(sw_evt_policer, drop_pps);
 	FIELD(sw_evt_policer, drops);
 	STRUCT_END();
@@ -630,6 +665,19 @@ int main(void)
 	FIELD(sw_route, family); FIELD(sw_route, prefix_len); FIELD(sw_route, type);
 	FIELD(sw_route, n_nh); FIELD(sw_route, reserved); FIELD(sw_route, prefix);
 	FIELD(sw_route, nh);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_route_lookup);
+	FIELD(sw_route_lookup, family); FIELD(sw_route_lookup, proto);
+	FIELD(sw_route_lookup, sport); FIELD(sw_route_lookup, dport);
+	FIELD(sw_route_lookup, reserved); FIELD(sw_route_lookup, dst); FIELD(sw_route_lookup, src);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_route_match);
+	FIELD(sw_route_match, found); FIELD(sw_route_match, member);
+	FIELD(sw_route_match, resolved); FIELD(sw_route_match, reserved0);
+	FIELD(sw_route_match, out_port); FIELD(sw_route_match, mac);
+	FIELD(sw_route_match, reserved1); FIELD(sw_route_match, route);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_rule);

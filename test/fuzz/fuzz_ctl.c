@@ -94,8 +94,8 @@ static int h_ksync_get(struct sw_sync_cfg *o, struct sw_err *e)
 static int h_police_set(const struct sw_policer_set *s, struct sw_policer_info *o,
 			struct sw_err *e)
 {
-	if (s->klass >= SW_PUNT_CLASSES && s->klass != SW_PUNT_CLASS_ALL)
-		return sw_fail(e, SW_ST_INVALID, "punt class %u", s->klass);
+	if (s->punt_class >= SW_PUNT_CLASSES && s->punt_class != SW_PUNT_CLASS_ALL)
+		return sw_fail(e, SW_ST_INVALID, "punt class %u", s->punt_class);
 	memset(o, 0, sizeof(*o));
 	return 0;
 }
