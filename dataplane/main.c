@@ -23,15 +23,20 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "core/log.h"
+#include "core/module.h"
+#include "core/publish.h"
+#include "core/state.h"
+#include "core/stats.h"
+#include "core/util.h"
+#include "ctl/ctl.h"
 #include "ctl/json_sock.h"
-#include "ctl/server.h"
-#include "l3.h"
-#include "lcp.h"
-#include "netlink.h"
-#include "policer.h"
-#include "ports.h"
-#include "sw.h"
-#include "vif.h"
+#include "datapath/worker.h"
+#include "kni/vif.h"
+#include "l3/l3.h"
+#include "l3/route.h"
+#include "port/port.h"
+#include "rules/rules.h"
 
 struct sw_state sw = {
 	.instance = "default",
@@ -41,17 +46,14 @@ struct sw_state sw = {
 	.idle_us = 200,
 	.spin_us = 100,
 	.max_routes = SW_MAX_ROUTES_DEFAULT,
+	.max_rules = SW_MAX_RULES_DEFAULT,
 };
 int sw_logtype;
 
 #define MAX_CLI_PORTS SW_MAX_PORTS
-#define HK_LINK_NS    (50ull * 1000 * 1000)    /* link poll */
-#define HK_STATS_NS   (500ull * 1000 * 1000)   /* device counters refresh */
-#define HK_LEASE_NS   (250ull * 1000 * 1000)   /* dead controller check */
-#define HK_KNI_NS     (10ull * 1000 * 1000)    /* vEth requests from the kernel */
+#define STATS_NS (500ull * 1000 * 1000) /* device counters refresh */
 
 static const char *json_socket;
-static bool kernel_sync;
 static const char *cli_ports[MAX_CLI_PORTS];
 static unsigned int n_cli_ports;
 
@@ -67,6 +69,7 @@ static void usage(const char *prog)
 		"                      before sleeping, default 100 (0: sleep at once)\n"
 		"  --idle-us N         main lcore sleep bound when idle, default 200\n"
 		"  --max-routes N      IPv4 route table size, default 65536 (1M routes: 1100000)\n"
+		"  --max-rules N       match-action rules, default 16384\n"
 		"  --ctl-dir DIR       control file directory, default /dev/shm\n"
 		"  --json-socket PATH  also serve newline-delimited JSON requests on a Unix\n"
 		"                      socket (the benchmark's baseline transport)\n"
@@ -120,6 +123,7 @@ static int parse_app_args(int argc, char **argv)
 		{ "ctl-dir", required_argument, NULL, 'c' },
 		{ "json-socket", required_argument, NULL, 'j' },
 		{ "max-routes", required_argument, NULL, 'r' },
+		{ "max-rules", required_argument, NULL, 'R' },
 		{ "kernel-sync", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -174,8 +178,12 @@ static int parse_app_args(int argc, char **argv)
 			if (parse_uint("--max-routes", optarg, 1024, 1u << 24, &sw.max_routes))
 				return -1;
 			break;
+		case 'R':
+			if (parse_uint("--max-rules", optarg, 1024, 1u << 20, &sw.max_rules))
+				return -1;
+			break;
 		case 'k':
-			kernel_sync = true;
+			sw.kernel_sync = true;
 			break;
 		case 'h':
 		default:
@@ -253,14 +261,6 @@ static void on_signal(int sig)
 	sw_ctl_wake();
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 static int setup_workers(void)
 {
 	unsigned int lcore;
@@ -299,35 +299,24 @@ static int setup_workers(void)
  * microseconds); a frame from the kernel on a vEth waits at most --idle-us.
  * Idle cost: one wake-up per --idle-us, no spinning.
  */
+static void stats_tick(uint64_t now_ns)
+{
+	RTE_SET_USED(now_ns);
+	sw_stats_refresh();
+}
+SW_PERIODIC_REGISTER("statistics", STATS_NS, stats_tick)
+
 static void main_loop(void)
 {
-	uint64_t now = mono_ns(), next_link = now, next_stats = now, next_lease = now, next_kni = now;
-	uint64_t last_work = now;
+	uint64_t now = sw_mono_ns(), last_work = now;
 
 	while (!sw.quit) {
 		unsigned int work = sw_vif_service() + sw_ctl_serve() + sw_json_serve();
 
-		sw_fp_reclaim(false);
-		now = mono_ns();
+		sw_publish_poll();
+		now = sw_mono_ns();
 		sw_ctl_heartbeat(now);
-		if (unlikely(now >= next_link)) {
-			sw_ports_poll_link();
-			next_link = now + HK_LINK_NS;
-		}
-		if (unlikely(now >= next_stats)) {
-			sw_ports_refresh_stats();
-			sw_police_watch(now);
-			next_stats = now + HK_STATS_NS;
-		}
-		if (unlikely(now >= next_kni)) {
-			sw_kni_poll();
-			sw_lcp_poll();
-			next_kni = now + HK_KNI_NS;
-		}
-		if (unlikely(now >= next_lease)) {
-			sw_ctl_check_lease();
-			next_lease = now + HK_LEASE_NS;
-		}
+		sw_periodic_run(now);
 		if (work) {
 			last_work = now;
 			__atomic_store_n(&sw.stats->lcores[0].busy_polls,
@@ -336,7 +325,7 @@ static void main_loop(void)
 		}
 		__atomic_store_n(&sw.stats->lcores[0].idle_polls,
 				 sw.stats->lcores[0].idle_polls + 1, __ATOMIC_RELAXED);
-		if (now - last_work < (uint64_t)sw.spin_us * 1000)
+		if (now - last_work < (uint64_t)sw.spin_us * 1000 || sw_publish_busy())
 			continue;
 		if (sw_json_client_fd() >= 0) {
 			/* a JSON client is connected: its socket wakes us */
@@ -400,7 +389,7 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out_ctl;
 	}
-	if (setup_workers() != 0 || sw_fp_init() != 0) {
+	if (setup_workers() != 0) {
 		rc = 1;
 		goto out_ctl;
 	}
@@ -410,7 +399,11 @@ int main(int argc, char **argv)
 		SW_LOG(ERR, "mempool sw_mbuf: cannot allocate %u mbufs: %s (hugepages reserved?)",
 		       sw.n_mbufs, rte_strerror(rte_errno));
 		rc = 1;
-		goto out_fp;
+		goto out_ctl;
+	}
+	if (sw_modules_init() != 0 || sw_publish_init() != 0) {
+		rc = 1;
+		goto out_modules;
 	}
 	for (unsigned int i = 0; i < n_cli_ports; i++) {
 		if (sw_port_add(cli_ports[i], &e) < 0) {
@@ -422,13 +415,7 @@ int main(int argc, char **argv)
 	for (unsigned int w = 0; w < sw.n_workers; w++)
 		rte_eal_remote_launch(sw_worker_main, &sw.workers[w], sw.workers[w].lcore_id);
 
-	sw_ports_refresh_stats();
-	sw_kni_open();   /* without it, vEth requests are not mirrored (logged) */
-	if (sw_lcp_init(kernel_sync) != 0) {
-		sw_kni_close();
-		rc = 1;
-		goto out_ports;
-	}
+	sw_stats_refresh();
 	sw_ctl_set_state(SW_STATE_READY);
 	SW_LOG(NOTICE, "instance %s ready: pid %d, %u worker(s), %u port(s), control file %s",
 	       sw.instance, getpid(), sw.n_workers, sw_ports_count(), sw_ctl_path());
@@ -436,19 +423,17 @@ int main(int argc, char **argv)
 	main_loop();
 
 	SW_LOG(NOTICE, "instance %s stopping", sw.instance);
-	sw_kni_close();
-	sw_lcp_close();
 	sw_ctl_set_state(SW_STATE_STOPPING);
-	rte_eal_mp_wait_lcore();
 out_ports:
 	sw.quit = true;
 	rte_eal_mp_wait_lcore();
 	sw_ports_close_all();
+out_modules:
+	sw_publish_fini();
+	sw_modules_fini();
 	if (check_mempool() != 0)
 		rc = 3;
 	rte_mempool_free(sw.mp);
-out_fp:
-	sw_fp_fini();
 out_ctl:
 	sw_json_close();
 	sw_ctl_close();

@@ -1,27 +1,45 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/*
- * Kernel sync (linux-cp style): the host stack's view of the vEths in the
- * fast path. Addresses on vEthN become local routes plus the connected
- * prefix through port N, neighbours the kernel resolves on vEthN become
- * neighbours on port N, and main-table routes through vEths become routes.
- * See struct sw_sync_cfg in slipway_ctl.h for the rules. Main lcore only.
- */
+/* Kernel sync's state, shared by its on/off part (kni/kernel_sync.c) and its
+ * router part (kni/lcp_router.c). Main lcore only. */
 #ifndef SW_KNI_LCP_H
 #define SW_KNI_LCP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
-#include "err.h"
+#include "l3/route.h"
+#include "slipway_ctl.h"
 
-/* At start-up, after the ports exist: turn sync on when asked (--kernel-sync). */
-int sw_lcp_init(bool enabled);
-/* Apply what rtnetlink reported (and advance a resync); never blocks. */
-void sw_lcp_poll(void);
-/* Stop following the kernel (what sync installed stays: the process ends). */
-void sw_lcp_close(void);
+struct rte_hash;
 
-/* SW_OP_SYNC_SET / SW_OP_SYNC_GET handlers. */
-int sw_lcp_sync_set(const struct sw_sync_cfg *cfg, struct sw_sync_cfg *out, struct sw_err *e);
-int sw_lcp_sync_get(struct sw_sync_cfg *out, struct sw_err *e);
+struct akey {
+	uint8_t ip[16];
+	uint16_t port;
+	uint8_t family;
+	uint8_t len;
+};
+
+struct sw_lcp {
+	bool enabled;
+	struct rte_hash *ad;    /* the vEths' addresses */
+	uint8_t *ad_seen;       /* [position] seen since the resync began */
+	bool resync;            /* a resync of ours is in progress */
+	bool vif_up[SW_MAX_PORTS];
+	uint32_t refused, resyncs; /* since enabled */
+	uint32_t rs_added, rs_removed, rs_refused, rs_events; /* the resync in progress */
+};
+
+extern struct sw_lcp kernel_sync;
+
+/* kni/lcp_router.c */
+void sw_lcp_emit(struct sw_evt_sync *ev, const char *reason);
+void sw_lcp_route_removed(const struct sw_l3_route *r);
+void sw_lcp_neigh_removed(const struct sw_l3_neigh *n);
+void sw_lcp_addr_uninstall(const struct akey *a);
+
+/* kni/kernel_sync.c: the reader's resync callbacks */
+bool sw_lcp_wants_dump(void);
+void sw_lcp_resync_begin(void);
+void sw_lcp_resync_end(bool complete);
 
 #endif

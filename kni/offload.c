@@ -41,9 +41,12 @@
 #include <rte_net.h>
 #include <rte_tcp.h>
 
-#include "offload.h"
-#include "tap.h"
-#include "sw.h"
+#include "core/log.h"
+#include "core/state.h"
+#include "core/stats.h"
+#include "datapath/parse.h"
+#include "kni/offload.h"
+#include "kni/tap.h"
 
 /* rte_gro_reassemble_burst's table holds this many packets */
 #define GRO_RUN        RTE_GRO_MAX_BURST_ITEM_NUM
@@ -112,20 +115,13 @@ static bool cksum_flag_good(uint64_t flags, uint64_t mask, uint64_t good)
 static inline bool maybe_tcp4(const struct rte_mbuf *m)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t off = RTE_ETHER_HDR_LEN;
-	uint16_t et;
+	struct sw_l2 l2;
 
-	if (m->data_len < off + sizeof(struct rte_ipv4_hdr))
+	if (m->data_len < RTE_ETHER_HDR_LEN || sw_parse_l2(d, m->data_len, &l2) != 0 ||
+	    m->data_len < l2.off + sizeof(struct rte_ipv4_hdr))
 		return false;
-	et = *(const uint16_t *)(d + 12);
-	while (et == RTE_BE16(RTE_ETHER_TYPE_VLAN) || et == RTE_BE16(RTE_ETHER_TYPE_QINQ)) {
-		if (m->data_len < off + RTE_VLAN_HLEN + sizeof(struct rte_ipv4_hdr))
-			return false;
-		et = *(const uint16_t *)(d + off + 2);
-		off += RTE_VLAN_HLEN;
-	}
-	return et == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
-	       ((const struct rte_ipv4_hdr *)(d + off))->next_proto_id == IPPROTO_TCP;
+	return l2.et == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+	       ((const struct rte_ipv4_hdr *)(d + l2.off))->next_proto_id == IPPROTO_TCP;
 }
 
 static uint32_t gro_candidate(struct rte_mbuf *m)

@@ -19,9 +19,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sw.h"
-#include "tap.h"
-#include "vif.h"
+#include "kni/tap.h"
+#include "kni/vif.h"
+#include "port/port.h"
 
 void sw_tap_close(int *fds, unsigned int n)
 {

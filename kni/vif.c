@@ -24,23 +24,27 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
-#include "vif.h"
-#include "err.h"
-#include "offload.h"
-#include "ports.h"
-#include "sw.h"
-#include "tap.h"
+#include "core/fp.h"
+#include "core/log.h"
+#include "core/publish.h"
+#include "core/state.h"
+#include "core/stats.h"
+#include "kni/offload.h"
+#include "kni/tap.h"
+#include "kni/vif.h"
+#include "port/port.h"
+
+#define VIF_RING_SLOTS 2048u /* punt and inject rings, per port and worker */
 
 #define VIF_TX_BURST   SW_OFFLOAD_TX_MAX   /* punted frames per ring and pass: room for GRO to merge */
 #define VIF_RX_FRAMES  64u    /* frames read per TAP queue and pass */
 #define VIF_RX_MAX     (65535u + RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN)  /* a super-frame */
 #define VIF_RX_SEGS    64u    /* most mbufs in a standing chain */
-
-#define SW_MAX_WORKERS (SW_MAX_LCORES - 1)
 
 /* A TAP queue's receive buffers: buf[0..n) are ready, the rest empty. */
 struct vif_rxq {
@@ -53,6 +57,9 @@ struct vif {
 	unsigned int n_fd;
 	uint64_t tx_offloads;         /* the port's, usable for frames from the kernel */
 	struct vif_rxq rxq[SW_MAX_WORKERS];
+	/* [worker k] punt: worker k -> main lcore; inject: main lcore -> worker k */
+	struct rte_ring *punt[SW_MAX_WORKERS];
+	struct rte_ring *inject[SW_MAX_WORKERS];
 };
 
 static struct vif vifs[SW_MAX_PORTS];
@@ -72,28 +79,31 @@ static void ring_drain_free(struct rte_ring *r)
 	rte_ring_free(r);
 }
 
-static int vif_rings(uint16_t index, struct sw_port *p, struct sw_err *e)
+static int vif_rings(uint16_t index, struct vif *v, const char *name, struct sw_err *e)
 {
 	char rname[RTE_RING_NAMESIZE];
 
 	for (unsigned int w = 0; w < sw.n_workers; w++) {
 		snprintf(rname, sizeof(rname), "sw_punt_%u_%u", index, w);
-		p->punt[w] = rte_ring_create(rname, SW_RING_SLOTS, rte_socket_id(),
+		v->punt[w] = rte_ring_create(rname, VIF_RING_SLOTS, rte_socket_id(),
 					     RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(rname, sizeof(rname), "sw_inject_%u_%u", index, w);
-		p->inject[w] = rte_ring_create(rname, SW_RING_SLOTS, rte_socket_id(),
+		v->inject[w] = rte_ring_create(rname, VIF_RING_SLOTS, rte_socket_id(),
 					       RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (p->punt[w] == NULL || p->inject[w] == NULL)
+		if (v->punt[w] == NULL || v->inject[w] == NULL)
 			return sw_fail(e, SW_ST_NO_SPACE, "vEth %s: cannot create rings for worker %u: %s",
-				       p->vif_name, w, rte_strerror(rte_errno));
+				       name, w, rte_strerror(rte_errno));
 	}
 	return 0;
 }
 
-int sw_vif_create(uint16_t index, struct sw_port *p, const struct rte_ether_addr *mac,
-		  struct sw_err *e)
+static void vif_destroy(uint16_t index, struct sw_port *p);
+
+/* A port is added: its vEth (port observer). */
+static int vif_create(uint16_t index, struct sw_port *p, struct sw_err *e)
 {
 	struct vif *v = &vifs[index];
+	struct rte_ether_addr mac;
 	unsigned int offloads = TUN_F_CSUM | TUN_F_TSO4;
 	const char *step = "";
 	uint16_t mtu = 0;
@@ -122,7 +132,7 @@ int sw_vif_create(uint16_t index, struct sw_port *p, const struct rte_ether_addr
 	}
 	if (sw_offload_init() != 0)
 		return sw_fail(e, SW_ST_NO_SPACE, "vEth %s: cannot set up GSO buffers", p->vif_name);
-	n_vifs++;   /* from here on, sw_vif_destroy undoes it */
+	n_vifs++;   /* from here on, vif_destroy undoes it */
 
 	v->tx_offloads = sw_offload_port_caps(p->eth_port);
 	if (v->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO)
@@ -138,29 +148,30 @@ int sw_vif_create(uint16_t index, struct sw_port *p, const struct rte_ether_addr
 
 	/* the port's MAC and MTU, and up, as KNI created them */
 	rte_eth_dev_get_mtu(p->eth_port, &mtu);
-	if ((ret = sw_vif_set_mac(p, mac)) != 0 ||
+	rte_eth_macaddr_get(p->eth_port, &mac);
+	if ((ret = sw_vif_set_mac(p, &mac)) != 0 ||
 	    (mtu != 0 && (ret = sw_vif_set_mtu(p, mtu)) != 0) ||
 	    (ret = sw_vif_set_up(p, true)) != 0) {
 		sw_fail(e, SW_ST_DEVICE, "vEth %s: cannot set MAC, MTU %u or up: %s", p->vif_name,
 			mtu, strerror(-ret));
 		goto fail;
 	}
-	if (vif_rings(index, p, e) != 0)
+	if (vif_rings(index, v, p->vif_name, e) != 0)
 		goto fail;
 	return 0;
 fail:
-	sw_vif_destroy(index, p);
+	vif_destroy(index, p);
 	return -1;
 }
 
-void sw_vif_destroy(uint16_t index, struct sw_port *p)
+static void vif_destroy(uint16_t index, struct sw_port *p)
 {
 	struct vif *v = &vifs[index];
 
 	for (unsigned int w = 0; w < SW_MAX_WORKERS; w++) {
-		ring_drain_free(p->punt[w]);
-		ring_drain_free(p->inject[w]);
-		p->punt[w] = p->inject[w] = NULL;
+		ring_drain_free(v->punt[w]);
+		ring_drain_free(v->inject[w]);
+		v->punt[w] = v->inject[w] = NULL;
 	}
 	for (unsigned int q = 0; q < SW_MAX_WORKERS; q++) {
 		struct vif_rxq *rq = &v->rxq[q];
@@ -176,14 +187,102 @@ void sw_vif_destroy(uint16_t index, struct sw_port *p)
 		sw_offload_fini();
 }
 
+/* The port stopped: what waits for it on its inject rings is dropped. */
+static void vif_admin(uint16_t index, bool started)
+{
+	struct sw_port *p = sw_port_get(index);
+	struct vif *v = &vifs[index];
+	struct rte_mbuf *pkts[SW_BURST];
+	unsigned int n;
+	int ret;
+
+	/* the port and its vEth are one interface: the vEth is up while the port runs */
+	ret = sw_vif_set_up(p, started);
+	if (ret != 0)
+		SW_LOG(WARNING, "vEth %s: cannot bring it %s: %s", p->vif_name, started ? "up" : "down",
+		       strerror(-ret));
+	if (started)
+		return;
+	for (unsigned int w = 0; w < sw.n_workers; w++)
+		while ((n = rte_ring_dequeue_burst(v->inject[w], (void **)pkts, SW_BURST, NULL)) > 0) {
+			rte_pktmbuf_free_bulk(pkts, n);
+			sw_count(sw_main_counters(index), SW_C_inject_drops, n);
+		}
+}
+
+static void vif_mtu(uint16_t index, uint32_t mtu)
+{
+	const struct sw_port *p = sw_port_get(index);
+	int ret = sw_vif_set_mtu(p, mtu);
+
+	if (ret != 0)
+		SW_LOG(WARNING, "vEth %s: cannot follow MTU %u: %s", p->vif_name, mtu, strerror(-ret));
+}
+
+static void vif_mac(uint16_t index, const struct rte_ether_addr *mac)
+{
+	const struct sw_port *p = sw_port_get(index);
+	int ret = sw_vif_set_mac(p, mac);
+
+	if (ret != 0)
+		SW_LOG(WARNING, "vEth %s: cannot follow MAC: %s", p->vif_name, strerror(-ret));
+}
+
+static void vif_flag(uint16_t index, unsigned int flag, bool on)
+{
+	const struct sw_port *p = sw_port_get(index);
+	int ret = sw_vif_set_flag(p, flag == SW_PORT_PROMISC ? IFF_PROMISC : IFF_ALLMULTI, on);
+
+	if (ret != 0)
+		SW_LOG(WARNING, "vEth %s: cannot follow %s %s: %s", p->vif_name,
+		       flag == SW_PORT_PROMISC ? "promiscuous" : "all-multicast", on ? "on" : "off",
+		       strerror(-ret));
+}
+
+static const struct sw_port_observer vif_ports = {
+	.name = "vEth",
+	.add = vif_create,
+	.remove = vif_destroy,
+	.admin = vif_admin,
+	.mtu = vif_mtu,
+	.mac = vif_mac,
+	.flag = vif_flag,
+};
+SW_PORT_OBSERVE(vif_ports)
+
+/* The rings are the ports' part of the fast-path configuration too. */
+static void vif_fill(struct sw_fp_config *cfg)
+{
+	for (unsigned int i = 0; i < SW_MAX_PORTS; i++) {
+		if (!sw_port_exists(i))
+			continue;
+		memcpy(cfg->port[i].punt, vifs[i].punt, sizeof(cfg->port[i].punt));
+		memcpy(cfg->port[i].inject, vifs[i].inject, sizeof(cfg->port[i].inject));
+	}
+}
+
+static const struct sw_publish_ops vif_publish = { .name = "vEth rings", .fill = vif_fill };
+SW_PUBLISH_REGISTER(vif_publish)
+
+int sw_vif_port(int ifindex)
+{
+	for (uint16_t i = 0; i < SW_MAX_PORTS; i++) {
+		const struct sw_port *p = sw_port_get(i);
+
+		if (p != NULL && p->vif_ifindex != 0 && p->vif_ifindex == (unsigned int)ifindex)
+			return i;
+	}
+	return -1;
+}
+
 /* fast path -> kernel: worker k's punted frames go out on TAP queue k */
-static unsigned int vif_to_kernel(struct sw_port *p, struct vif *v, struct sw_port_counters *pc)
+static unsigned int vif_to_kernel(struct vif *v, struct sw_port_counters *pc)
 {
 	struct rte_mbuf *pkts[VIF_TX_BURST];
 	unsigned int moved = 0;
 
 	for (unsigned int k = 0; k < v->n_fd; k++) {
-		unsigned int n = rte_ring_sc_dequeue_burst(p->punt[k], (void **)pkts,
+		unsigned int n = rte_ring_sc_dequeue_burst(v->punt[k], (void **)pkts,
 							   VIF_TX_BURST, NULL);
 		if (n == 0)
 			continue;
@@ -194,15 +293,14 @@ static unsigned int vif_to_kernel(struct sw_port *p, struct vif *v, struct sw_po
 }
 
 /* The worker whose inject ring takes what TAP queue k read: k itself when
- * it polls one of the port's rx queues (queue j is polled by worker
- * (p->worker + j) % n_workers). */
+ * it polls one of the port's rx queues, else the one polling queue k mod
+ * the port's queues. */
 static unsigned int inject_worker(const struct sw_port *p, unsigned int k)
 {
-	const unsigned int n = sw.n_workers, first = (unsigned int)p->worker;
-
-	if ((k + n - first) % n < p->n_rxq)
-		return k;
-	return (first + k % p->n_rxq) % n;
+	for (uint16_t q = 0; q < p->n_rxq; q++)
+		if (sw_port_rxq_worker(p, q) == k)
+			return k;
+	return sw_port_rxq_worker(p, (uint16_t)(k % p->n_rxq));
 }
 
 /* One frame from a TAP queue into a chain of mbufs: the header into h, the
@@ -283,7 +381,7 @@ static unsigned int vif_from_kernel(struct sw_port *p, struct vif *v, struct sw_
 				sw_count(pc, SW_C_inject_drops, 1);
 				continue;
 			}
-			enq = rte_ring_sp_enqueue_burst(p->inject[inject_worker(p, k)], (void **)out,
+			enq = rte_ring_sp_enqueue_burst(v->inject[inject_worker(p, k)], (void **)out,
 							n, NULL);
 			if (enq < n) {
 				rte_pktmbuf_free_bulk(out + enq, n - enq);
@@ -296,16 +394,15 @@ static unsigned int vif_from_kernel(struct sw_port *p, struct vif *v, struct sw_
 
 unsigned int sw_vif_service(void)
 {
-	struct sw_port_counters *main_pc = sw.stats->lcores[0].ports;
 	unsigned int moved = 0;
 
-	for (unsigned int i = 0; i < SW_MAX_PORTS; i++) {
-		struct sw_port *p = &sw.ports[i];
+	for (uint16_t i = 0; i < SW_MAX_PORTS; i++) {
+		struct sw_port *p = sw_port_get(i);
 
-		if (!p->in_use)
+		if (p == NULL)
 			continue;
-		moved += vif_to_kernel(p, &vifs[i], &main_pc[i]);
-		moved += vif_from_kernel(p, &vifs[i], &main_pc[i]);
+		moved += vif_to_kernel(&vifs[i], sw_main_counters(i));
+		moved += vif_from_kernel(p, &vifs[i], sw_main_counters(i));
 	}
 	return moved;
 }

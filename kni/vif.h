@@ -8,8 +8,8 @@
  * rte_gro; from the kernel, TSO super-frames are segmented with rte_gso and
  * partial checksums completed (kni/offload.c).
  */
-#ifndef SW_VIF_H
-#define SW_VIF_H
+#ifndef SW_KNI_VIF_H
+#define SW_KNI_VIF_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,17 +17,20 @@
 #include <rte_ether.h>
 
 struct sw_port;
-struct sw_err;
 
-/* Creates <prefix><index> with the port's MAC and MTU, one queue per worker,
- * and its rings; brings it up. */
-int sw_vif_create(uint16_t index, struct sw_port *p, const struct rte_ether_addr *mac,
-		  struct sw_err *e);
-void sw_vif_destroy(uint16_t index, struct sw_port *p);
+/*
+ * A port's vEth is created with it, with the port's MAC and MTU and one
+ * queue per worker, and follows the port (up/down, MTU, MAC, promiscuous,
+ * all-multicast): it observes the port (port/port.h). The punt and inject
+ * rings of every port and worker belong here.
+ */
 
 /* Main lcore: move packets between the rings and the TAP devices.
  * Returns how many packets it moved. */
 unsigned int sw_vif_service(void);
+
+/* The port whose vEth has that ifindex, or -1. */
+int sw_vif_port(int ifindex);
 
 /* The vEth's link settings, through ioctls on the interface (main lcore).
  * Each returns 0 or a negative errno. flag: IFF_PROMISC or IFF_ALLMULTI. */
@@ -44,4 +47,4 @@ struct sw_vif_state {
 };
 int sw_vif_get_state(const struct sw_port *p, struct sw_vif_state *st);
 
-#endif
+#endif /* SW_KNI_VIF_H */

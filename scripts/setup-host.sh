@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian 12 host for slipway; idempotent, quick when done.
 #  - Debian packages: DPDK 22.11 (runtime, headers, sample sources), meson,
-#    ninja, tcpdump, iproute2, ethtool, iperf3, clang (fuzzing)
+#    ninja, tcpdump, iproute2, ethtool, iperf3, clang (fuzzing), clang-format
 #  - npm packages (npm ci when node_modules is missing or older than the lock)
 #  - 2 MiB hugepages for mempools and route tables (SLIPWAY_HUGEPAGES, default
 #    1024 = 2 GiB: room for two instances, or one with a million routes)
@@ -17,7 +17,7 @@ fi
 
 pkgs=(dpdk dpdk-dev libdpdk-dev dpdk-doc meson ninja-build pkg-config gcc g++ make python3
       python3-pyelftools libpcap-dev tcpdump iproute2 iputils-ping ethtool iperf3 procps net-tools
-      clang libclang-rt-14-dev)
+      clang libclang-rt-14-dev clang-format)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

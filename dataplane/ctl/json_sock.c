@@ -11,10 +11,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "decode.h"
-#include "json_sock.h"
-#include "server.h"
-#include "sw.h"
+#include <rte_common.h>
+
+#include "core/log.h"
+#include "core/publish.h"
+#include "ctl/decode.h"
+#include "ctl/json_sock.h"
 
 #define IN_MAX  (64u * 1024u)
 #define OUT_MAX (256u * 1024u)
@@ -129,7 +131,8 @@ static void handle_line(const char *line)
 {
 	static uint8_t resp[SW_RESP_MAX];
 	char op[16], seqs[16];
-	uint8_t payload[16] = {0};
+	_Alignas(8) uint8_t payload[16] = {0};
+	bool deferred;
 	uint32_t plen = 0, rlen = 0, st;
 	uint16_t type, a = 0, b = 0;
 	struct sw_err e;
@@ -160,7 +163,8 @@ static void handle_line(const char *line)
 			   "arguments: %.*s\"}\n", seq, (int)strcspn(op, "\"\\"), op);
 		return;
 	}
-	st = sw_ctl_dispatch(sw_ctl_handlers(), type, payload, plen, resp, &rlen, &e);
+	/* none of these ops defers its answer */
+	st = sw_api_dispatch(type, payload, plen, resp, &rlen, &e, &deferred);
 	if (st != SW_ST_OK) {
 		out_printf("{\"seq\":%lld,\"status\":\"%s\",\"error\":\"%.*s\"}\n", seq,
 			   sw_status_name(st), (int)strcspn(e.msg, "\"\\"), e.msg);
@@ -239,7 +243,9 @@ unsigned int sw_json_serve(void)
 			   IN_MAX - 1);
 		js.in_len = 0;
 	}
-	sw_fp_commit();   /* one publish for the batch, before any response leaves */
+	/* one publish for the batch, before any response leaves */
+	while (sw_publish_commit() == SW_PREPARE_BUSY)
+		sw_publish_poll();
 	flush_out();
 	return served + (n > 0);
 }

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ring.h"
+#include "ctl/ring.h"
 
 #define LOAD_ACQ(p)      __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define LOAD_RLX(p)      __atomic_load_n((p), __ATOMIC_RELAXED)
@@ -111,6 +111,11 @@ uint32_t sw_ring_room(const struct sw_ring_view *v)
 	if (free_b > contig && free_b - contig > best)
 		best = free_b - contig;
 	return best >= SW_MSG_HDR_SIZE ? (best - SW_MSG_HDR_SIZE) & ~7u : 0;
+}
+
+uint32_t sw_ring_free(const struct sw_ring_view *v)
+{
+	return v->size - (v->stage - LOAD_ACQ(&v->r->cons));
 }
 
 int sw_ring_stage(struct sw_ring_view *v, uint16_t type, uint16_t flags, uint32_t seq,

@@ -53,6 +53,8 @@ int sw_ring_produce(struct sw_ring_view *v, uint16_t type, uint16_t flags, uint3
 		    uint32_t status, const void *payload, uint32_t plen);
 /* Bytes a producer could write right now in one message (payload bytes). */
 uint32_t sw_ring_room(const struct sw_ring_view *v);
+/* Bytes free in the ring now, staged messages counted as used. */
+uint32_t sw_ring_free(const struct sw_ring_view *v);
 
 /* futex helpers on a shared (cross-process) word. */
 int sw_futex_wait(uint32_t *word, uint32_t expected, uint64_t timeout_ns);

@@ -16,9 +16,13 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
-#include "acl_key.h"
-#include "ip_forward.h"
-#include "sw.h"
+#include "core/fp.h"
+#include "core/state.h"
+#include "core/stats.h"
+#include "datapath/acl_key.h"
+#include "datapath/classify.h"
+#include "datapath/worker.h"
+#include "rules/rules.h"
 
 static inline uint64_t burst_bytes(struct rte_mbuf **pkts, uint16_t n)
 {

@@ -55,7 +55,7 @@
 #define SW_ERRMSG_MAX       256u
 
 #define SW_REQ_RING_SIZE    (256u * 1024u)
-#define SW_RESP_RING_SIZE   (256u * 1024u)
+#define SW_RESP_RING_SIZE   (1024u * 1024u)
 #define SW_EVT_RING_SIZE    (64u * 1024u)
 
 /* Lifecycle of the dataplane, in header.state. */

@@ -16,7 +16,7 @@
 #include <rte_mbuf.h>
 #include <rte_vect.h>
 
-#include "ip_forward.h"
+#include "datapath/classify.h"
 
 struct sw_state sw;
 struct sw_fp_config *sw_fp_current;

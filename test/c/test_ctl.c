@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests: control ring framing (wrap, padding, corruption) and the
- * request decoder's shape checks. */
+ * request decoder: handlers found in the registry, registered here the way
+ * the dataplane's modules register theirs, payload sizes checked against
+ * what each registered. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
-#include "ring.h"
+#include "ctl/decode.h"
+#include "ctl/ring.h"
 
 static int failures, checks;
 
@@ -131,124 +133,171 @@ static void test_corrupt(void)
 
 /* --- decoder --- */
 static int calls;
-static void h_hello(struct sw_hello *o) { memset(o, 0, sizeof(*o)); o->abi_version = 1; calls++; }
-static int h_list(uint8_t *b, uint32_t c, uint32_t *l, struct sw_err *e) { *l = 8; memset(b, 0, 8); calls++; return 0; }
 static char last_devargs[SW_DEVARGS_MAX + 1];
-static int h_add(const char *d, struct sw_port_info *o, struct sw_err *e)
-{ snprintf(last_devargs, sizeof(last_devargs), "%s", d); calls++; return 0; }
-static int h_port(uint16_t p, struct sw_port_info *o, struct sw_err *e)
-{ calls++; return p < 2 ? 0 : sw_fail(e, SW_ST_NO_PORT, "port %u does not exist", p); }
-static int h_set(const struct sw_port_set *s, struct sw_port_info *o, struct sw_err *e) { calls++; return 0; }
-static int h_xa(uint16_t i, uint16_t o, struct sw_err *e) { calls++; return 0; }
-static int h_xd(uint16_t i, struct sw_err *e) { calls++; return 0; }
-static int h_sync(struct sw_err *e) { calls++; return 0; }
 
-static int h_route(const struct sw_route *r, struct sw_err *e)
-{ calls++; return r->family == 4 || r->family == 6 ? 0 : sw_fail(e, SW_ST_INVALID, "family %u", r->family); }
-static int h_neigh(const struct sw_neigh *n, struct sw_err *e) { calls++; return 0; }
-static int h_plist(const struct sw_list_req *q, uint8_t *b, uint32_t c, uint32_t *l, struct sw_err *e)
-{ calls++; memset(b, 0, 8); *l = 8; return 0; }
-
-static int h_rule_add(const struct sw_rule *r, struct sw_err *e)
+static int h_hello(const void *q, uint32_t n, void *r, uint32_t *l, struct sw_err *e)
 {
-	return r->action == 0 ? sw_fail(e, SW_ST_INVALID, "rule %u: no action", r->id) : 0;
-}
-static int h_rule_del(const struct sw_rule_ref *r, struct sw_err *e)
-{
-	return r->id == 0 ? sw_fail(e, SW_ST_NOT_FOUND, "rule 0") : 0;
+	memset(r, 0, sizeof(struct sw_hello));
+	*l = sizeof(struct sw_hello);
+	calls++;
+	return 0;
 }
 
-static int h_ksync_set(const struct sw_sync_cfg *c, struct sw_sync_cfg *o, struct sw_err *e)
-{ calls++; memset(o, 0, sizeof(*o)); o->enabled = c->enabled; return 0; }
-static int h_ksync_get(struct sw_sync_cfg *o, struct sw_err *e) { calls++; memset(o, 0, sizeof(*o)); return 0; }
+static int h_list(const void *q, uint32_t n, void *r, uint32_t *l, struct sw_err *e)
+{
+	memset(r, 0, 8);
+	*l = 8;
+	calls++;
+	return 0;
+}
 
-static int h_police_set(const struct sw_policer_set *s, struct sw_policer_info *o, struct sw_err *e)
-{ calls++; memset(o, 0, sizeof(*o)); o->port = s->port; o->cls[0].rate_pps = s->rate_pps; return 0; }
-static int h_police_get(uint16_t p, struct sw_policer_info *o, struct sw_err *e)
-{ calls++; memset(o, 0, sizeof(*o)); o->port = p; return 0; }
+static int h_add(const void *q, uint32_t n, void *r, uint32_t *l, struct sw_err *e)
+{
+	snprintf(last_devargs, sizeof(last_devargs), "%.*s", (int)n, (const char *)q);
+	*l = sizeof(struct sw_port_info);
+	calls++;
+	return 0;
+}
 
-static const struct sw_ctl_ops test_ops = {
-	.hello = h_hello, .port_list = h_list, .port_add = h_add, .port_start = h_port,
-	.port_stop = h_port, .port_set = h_set, .port_get = h_port, .xc_add = h_xa,
-	.xc_del = h_xd, .xc_list = h_list, .stats_sync = h_sync,
-	.route_add = h_route, .route_del = h_route, .route_list = h_plist,
-	.neigh_add = h_neigh, .neigh_del = h_neigh, .neigh_list = h_plist,
-	.rule_add = h_rule_add, .rule_del = h_rule_del, .rule_list = h_plist,
-	.sync_set = h_ksync_set, .sync_get = h_ksync_get,
-	.policer_set = h_police_set, .policer_get = h_police_get,
+static int h_port(const void *q, uint32_t n, void *r, uint32_t *l, struct sw_err *e)
+{
+	const struct sw_port_ref *ref = q;
+
+	calls++;
+	if (ref->port >= 2)
+		return sw_fail(e, SW_ST_NO_PORT, "port %u does not exist", ref->port);
+	*l = sizeof(struct sw_port_info);
+	return 0;
+}
+
+static int h_ok(const void *q, uint32_t n, void *r, uint32_t *l, struct sw_err *e)
+{
+	calls++;
+	return 0;
+}
+
+static int h_route(const void *q, uint32_t n, void *r, uint32_t *l, struct sw_err *e)
+{
+	const struct sw_route *rt = q;
+
+	calls++;
+	return rt->family == 4 || rt->family == 6 ? 0
+						  : sw_fail(e, SW_ST_INVALID, "family %u", rt->family);
+}
+
+static int h_failing(const void *q, uint32_t n, void *r, uint32_t *l, struct sw_err *e)
+{
+	return -1; /* says nothing: the decoder names the op */
+}
+
+static int outcome;
+static int h_deferring(const void *q, uint32_t n, void *r, uint32_t *l, struct sw_err *e)
+{
+	calls++;
+	return SW_API_DEFERRED;
+}
+
+static int h_outcome(struct sw_err *e)
+{
+	return outcome == 0 ? 0 : sw_fail(e, SW_ST_NO_SPACE, "the build failed");
+}
+
+#define OP_FAILING 0x7001u
+#define OP_DEFERRING 0x7002u
+
+static const struct sw_api_handler test_handlers[] = {
+	{ SW_OP_HELLO, "HELLO", SW_API_NONE, h_hello, NULL },
+	{ SW_OP_PORT_LIST, "PORT_LIST", SW_API_NONE, h_list, NULL },
+	{ SW_OP_PORT_ADD, "PORT_ADD", 1, SW_DEVARGS_MAX, h_add, NULL },
+	{ SW_OP_PORT_GET, "PORT_GET", SW_API_SIZE(struct sw_port_ref), h_port, NULL },
+	{ SW_OP_PORT_SET, "PORT_SET", SW_API_SIZE(struct sw_port_set), h_port, NULL },
+	{ SW_OP_XC_ADD, "XC_ADD", SW_API_SIZE(struct sw_xconnect), h_ok, NULL },
+	{ SW_OP_ROUTE_ADD, "ROUTE_ADD", SW_API_SIZE(struct sw_route), h_route, NULL },
+	{ SW_OP_ROUTE_DEL, "ROUTE_DEL", SW_API_SIZE(struct sw_route), h_route, NULL },
+	{ SW_OP_ROUTE_LIST, "ROUTE_LIST", SW_API_SIZE(struct sw_list_req), h_list, NULL },
+	{ SW_OP_NEIGH_ADD, "NEIGH_ADD", SW_API_SIZE(struct sw_neigh), h_ok, NULL },
+	{ SW_OP_NEIGH_LIST, "NEIGH_LIST", SW_API_SIZE(struct sw_list_req), h_list, NULL },
+	{ SW_OP_SYNC_SET, "SYNC_SET", SW_API_SIZE(struct sw_sync_cfg), h_ok, NULL },
+	{ SW_OP_SYNC_GET, "SYNC_GET", SW_API_NONE, h_ok, NULL },
+	{ OP_FAILING, "FAILING", SW_API_NONE, h_failing, NULL },
+	{ OP_DEFERRING, "DEFERRING", SW_API_NONE, h_deferring, h_outcome },
 };
+SW_API_REGISTER(test_handlers)
+
+static uint32_t dispatch(uint16_t op, const void *payload, uint32_t plen, uint32_t *len,
+			 struct sw_err *e, bool *deferred)
+{
+	static _Alignas(8) uint8_t req[SW_REQ_RING_SIZE / 2];
+	static uint8_t resp[SW_RESP_MAX];
+
+	memcpy(req, payload, plen);
+	return sw_api_dispatch(op, req, plen, resp, len, e, deferred);
+}
 
 static void test_decoder(void)
 {
-	static uint8_t resp[SW_RESP_MAX];
-	uint8_t payload[64] = {0};
+	uint8_t payload[64] = { 0 };
 	struct sw_err e;
 	uint32_t len;
+	bool deferred;
 
-	CHECK(sw_ctl_dispatch(&test_ops, SW_OP_HELLO, payload, 0, resp, &len, &e) == SW_ST_OK);
-	CHECK(len == sizeof(struct sw_hello));
-	CHECK(sw_ctl_dispatch(&test_ops, SW_OP_HELLO, payload, 3, resp, &len, &e) ==
-	      SW_ST_MALFORMED);
+	CHECK(dispatch(SW_OP_HELLO, payload, 0, &len, &e, &deferred) == SW_ST_OK);
+	CHECK(len == sizeof(struct sw_hello) && !deferred);
+	CHECK(dispatch(SW_OP_HELLO, payload, 3, &len, &e, &deferred) == SW_ST_MALFORMED);
 	CHECK(strstr(e.msg, "HELLO") != NULL);
-	CHECK(sw_ctl_dispatch(&test_ops, 0x7777, payload, 0, resp, &len, &e) == SW_ST_UNKNOWN_OP);
+	CHECK(strstr(e.msg, "3 bytes, expected 0") != NULL);
+	CHECK(dispatch(0x7777, payload, 0, &len, &e, &deferred) == SW_ST_UNKNOWN_OP);
 	CHECK(strstr(e.msg, "0x7777") != NULL);
-	CHECK(sw_ctl_dispatch(&test_ops, SW_OP_PORT_SET, payload, 15, resp, &len, &e) ==
-	      SW_ST_MALFORMED);
-	CHECK(sw_ctl_dispatch(&test_ops, SW_OP_PORT_SET, payload, 16, resp, &len, &e) == SW_ST_OK);
+	CHECK(dispatch(SW_OP_PORT_SET, payload, 15, &len, &e, &deferred) == SW_ST_MALFORMED);
+	CHECK(dispatch(SW_OP_PORT_SET, payload, 16, &len, &e, &deferred) == SW_ST_OK);
 	CHECK(len == sizeof(struct sw_port_info));
 	payload[0] = 3;
-	CHECK(sw_ctl_dispatch(&test_ops, SW_OP_PORT_GET, payload, 8, resp, &len, &e) ==
-	      SW_ST_NO_PORT);
+	CHECK(dispatch(SW_OP_PORT_GET, payload, 8, &len, &e, &deferred) == SW_ST_NO_PORT);
 	CHECK(strcmp(e.msg, "port 3 does not exist") == 0);
-	CHECK(sw_ctl_dispatch(&test_ops, SW_OP_XC_ADD, payload, 4, resp, &len, &e) ==
-	      SW_ST_MALFORMED);
+	CHECK(dispatch(SW_OP_XC_ADD, payload, 4, &len, &e, &deferred) == SW_ST_MALFORMED);
 	memcpy(payload, "net_null0", 9);
-	CHECK(sw_ctl_dispatch(&test_ops, SW_OP_PORT_ADD, payload, 9, resp, &len, &e) == SW_ST_OK);
+	CHECK(dispatch(SW_OP_PORT_ADD, payload, 9, &len, &e, &deferred) == SW_ST_OK);
 	CHECK(strcmp(last_devargs, "net_null0") == 0);
-	payload[4] = '\0';
-	CHECK(sw_ctl_dispatch(&test_ops, SW_OP_PORT_ADD, payload, 9, resp, &len, &e) ==
-	      SW_ST_MALFORMED);
-	CHECK(sw_ctl_dispatch(&test_ops, SW_OP_PORT_ADD, payload, 0, resp, &len, &e) ==
+	CHECK(dispatch(SW_OP_PORT_ADD, payload, 0, &len, &e, &deferred) == SW_ST_MALFORMED);
+	CHECK(strstr(e.msg, "expected 1..512") != NULL);
+	CHECK(dispatch(SW_OP_PORT_ADD, payload, SW_DEVARGS_MAX + 1, &len, &e, &deferred) ==
 	      SW_ST_MALFORMED);
 	CHECK(strcmp(sw_status_name(SW_ST_RANGE), "RANGE") == 0);
 	{
-		static struct sw_route r;   /* 216 bytes */
+		static struct sw_route r; /* 216 bytes */
 		struct sw_list_req q = { .max = 4 };
 
 		r.family = 4;
-		CHECK(sw_ctl_dispatch(&test_ops, SW_OP_ROUTE_ADD, (uint8_t *)&r, sizeof(r), resp, &len,
-				      &e) == SW_ST_OK);
-		CHECK(sw_ctl_dispatch(&test_ops, SW_OP_ROUTE_ADD, (uint8_t *)&r, sizeof(r) - 1, resp,
-				      &len, &e) == SW_ST_MALFORMED);
-		r.family = 5;
-		CHECK(sw_ctl_dispatch(&test_ops, SW_OP_ROUTE_DEL, (uint8_t *)&r, sizeof(r), resp, &len,
-				      &e) == SW_ST_INVALID);
-		CHECK(sw_ctl_dispatch(&test_ops, SW_OP_NEIGH_ADD, payload, 31, resp, &len, &e) ==
+		CHECK(dispatch(SW_OP_ROUTE_ADD, &r, sizeof(r), &len, &e, &deferred) == SW_ST_OK);
+		CHECK(dispatch(SW_OP_ROUTE_ADD, &r, sizeof(r) - 1, &len, &e, &deferred) ==
 		      SW_ST_MALFORMED);
-		CHECK(sw_ctl_dispatch(&test_ops, SW_OP_ROUTE_LIST, (uint8_t *)&q, sizeof(q), resp, &len,
-				      &e) == SW_ST_OK && len == 8);
-		CHECK(strcmp(sw_op_name(SW_OP_NEIGH_LIST), "NEIGH_LIST") == 0);
+		r.family = 5;
+		CHECK(dispatch(SW_OP_ROUTE_DEL, &r, sizeof(r), &len, &e, &deferred) == SW_ST_INVALID);
+		CHECK(dispatch(SW_OP_NEIGH_ADD, payload, 31, &len, &e, &deferred) == SW_ST_MALFORMED);
+		CHECK(dispatch(SW_OP_ROUTE_LIST, &q, sizeof(q), &len, &e, &deferred) == SW_ST_OK &&
+		      len == 8);
+		CHECK(strcmp(sw_api_op_name(SW_OP_NEIGH_LIST), "NEIGH_LIST") == 0);
+		CHECK(sw_api_op_name(0x7777) == NULL);
 	}
 	{
-		/* kernel sync: fixed size, enabled 0 or 1 checked before the handler */
 		struct sw_sync_cfg c = { .enabled = 1 };
 		int before = calls;
 
-		CHECK(sw_ctl_dispatch(&test_ops, SW_OP_SYNC_SET, (uint8_t *)&c, sizeof(c), resp, &len,
-				      &e) == SW_ST_OK && len == sizeof(c) && resp[0] == 1);
-		CHECK(sw_ctl_dispatch(&test_ops, SW_OP_SYNC_SET, (uint8_t *)&c, sizeof(c) - 1, resp,
-				      &len, &e) == SW_ST_MALFORMED);
-		c.enabled = 2;
-		CHECK(sw_ctl_dispatch(&test_ops, SW_OP_SYNC_SET, (uint8_t *)&c, sizeof(c), resp, &len,
-				      &e) == SW_ST_RANGE);
-		CHECK(strstr(e.msg, "enabled must be 0 or 1, not 2") != NULL);
-		CHECK(calls == before + 1);
-		CHECK(sw_ctl_dispatch(&test_ops, SW_OP_SYNC_GET, payload, 0, resp, &len, &e) ==
-		      SW_ST_OK && len == sizeof(c));
-		CHECK(sw_ctl_dispatch(&test_ops, SW_OP_SYNC_GET, payload, 1, resp, &len, &e) ==
+		CHECK(dispatch(SW_OP_SYNC_SET, &c, sizeof(c), &len, &e, &deferred) == SW_ST_OK);
+		CHECK(dispatch(SW_OP_SYNC_SET, &c, sizeof(c) - 1, &len, &e, &deferred) ==
 		      SW_ST_MALFORMED);
-		CHECK(strcmp(sw_op_name(SW_OP_SYNC_SET), "SYNC_SET") == 0);
+		CHECK(calls == before + 1); /* the mis-sized one never reached its handler */
+		CHECK(dispatch(SW_OP_SYNC_GET, payload, 1, &len, &e, &deferred) == SW_ST_MALFORMED);
 	}
+	/* a handler that fails without a message: the decoder names the op */
+	CHECK(dispatch(OP_FAILING, payload, 0, &len, &e, &deferred) == SW_ST_DEVICE);
+	CHECK(strcmp(e.msg, "FAILING failed") == 0);
+	/* a deferred answer: OK for now, the outcome asked later */
+	CHECK(dispatch(OP_DEFERRING, payload, 0, &len, &e, &deferred) == SW_ST_OK && deferred &&
+	      len == 0);
+	CHECK(sw_api_lookup(OP_DEFERRING)->deferred(&e) == 0);
+	outcome = -1;
+	CHECK(sw_api_lookup(OP_DEFERRING)->deferred(&e) == -1 && e.status == SW_ST_NO_SPACE);
 }
 
 int main(void)

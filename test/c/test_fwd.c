@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ip_forward.h"
+#include "datapath/classify.h"
 
 struct sw_state sw;
 struct sw_fp_config *sw_fp_current;

@@ -8,8 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p build/fuzz-new test/fuzz/corpus
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -Idataplane/include -Idataplane/ctl -Idataplane/control \
-  test/fuzz/fuzz_ctl.c dataplane/ctl/ring.c dataplane/ctl/decode.c -o build/fuzz_ctl
+  -Idataplane -Idataplane/include \
+  test/fuzz/fuzz_ctl.c dataplane/core/api.c dataplane/core/err.c \
+  dataplane/ctl/ring.c dataplane/ctl/decode.c -o build/fuzz_ctl
 if [ "${1:-}" = "--merge" ]; then
   build/fuzz_ctl -merge=1 test/fuzz/corpus build/fuzz-new 2>&1 | tail -n 2
   exit 0
