@@ -51,7 +51,7 @@ struct sw_state sw = {
 int sw_logtype;
 
 #define MAX_CLI_PORTS SW_MAX_PORTS
-#define STATS_NS (500ull * 1000 * 1000) /* device counters refresh */
+#define STATS_NS      (500ull * 1000 * 1000) /* device counters refresh */
 
 static const char *json_socket;
 static const char *cli_ports[MAX_CLI_PORTS];
@@ -61,8 +61,10 @@ static void usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [options] -- [EAL options]\n"
-		"  --instance NAME     instance name (control file slipway.NAME.ctl), default 'default'\n"
-		"  --port DEVARGS      add a port (repeatable): net_af_packet0,iface=eth1 | PCI address\n"
+		"  --instance NAME     instance name (control file slipway.NAME.ctl), default "
+		"'default'\n"
+		"  --port DEVARGS      add a port (repeatable): net_af_packet0,iface=eth1 | PCI "
+		"address\n"
 		"  --vif-prefix P      vEth interface prefix, default 'vEth' (vEth0, vEth1, ...)\n"
 		"  --mbufs N           mempool size, default 16383\n"
 		"  --spin-us N         main lcore keeps polling this long after its last work\n"
@@ -73,7 +75,8 @@ static void usage(const char *prog)
 		"  --ctl-dir DIR       control file directory, default /dev/shm\n"
 		"  --json-socket PATH  also serve newline-delimited JSON requests on a Unix\n"
 		"                      socket (the benchmark's baseline transport)\n"
-		"  --kernel-sync       start with kernel sync on: the vEths' addresses, neighbours\n"
+		"  --kernel-sync       start with kernel sync on: the vEths' addresses, "
+		"neighbours\n"
 		"                      and routes in the kernel are installed in the fast path\n"
 		"EAL: -l/--main-lcore choose lcores (every non-main lcore is a worker);\n"
 		"--no-pci, --in-memory (not with --no-huge) and --file-prefix=slipway-NAME are\n"
@@ -134,7 +137,8 @@ static int parse_app_args(int argc, char **argv)
 		switch (c) {
 		case 'i':
 			if (!name_ok(optarg, SW_NAME_LEN - 1)) {
-				fprintf(stderr, "slipwayd: --instance '%s': use 1..%u of [A-Za-z0-9_-]\n",
+				fprintf(stderr,
+					"slipwayd: --instance '%s': use 1..%u of [A-Za-z0-9_-]\n",
 					optarg, SW_NAME_LEN - 1);
 				return -1;
 			}
@@ -150,7 +154,8 @@ static int parse_app_args(int argc, char **argv)
 		case 'v':
 			/* room for two digits within IFNAMSIZ */
 			if (!name_ok(optarg, SW_IFNAME_LEN - 3)) {
-				fprintf(stderr, "slipwayd: --vif-prefix '%s': use 1..%u of [A-Za-z0-9_-]\n",
+				fprintf(stderr,
+					"slipwayd: --vif-prefix '%s': use 1..%u of [A-Za-z0-9_-]\n",
 					optarg, SW_IFNAME_LEN - 3);
 				return -1;
 			}
@@ -246,7 +251,7 @@ static char **build_eal_args(int argc, char **argv, int *eal_argc, char *prefix_
 	}
 	if (has_arg(argc, argv, "--no-huge") && !has_arg(argc, argv, "-m") &&
 	    !has_arg(argc, argv, "--socket-mem"))
-		ea[n++] = "-m1024";   /* room for the route tables without hugepages */
+		ea[n++] = "-m1024"; /* room for the route tables without hugepages */
 	if (has_arg(argc, argv, "--no-huge"))
 		fprintf(stderr, "slipwayd: WARNING: --no-huge: mempool in ordinary pages; "
 				"for development only, expect lower performance\n");
@@ -267,7 +272,7 @@ static int setup_workers(void)
 
 	sw.stats->lcores[0].lcore_id = rte_get_main_lcore();
 	sw.stats->lcores[0].role = SW_ROLE_MAIN;
-	RTE_LCORE_FOREACH_WORKER(lcore) {
+	RTE_LCORE_FOREACH_WORKER (lcore) {
 		if (sw.n_workers == SW_MAX_LCORES - 1) {
 			SW_LOG(ERR, "at most %u worker lcores", SW_MAX_LCORES - 1);
 			return -1;
@@ -346,8 +351,8 @@ static int check_mempool(void)
 		SW_LOG(NOTICE, "shutdown: mempool %s: %u/%u mbufs free", sw.mp->name, avail, total);
 		return 0;
 	}
-	SW_LOG(ERR, "shutdown: mempool %s: %u/%u mbufs free: leaked %u mbufs", sw.mp->name,
-	       avail, total, total - avail);
+	SW_LOG(ERR, "shutdown: mempool %s: %u/%u mbufs free: leaked %u mbufs", sw.mp->name, avail,
+	       total, total - avail);
 	return -1;
 }
 

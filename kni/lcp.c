@@ -61,14 +61,17 @@ void sw_lcp_resync_begin(void)
 	if (!kernel_sync.enabled)
 		return;
 	kernel_sync.resync = true;
-	kernel_sync.rs_added = kernel_sync.rs_removed = kernel_sync.rs_refused = kernel_sync.rs_events = 0;
+	kernel_sync.rs_added = kernel_sync.rs_removed = kernel_sync.rs_refused =
+		kernel_sync.rs_events = 0;
 	mark_all();
 }
 
 void sw_lcp_resync_end(bool complete)
 {
 	struct sw_evt_sync ev = {
-		.what = SW_SYNC_WHAT_RESYNC, .action = SW_SYNC_ACT_DONE, .port = SW_PORT_NONE,
+		.what = SW_SYNC_WHAT_RESYNC,
+		.action = SW_SYNC_ACT_DONE,
+		.port = SW_PORT_NONE,
 	};
 
 	if (!kernel_sync.enabled || !kernel_sync.resync || !complete)
@@ -136,8 +139,7 @@ static void fill_cfg(struct sw_sync_cfg *out)
 	out->resyncs = kernel_sync.resyncs;
 }
 
-static int sync_set(const void *req, uint32_t len, void *resp, uint32_t *resp_len,
-		    struct sw_err *e)
+static int sync_set(const void *req, uint32_t len, void *resp, uint32_t *resp_len, struct sw_err *e)
 {
 	const struct sw_sync_cfg *c = req;
 
@@ -155,8 +157,7 @@ static int sync_set(const void *req, uint32_t len, void *resp, uint32_t *resp_le
 	return 0;
 }
 
-static int sync_get(const void *req, uint32_t len, void *resp, uint32_t *resp_len,
-		    struct sw_err *e)
+static int sync_get(const void *req, uint32_t len, void *resp, uint32_t *resp_len, struct sw_err *e)
 {
 	fill_cfg(resp);
 	*resp_len = sizeof(struct sw_sync_cfg);
@@ -175,7 +176,8 @@ static int lcp_init(void)
 
 	kernel_sync.ad = sw_hash_create("sw_lcp_ad", LCP_MAX_ADDRS, sizeof(struct akey));
 	if (kernel_sync.ad != NULL)
-		kernel_sync.ad_seen = rte_zmalloc("sw_lcp_ad_seen", rte_hash_max_key_id(kernel_sync.ad) + 1, 0);
+		kernel_sync.ad_seen = rte_zmalloc("sw_lcp_ad_seen",
+						  rte_hash_max_key_id(kernel_sync.ad) + 1, 0);
 	if (kernel_sync.ad == NULL || kernel_sync.ad_seen == NULL) {
 		SW_LOG(ERR, "kernel sync: cannot allocate its address table");
 		return -1;
@@ -197,6 +199,9 @@ static void lcp_fini(void)
 }
 
 static const struct sw_module lcp_module = {
-	.name = "kernel sync", .prio = SW_PRIO_KNI, .init = lcp_init, .fini = lcp_fini,
+	.name = "kernel sync",
+	.prio = SW_PRIO_KNI,
+	.init = lcp_init,
+	.fini = lcp_fini,
 };
 SW_MODULE_REGISTER(lcp_module)

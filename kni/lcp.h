@@ -21,11 +21,11 @@ struct akey {
 
 struct sw_lcp {
 	bool enabled;
-	struct rte_hash *ad;    /* the vEths' addresses */
-	uint8_t *ad_seen;       /* [position] seen since the resync began */
-	bool resync;            /* a resync of ours is in progress */
+	struct rte_hash *ad; /* the vEths' addresses */
+	uint8_t *ad_seen;    /* [position] seen since the resync began */
+	bool resync;	     /* a resync of ours is in progress */
 	bool vif_up[SW_MAX_PORTS];
-	uint32_t refused, resyncs; /* since enabled */
+	uint32_t refused, resyncs;			      /* since enabled */
 	uint32_t rs_added, rs_removed, rs_refused, rs_events; /* the resync in progress */
 };
 

@@ -31,7 +31,7 @@
 #include "port/port.h"
 
 #define LCP_RESYNC_EVENTS 256u /* per-entry 'added' events per resync; the rest counted */
-#define LCP_MAX_ADDRS 4096u
+#define LCP_MAX_ADDRS	  4096u
 
 struct sw_lcp kernel_sync;
 
@@ -49,7 +49,8 @@ void sw_lcp_emit(struct sw_evt_sync *ev, const char *reason)
 		if (kernel_sync.resync)
 			kernel_sync.rs_refused++;
 		SW_LOG(INFO, "kernel sync: %s %s/%u port %u refused: %s", what[ev->what],
-		       sw_fmt_ip(ev->family, ev->ip, ip, sizeof(ip)), ev->prefix_len, ev->port, reason);
+		       sw_fmt_ip(ev->family, ev->ip, ip, sizeof(ip)), ev->prefix_len, ev->port,
+		       reason);
 	} else if (ev->what != SW_SYNC_WHAT_RESYNC) {
 		SW_LOG(DEBUG, "kernel sync: %s %s/%u port %u %s", what[ev->what],
 		       sw_fmt_ip(ev->family, ev->ip, ip, sizeof(ip)), ev->prefix_len, ev->port,
@@ -70,8 +71,13 @@ void sw_lcp_emit(struct sw_evt_sync *ev, const char *reason)
 static void emit_route(const struct sw_l3_route *r, uint8_t action, const char *reason)
 {
 	struct sw_evt_sync ev = {
-		.what = SW_SYNC_WHAT_ROUTE, .action = action, .family = r->family,
-		.prefix_len = r->len, .port = SW_PORT_NONE, .route_type = r->type, .n_nh = r->n_nh,
+		.what = SW_SYNC_WHAT_ROUTE,
+		.action = action,
+		.family = r->family,
+		.prefix_len = r->len,
+		.port = SW_PORT_NONE,
+		.route_type = r->type,
+		.n_nh = r->n_nh,
 	};
 
 	memcpy(ev.ip, r->prefix, 16);
@@ -85,8 +91,11 @@ static void emit_route(const struct sw_l3_route *r, uint8_t action, const char *
 static void emit_neigh(const struct sw_l3_neigh *n, uint8_t action, const char *reason)
 {
 	struct sw_evt_sync ev = {
-		.what = SW_SYNC_WHAT_NEIGH, .action = action, .family = n->family,
-		.prefix_len = n->family == SW_AF_INET ? 32 : 128, .port = n->port,
+		.what = SW_SYNC_WHAT_NEIGH,
+		.action = action,
+		.family = n->family,
+		.prefix_len = n->family == SW_AF_INET ? 32 : 128,
+		.port = n->port,
 	};
 
 	memcpy(ev.ip, n->ip, 16);
@@ -97,8 +106,11 @@ static void emit_neigh(const struct sw_l3_neigh *n, uint8_t action, const char *
 static void emit_addr(const struct akey *a, uint8_t action, const char *reason)
 {
 	struct sw_evt_sync ev = {
-		.what = SW_SYNC_WHAT_ADDR, .action = action, .family = a->family,
-		.prefix_len = a->len, .port = a->port,
+		.what = SW_SYNC_WHAT_ADDR,
+		.action = action,
+		.family = a->family,
+		.prefix_len = a->len,
+		.port = a->port,
 	};
 
 	memcpy(ev.ip, a->ip, 16);
@@ -314,13 +326,15 @@ static void on_neigh(const struct sw_nl_neigh *m)
 	int port = sw_vif_port(m->ifindex);
 	struct rte_ether_addr mac;
 
-	if (!kernel_sync.enabled || port < 0 || (m->flags & NTF_PROXY) || !unicast_ip(m->family, m->ip))
+	if (!kernel_sync.enabled || port < 0 || (m->flags & NTF_PROXY) ||
+	    !unicast_ip(m->family, m->ip))
 		return;
 	n.port = (uint16_t)port;
 	memcpy(n.ip, m->ip, 16);
 	memcpy(n.mac, m->mac, 6);
 	memcpy(mac.addr_bytes, m->mac, 6);
-	if (!m->del && (m->state & usable) && m->has_mac && rte_is_valid_assigned_ether_addr(&mac)) {
+	if (!m->del && (m->state & usable) && m->has_mac &&
+	    rte_is_valid_assigned_ether_addr(&mac)) {
 		neigh_install(&n);
 		return;
 	}
@@ -449,4 +463,3 @@ static const struct sw_nl_consumer router = {
 	.resync_end = sw_lcp_resync_end,
 };
 SW_NL_REGISTER(router)
-

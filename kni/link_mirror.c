@@ -34,15 +34,17 @@
 static void report(uint16_t port, uint8_t what, bool applied, uint32_t value, const uint8_t *mac,
 		   const char *reason)
 {
-	struct sw_evt_kernel ev = { .port = port, .what = what, .applied = applied, .value = value };
+	struct sw_evt_kernel ev = {
+		.port = port, .what = what, .applied = applied, .value = value
+	};
 
 	if (mac != NULL)
 		memcpy(ev.mac, mac, sizeof(ev.mac));
 	snprintf(ev.reason, sizeof(ev.reason), "%s", reason);
 	sw_event_push(SW_EVT_KERNEL_REQUEST, &ev);
 	if (applied)
-		SW_LOG(INFO, "port %u: applied %s's request (%u)", port, sw_port_get(port)->vif_name,
-		       what);
+		SW_LOG(INFO, "port %u: applied %s's request (%u)", port,
+		       sw_port_get(port)->vif_name, what);
 	else
 		SW_LOG(WARNING, "port %u: refused %s's request (%u): %s", port,
 		       sw_port_get(port)->vif_name, what, reason);
@@ -160,7 +162,8 @@ static void set_carrier(uint16_t port, bool up)
 		uint8_t pad[3];
 	} req = {
 		.nh = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)) + RTA_LENGTH(1),
-			.nlmsg_type = RTM_NEWLINK, .nlmsg_flags = NLM_F_REQUEST },
+			.nlmsg_type = RTM_NEWLINK,
+			.nlmsg_flags = NLM_F_REQUEST },
 		.ifi = { .ifi_family = AF_UNSPEC },
 		.rta = { .rta_len = RTA_LENGTH(1), .rta_type = IFLA_CARRIER },
 		.carrier = up,
@@ -172,8 +175,8 @@ static void set_carrier(uint16_t port, bool up)
 	req.ifi.ifi_index = (int)p->vif_ifindex;
 	ret = sw_nl_send(&req, req.nh.nlmsg_len);
 	if (ret != 0)
-		SW_LOG(WARNING, "vEth %s: cannot set carrier %s: %s", p->vif_name, up ? "on" : "off",
-		       strerror(-ret));
+		SW_LOG(WARNING, "vEth %s: cannot set carrier %s: %s", p->vif_name,
+		       up ? "on" : "off", strerror(-ret));
 }
 
 static void carrier_admin(uint16_t port, bool started)

@@ -26,9 +26,9 @@
 #include "core/util.h"
 #include "kni/nl.h"
 
-#define NL_RCVBUF (64 << 20) /* notifications between two polls */
-#define NL_BUDGET_US 5000u   /* netlink work per poll */
-#define NL_POLL_NS (10ull * 1000 * 1000)
+#define NL_RCVBUF     (64 << 20) /* notifications between two polls */
+#define NL_BUDGET_US  5000u	 /* netlink work per poll */
+#define NL_POLL_NS    (10ull * 1000 * 1000)
 #define MAX_CONSUMERS 4u
 
 enum phase { PH_IDLE, PH_ADDR, PH_NEIGH, PH_ROUTE };
@@ -39,9 +39,9 @@ static struct {
 	int mon, dump;
 	enum phase phase;
 	uint32_t dump_seq;
-	bool interrupted;          /* the dumps in progress may have missed entries */
-	const char *cause;         /* of the resync in progress */
-	const char *wanted;        /* cause of the next one, NULL: none */
+	bool interrupted;   /* the dumps in progress may have missed entries */
+	const char *cause;  /* of the resync in progress */
+	const char *wanted; /* cause of the next one, NULL: none */
 } nl = { .mon = -1, .dump = -1 };
 
 static uint8_t nlbuf[1 << 16] __attribute__((aligned(NLMSG_ALIGNTO)));
@@ -53,10 +53,10 @@ void sw_nl_register(const struct sw_nl_consumer *c)
 	nl.c[nl.n_c++] = c;
 }
 
-#define EACH(hook, ...) \
-	do { \
+#define EACH(hook, ...)                                      \
+	do {                                                 \
 		for (unsigned int i_ = 0; i_ < nl.n_c; i_++) \
-			if (nl.c[i_]->hook != NULL) \
+			if (nl.c[i_]->hook != NULL)          \
 				nl.c[i_]->hook(__VA_ARGS__); \
 	} while (0)
 
@@ -124,7 +124,8 @@ static void on_link(const struct nlmsghdr *nh)
 {
 	const struct ifinfomsg *ifi = NLMSG_DATA(nh);
 	struct sw_nl_link l = {
-		.ifindex = ifi->ifi_index, .flags = ifi->ifi_flags,
+		.ifindex = ifi->ifi_index,
+		.flags = ifi->ifi_flags,
 		.del = nh->nlmsg_type == RTM_DELLINK,
 	};
 
@@ -136,8 +137,10 @@ static void on_addr(const struct nlmsghdr *nh)
 	const struct ifaddrmsg *ifa = NLMSG_DATA(nh);
 	const struct rtattr *tb[IFA_MAX + 1];
 	struct sw_nl_addr a = {
-		.ifindex = (int)ifa->ifa_index, .family = sw_family(ifa->ifa_family),
-		.len = ifa->ifa_prefixlen, .del = nh->nlmsg_type == RTM_DELADDR,
+		.ifindex = (int)ifa->ifa_index,
+		.family = sw_family(ifa->ifa_family),
+		.len = ifa->ifa_prefixlen,
+		.del = nh->nlmsg_type == RTM_DELADDR,
 	};
 
 	if (a.family == 0 || a.len > sw_af_bytes(a.family) * 8)
@@ -154,8 +157,10 @@ static void on_neigh(const struct nlmsghdr *nh)
 	const int len = (int)nh->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*nd));
 	const struct rtattr *tb[NDA_MAX + 1];
 	struct sw_nl_neigh n = {
-		.ifindex = nd->ndm_ifindex, .family = sw_family(nd->ndm_family),
-		.state = nd->ndm_state, .flags = nd->ndm_flags,
+		.ifindex = nd->ndm_ifindex,
+		.family = sw_family(nd->ndm_family),
+		.state = nd->ndm_state,
+		.flags = nd->ndm_flags,
 		.del = nh->nlmsg_type == RTM_DELNEIGH,
 	};
 
@@ -184,8 +189,12 @@ static void on_route(const struct nlmsghdr *nh)
 	const struct rtmsg *rt = NLMSG_DATA(nh);
 	const struct rtattr *tb[RTA_MAX + 1], *gtb[RTA_MAX + 1];
 	struct sw_nl_route r = {
-		.family = sw_family(rt->rtm_family), .len = rt->rtm_dst_len, .type = rt->rtm_type,
-		.protocol = rt->rtm_protocol, .table = rt->rtm_table, .flags = rt->rtm_flags,
+		.family = sw_family(rt->rtm_family),
+		.len = rt->rtm_dst_len,
+		.type = rt->rtm_type,
+		.protocol = rt->rtm_protocol,
+		.table = rt->rtm_table,
+		.flags = rt->rtm_flags,
 		.del = nh->nlmsg_type == RTM_DELROUTE,
 	};
 	uint32_t oif;
@@ -261,16 +270,18 @@ static int dump_request(uint16_t type)
 		struct nlmsghdr nh;
 		struct rtmsg rt; /* the largest of ifaddrmsg, ndmsg, rtmsg; all zero: any */
 	} req = {
-		.nh = { .nlmsg_type = type, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		.nh = { .nlmsg_type = type,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
 			.nlmsg_seq = ++nl.dump_seq },
 	};
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	size_t body = type == RTM_GETADDR ? sizeof(struct ifaddrmsg) :
-		      type == RTM_GETNEIGH ? sizeof(struct ndmsg) : sizeof(struct rtmsg);
+	size_t body = type == RTM_GETADDR    ? sizeof(struct ifaddrmsg)
+		      : type == RTM_GETNEIGH ? sizeof(struct ndmsg)
+					     : sizeof(struct rtmsg);
 
 	req.nh.nlmsg_len = NLMSG_LENGTH(body);
-	if (sendto(nl.dump, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&kernel,
-		   sizeof(kernel)) < 0) {
+	if (sendto(nl.dump, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) <
+	    0) {
 		SW_LOG(ERR, "rtnetlink: dump request %u failed: %s", type, strerror(errno));
 		return -1;
 	}
@@ -350,7 +361,8 @@ static void dump_read(uint64_t deadline)
 			if (nh->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *err = NLMSG_DATA(nh);
 
-				SW_LOG(WARNING, "rtnetlink: dump refused: %s", strerror(-err->error));
+				SW_LOG(WARNING, "rtnetlink: dump refused: %s",
+				       strerror(-err->error));
 				resync_end(false);
 				return;
 			}
@@ -456,6 +468,9 @@ static int nl_init(void)
 }
 
 static const struct sw_module nl_module = {
-	.name = "rtnetlink", .prio = SW_PRIO_KNI, .init = nl_init, .fini = nl_fini,
+	.name = "rtnetlink",
+	.prio = SW_PRIO_KNI,
+	.init = nl_init,
+	.fini = nl_fini,
 };
 SW_MODULE_REGISTER(nl_module)

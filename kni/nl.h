@@ -41,7 +41,7 @@ struct sw_nl_neigh {
 	uint8_t family;
 	uint8_t ip[16];
 	uint16_t state; /* NUD_* */
-	uint8_t flags;  /* NTF_* */
+	uint8_t flags;	/* NTF_* */
 	bool has_mac;
 	uint8_t mac[6];
 	bool del;
@@ -57,13 +57,13 @@ struct sw_nl_nh {
 struct sw_nl_route {
 	uint8_t family;
 	uint8_t len;
-	uint8_t type;     /* RTN_* */
+	uint8_t type;	  /* RTN_* */
 	uint8_t protocol; /* RTPROT_* */
 	uint32_t table;
 	uint32_t metric;
-	uint32_t flags;   /* RTM_F_* */
+	uint32_t flags; /* RTM_F_* */
 	uint8_t dst[16];
-	uint32_t nhid;    /* a next-hop object (ip nexthop), 0: none */
+	uint32_t nhid; /* a next-hop object (ip nexthop), 0: none */
 	uint8_t n_nh;
 	bool too_many_nh;
 	struct sw_nl_nh nh[SW_NL_MAX_NH];
@@ -85,10 +85,10 @@ struct sw_nl_consumer {
 };
 
 void sw_nl_register(const struct sw_nl_consumer *c);
-#define SW_NL_REGISTER(c) \
+#define SW_NL_REGISTER(c)                                                 \
 	__attribute__((constructor)) static void sw_nl_register_##c(void) \
-	{ \
-		sw_nl_register(&c); \
+	{                                                                 \
+		sw_nl_register(&c);                                       \
 	}
 
 /* Schedules a full resync (cause: for the log and the consumers). */

@@ -49,11 +49,11 @@
 #include "kni/tap.h"
 
 /* rte_gro_reassemble_burst's table holds this many packets */
-#define GRO_RUN        RTE_GRO_MAX_BURST_ITEM_NUM
+#define GRO_RUN RTE_GRO_MAX_BURST_ITEM_NUM
 /* TCP payload a run may carry: even all of it in one flow fits one IPv4
  * packet, so no merge fails for size (see sw_offload_to_kernel) */
-#define GRO_RUN_BYTES  (UINT16_MAX - 60u - 60u)
-#define GSO_INDIRECT   16383u   /* payload references of segments in flight */
+#define GRO_RUN_BYTES (UINT16_MAX - 60u - 60u)
+#define GSO_INDIRECT  16383u /* payload references of segments in flight */
 
 static struct rte_mempool *gso_indirect;
 
@@ -146,10 +146,12 @@ static uint32_t gro_candidate(struct rte_mbuf *m)
 	    tcp->tcp_flags != RTE_TCP_ACK_FLAG)
 		return 0;
 	rte_pktmbuf_trim(m, m->pkt_len - (hl.l2_len + ip_len));
-	if (!cksum_flag_good(m->ol_flags, RTE_MBUF_F_RX_IP_CKSUM_MASK, RTE_MBUF_F_RX_IP_CKSUM_GOOD) &&
+	if (!cksum_flag_good(m->ol_flags, RTE_MBUF_F_RX_IP_CKSUM_MASK,
+			     RTE_MBUF_F_RX_IP_CKSUM_GOOD) &&
 	    rte_raw_cksum(ip, hl.l3_len) != 0xffff)
 		return 0;
-	if (!cksum_flag_good(m->ol_flags, RTE_MBUF_F_RX_L4_CKSUM_MASK, RTE_MBUF_F_RX_L4_CKSUM_GOOD) &&
+	if (!cksum_flag_good(m->ol_flags, RTE_MBUF_F_RX_L4_CKSUM_MASK,
+			     RTE_MBUF_F_RX_L4_CKSUM_GOOD) &&
 	    rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, hl.l2_len + hl.l3_len) != 0)
 		return 0;
 	m->packet_type = pt;
@@ -173,7 +175,8 @@ static void merged_hdr(struct rte_mbuf *m, struct virtio_net_hdr *h)
 		mss = RTE_MAX(mss, s->data_len);
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	tcp->cksum = rte_ipv4_phdr_cksum(ip, 0);   /* completed over the payload by whoever needs it */
+	tcp->cksum = rte_ipv4_phdr_cksum(ip,
+					 0); /* completed over the payload by whoever needs it */
 	h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	h->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
 	h->hdr_len = rte_cpu_to_le_16(hdr_len);
@@ -256,8 +259,8 @@ void sw_offload_to_kernel(int fd, struct rte_mbuf **pkts, unsigned int n,
 	for (unsigned int i = 0; i < n; i++) {
 		uint32_t payload = gro_candidate(pkts[i]);
 
-		if (n_run > 0 && (payload == 0 || n_run == GRO_RUN ||
-				  run_bytes + payload > GRO_RUN_BYTES)) {
+		if (n_run > 0 &&
+		    (payload == 0 || n_run == GRO_RUN || run_bytes + payload > GRO_RUN_BYTES)) {
 			flush_run(&tk, run, n_run);
 			n_run = 0;
 			run_bytes = 0;
@@ -283,7 +286,7 @@ void sw_offload_to_kernel(int fd, struct rte_mbuf **pkts, unsigned int n,
 /* ---- kernel -> port --------------------------------------------------- */
 
 #define TX_CSUM4 (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM)
-#define TX_TSO   (RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+#define TX_TSO	 (RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 
 /* IPv4 and TCP checksums of one (segmented) TCP/IPv4 frame, headers in its
  * first mbuf; by the port when it offloads both. */
@@ -296,7 +299,8 @@ static void tcp4_finish(struct rte_mbuf *s, uint64_t txo)
 	s->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
 	ip->hdr_checksum = 0;
 	if ((txo & TX_CSUM4) == TX_CSUM4) {
-		s->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
+		s->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
+			       RTE_MBUF_F_TX_TCP_CKSUM;
 		tcp->cksum = rte_ipv4_phdr_cksum(ip, s->ol_flags);
 		return;
 	}
@@ -332,31 +336,32 @@ static unsigned int segment(struct rte_mbuf *m, uint8_t gso_type, uint16_t mss, 
 			tcp->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 		} else {
 			m->ol_flags |= RTE_MBUF_F_TX_IPV6;
-			tcp->cksum = rte_ipv6_phdr_cksum(rte_pktmbuf_mtod_offset(m,
-					struct rte_ipv6_hdr *, m->l2_len), m->ol_flags);
+			tcp->cksum = rte_ipv6_phdr_cksum(
+				rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, m->l2_len),
+				m->ol_flags);
 		}
 		out[0] = m;
 		return 1;
 	}
 	if (!v4)
-		goto drop;   /* not offered to the kernel (no TSO6 without the port's TSO) */
+		goto drop; /* not offered to the kernel (no TSO6 without the port's TSO) */
 
 	struct rte_gso_ctx ctx = {
 		.direct_pool = sw.mp,
 		.indirect_pool = gso_indirect,
 		.gso_types = RTE_ETH_TX_OFFLOAD_TCP_TSO,
 		.gso_size = l2 + l3 + l4 + mss,
-		.flag = 0,   /* incrementing IPv4 ids, as the kernel's own segmentation */
+		.flag = 0, /* incrementing IPv4 ids, as the kernel's own segmentation */
 	};
 	m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4;
 	k = rte_gso_segment(m, &ctx, out, SW_OFFLOAD_MAX_SEGS);
 	if (k < 0)
 		goto drop;
-	if (k == 0) {          /* no longer than one segment */
+	if (k == 0) { /* no longer than one segment */
 		out[0] = m;
 		k = 1;
 	} else {
-		rte_pktmbuf_free(m);   /* the segments hold references to its payload */
+		rte_pktmbuf_free(m); /* the segments hold references to its payload */
 		sw_count(pc, SW_C_vif_gso_segments, k);
 	}
 	for (int i = 0; i < k; i++) {
@@ -377,8 +382,9 @@ static int complete_csum(struct rte_mbuf *m, uint16_t start, uint16_t off, uint6
 {
 	const uint32_t l4 = (uint32_t)m->l2_len + m->l3_len;
 	const uint32_t l4_type = m->packet_type & RTE_PTYPE_L4_MASK;
-	const uint64_t ip_flag = RTE_ETH_IS_IPV4_HDR(m->packet_type) ? RTE_MBUF_F_TX_IPV4
-				 : RTE_ETH_IS_IPV6_HDR(m->packet_type) ? RTE_MBUF_F_TX_IPV6 : 0;
+	const uint64_t ip_flag = RTE_ETH_IS_IPV4_HDR(m->packet_type)   ? RTE_MBUF_F_TX_IPV4
+				 : RTE_ETH_IS_IPV6_HDR(m->packet_type) ? RTE_MBUF_F_TX_IPV6
+								       : 0;
 	uint16_t sum;
 
 	if ((uint32_t)start + off + sizeof(sum) > m->data_len)
@@ -387,9 +393,10 @@ static int complete_csum(struct rte_mbuf *m, uint16_t start, uint16_t off, uint6
 		if (l4_type == RTE_PTYPE_L4_TCP && off == offsetof(struct rte_tcp_hdr, cksum) &&
 		    (txo & RTE_ETH_TX_OFFLOAD_TCP_CKSUM)) {
 			m->ol_flags |= ip_flag | RTE_MBUF_F_TX_TCP_CKSUM;
-			return 0;   /* the field already holds the pseudo-header sum the port wants */
+			return 0; /* the field already holds the pseudo-header sum the port wants */
 		}
-		if (l4_type == RTE_PTYPE_L4_UDP && off == offsetof(struct rte_udp_hdr, dgram_cksum) &&
+		if (l4_type == RTE_PTYPE_L4_UDP &&
+		    off == offsetof(struct rte_udp_hdr, dgram_cksum) &&
 		    (txo & RTE_ETH_TX_OFFLOAD_UDP_CKSUM)) {
 			m->ol_flags |= ip_flag | RTE_MBUF_F_TX_UDP_CKSUM;
 			return 0;
@@ -399,7 +406,7 @@ static int complete_csum(struct rte_mbuf *m, uint16_t start, uint16_t off, uint6
 		return -EINVAL;
 	sum = ~sum;
 	if (sum == 0)
-		sum = 0xffff;   /* UDP: 0 would mean "no checksum"; the same value for TCP */
+		sum = 0xffff; /* UDP: 0 would mean "no checksum"; the same value for TCP */
 	memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, start + off), &sum, sizeof(sum));
 	return 0;
 }
@@ -415,8 +422,8 @@ unsigned int sw_offload_from_kernel(struct rte_mbuf *m, const struct virtio_net_
 		out[0] = m;
 		return 1;
 	}
-	m->packet_type = rte_net_get_ptype(m, &hl, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK |
-					   RTE_PTYPE_L4_MASK);
+	m->packet_type = rte_net_get_ptype(
+		m, &hl, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK);
 	m->l2_len = hl.l2_len;
 	m->l3_len = hl.l3_len;
 	m->l4_len = hl.l4_len;

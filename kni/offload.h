@@ -21,7 +21,7 @@ struct sw_port_counters;
 /* Most segments one kernel frame may become; a bigger one is dropped. */
 #define SW_OFFLOAD_MAX_SEGS 256u
 
-int sw_offload_init(void);    /* the indirect mbuf pool rte_gso needs */
+int sw_offload_init(void); /* the indirect mbuf pool rte_gso needs */
 void sw_offload_fini(void);
 
 /* TX offloads (RTE_ETH_TX_OFFLOAD_*) this path may use on a port: those the

@@ -42,7 +42,8 @@ int sw_tap_open(const char *ifname, unsigned int n, unsigned int offloads, int *
 	for (i = 0; i < n; i++)
 		fds[i] = -1;
 	for (i = 0; i < n; i++) {
-		struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE };
+		struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR |
+						  IFF_MULTI_QUEUE };
 
 		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 		fds[i] = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);

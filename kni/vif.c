@@ -41,10 +41,10 @@
 
 #define VIF_RING_SLOTS 2048u /* punt and inject rings, per port and worker */
 
-#define VIF_TX_BURST   SW_OFFLOAD_TX_MAX   /* punted frames per ring and pass: room for GRO to merge */
-#define VIF_RX_FRAMES  64u    /* frames read per TAP queue and pass */
-#define VIF_RX_MAX     (65535u + RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN)  /* a super-frame */
-#define VIF_RX_SEGS    64u    /* most mbufs in a standing chain */
+#define VIF_TX_BURST  SW_OFFLOAD_TX_MAX /* punted frames per ring and pass: room for GRO to merge */
+#define VIF_RX_FRAMES 64u		/* frames read per TAP queue and pass */
+#define VIF_RX_MAX    (65535u + RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN) /* a super-frame */
+#define VIF_RX_SEGS   64u /* most mbufs in a standing chain */
 
 /* A TAP queue's receive buffers: buf[0..n) are ready, the rest empty. */
 struct vif_rxq {
@@ -55,7 +55,7 @@ struct vif_rxq {
 struct vif {
 	int fd[SW_MAX_WORKERS];
 	unsigned int n_fd;
-	uint64_t tx_offloads;         /* the port's, usable for frames from the kernel */
+	uint64_t tx_offloads; /* the port's, usable for frames from the kernel */
 	struct vif_rxq rxq[SW_MAX_WORKERS];
 	/* [worker k] punt: worker k -> main lcore; inject: main lcore -> worker k */
 	struct rte_ring *punt[SW_MAX_WORKERS];
@@ -63,8 +63,8 @@ struct vif {
 };
 
 static struct vif vifs[SW_MAX_PORTS];
-static unsigned int rx_segs;          /* mbufs a standing chain needs */
-static uint16_t seg_room;             /* data bytes per mbuf */
+static unsigned int rx_segs; /* mbufs a standing chain needs */
+static uint16_t seg_room;    /* data bytes per mbuf */
 static unsigned int n_vifs;
 
 static void ring_drain_free(struct rte_ring *r)
@@ -91,8 +91,9 @@ static int vif_rings(uint16_t index, struct vif *v, const char *name, struct sw_
 		v->inject[w] = rte_ring_create(rname, VIF_RING_SLOTS, rte_socket_id(),
 					       RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (v->punt[w] == NULL || v->inject[w] == NULL)
-			return sw_fail(e, SW_ST_NO_SPACE, "vEth %s: cannot create rings for worker %u: %s",
-				       name, w, rte_strerror(rte_errno));
+			return sw_fail(e, SW_ST_NO_SPACE,
+				       "vEth %s: cannot create rings for worker %u: %s", name, w,
+				       rte_strerror(rte_errno));
 	}
 	return 0;
 }
@@ -112,8 +113,8 @@ static int vif_create(uint16_t index, struct sw_port *p, struct sw_err *e)
 	memset(v, 0, sizeof(*v));
 	for (unsigned int i = 0; i < SW_MAX_WORKERS; i++)
 		v->fd[i] = -1;
-	if ((size_t)snprintf(p->vif_name, sizeof(p->vif_name), "%s%u", sw.vif_prefix, index)
-	    >= sizeof(p->vif_name))
+	if ((size_t)snprintf(p->vif_name, sizeof(p->vif_name), "%s%u", sw.vif_prefix, index) >=
+	    sizeof(p->vif_name))
 		return sw_fail(e, SW_ST_INVALID, "vEth name '%s%u' is longer than %u bytes",
 			       sw.vif_prefix, index, SW_IFNAME_LEN - 1);
 	if (if_nametoindex(p->vif_name) != 0)
@@ -131,12 +132,13 @@ static int vif_create(uint16_t index, struct sw_port *p, struct sw_err *e)
 		}
 	}
 	if (sw_offload_init() != 0)
-		return sw_fail(e, SW_ST_NO_SPACE, "vEth %s: cannot set up GSO buffers", p->vif_name);
-	n_vifs++;   /* from here on, vif_destroy undoes it */
+		return sw_fail(e, SW_ST_NO_SPACE, "vEth %s: cannot set up GSO buffers",
+			       p->vif_name);
+	n_vifs++; /* from here on, vif_destroy undoes it */
 
 	v->tx_offloads = sw_offload_port_caps(p->eth_port);
 	if (v->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO)
-		offloads |= TUN_F_TSO6;   /* the port segments it: rte_gso could not */
+		offloads |= TUN_F_TSO6; /* the port segments it: rte_gso could not */
 	ret = sw_tap_open(p->vif_name, sw.n_workers, offloads, v->fd, &step);
 	if (ret != 0) {
 		sw_fail(e, SW_ST_DEVICE, "vEth %s: cannot create TAP device (%u queues): %s: %s",
@@ -199,12 +201,13 @@ static void vif_admin(uint16_t index, bool started)
 	/* the port and its vEth are one interface: the vEth is up while the port runs */
 	ret = sw_vif_set_up(p, started);
 	if (ret != 0)
-		SW_LOG(WARNING, "vEth %s: cannot bring it %s: %s", p->vif_name, started ? "up" : "down",
-		       strerror(-ret));
+		SW_LOG(WARNING, "vEth %s: cannot bring it %s: %s", p->vif_name,
+		       started ? "up" : "down", strerror(-ret));
 	if (started)
 		return;
 	for (unsigned int w = 0; w < sw.n_workers; w++)
-		while ((n = rte_ring_dequeue_burst(v->inject[w], (void **)pkts, SW_BURST, NULL)) > 0) {
+		while ((n = rte_ring_dequeue_burst(v->inject[w], (void **)pkts, SW_BURST, NULL)) >
+		       0) {
 			rte_pktmbuf_free_bulk(pkts, n);
 			sw_count(sw_main_counters(index), SW_C_inject_drops, n);
 		}
@@ -216,7 +219,8 @@ static void vif_mtu(uint16_t index, uint32_t mtu)
 	int ret = sw_vif_set_mtu(p, mtu);
 
 	if (ret != 0)
-		SW_LOG(WARNING, "vEth %s: cannot follow MTU %u: %s", p->vif_name, mtu, strerror(-ret));
+		SW_LOG(WARNING, "vEth %s: cannot follow MTU %u: %s", p->vif_name, mtu,
+		       strerror(-ret));
 }
 
 static void vif_mac(uint16_t index, const struct rte_ether_addr *mac)
@@ -282,8 +286,8 @@ static unsigned int vif_to_kernel(struct vif *v, struct sw_port_counters *pc)
 	unsigned int moved = 0;
 
 	for (unsigned int k = 0; k < v->n_fd; k++) {
-		unsigned int n = rte_ring_sc_dequeue_burst(v->punt[k], (void **)pkts,
-							   VIF_TX_BURST, NULL);
+		unsigned int n = rte_ring_sc_dequeue_burst(v->punt[k], (void **)pkts, VIF_TX_BURST,
+							   NULL);
 		if (n == 0)
 			continue;
 		sw_offload_to_kernel(v->fd[k], pkts, n, pc);
@@ -317,7 +321,7 @@ static struct rte_mbuf *read_frame(int fd, struct vif_rxq *rq, struct virtio_net
 	*again = false;
 	if (rq->n < rx_segs) {
 		if (rte_pktmbuf_alloc_bulk(sw.mp, rq->buf + rq->n, rx_segs - rq->n) != 0)
-			return NULL;   /* the pool is short: leave the frames in the kernel */
+			return NULL; /* the pool is short: leave the frames in the kernel */
 		rq->n = rx_segs;
 	}
 	iov[0] = (struct iovec){ .iov_base = h, .iov_len = sizeof(*h) };
@@ -326,12 +330,12 @@ static struct rte_mbuf *read_frame(int fd, struct vif_rxq *rq, struct virtio_net
 					     .iov_len = seg_room };
 	len = sw_tap_readv(fd, iov, 1 + rx_segs);
 	if (len < (ssize_t)(sizeof(*h) + RTE_ETHER_HDR_LEN)) {
-		*again = len >= 0 || errno == EINTR;   /* a runt: skip it; EAGAIN: done */
+		*again = len >= 0 || errno == EINTR; /* a runt: skip it; EAGAIN: done */
 		return NULL;
 	}
 	len -= sizeof(*h);
 	if ((size_t)len > (size_t)rx_segs * seg_room) {
-		*again = true;    /* cannot happen with 64 KB GSO: skip it */
+		*again = true; /* cannot happen with 64 KB GSO: skip it */
 		return NULL;
 	}
 	used = (len + seg_room - 1) / seg_room;
@@ -381,8 +385,8 @@ static unsigned int vif_from_kernel(struct sw_port *p, struct vif *v, struct sw_
 				sw_count(pc, SW_C_inject_drops, 1);
 				continue;
 			}
-			enq = rte_ring_sp_enqueue_burst(v->inject[inject_worker(p, k)], (void **)out,
-							n, NULL);
+			enq = rte_ring_sp_enqueue_burst(v->inject[inject_worker(p, k)],
+							(void **)out, n, NULL);
 			if (enq < n) {
 				rte_pktmbuf_free_bulk(out + enq, n - enq);
 				sw_count(pc, SW_C_inject_drops, n - enq);

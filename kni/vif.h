@@ -41,7 +41,7 @@ int sw_vif_set_flag(const struct sw_port *p, unsigned int flag, bool on);
 
 /* The vEth's link settings as the kernel has them now. */
 struct sw_vif_state {
-	uint16_t flags;           /* IFF_* */
+	uint16_t flags; /* IFF_* */
 	uint32_t mtu;
 	uint8_t mac[6];
 };

@@ -36,7 +36,7 @@ struct sw_api_handler {
 	int (*deferred)(struct sw_err *e);
 };
 
-#define SW_API_NONE 0, 0 /* no payload */
+#define SW_API_NONE	  0, 0 /* no payload */
 #define SW_API_SIZE(type) sizeof(type), sizeof(type)
 
 /* Registers one handler; a second one for the same op is a bug (abort). */
@@ -46,11 +46,11 @@ const struct sw_api_handler *sw_api_lookup(uint16_t op);
 const char *sw_api_op_name(uint16_t op);
 
 /* Registers every handler of a static array when the program loads. */
-#define SW_API_REGISTER(table)                                                   \
-	__attribute__((constructor)) static void sw_api_register_##table(void)  \
-	{                                                                        \
+#define SW_API_REGISTER(table)                                                         \
+	__attribute__((constructor)) static void sw_api_register_##table(void)         \
+	{                                                                              \
 		for (unsigned int i_ = 0; i_ < sizeof(table) / sizeof(table[0]); i_++) \
-			sw_api_register(&table[i_]);                                     \
+			sw_api_register(&table[i_]);                                   \
 	}
 
 #endif

@@ -14,7 +14,7 @@ struct sw_err {
 };
 
 __attribute__((format(printf, 3, 4))) static inline int sw_fail(struct sw_err *e, uint32_t status,
-								  const char *fmt, ...)
+								const char *fmt, ...)
 {
 	va_list ap;
 

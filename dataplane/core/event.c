@@ -3,7 +3,7 @@
 
 #include "core/event.h"
 
-#define MAX_SUBS 16u
+#define MAX_SUBS  16u
 #define MAX_TYPES 64u
 
 static struct {

@@ -27,21 +27,21 @@ void sw_event_serializer(uint16_t type, sw_event_ser fn);
 /* Size written, or 0 when type has no serializer (or buf is too small). */
 uint32_t sw_event_serialize(uint16_t type, const void *obj, void *buf, uint32_t cap);
 
-#define SW_EVENT_SERIALIZER(type, fn) \
+#define SW_EVENT_SERIALIZER(type, fn)                                    \
 	__attribute__((constructor)) static void sw_event_ser_##fn(void) \
-	{ \
-		sw_event_serializer(type, fn); \
+	{                                                                \
+		sw_event_serializer(type, fn);                           \
 	}
 
 /* For events whose object already is their ABI payload, struct T. */
-#define SW_EVENT_COPY(type, T) \
+#define SW_EVENT_COPY(type, T)                                                      \
 	static uint32_t sw_event_copy_##T(const void *obj, void *buf, uint32_t cap) \
-	{ \
-		if (cap < sizeof(struct T)) \
-			return 0; \
-		memcpy(buf, obj, sizeof(struct T)); \
-		return sizeof(struct T); \
-	} \
+	{                                                                           \
+		if (cap < sizeof(struct T))                                         \
+			return 0;                                                   \
+		memcpy(buf, obj, sizeof(struct T));                                 \
+		return sizeof(struct T);                                            \
+	}                                                                           \
 	SW_EVENT_SERIALIZER(type, sw_event_copy_##T)
 
 #endif

@@ -26,9 +26,9 @@ struct sw_nh_group;
 /* Per port (port/, and kni/ for the rings). */
 struct sw_fp_port {
 	struct rte_ether_addr mac; /* L2 destination of routed frames; their new source */
-	uint16_t eth_port;         /* ethdev of the port */
-	uint16_t xc_out;           /* cross-connect output slipway port, SW_PORT_NONE */
-	uint8_t active;            /* started: may be polled and transmitted to */
+	uint16_t eth_port;	   /* ethdev of the port */
+	uint16_t xc_out;	   /* cross-connect output slipway port, SW_PORT_NONE */
+	uint8_t active;		   /* started: may be polled and transmitted to */
 	/* [worker] the vEth's rings (kni/vif.c): punt: worker k -> main lcore ->
 	 * vEth; inject: vEth -> main lcore -> worker k, drained when worker k
 	 * polls one of the port's rx queues. Single producer, single consumer. */
@@ -55,14 +55,15 @@ struct sw_fp_worker {
 };
 
 struct sw_fp_config {
-	struct sw_fp_port port[SW_MAX_PORTS];   /* port/, kni/ */
+	struct sw_fp_port port[SW_MAX_PORTS];	   /* port/, kni/ */
 	struct sw_fp_worker worker[SW_MAX_LCORES]; /* port/ */
-	struct rte_fib *fib4;                   /* l3/: this configuration's IPv4 FIB copy */
-	struct rte_lpm6 *lpm6;                  /* l3/: its IPv6 FIB copy */
-	const struct sw_nh_group *groups;       /* l3/ */
-	const uint64_t *nh;                     /* l3/ */
-	struct rte_acl_ctx *acl[2];             /* rules/: [0] IPv4 and non-IP, [1] IPv6; NULL: none */
-	struct sw_fp_police police[SW_MAX_PORTS][SW_PUNT_CLASSES]; /* policer/: one worker's share */
+	struct rte_fib *fib4;			   /* l3/: this configuration's IPv4 FIB copy */
+	struct rte_lpm6 *lpm6;			   /* l3/: its IPv6 FIB copy */
+	const struct sw_nh_group *groups;	   /* l3/ */
+	const uint64_t *nh;			   /* l3/ */
+	struct rte_acl_ctx *acl[2]; /* rules/: [0] IPv4 and non-IP, [1] IPv6; NULL: none */
+	struct sw_fp_police police[SW_MAX_PORTS]
+				  [SW_PUNT_CLASSES]; /* policer/: one worker's share */
 };
 
 /* Written by the main lcore (release), read by workers (acquire). */

@@ -5,7 +5,7 @@
 #include "core/log.h"
 #include "core/module.h"
 
-#define MAX_MODULES 32u
+#define MAX_MODULES  32u
 #define MAX_PERIODIC 16u
 
 static struct {

@@ -13,9 +13,9 @@
 
 /* Priorities: core tables before ports, ports before what follows them. */
 #define SW_PRIO_TABLES 100
-#define SW_PRIO_PORTS 200
-#define SW_PRIO_KNI 300
-#define SW_PRIO_CTL 400
+#define SW_PRIO_PORTS  200
+#define SW_PRIO_KNI    300
+#define SW_PRIO_CTL    400
 
 struct sw_module {
 	const char *name;
@@ -25,13 +25,13 @@ struct sw_module {
 };
 
 void sw_module_register(const struct sw_module *m);
-int sw_modules_init(void);  /* stops at the first failure; fini undoes what ran */
+int sw_modules_init(void); /* stops at the first failure; fini undoes what ran */
 void sw_modules_fini(void);
 
-#define SW_MODULE_REGISTER(m) \
+#define SW_MODULE_REGISTER(m)                                                 \
 	__attribute__((constructor)) static void sw_module_register_##m(void) \
-	{ \
-		sw_module_register(&m); \
+	{                                                                     \
+		sw_module_register(&m);                                       \
 	}
 
 /* Periodic work on the main lcore, at most every period_ns. */
@@ -39,10 +39,10 @@ typedef void (*sw_periodic_fn)(uint64_t now_ns);
 void sw_periodic_register(const char *name, uint64_t period_ns, sw_periodic_fn fn);
 void sw_periodic_run(uint64_t now_ns);
 
-#define SW_PERIODIC_REGISTER(name, period_ns, fn) \
+#define SW_PERIODIC_REGISTER(name, period_ns, fn)                                \
 	__attribute__((constructor)) static void sw_periodic_register_##fn(void) \
-	{ \
-		sw_periodic_register(name, period_ns, fn); \
+	{                                                                        \
+		sw_periodic_register(name, period_ns, fn);                       \
 	}
 
 #endif

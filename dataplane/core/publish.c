@@ -20,17 +20,17 @@
 
 struct sw_fp_config *sw_fp_current;
 
-#define MAX_OPS 16u
+#define MAX_OPS	    16u
 #define PENDING_MAX 64u /* publishes awaiting their grace period */
-#define SPARE_MAX 4u    /* recycled configuration buffers */
+#define SPARE_MAX   4u	/* recycled configuration buffers */
 
 static struct {
 	const struct sw_publish_ops *ops[MAX_OPS];
 	unsigned int n_ops;
-	bool dirty;              /* changes not yet published */
-	bool preparing;          /* a commit waits for a module's preparation */
-	uint64_t gen_published;  /* publishes so far */
-	uint64_t gen_reclaimed;  /* every publish <= this is past its grace */
+	bool dirty;		/* changes not yet published */
+	bool preparing;		/* a commit waits for a module's preparation */
+	uint64_t gen_published; /* publishes so far */
+	uint64_t gen_reclaimed; /* every publish <= this is past its grace */
 	struct {
 		uint64_t token;
 		uint64_t gen;
@@ -50,9 +50,9 @@ void sw_publish_register(const struct sw_publish_ops *ops)
 
 static struct sw_fp_config *cfg_alloc(void)
 {
-	struct sw_fp_config *cfg = publisher.n_spare
-		? publisher.spare[--publisher.n_spare]
-		: rte_malloc("sw_fp_config", sizeof(*cfg), RTE_CACHE_LINE_SIZE);
+	struct sw_fp_config *cfg = publisher.n_spare ? publisher.spare[--publisher.n_spare]
+						     : rte_malloc("sw_fp_config", sizeof(*cfg),
+								  RTE_CACHE_LINE_SIZE);
 
 	if (cfg != NULL)
 		memset(cfg, 0, sizeof(*cfg));
@@ -222,7 +222,7 @@ int sw_publish_sync(void)
 {
 	int r;
 
-	publisher.dirty = true;   /* whatever changed outside the tables (a port) */
+	publisher.dirty = true; /* whatever changed outside the tables (a port) */
 	r = commit_blocking();
 	reclaim(true);
 	return r;

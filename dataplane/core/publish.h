@@ -30,7 +30,7 @@ struct sw_fp_config;
 
 /* sw_publish_ops.prepare results */
 #define SW_PREPARE_READY 0
-#define SW_PREPARE_BUSY 1 /* work in progress off the main lcore: ask again */
+#define SW_PREPARE_BUSY	 1 /* work in progress off the main lcore: ask again */
 
 struct sw_publish_ops {
 	const char *name;
@@ -44,13 +44,13 @@ struct sw_publish_ops {
 };
 
 void sw_publish_register(const struct sw_publish_ops *ops);
-#define SW_PUBLISH_REGISTER(ops) \
+#define SW_PUBLISH_REGISTER(ops)                                                 \
 	__attribute__((constructor)) static void sw_publish_register_##ops(void) \
-	{ \
-		sw_publish_register(&ops); \
+	{                                                                        \
+		sw_publish_register(&ops);                                       \
 	}
 
-int sw_publish_init(void);  /* the RCU variable and the first configuration */
+int sw_publish_init(void); /* the RCU variable and the first configuration */
 void sw_publish_fini(void);
 
 /* A change waits for the next commit. */

@@ -14,7 +14,7 @@
 
 #include "slipway_ctl.h"
 
-#define SW_BURST 32u
+#define SW_BURST       32u
 #define SW_MAX_WORKERS (SW_MAX_LCORES - 1)
 
 struct rte_mempool;
@@ -25,9 +25,9 @@ struct sw_rule_counter;
  * fields under "fast path" are its own. */
 struct sw_worker {
 	unsigned int lcore_id;
-	unsigned int index;            /* tx queue on every port, RCU thread id */
-	struct sw_lcore_stats *stats;  /* its slot in the statistics area */
-	struct sw_l3_counters *l3;     /* [SW_MAX_PORTS], its row of L3 counters */
+	unsigned int index;	      /* tx queue on every port, RCU thread id */
+	struct sw_lcore_stats *stats; /* its slot in the statistics area */
+	struct sw_l3_counters *l3;    /* [SW_MAX_PORTS], its row of L3 counters */
 	/* fast path */
 	struct sw_rule_counter *rules; /* [rule slot], its rule counters */
 	struct rte_meter_srtcm police[SW_MAX_PORTS][SW_PUNT_CLASSES]; /* its punt token buckets */
@@ -39,18 +39,18 @@ struct sw_state {
 	const char *vif_prefix;
 	const char *ctl_dir;
 	unsigned int n_mbufs;
-	unsigned int idle_us;    /* longest main lcore sleep when idle */
-	unsigned int spin_us;    /* main lcore polling time after its last work */
+	unsigned int idle_us;	 /* longest main lcore sleep when idle */
+	unsigned int spin_us;	 /* main lcore polling time after its last work */
 	unsigned int max_routes; /* IPv4 FIB size */
-	unsigned int max_rules;  /* match-action rules */
-	bool kernel_sync;        /* start with kernel sync on */
+	unsigned int max_rules;	 /* match-action rules */
+	bool kernel_sync;	 /* start with kernel sync on */
 	/* set up at start */
 	unsigned int n_workers;
 	struct sw_worker workers[SW_MAX_WORKERS];
 	struct rte_mempool *mp;
 	struct rte_rcu_qsbr *qsbr;
-	struct sw_stats *stats;  /* the statistics area, in the control file */
-	volatile bool quit;      /* set by the signal handler; read by every lcore */
+	struct sw_stats *stats; /* the statistics area, in the control file */
+	volatile bool quit;	/* set by the signal handler; read by every lcore */
 };
 
 extern struct sw_state sw;

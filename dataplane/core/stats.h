@@ -32,7 +32,10 @@ void sw_stats_register(sw_stats_hook fn);
 /* Runs every hook under the seqlock (main lcore). */
 void sw_stats_refresh(void);
 
-#define SW_STATS_REGISTER(fn) \
-	__attribute__((constructor)) static void sw_stats_register_##fn(void) { sw_stats_register(fn); }
+#define SW_STATS_REGISTER(fn)                                                 \
+	__attribute__((constructor)) static void sw_stats_register_##fn(void) \
+	{                                                                     \
+		sw_stats_register(fn);                                        \
+	}
 
 #endif

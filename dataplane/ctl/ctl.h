@@ -11,10 +11,10 @@
 
 #include "ctl/ring.h"
 
-int sw_ctl_open(void);                  /* create the file; sets sw.stats */
+int sw_ctl_open(void); /* create the file; sets sw.stats */
 void sw_ctl_set_state(uint32_t state);
 void sw_ctl_heartbeat(uint64_t now_ns);
-void sw_ctl_close(void);                /* unmap and remove the file */
+void sw_ctl_close(void); /* unmap and remove the file */
 const char *sw_ctl_path(void);
 
 /* The rings of the control file (ctl/serve.c, ctl/events.c). */
@@ -29,6 +29,6 @@ int sw_ctl_serve_init(void);
 void sw_ctl_serve_fini(void);
 unsigned int sw_ctl_serve(void);
 void sw_ctl_sleep(uint64_t timeout_ns); /* futex-wait for a request */
-void sw_ctl_wake(void);                 /* async-signal-safe: end sw_ctl_sleep now */
+void sw_ctl_wake(void);			/* async-signal-safe: end sw_ctl_sleep now */
 
 #endif

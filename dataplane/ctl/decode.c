@@ -22,8 +22,9 @@ uint32_t sw_api_dispatch(uint16_t type, const uint8_t *payload, uint32_t plen, u
 			sw_fail(e, SW_ST_MALFORMED, "%s request payload is %u bytes, expected %u",
 				h->name, plen, h->req_min);
 		else
-			sw_fail(e, SW_ST_MALFORMED, "%s request payload is %u bytes, expected %u..%u",
-				h->name, plen, h->req_min, h->req_max);
+			sw_fail(e, SW_ST_MALFORMED,
+				"%s request payload is %u bytes, expected %u..%u", h->name, plen,
+				h->req_min, h->req_max);
 		return e->status;
 	}
 	ret = h->fn(payload, plen, resp, resp_len, e);

@@ -29,6 +29,9 @@ static int ctl_init(void)
 }
 
 static const struct sw_module ctl_module = {
-	.name = "control file", .prio = SW_PRIO_CTL, .init = ctl_init, .fini = sw_ctl_serve_fini,
+	.name = "control file",
+	.prio = SW_PRIO_CTL,
+	.init = ctl_init,
+	.fini = sw_ctl_serve_fini,
 };
 SW_MODULE_REGISTER(ctl_module)

@@ -18,9 +18,9 @@
 #include "ctl/decode.h"
 #include "ctl/json_sock.h"
 
-#define IN_MAX  (64u * 1024u)
-#define OUT_MAX (256u * 1024u)
-#define LINE_RESP_MAX 1024u   /* one response line at most */
+#define IN_MAX	      (64u * 1024u)
+#define OUT_MAX	      (256u * 1024u)
+#define LINE_RESP_MAX 1024u /* one response line at most */
 
 static struct {
 	int lfd, cfd;
@@ -36,7 +36,8 @@ int sw_json_open(const char *path)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		SW_LOG(ERR, "json socket %s: path longer than %zu bytes", path, sizeof(sa.sun_path) - 1);
+		SW_LOG(ERR, "json socket %s: path longer than %zu bytes", path,
+		       sizeof(sa.sun_path) - 1);
 		return -1;
 	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
@@ -131,7 +132,7 @@ static void handle_line(const char *line)
 {
 	static uint8_t resp[SW_RESP_MAX];
 	char op[16], seqs[16];
-	_Alignas(8) uint8_t payload[16] = {0};
+	_Alignas(8) uint8_t payload[16] = { 0 };
 	bool deferred;
 	uint32_t plen = 0, rlen = 0, st;
 	uint16_t type, a = 0, b = 0;
@@ -160,7 +161,8 @@ static void handle_line(const char *line)
 		plen = sizeof(r);
 	} else {
 		out_printf("{\"seq\":%lld,\"status\":\"MALFORMED\",\"error\":\"bad op or "
-			   "arguments: %.*s\"}\n", seq, (int)strcspn(op, "\"\\"), op);
+			   "arguments: %.*s\"}\n",
+			   seq, (int)strcspn(op, "\"\\"), op);
 		return;
 	}
 	/* none of these ops defers its answer */
@@ -183,7 +185,8 @@ static void handle_line(const char *line)
 		out_printf("]");
 	} else if (type == SW_OP_PORT_GET) {
 		const struct sw_port_info *pi = (const void *)resp;
-		out_printf(",\"port\":%u,\"mtu\":%u,\"started\":%u", pi->port, pi->mtu, pi->started);
+		out_printf(",\"port\":%u,\"mtu\":%u,\"started\":%u", pi->port, pi->mtu,
+			   pi->started);
 	}
 	out_printf("}\n");
 }
@@ -191,7 +194,8 @@ static void handle_line(const char *line)
 static void flush_out(void)
 {
 	while (js.out_off < js.out_len) {
-		ssize_t n = send(js.cfd, js.out + js.out_off, js.out_len - js.out_off, MSG_NOSIGNAL);
+		ssize_t n = send(js.cfd, js.out + js.out_off, js.out_len - js.out_off,
+				 MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				drop_client();
@@ -213,7 +217,7 @@ unsigned int sw_json_serve(void)
 		if (js.cfd < 0)
 			return 0;
 	}
-	if (js.out_len > 0) {           /* back-pressure: answer before reading more */
+	if (js.out_len > 0) { /* back-pressure: answer before reading more */
 		flush_out();
 		if (js.cfd < 0 || js.out_len > 0)
 			return 0;
@@ -238,8 +242,9 @@ unsigned int sw_json_serve(void)
 	}
 	js.in_len -= line - js.in;
 	memmove(js.in, line, js.in_len);
-	if (js.in_len == IN_MAX - 1) {  /* a line longer than the buffer */
-		out_printf("{\"seq\":-1,\"status\":\"MALFORMED\",\"error\":\"line longer than %u bytes\"}\n",
+	if (js.in_len == IN_MAX - 1) { /* a line longer than the buffer */
+		out_printf("{\"seq\":-1,\"status\":\"MALFORMED\",\"error\":\"line longer than %u "
+			   "bytes\"}\n",
 			   IN_MAX - 1);
 		js.in_len = 0;
 	}

@@ -17,8 +17,8 @@
 #define SW_JSON_SOCK_H
 
 int sw_json_open(const char *path);
-unsigned int sw_json_serve(void);   /* returns requests answered */
-int sw_json_client_fd(void);        /* connected client, or -1 */
+unsigned int sw_json_serve(void); /* returns requests answered */
+int sw_json_client_fd(void);	  /* connected client, or -1 */
 void sw_json_close(void);
 
 #endif

@@ -9,9 +9,9 @@
 
 #include "ctl/ring.h"
 
-#define LOAD_ACQ(p)      __atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define LOAD_RLX(p)      __atomic_load_n((p), __ATOMIC_RELAXED)
-#define STORE_REL(p, v)  __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define LOAD_ACQ(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define LOAD_RLX(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
+#define STORE_REL(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 
 void sw_ring_init(struct sw_ring *r, uint32_t size)
 {
@@ -33,8 +33,8 @@ bool sw_ring_pending(const struct sw_ring_view *v)
 	return LOAD_ACQ(&v->r->prod) != LOAD_RLX(&v->r->cons);
 }
 
-enum sw_ring_peek sw_ring_peek(struct sw_ring_view *v, const struct sw_msg_hdr **msg,
-			       uint32_t *seq, const char **why)
+enum sw_ring_peek sw_ring_peek(struct sw_ring_view *v, const struct sw_msg_hdr **msg, uint32_t *seq,
+			       const char **why)
 {
 	*seq = 0;
 	for (;;) {

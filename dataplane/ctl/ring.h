@@ -19,14 +19,14 @@ struct sw_ring_view {
 	uint8_t *data;
 	uint32_t size;
 	uint32_t mask;
-	uint32_t stage;   /* producer side: end of staged, not yet published, messages */
+	uint32_t stage; /* producer side: end of staged, not yet published, messages */
 };
 
 /* Result of looking at the next request. */
 enum sw_ring_peek {
-	SW_PEEK_EMPTY,     /* nothing to read */
-	SW_PEEK_MSG,       /* msg points at one whole message */
-	SW_PEEK_CORRUPT,   /* indices or length make no sense; *why says what */
+	SW_PEEK_EMPTY,	 /* nothing to read */
+	SW_PEEK_MSG,	 /* msg points at one whole message */
+	SW_PEEK_CORRUPT, /* indices or length make no sense; *why says what */
 };
 
 void sw_ring_init(struct sw_ring *r, uint32_t size);
@@ -36,8 +36,8 @@ void sw_ring_view(struct sw_ring_view *v, void *ring_base);
  * the ring until sw_ring_consume(). On SW_PEEK_CORRUPT the caller reports
  * the error and calls sw_ring_discard() to resynchronise. *seq is the
  * sequence number of the offending message when one could be read. */
-enum sw_ring_peek sw_ring_peek(struct sw_ring_view *v, const struct sw_msg_hdr **msg,
-			       uint32_t *seq, const char **why);
+enum sw_ring_peek sw_ring_peek(struct sw_ring_view *v, const struct sw_msg_hdr **msg, uint32_t *seq,
+			       const char **why);
 void sw_ring_consume(struct sw_ring_view *v, const struct sw_msg_hdr *msg);
 void sw_ring_discard(struct sw_ring_view *v);
 bool sw_ring_pending(const struct sw_ring_view *v);

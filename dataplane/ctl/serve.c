@@ -29,11 +29,11 @@
 #include "ctl/ctl.h"
 #include "ctl/decode.h"
 
-#define REQS_PER_SERVE 16384u /* requests per pass at most */
-#define SERVE_BUDGET_US 2000u /* and at most this long of handler time */
-#define HOLD_US 50000u        /* a batch that keeps coming commits at least this often */
-#define DEFERRED_MSG_MAX 64u  /* the error text of a deferred answer */
-#define DEFERRED_ROOM SW_MSG_ALIGN(SW_MSG_HDR_SIZE + DEFERRED_MSG_MAX)
+#define REQS_PER_SERVE	 16384u /* requests per pass at most */
+#define SERVE_BUDGET_US	 2000u	/* and at most this long of handler time */
+#define HOLD_US		 50000u /* a batch that keeps coming commits at least this often */
+#define DEFERRED_MSG_MAX 64u	/* the error text of a deferred answer */
+#define DEFERRED_ROOM	 SW_MSG_ALIGN(SW_MSG_HDR_SIZE + DEFERRED_MSG_MAX)
 
 struct deferred {
 	uint32_t seq;
@@ -44,10 +44,10 @@ struct deferred {
 static struct {
 	_Alignas(8) uint8_t req_copy[SW_REQ_RING_SIZE / 2];
 	uint8_t resp[SW_RESP_MAX];
-	bool committing;            /* staged responses wait for a commit to finish */
-	uint32_t taken;             /* requests taken since the last commit */
-	uint64_t hold_since;        /* TSC of the first of them */
-	struct deferred *deferred;  /* answers that wait for the commit's outcome */
+	bool committing;	   /* staged responses wait for a commit to finish */
+	uint32_t taken;		   /* requests taken since the last commit */
+	uint64_t hold_since;	   /* TSC of the first of them */
+	struct deferred *deferred; /* answers that wait for the commit's outcome */
 	uint32_t n_deferred, max_deferred;
 } serve;
 
@@ -62,7 +62,8 @@ static void respond(uint16_t type, uint32_t seq, uint32_t status, const void *p,
 static bool room_for_one(void)
 {
 	struct sw_ring_view *resp = sw_ctl_resp();
-	uint32_t want = (serve.n_deferred + 1) * DEFERRED_ROOM + 2 * (SW_MSG_HDR_SIZE + SW_RESP_MAX);
+	uint32_t want = (serve.n_deferred + 1) * DEFERRED_ROOM +
+			2 * (SW_MSG_HDR_SIZE + SW_RESP_MAX);
 
 	return sw_ring_room(resp) >= SW_RESP_MAX && sw_ring_free(resp) >= want &&
 	       serve.n_deferred < serve.max_deferred;
@@ -99,7 +100,8 @@ static void finish(void)
 static void corrupt(const char *why, uint32_t seq)
 {
 	char msg[SW_ERRMSG_MAX];
-	uint32_t n = snprintf(msg, sizeof(msg), "request ring: %s; pending requests discarded", why);
+	uint32_t n = snprintf(msg, sizeof(msg), "request ring: %s; pending requests discarded",
+			      why);
 
 	SW_LOG(WARNING, "%s", msg);
 	sw_ring_discard(sw_ctl_req());
@@ -148,8 +150,9 @@ unsigned int sw_ctl_serve(void)
 		len = m->len;
 		if (len > sizeof(serve.req_copy)) {
 			uint16_t type = m->type;
-			uint32_t n = snprintf(e.msg, sizeof(e.msg), "request of %u bytes is larger than %zu",
-					      len, sizeof(serve.req_copy));
+			uint32_t n = snprintf(e.msg, sizeof(e.msg),
+					      "request of %u bytes is larger than %zu", len,
+					      sizeof(serve.req_copy));
 
 			sw_ring_consume(req, m);
 			respond(type, seq, SW_ST_MALFORMED, e.msg, n);
@@ -161,11 +164,13 @@ unsigned int sw_ctl_serve(void)
 
 		const struct sw_msg_hdr *rq = (const void *)serve.req_copy;
 		sw_publish_make_room(); /* a table whose change log is full: publish first */
-		st = sw_api_dispatch(rq->type, serve.req_copy + SW_MSG_HDR_SIZE, len - SW_MSG_HDR_SIZE,
-				     serve.resp, &rlen, &e, &deferred);
+		st = sw_api_dispatch(rq->type, serve.req_copy + SW_MSG_HDR_SIZE,
+				     len - SW_MSG_HDR_SIZE, serve.resp, &rlen, &e, &deferred);
 		if (deferred)
 			serve.deferred[serve.n_deferred++] = (struct deferred){
-				.seq = rq->seq, .type = rq->type, .h = sw_api_lookup(rq->type),
+				.seq = rq->seq,
+				.type = rq->type,
+				.h = sw_api_lookup(rq->type),
 			};
 		else if (st == SW_ST_OK)
 			respond(rq->type, rq->seq, st, serve.resp, rlen);

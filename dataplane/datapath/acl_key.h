@@ -50,7 +50,8 @@ static inline int sw_acl_key(struct sw_acl_key *k, uint16_t in_port, const struc
 		l4 = l2.off + sizeof(*ip);
 		v6 = 1;
 	}
-	if (l4 && (k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP || k->proto == IPPROTO_SCTP) &&
+	if (l4 &&
+	    (k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP || k->proto == IPPROTO_SCTP) &&
 	    sw_l4_ports(d, len, l4, &ports)) {
 		memcpy(&k->sport, &ports, 2);
 		memcpy(&k->dport, (const uint8_t *)&ports + 2, 2);

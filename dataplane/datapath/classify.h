@@ -26,12 +26,12 @@
 #include "datapath/parse.h"
 #include "l3/l3.h"
 
-#define SW_V_PUNT    0xfff0u   /* + SW_PUNT_*: to the ingress vEth, in that class */
-#define SW_V_LOOKUP4 0xfffdu   /* IPv4: look up *dst, then sw_ipv4_routed() */
+#define SW_V_PUNT    0xfff0u /* + SW_PUNT_*: to the ingress vEth, in that class */
+#define SW_V_LOOKUP4 0xfffdu /* IPv4: look up *dst, then sw_ipv4_routed() */
 #define SW_V_DROP    0xffffu
 
-#define ND_FIRST 133u   /* router solicitation .. redirect */
-#define ND_LAST  137u
+#define ND_FIRST 133u /* router solicitation .. redirect */
+#define ND_LAST	 137u
 
 /* DPDK's rte_be_to_cpu_16 is inline asm (xchgb) the compiler cannot fold */
 #define SW_BE16(x) __builtin_bswap16(x)
@@ -83,9 +83,10 @@ static __rte_always_inline uint32_t sw_ecmp(const struct sw_nh_group *g, uint32_
 
 /* Resolve the next hop and rewrite L2; returns the output port or a verdict
  * (proto: the packet's IP protocol, for the punt class). */
-static __rte_always_inline uint16_t sw_l2_rewrite(const struct sw_fp_config *cfg, struct rte_ether_hdr *eh,
-				     uint32_t nh, struct sw_l3_counters *pc, uint32_t *routed,
-				     uint8_t proto)
+static __rte_always_inline uint16_t sw_l2_rewrite(const struct sw_fp_config *cfg,
+						  struct rte_ether_hdr *eh, uint32_t nh,
+						  struct sw_l3_counters *pc, uint32_t *routed,
+						  uint8_t proto)
 {
 	uint64_t w = __atomic_load_n(&cfg->nh[nh], __ATOMIC_ACQUIRE);
 	uint16_t out;
@@ -136,7 +137,7 @@ static __rte_always_inline uint16_t sw_ipv4(struct rte_mbuf *m, struct rte_ether
 	if (unlikely(off + sizeof(*ip) > m->data_len))
 		return sw_drop(pc, SW_L3_drop_malformed);
 	tl = SW_BE16(ip->total_length);
-	if (likely(ip->version_ihl == 0x45)) {   /* no options: the common case */
+	if (likely(ip->version_ihl == 0x45)) { /* no options: the common case */
 		if (unlikely(tl < sizeof(*ip) || off + tl > m->pkt_len))
 			return sw_drop(pc, SW_L3_drop_malformed);
 	} else {
@@ -164,15 +165,17 @@ static __rte_always_inline uint16_t sw_ipv4_routed(const struct sw_fp_config *cf
 		return sw_punt_ip(pc, SW_L3_punt_no_route, ip->next_proto_id);
 	g = &cfg->groups[gid];
 	if (g->type != SW_ROUTE_FORWARD)
-		return g->type == SW_ROUTE_LOCAL ? sw_punt_ip(pc, SW_L3_punt_local, ip->next_proto_id)
-						 : sw_drop(pc, SW_L3_drop_route);
+		return g->type == SW_ROUTE_LOCAL
+			       ? sw_punt_ip(pc, SW_L3_punt_local, ip->next_proto_id)
+			       : sw_drop(pc, SW_L3_drop_route);
 	if (unlikely(ip->time_to_live <= 1))
 		return sw_punt_ip(pc, SW_L3_punt_ttl, ip->next_proto_id);
 
 	uint32_t h = 0, ports = 0;
 	if (g->n > 1) {
 		bool l4 = (ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) &&
-			  sw_l4_ports((const uint8_t *)eh, m->data_len, sizeof(*eh) + sizeof(*ip), &ports);
+			  sw_l4_ports((const uint8_t *)eh, m->data_len, sizeof(*eh) + sizeof(*ip),
+				      &ports);
 		h = sw_flow_hash4(ip->src_addr, ip->dst_addr, ip->next_proto_id, l4, ports);
 	}
 	uint16_t out = sw_l2_rewrite(cfg, eh, sw_ecmp(g, h), pc, routed, ip->next_proto_id);
@@ -194,8 +197,8 @@ static __rte_always_inline bool sw_ipv6_is_nd(const struct rte_mbuf *m,
 }
 
 static __rte_always_inline uint16_t sw_ipv6(const struct sw_fp_config *cfg, struct rte_mbuf *m,
-			       struct rte_ether_hdr *eh, uint32_t off, struct sw_l3_counters *pc,
-			       uint32_t *routed)
+					    struct rte_ether_hdr *eh, uint32_t off,
+					    struct sw_l3_counters *pc, uint32_t *routed)
 {
 	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)((uint8_t *)eh + off);
 	const struct sw_nh_group *g;
@@ -234,8 +237,8 @@ static __rte_always_inline uint16_t sw_ipv6(const struct sw_fp_config *cfg, stru
 }
 
 static __rte_always_inline uint16_t sw_classify(const struct sw_fp_config *cfg, uint16_t in,
-				   struct rte_mbuf *m, struct sw_l3_counters *pc, uint32_t *routed,
-				   uint32_t *dst)
+						struct rte_mbuf *m, struct sw_l3_counters *pc,
+						uint32_t *routed, uint32_t *dst)
 {
 	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct sw_l2 l2;
@@ -257,9 +260,9 @@ static __rte_always_inline uint16_t sw_classify(const struct sw_fp_config *cfg, 
 		return sw_punt(pc, SW_L3_punt_arp);
 	if (et != RTE_BE16(RTE_ETHER_TYPE_IPV4) && et != RTE_BE16(RTE_ETHER_TYPE_IPV6))
 		return sw_punt(pc, SW_L3_punt_non_ip);
-	if (unlikely(eh->dst_addr.addr_bytes[0] & 1)) {   /* ND first: NS go to multicast MACs */
+	if (unlikely(eh->dst_addr.addr_bytes[0] & 1)) { /* ND first: NS go to multicast MACs */
 		const bool v6 = et == RTE_BE16(RTE_ETHER_TYPE_IPV6);
-		const uint32_t proto_at = off + (v6 ? 6u : 9u);   /* next header / protocol */
+		const uint32_t proto_at = off + (v6 ? 6u : 9u); /* next header / protocol */
 
 		if (v6 && sw_ipv6_is_nd(m, eh, off))
 			return sw_punt(pc, SW_L3_punt_nd);

@@ -17,9 +17,9 @@
 #define SW_MAX_VLAN_TAGS 2u
 
 struct sw_l2 {
-	uint16_t et;        /* innermost ethertype, network order */
-	uint16_t off;       /* where the L3 header starts */
-	uint8_t tags;       /* VLAN tags walked */
+	uint16_t et;	    /* innermost ethertype, network order */
+	uint16_t off;	    /* where the L3 header starts */
+	uint8_t tags;	    /* VLAN tags walked */
 	uint16_t outer_vid; /* outer VLAN id, host order; 0xffff when untagged */
 };
 

@@ -70,9 +70,10 @@ static inline bool police_pass(const struct sw_fp_config *cfg, struct sw_worker 
 	const struct sw_fp_police *pol = &cfg->police[p][cls];
 
 	/* rte_meter only reads the profile; its prototype is not const */
-	if (!pol->on || rte_meter_srtcm_color_blind_check(&w->police[p][cls],
-			(struct rte_meter_srtcm_profile *)(uintptr_t)&pol->prof, now, 1)
-			== RTE_COLOR_GREEN)
+	if (!pol->on ||
+	    rte_meter_srtcm_color_blind_check(
+		    &w->police[p][cls], (struct rte_meter_srtcm_profile *)(uintptr_t)&pol->prof,
+		    now, 1) == RTE_COLOR_GREEN)
 		return true;
 	sw_count_l3(lc, (enum sw_l3_counter)(SW_L3_police_arp + cls), 1);
 	return false;
@@ -81,7 +82,7 @@ static inline bool police_pass(const struct sw_fp_config *cfg, struct sw_worker 
 #define PREFETCH_AHEAD 3
 
 struct burst_out {
-	struct rte_mbuf *out[SW_MAX_PORTS][2 * SW_BURST];  /* originals and mirror copies */
+	struct rte_mbuf *out[SW_MAX_PORTS][2 * SW_BURST]; /* originals and mirror copies */
 	struct rte_mbuf *punt[2 * SW_BURST], *drop[SW_BURST];
 	uint64_t out_bytes[SW_MAX_PORTS];
 	uint16_t n_out[SW_MAX_PORTS], used[SW_MAX_PORTS];
@@ -145,8 +146,8 @@ static inline uint16_t rule_action(const struct sw_fp_config *cfg, const struct 
 
 /* Rules (when any), then routes, for a burst from port p; then send it per
  * output port in bursts, punt and drop what remains. */
-static inline void route_burst(const struct sw_fp_config *cfg, struct sw_worker *w,
-			       uint16_t p, struct rte_mbuf **pkts, uint16_t n)
+static inline void route_burst(const struct sw_fp_config *cfg, struct sw_worker *w, uint16_t p,
+			       struct rte_mbuf **pkts, uint16_t n)
 {
 	struct sw_lcore_stats *st = w->stats;
 	struct sw_l3_counters *lc = &w->l3[p];
@@ -165,7 +166,7 @@ static inline void route_burst(const struct sw_fp_config *cfg, struct sw_worker 
 		struct sw_acl_key keys[SW_BURST];
 		const uint8_t *kp[2][SW_BURST];
 		uint32_t res[2][SW_BURST];
-		uint16_t idx[2][SW_BURST], nk[2] = {0, 0};
+		uint16_t idx[2][SW_BURST], nk[2] = { 0, 0 };
 
 		for (uint16_t i = 0; i < n; i++) {
 			int c = sw_acl_key(&keys[i], p, pkts[i]);
@@ -191,8 +192,8 @@ static inline void route_burst(const struct sw_fp_config *cfg, struct sw_worker 
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
 		v[i] = likely(!rules || rule[i] == 0)
-			? sw_classify(cfg, p, pkts[i], lc, &b.routed, &dst[n_lk])
-			: rule_action(cfg, w, p, pkts[i], rule[i], lc, &b, &dst[n_lk]);
+			       ? sw_classify(cfg, p, pkts[i], lc, &b.routed, &dst[n_lk])
+			       : rule_action(cfg, w, p, pkts[i], rule[i], lc, &b, &dst[n_lk]);
 		if (v[i] == SW_V_LOOKUP4)
 			lk[n_lk++] = i;
 	}
@@ -227,9 +228,10 @@ static inline void route_burst(const struct sw_fp_config *cfg, struct sw_worker 
 			tx_count(st, o, &cfg->port[o], q, b.out[o], b.n_out[o], b.out_bytes[o]);
 			continue;
 		}
-		for (uint16_t off = 0; off < b.n_out[o]; off += SW_BURST) {   /* with mirror copies */
+		for (uint16_t off = 0; off < b.n_out[o]; off += SW_BURST) { /* with mirror copies */
 			uint16_t c = RTE_MIN((uint16_t)SW_BURST, (uint16_t)(b.n_out[o] - off));
-			tx_count(st, o, &cfg->port[o], q, b.out[o] + off, c, burst_bytes(b.out[o] + off, c));
+			tx_count(st, o, &cfg->port[o], q, b.out[o] + off, c,
+				 burst_bytes(b.out[o] + off, c));
 		}
 	}
 	for (uint16_t off = 0; off < b.n_punt; off += SW_BURST)

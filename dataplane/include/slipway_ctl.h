@@ -41,112 +41,119 @@
 
 #include <stdint.h>
 
-#define SW_CTL_MAGIC        0x59574c53u /* "SLWY" in memory order */
-#define SW_CTL_ABI_VERSION  2u
-#define SW_CTL_HEADER_SIZE  4096u
-#define SW_CACHE_LINE       64u
+#define SW_CTL_MAGIC	   0x59574c53u /* "SLWY" in memory order */
+#define SW_CTL_ABI_VERSION 2u
+#define SW_CTL_HEADER_SIZE 4096u
+#define SW_CACHE_LINE	   64u
 
-#define SW_MAX_PORTS        16u  /* slipway ports; each uses two ethdevs (port + vEth) */
-#define SW_MAX_LCORES       16u  /* stats slots: slot 0 is the main lcore, then workers */
-#define SW_PORT_NONE        0xffffu
-#define SW_NAME_LEN         32u
-#define SW_IFNAME_LEN       16u
-#define SW_DEVARGS_MAX      512u
-#define SW_ERRMSG_MAX       256u
+#define SW_MAX_PORTS   16u /* slipway ports; each uses two ethdevs (port + vEth) */
+#define SW_MAX_LCORES  16u /* stats slots: slot 0 is the main lcore, then workers */
+#define SW_PORT_NONE   0xffffu
+#define SW_NAME_LEN    32u
+#define SW_IFNAME_LEN  16u
+#define SW_DEVARGS_MAX 512u
+#define SW_ERRMSG_MAX  256u
 
-#define SW_REQ_RING_SIZE    (256u * 1024u)
-#define SW_RESP_RING_SIZE   (1024u * 1024u)
-#define SW_EVT_RING_SIZE    (64u * 1024u)
+#define SW_REQ_RING_SIZE  (256u * 1024u)
+#define SW_RESP_RING_SIZE (1024u * 1024u)
+#define SW_EVT_RING_SIZE  (64u * 1024u)
 
 /* Lifecycle of the dataplane, in header.state. */
-#define SW_STATE_STARTING   1u
-#define SW_STATE_READY      2u
-#define SW_STATE_STOPPING   3u
+#define SW_STATE_STARTING 1u
+#define SW_STATE_READY	  2u
+#define SW_STATE_STOPPING 3u
 
 struct sw_ctl_header {
-	uint32_t magic;            /*   0 SW_CTL_MAGIC, written last at creation */
-	uint32_t abi_version;      /*   4 SW_CTL_ABI_VERSION */
-	uint32_t header_size;      /*   8 SW_CTL_HEADER_SIZE */
-	uint32_t state;            /*  12 SW_STATE_* (dataplane writes) */
-	uint64_t file_size;        /*  16 */
-	uint32_t req_off;          /*  24 offset of request ring (struct sw_ring) */
-	uint32_t req_size;         /*  28 size of its data area, power of two */
-	uint32_t resp_off;         /*  32 */
-	uint32_t resp_size;        /*  36 */
-	uint32_t evt_off;          /*  40 */
-	uint32_t evt_size;         /*  44 */
-	uint32_t stats_off;        /*  48 offset of struct sw_stats */
-	uint32_t stats_size;       /*  52 */
-	uint32_t dp_pid;           /*  56 pid of slipwayd */
-	uint32_t n_workers;        /*  60 worker lcores */
-	uint64_t dp_heartbeat_ns;  /*  64 CLOCK_MONOTONIC, dataplane writes at least every 10 ms */
-	uint32_t lease_pid;        /*  72 controller holding the lease, 0 = free (CAS by controllers) */
-	uint32_t lease_gen;        /*  76 incremented by each controller that takes the lease */
-	uint64_t ctl_heartbeat_ns; /*  80 CLOCK_MONOTONIC, the lease holder writes */
-	uint64_t evt_dropped;      /*  88 events lost because the event ring was full */
-	uint64_t start_time_ns;    /*  96 CLOCK_REALTIME of start */
-	uint32_t idle_us;          /* 104 main lcore's idle sleep bound */
-	uint32_t reserved0;        /* 108 */
-	char instance[SW_NAME_LEN];/* 112 NUL-terminated instance name */
+	uint32_t magic;		  /*   0 SW_CTL_MAGIC, written last at creation */
+	uint32_t abi_version;	  /*   4 SW_CTL_ABI_VERSION */
+	uint32_t header_size;	  /*   8 SW_CTL_HEADER_SIZE */
+	uint32_t state;		  /*  12 SW_STATE_* (dataplane writes) */
+	uint64_t file_size;	  /*  16 */
+	uint32_t req_off;	  /*  24 offset of request ring (struct sw_ring) */
+	uint32_t req_size;	  /*  28 size of its data area, power of two */
+	uint32_t resp_off;	  /*  32 */
+	uint32_t resp_size;	  /*  36 */
+	uint32_t evt_off;	  /*  40 */
+	uint32_t evt_size;	  /*  44 */
+	uint32_t stats_off;	  /*  48 offset of struct sw_stats */
+	uint32_t stats_size;	  /*  52 */
+	uint32_t dp_pid;	  /*  56 pid of slipwayd */
+	uint32_t n_workers;	  /*  60 worker lcores */
+	uint64_t dp_heartbeat_ns; /*  64 CLOCK_MONOTONIC, dataplane writes at least every 10 ms */
+	uint32_t lease_pid; /*  72 controller holding the lease, 0 = free (CAS by controllers) */
+	uint32_t lease_gen; /*  76 incremented by each controller that takes the lease */
+	uint64_t ctl_heartbeat_ns;	/*  80 CLOCK_MONOTONIC, the lease holder writes */
+	uint64_t evt_dropped;		/*  88 events lost because the event ring was full */
+	uint64_t start_time_ns;		/*  96 CLOCK_REALTIME of start */
+	uint32_t idle_us;		/* 104 main lcore's idle sleep bound */
+	uint32_t reserved0;		/* 108 */
+	char instance[SW_NAME_LEN];	/* 112 NUL-terminated instance name */
 	char vif_prefix[SW_IFNAME_LEN]; /* 144 */
 	uint8_t reserved[SW_CTL_HEADER_SIZE - 160];
 };
 
 /* Ring header; the data area follows it at offset SW_RING_DATA_OFF. */
 struct sw_ring {
-	uint32_t prod;             /*   0 producer byte index (free-running) */
+	uint32_t prod; /*   0 producer byte index (free-running) */
 	uint8_t pad0[SW_CACHE_LINE - 4];
-	uint32_t cons;             /*  64 consumer byte index (free-running) */
+	uint32_t cons; /*  64 consumer byte index (free-running) */
 	uint8_t pad1[SW_CACHE_LINE - 4];
-	uint32_t wake;             /* 128 futex word: producer increments after publishing */
-	uint32_t sleepers;         /* 132 consumer sets non-zero before sleeping on wake */
+	uint32_t wake;	   /* 128 futex word: producer increments after publishing */
+	uint32_t sleepers; /* 132 consumer sets non-zero before sleeping on wake */
 	uint8_t pad2[SW_CACHE_LINE - 8];
-	uint32_t size;             /* 192 data area size (power of two) */
-	uint32_t reserved;         /* 196 */
+	uint32_t size;	   /* 192 data area size (power of two) */
+	uint32_t reserved; /* 196 */
 	uint8_t pad3[SW_CACHE_LINE - 8];
 };
-#define SW_RING_DATA_OFF    256u
+#define SW_RING_DATA_OFF 256u
 
 /* Every message on every ring starts with this header. */
 struct sw_msg_hdr {
-	uint32_t len;    /* header + payload, bytes (not padded) */
-	uint16_t type;   /* SW_OP_* on request/response rings, SW_EVT_* on the event ring */
-	uint16_t flags;  /* SW_MSG_F_* */
-	uint32_t seq;    /* request: chosen by controller; response: copied; event: event number */
+	uint32_t len;	 /* header + payload, bytes (not padded) */
+	uint16_t type;	 /* SW_OP_* on request/response rings, SW_EVT_* on the event ring */
+	uint16_t flags;	 /* SW_MSG_F_* */
+	uint32_t seq;	 /* request: chosen by controller; response: copied; event: event number */
 	uint32_t status; /* response: SW_ST_*; request and event: 0 */
 };
-#define SW_MSG_HDR_SIZE     16u
-#define SW_MSG_ALIGN(len)   (((len) + 7u) & ~7u)
+#define SW_MSG_HDR_SIZE	  16u
+#define SW_MSG_ALIGN(len) (((len) + 7u) & ~7u)
 
 /* Operations. Request payload -> response payload (on SW_ST_OK). */
-#define SW_OP_PAD           0x0000u /* filler up to the end of the data area */
-#define SW_OP_HELLO         0x0001u /* none -> struct sw_hello */
-#define SW_OP_PORT_LIST     0x0010u /* none -> struct sw_list_hdr + struct sw_port_info[count] */
-#define SW_OP_PORT_ADD      0x0011u /* devargs bytes (1..SW_DEVARGS_MAX, no NUL) -> struct sw_port_info */
+#define SW_OP_PAD	0x0000u /* filler up to the end of the data area */
+#define SW_OP_HELLO	0x0001u /* none -> struct sw_hello */
+#define SW_OP_PORT_LIST 0x0010u /* none -> struct sw_list_hdr + struct sw_port_info[count] */
+#define SW_OP_PORT_ADD \
+	0x0011u /* devargs bytes (1..SW_DEVARGS_MAX, no NUL) -> struct sw_port_info */
 #define SW_OP_PORT_START    0x0012u /* struct sw_port_ref -> struct sw_port_info */
-#define SW_OP_PORT_STOP     0x0013u /* struct sw_port_ref -> struct sw_port_info */
-#define SW_OP_PORT_SET      0x0014u /* struct sw_port_set -> struct sw_port_info */
-#define SW_OP_PORT_GET      0x0015u /* struct sw_port_ref -> struct sw_port_info */
-#define SW_OP_XC_ADD        0x0020u /* struct sw_xconnect -> none */
-#define SW_OP_XC_DEL        0x0021u /* struct sw_port_ref (in port) -> none */
-#define SW_OP_XC_LIST       0x0022u /* none -> struct sw_list_hdr + struct sw_xconnect[count] */
+#define SW_OP_PORT_STOP	    0x0013u /* struct sw_port_ref -> struct sw_port_info */
+#define SW_OP_PORT_SET	    0x0014u /* struct sw_port_set -> struct sw_port_info */
+#define SW_OP_PORT_GET	    0x0015u /* struct sw_port_ref -> struct sw_port_info */
+#define SW_OP_XC_ADD	    0x0020u /* struct sw_xconnect -> none */
+#define SW_OP_XC_DEL	    0x0021u /* struct sw_port_ref (in port) -> none */
+#define SW_OP_XC_LIST	    0x0022u /* none -> struct sw_list_hdr + struct sw_xconnect[count] */
 #define SW_OP_STATS_REFRESH 0x0030u /* none -> none; refreshes device counters in the stats area */
-#define SW_OP_NEIGH_ADD     0x0040u /* struct sw_neigh -> none (adds or replaces) */
-#define SW_OP_NEIGH_DEL     0x0041u /* struct sw_neigh (mac ignored) -> none */
-#define SW_OP_NEIGH_LIST    0x0042u /* struct sw_list_req -> struct sw_list_hdr + struct sw_neigh[count] */
-#define SW_OP_ROUTE_ADD     0x0050u /* struct sw_route -> none (adds or replaces) */
-#define SW_OP_ROUTE_DEL     0x0051u /* struct sw_route (prefix, len, family) -> none */
-#define SW_OP_ROUTE_LIST    0x0052u /* struct sw_list_req -> struct sw_list_hdr + struct sw_route[count] */
-#define SW_OP_ROUTE_GET     0x0053u /* struct sw_route_lookup -> struct sw_route_match: the
+#define SW_OP_NEIGH_ADD	    0x0040u /* struct sw_neigh -> none (adds or replaces) */
+#define SW_OP_NEIGH_DEL	    0x0041u /* struct sw_neigh (mac ignored) -> none */
+#define SW_OP_NEIGH_LIST \
+	0x0042u /* struct sw_list_req -> struct sw_list_hdr + struct sw_neigh[count] */
+#define SW_OP_ROUTE_ADD 0x0050u /* struct sw_route -> none (adds or replaces) */
+#define SW_OP_ROUTE_DEL 0x0051u /* struct sw_route (prefix, len, family) -> none */
+#define SW_OP_ROUTE_LIST \
+	0x0052u /* struct sw_list_req -> struct sw_list_hdr + struct sw_route[count] */
+#define SW_OP_ROUTE_GET \
+	0x0053u		       /* struct sw_route_lookup -> struct sw_route_match: the
 				     * fast path's longest-prefix match and ECMP member */
-#define SW_OP_RULE_ADD      0x0060u /* struct sw_rule -> none (adds or replaces rule id) */
-#define SW_OP_RULE_DEL      0x0061u /* struct sw_rule_ref -> none */
-#define SW_OP_RULE_LIST     0x0062u /* struct sw_list_req -> struct sw_list_hdr + struct sw_rule_entry[count] */
-#define SW_OP_POLICER_SET   0x0070u /* struct sw_policer_set -> struct sw_policer_info */
-#define SW_OP_POLICER_GET   0x0071u /* struct sw_port_ref (SW_PORT_NONE: the defaults) -> struct sw_policer_info */
-#define SW_OP_SYNC_SET      0x0080u /* struct sw_sync_cfg -> struct sw_sync_cfg: kernel sync on/off */
-#define SW_OP_SYNC_GET      0x0081u /* none -> struct sw_sync_cfg */
-#define SW_OP_RING_ERROR    0xffffu /* response only: the request ring held something unreadable
+#define SW_OP_RULE_ADD 0x0060u /* struct sw_rule -> none (adds or replaces rule id) */
+#define SW_OP_RULE_DEL 0x0061u /* struct sw_rule_ref -> none */
+#define SW_OP_RULE_LIST \
+	0x0062u /* struct sw_list_req -> struct sw_list_hdr + struct sw_rule_entry[count] */
+#define SW_OP_POLICER_SET 0x0070u /* struct sw_policer_set -> struct sw_policer_info */
+#define SW_OP_POLICER_GET \
+	0x0071u /* struct sw_port_ref (SW_PORT_NONE: the defaults) -> struct sw_policer_info */
+#define SW_OP_SYNC_SET 0x0080u /* struct sw_sync_cfg -> struct sw_sync_cfg: kernel sync on/off */
+#define SW_OP_SYNC_GET 0x0081u /* none -> struct sw_sync_cfg */
+#define SW_OP_RING_ERROR \
+	0xffffu /* response only: the request ring held something unreadable
 				     * (seq is the offending message's when its header could be
 				     * read, else 0); pending requests were discarded */
 
@@ -156,19 +163,19 @@ struct sw_msg_hdr {
  * X(name, value, description): one list generates the C enum, the C
  * strings, and the golden vector that checks the TypeScript list.
  */
-#define SW_STATUS_LIST(X) \
-	X(OK,          0, "success") \
-	X(MALFORMED,   1, "malformed request") \
-	X(UNKNOWN_OP,  2, "unknown operation") \
-	X(NO_PORT,     3, "no such port") \
-	X(INVALID,     4, "invalid argument") \
-	X(RANGE,       5, "value out of range") \
-	X(EXISTS,      6, "already exists") \
-	X(NOT_FOUND,   7, "not found") \
-	X(NO_SPACE,    8, "no space left") \
-	X(BUSY,        9, "busy") \
-	X(DEVICE,     10, "device refused the operation") \
-	X(STATE,      11, "wrong state")
+#define SW_STATUS_LIST(X)                             \
+	X(OK, 0, "success")                           \
+	X(MALFORMED, 1, "malformed request")          \
+	X(UNKNOWN_OP, 2, "unknown operation")         \
+	X(NO_PORT, 3, "no such port")                 \
+	X(INVALID, 4, "invalid argument")             \
+	X(RANGE, 5, "value out of range")             \
+	X(EXISTS, 6, "already exists")                \
+	X(NOT_FOUND, 7, "not found")                  \
+	X(NO_SPACE, 8, "no space left")               \
+	X(BUSY, 9, "busy")                            \
+	X(DEVICE, 10, "device refused the operation") \
+	X(STATE, 11, "wrong state")
 
 enum sw_status {
 #define SW_STATUS_ENUM(name, value, desc) SW_ST_##name = value,
@@ -177,123 +184,123 @@ enum sw_status {
 };
 
 /* Events (type field on the event ring). */
-#define SW_EVT_LINK         0x0001u /* struct sw_evt_port */
-#define SW_EVT_PORT_ADDED   0x0002u /* struct sw_evt_port */
-#define SW_EVT_PORT_STARTED 0x0003u /* struct sw_evt_port */
-#define SW_EVT_PORT_STOPPED 0x0004u /* struct sw_evt_port */
+#define SW_EVT_LINK	       0x0001u /* struct sw_evt_port */
+#define SW_EVT_PORT_ADDED      0x0002u /* struct sw_evt_port */
+#define SW_EVT_PORT_STARTED    0x0003u /* struct sw_evt_port */
+#define SW_EVT_PORT_STOPPED    0x0004u /* struct sw_evt_port */
 #define SW_EVT_LEASE_RECLAIMED 0x0005u /* struct sw_evt_lease */
 #define SW_EVT_KERNEL_REQUEST  0x0006u /* struct sw_evt_kernel: `ip link set vEthN ...` */
-#define SW_EVT_POLICER      0x0007u /* struct sw_evt_policer: a punt class's drop rate changed */
-#define SW_EVT_SYNC         0x0008u /* struct sw_evt_sync: kernel sync installed, removed or refused */
+#define SW_EVT_POLICER	       0x0007u /* struct sw_evt_policer: a punt class's drop rate changed */
+#define SW_EVT_SYNC	       0x0008u /* struct sw_evt_sync: kernel sync installed, removed or refused */
 
 struct sw_hello {
-	uint32_t abi_version;  /*  0 */
-	uint32_t dp_pid;       /*  4 */
-	uint32_t n_workers;    /*  8 */
-	uint32_t max_ports;    /* 12 */
-	uint32_t n_ports;      /* 16 */
-	uint32_t reserved;     /* 20 */
+	uint32_t abi_version; /*  0 */
+	uint32_t dp_pid;      /*  4 */
+	uint32_t n_workers;   /*  8 */
+	uint32_t max_ports;   /* 12 */
+	uint32_t n_ports;     /* 16 */
+	uint32_t reserved;    /* 20 */
 };
 
 struct sw_port_ref {
-	uint16_t port;         /* 0 */
-	uint16_t reserved0;    /* 2 */
-	uint32_t reserved1;    /* 4 */
+	uint16_t port;	    /* 0 */
+	uint16_t reserved0; /* 2 */
+	uint32_t reserved1; /* 4 */
 };
 
 /* sw_port_set.mask */
-#define SW_PORT_SET_MTU     0x0001u
-#define SW_PORT_SET_MAC     0x0002u
+#define SW_PORT_SET_MTU	    0x0001u
+#define SW_PORT_SET_MAC	    0x0002u
 #define SW_PORT_SET_PROMISC 0x0004u
 
 struct sw_port_set {
-	uint16_t port;         /*  0 */
-	uint16_t mask;         /*  2 SW_PORT_SET_* */
-	uint32_t mtu;          /*  4 */
-	uint8_t mac[6];        /*  8 */
-	uint8_t promisc;       /* 14 0 or 1 */
-	uint8_t reserved;      /* 15 */
+	uint16_t port;	  /*  0 */
+	uint16_t mask;	  /*  2 SW_PORT_SET_* */
+	uint32_t mtu;	  /*  4 */
+	uint8_t mac[6];	  /*  8 */
+	uint8_t promisc;  /* 14 0 or 1 */
+	uint8_t reserved; /* 15 */
 };
 
 struct sw_port_info {
-	uint16_t port;         /*   0 slipway port index */
-	uint16_t eth_port;     /*   2 DPDK ethdev port id */
-	uint16_t reserved2;    /*   4 */
-	uint8_t started;       /*   6 */
-	uint8_t link_up;       /*   7 */
-	uint32_t link_speed;   /*   8 Mbps */
-	uint32_t mtu;          /*  12 */
-	uint8_t mac[6];        /*  16 */
-	uint8_t promisc;       /*  22 */
-	uint8_t link_duplex;   /*  23 1 = full */
-	uint16_t worker_lcore; /*  24 lcore polling its rx queue, SW_PORT_NONE if stopped */
-	uint16_t n_rxq;        /*  26 */
-	uint16_t n_txq;        /*  28 */
-	uint16_t reserved0;    /*  30 */
-	uint32_t min_mtu;      /*  32 */
-	uint32_t max_mtu;      /*  36 */
-	uint8_t reserved1[8];  /*  40 */
-	char name[SW_NAME_LEN];     /*  48 ethdev name */
-	char driver[SW_NAME_LEN];   /*  80 driver name */
-	char vif[SW_IFNAME_LEN];    /* 112 vEth interface name */
+	uint16_t port;		  /*   0 slipway port index */
+	uint16_t eth_port;	  /*   2 DPDK ethdev port id */
+	uint16_t reserved2;	  /*   4 */
+	uint8_t started;	  /*   6 */
+	uint8_t link_up;	  /*   7 */
+	uint32_t link_speed;	  /*   8 Mbps */
+	uint32_t mtu;		  /*  12 */
+	uint8_t mac[6];		  /*  16 */
+	uint8_t promisc;	  /*  22 */
+	uint8_t link_duplex;	  /*  23 1 = full */
+	uint16_t worker_lcore;	  /*  24 lcore polling its rx queue, SW_PORT_NONE if stopped */
+	uint16_t n_rxq;		  /*  26 */
+	uint16_t n_txq;		  /*  28 */
+	uint16_t reserved0;	  /*  30 */
+	uint32_t min_mtu;	  /*  32 */
+	uint32_t max_mtu;	  /*  36 */
+	uint8_t reserved1[8];	  /*  40 */
+	char name[SW_NAME_LEN];	  /*  48 ethdev name */
+	char driver[SW_NAME_LEN]; /*  80 driver name */
+	char vif[SW_IFNAME_LEN];  /* 112 vEth interface name */
 };
 
 struct sw_xconnect {
-	uint16_t in_port;      /* 0 */
-	uint16_t out_port;     /* 2 */
-	uint32_t reserved;     /* 4 */
+	uint16_t in_port;  /* 0 */
+	uint16_t out_port; /* 2 */
+	uint32_t reserved; /* 4 */
 };
 
 struct sw_list_hdr {
-	uint32_t count;        /* 0 entries that follow */
-	uint32_t next;         /* 4 cursor of the next page, 0 when this is the last */
+	uint32_t count; /* 0 entries that follow */
+	uint32_t next;	/* 4 cursor of the next page, 0 when this is the last */
 };
 
 /* Paged listing: up to max entries starting at cursor (0 = first); the
  * response's sw_list_hdr.next is the cursor of the next page. */
 struct sw_list_req {
-	uint32_t cursor;       /* 0 */
-	uint16_t max;          /* 4 */
-	uint8_t family;        /* 6 SW_AF_* (routes), 0 = both */
-	uint8_t reserved;      /* 7 */
+	uint32_t cursor;  /* 0 */
+	uint16_t max;	  /* 4 */
+	uint8_t family;	  /* 6 SW_AF_* (routes), 0 = both */
+	uint8_t reserved; /* 7 */
 };
 
-#define SW_AF_INET          4u
-#define SW_AF_INET6         6u
+#define SW_AF_INET  4u
+#define SW_AF_INET6 6u
 
 /* Addresses are 16 bytes in network order; IPv4 uses the first 4. */
 struct sw_neigh {
-	uint16_t port;         /*  0 */
-	uint8_t family;        /*  2 SW_AF_* */
-	uint8_t reserved0;     /*  3 */
-	uint8_t mac[6];        /*  4 */
-	uint16_t reserved1;    /* 10 */
-	uint32_t reserved2;    /* 12 */
-	uint8_t ip[16];        /* 16 */
+	uint16_t port;	    /*  0 */
+	uint8_t family;	    /*  2 SW_AF_* */
+	uint8_t reserved0;  /*  3 */
+	uint8_t mac[6];	    /*  4 */
+	uint16_t reserved1; /* 10 */
+	uint32_t reserved2; /* 12 */
+	uint8_t ip[16];	    /* 16 */
 };
 
-#define SW_ECMP_MAX         8u
+#define SW_ECMP_MAX 8u
 
 /* sw_route.type */
-#define SW_ROUTE_FORWARD    1u /* to the next hops */
-#define SW_ROUTE_LOCAL      2u /* an address of the host: punt to the ingress vEth */
-#define SW_ROUTE_DROP       3u /* blackhole */
+#define SW_ROUTE_FORWARD 1u /* to the next hops */
+#define SW_ROUTE_LOCAL	 2u /* an address of the host: punt to the ingress vEth */
+#define SW_ROUTE_DROP	 3u /* blackhole */
 
 struct sw_nexthop {
-	uint16_t port;         /*  0 output port */
-	uint16_t reserved0;    /*  2 */
-	uint32_t reserved1;    /*  4 */
-	uint8_t gw[16];        /*  8 gateway; all zero = directly connected (the
+	uint16_t port;	    /*  0 output port */
+	uint16_t reserved0; /*  2 */
+	uint32_t reserved1; /*  4 */
+	uint8_t gw[16];	    /*  8 gateway; all zero = directly connected (the
 				*    destination itself is the neighbour) */
 };
 
 struct sw_route {
-	uint8_t family;        /*   0 SW_AF_* */
-	uint8_t prefix_len;    /*   1 0..32 or 0..128 */
-	uint8_t type;          /*   2 SW_ROUTE_* */
-	uint8_t n_nh;          /*   3 1..SW_ECMP_MAX for FORWARD, else 0 */
-	uint32_t reserved;     /*   4 */
-	uint8_t prefix[16];    /*   8 host bits must be zero */
+	uint8_t family;			   /*   0 SW_AF_* */
+	uint8_t prefix_len;		   /*   1 0..32 or 0..128 */
+	uint8_t type;			   /*   2 SW_ROUTE_* */
+	uint8_t n_nh;			   /*   3 1..SW_ECMP_MAX for FORWARD, else 0 */
+	uint32_t reserved;		   /*   4 */
+	uint8_t prefix[16];		   /*   8 host bits must be zero */
 	struct sw_nexthop nh[SW_ECMP_MAX]; /* 24 */
 };
 
@@ -303,33 +310,33 @@ struct sw_route {
  * flow hash as the fast path's).
  */
 struct sw_route_lookup {
-	uint8_t family;        /*  0 SW_AF_* */
-	uint8_t proto;         /*  1 IP protocol of the flow, 0: none */
-	uint16_t sport;        /*  2 host order; used with TCP and UDP */
-	uint16_t dport;        /*  4 */
-	uint16_t reserved;     /*  6 */
-	uint8_t dst[16];       /*  8 */
-	uint8_t src[16];       /* 24 */
+	uint8_t family;	   /*  0 SW_AF_* */
+	uint8_t proto;	   /*  1 IP protocol of the flow, 0: none */
+	uint16_t sport;	   /*  2 host order; used with TCP and UDP */
+	uint16_t dport;	   /*  4 */
+	uint16_t reserved; /*  6 */
+	uint8_t dst[16];   /*  8 */
+	uint8_t src[16];   /* 24 */
 };
 
 struct sw_route_match {
-	uint8_t found;         /*   0 1: a route matched; 0: none (the fast path punts) */
-	uint8_t member;        /*   1 index in route.nh of the flow's next hop (FORWARD) */
+	uint8_t found;	       /*   0 1: a route matched; 0: none (the fast path punts) */
+	uint8_t member;	       /*   1 index in route.nh of the flow's next hop (FORWARD) */
 	uint8_t resolved;      /*   2 1: that next hop's neighbour is known (mac is set) */
 	uint8_t reserved0;     /*   3 */
 	uint16_t out_port;     /*   4 the port the flow leaves by, SW_PORT_NONE when none */
-	uint8_t mac[6];        /*   6 the neighbour's MAC when resolved */
+	uint8_t mac[6];	       /*   6 the neighbour's MAC when resolved */
 	uint32_t reserved1;    /*  12 */
 	struct sw_route route; /*  16 the matching route (prefix, type, next hops) */
 };
 
 /* sw_rule.action */
-#define SW_RULE_FORWARD     1u /* send out of out_port as is */
-#define SW_RULE_ROUTE       2u /* continue to the routes */
-#define SW_RULE_DROP        3u
-#define SW_RULE_PUNT        4u /* to the ingress port's vEth */
-#define SW_RULE_MIRROR      5u /* a copy to out_port (SW_PORT_NONE: the ingress vEth), then route */
-#define SW_RULE_COUNT       6u /* count only, then route */
+#define SW_RULE_FORWARD 1u /* send out of out_port as is */
+#define SW_RULE_ROUTE	2u /* continue to the routes */
+#define SW_RULE_DROP	3u
+#define SW_RULE_PUNT	4u /* to the ingress port's vEth */
+#define SW_RULE_MIRROR	5u /* a copy to out_port (SW_PORT_NONE: the ingress vEth), then route */
+#define SW_RULE_COUNT	6u /* count only, then route */
 
 /*
  * A match-action rule. The highest priority matching rule applies (which
@@ -339,64 +346,64 @@ struct sw_route_match {
  * fields may be set), 4 or 6 only that IP version.
  */
 struct sw_rule {
-	uint32_t id;           /*  0 chosen by the controller, unique */
-	uint32_t priority;     /*  4 1..2^29 */
-	uint8_t family;        /*  8 0, SW_AF_INET, SW_AF_INET6 */
-	uint8_t proto;         /*  9 IP protocol, 0 = any */
-	uint8_t action;        /* 10 SW_RULE_* */
-	uint8_t reserved0;     /* 11 */
-	uint16_t in_port;      /* 12 */
-	uint16_t vlan;         /* 14 outer VLAN id, 0xffff = any */
-	uint16_t ethertype;    /* 16 innermost, host order, 0 = any */
-	uint16_t out_port;     /* 18 FORWARD, MIRROR */
-	uint8_t src_mac[6];    /* 20 */
-	uint8_t dst_mac[6];    /* 26 */
-	uint8_t src_len;       /* 32 prefix lengths */
-	uint8_t dst_len;       /* 33 */
-	uint16_t sport_lo;     /* 34 L4 port ranges, inclusive */
-	uint16_t sport_hi;     /* 36 */
-	uint16_t dport_lo;     /* 38 */
-	uint16_t dport_hi;     /* 40 */
-	uint16_t reserved1;    /* 42 */
-	uint32_t reserved2;    /* 44 */
-	uint8_t src[16];       /* 48 */
-	uint8_t dst[16];       /* 64 */
+	uint32_t id;	    /*  0 chosen by the controller, unique */
+	uint32_t priority;  /*  4 1..2^29 */
+	uint8_t family;	    /*  8 0, SW_AF_INET, SW_AF_INET6 */
+	uint8_t proto;	    /*  9 IP protocol, 0 = any */
+	uint8_t action;	    /* 10 SW_RULE_* */
+	uint8_t reserved0;  /* 11 */
+	uint16_t in_port;   /* 12 */
+	uint16_t vlan;	    /* 14 outer VLAN id, 0xffff = any */
+	uint16_t ethertype; /* 16 innermost, host order, 0 = any */
+	uint16_t out_port;  /* 18 FORWARD, MIRROR */
+	uint8_t src_mac[6]; /* 20 */
+	uint8_t dst_mac[6]; /* 26 */
+	uint8_t src_len;    /* 32 prefix lengths */
+	uint8_t dst_len;    /* 33 */
+	uint16_t sport_lo;  /* 34 L4 port ranges, inclusive */
+	uint16_t sport_hi;  /* 36 */
+	uint16_t dport_lo;  /* 38 */
+	uint16_t dport_hi;  /* 40 */
+	uint16_t reserved1; /* 42 */
+	uint32_t reserved2; /* 44 */
+	uint8_t src[16];    /* 48 */
+	uint8_t dst[16];    /* 64 */
 };
 
 struct sw_rule_ref {
-	uint32_t id;           /* 0 */
-	uint32_t reserved;     /* 4 */
+	uint32_t id;	   /* 0 */
+	uint32_t reserved; /* 4 */
 };
 
 struct sw_rule_entry {
-	struct sw_rule rule;   /*  0 */
-	uint64_t packets;      /* 80 matched, summed over lcores */
-	uint64_t bytes;        /* 88 */
+	struct sw_rule rule; /*  0 */
+	uint64_t packets;    /* 80 matched, summed over lcores */
+	uint64_t bytes;	     /* 88 */
 };
 
 struct sw_evt_port {
-	uint16_t port;         /* 0 */
-	uint8_t link_up;       /* 2 */
-	uint8_t started;       /* 3 */
-	uint32_t link_speed;   /* 4 Mbps */
+	uint16_t port;	     /* 0 */
+	uint8_t link_up;     /* 2 */
+	uint8_t started;     /* 3 */
+	uint32_t link_speed; /* 4 Mbps */
 };
 
 /* sw_evt_kernel.what: what the kernel asked of the port through its vEth */
-#define SW_KREQ_MTU         1u /* value: MTU */
-#define SW_KREQ_UP          2u
-#define SW_KREQ_DOWN        3u
-#define SW_KREQ_MAC         4u /* mac */
-#define SW_KREQ_PROMISC     5u /* value: 0 or 1 */
-#define SW_KREQ_ALLMULTI    6u /* value: 0 or 1 */
+#define SW_KREQ_MTU	 1u /* value: MTU */
+#define SW_KREQ_UP	 2u
+#define SW_KREQ_DOWN	 3u
+#define SW_KREQ_MAC	 4u /* mac */
+#define SW_KREQ_PROMISC	 5u /* value: 0 or 1 */
+#define SW_KREQ_ALLMULTI 6u /* value: 0 or 1 */
 
 struct sw_evt_kernel {
-	uint16_t port;         /*  0 */
-	uint8_t what;          /*  2 SW_KREQ_* */
-	uint8_t applied;       /*  3 1: applied to the port; 0: refused, the vEth reverted */
-	uint32_t value;        /*  4 */
-	uint8_t mac[6];        /*  8 */
-	uint16_t reserved;     /* 14 */
-	char reason[48];       /* 16 why it was refused (NUL-terminated) */
+	uint16_t port;	   /*  0 */
+	uint8_t what;	   /*  2 SW_KREQ_* */
+	uint8_t applied;   /*  3 1: applied to the port; 0: refused, the vEth reverted */
+	uint32_t value;	   /*  4 */
+	uint8_t mac[6];	   /*  8 */
+	uint16_t reserved; /* 14 */
+	char reason[48];   /* 16 why it was refused (NUL-terminated) */
 };
 
 /*
@@ -410,46 +417,48 @@ struct sw_evt_kernel {
  * by the port's rx queues, at least 1): one flow, which RSS keeps on one
  * worker, gets that share.
  */
-#define SW_PUNT_ARP         0u /* ARP and IPv6 neighbour discovery */
-#define SW_PUNT_ICMP        1u /* ICMP and ICMPv6 other than ND */
-#define SW_PUNT_HOST        2u /* other traffic for the host: its addresses, link-local,
+#define SW_PUNT_ARP  0u /* ARP and IPv6 neighbour discovery */
+#define SW_PUNT_ICMP 1u /* ICMP and ICMPv6 other than ND */
+#define SW_PUNT_HOST \
+	2u /* other traffic for the host: its addresses, link-local,
 				* broadcast and multicast (routing protocols, DHCP) */
-#define SW_PUNT_OTHER       3u /* the rest: no route or neighbour yet, TTL, IPv4 options,
+#define SW_PUNT_OTHER \
+	3u /* the rest: no route or neighbour yet, TTL, IPv4 options,
 				* non-IP, VLAN-tagged, another station's MAC, rule punts */
-#define SW_PUNT_CLASSES     4u
-#define SW_PUNT_CLASS_ALL   0xffu /* sw_policer_set.punt_class: every class */
+#define SW_PUNT_CLASSES	     4u
+#define SW_PUNT_CLASS_ALL    0xffu	/* sw_policer_set.punt_class: every class */
 #define SW_POLICER_MAX_RATE  100000000u /* packets/s */
-#define SW_POLICER_MAX_BURST 1000000u   /* packets */
+#define SW_POLICER_MAX_BURST 1000000u	/* packets */
 
 struct sw_policer_set {
-	uint16_t port;         /*  0 SW_PORT_NONE: every port, and the default for ports added later */
-	uint8_t punt_class;    /*  2 SW_PUNT_*, or SW_PUNT_CLASS_ALL */
-	uint8_t reserved0;     /*  3 */
-	uint32_t rate_pps;     /*  4 0: no limit */
-	uint32_t burst;        /*  8 packets; >= 1 when rate_pps is set */
-	uint32_t reserved1;    /* 12 */
+	uint16_t port;	    /*  0 SW_PORT_NONE: every port, and the default for ports added later */
+	uint8_t punt_class; /*  2 SW_PUNT_*, or SW_PUNT_CLASS_ALL */
+	uint8_t reserved0;  /*  3 */
+	uint32_t rate_pps;  /*  4 0: no limit */
+	uint32_t burst;	    /*  8 packets; >= 1 when rate_pps is set */
+	uint32_t reserved1; /* 12 */
 };
 
 struct sw_policer_rate {
-	uint32_t rate_pps;     /* 0 */
-	uint32_t burst;        /* 4 */
+	uint32_t rate_pps; /* 0 */
+	uint32_t burst;	   /* 4 */
 };
 
 struct sw_policer_info {
-	uint16_t port;         /*  0 SW_PORT_NONE: the defaults */
-	uint16_t reserved0;    /*  2 */
-	uint32_t reserved1;    /*  4 */
+	uint16_t port;				     /*  0 SW_PORT_NONE: the defaults */
+	uint16_t reserved0;			     /*  2 */
+	uint32_t reserved1;			     /*  4 */
 	struct sw_policer_rate cls[SW_PUNT_CLASSES]; /* 8 indexed by SW_PUNT_* */
 };
 
 /* Sent when a class starts or stops dropping, or its drop rate doubles or
  * halves; checked at every stats refresh (500 ms). */
 struct sw_evt_policer {
-	uint16_t port;         /*  0 */
-	uint8_t punt_class;    /*  2 SW_PUNT_* */
-	uint8_t dropping;      /*  3 1 while the class drops */
-	uint32_t drop_pps;     /*  4 over the last interval */
-	uint64_t drops;        /*  8 total so far */
+	uint16_t port;	    /*  0 */
+	uint8_t punt_class; /*  2 SW_PUNT_* */
+	uint8_t dropping;   /*  3 1 while the class drops */
+	uint32_t drop_pps;  /*  4 over the last interval */
+	uint64_t drops;	    /*  8 total so far */
 };
 
 /*
@@ -470,14 +479,14 @@ struct sw_evt_policer {
  * sync installed.
  */
 struct sw_sync_cfg {
-	uint8_t enabled;       /*  0 request: 0 or 1 */
-	uint8_t resyncing;     /*  1 response: a full resync is in progress */
-	uint16_t reserved0;    /*  2 */
-	uint32_t routes;       /*  4 response: routes sync installed (addresses' included) */
-	uint32_t neighbours;   /*  8 response: neighbours sync installed */
-	uint32_t addresses;    /* 12 response: vEth addresses followed */
-	uint32_t refused;      /* 16 response: kernel entries refused since enabled */
-	uint32_t resyncs;      /* 20 response: full resyncs since enabled */
+	uint8_t enabled;     /*  0 request: 0 or 1 */
+	uint8_t resyncing;   /*  1 response: a full resync is in progress */
+	uint16_t reserved0;  /*  2 */
+	uint32_t routes;     /*  4 response: routes sync installed (addresses' included) */
+	uint32_t neighbours; /*  8 response: neighbours sync installed */
+	uint32_t addresses;  /* 12 response: vEth addresses followed */
+	uint32_t refused;    /* 16 response: kernel entries refused since enabled */
+	uint32_t resyncs;    /* 20 response: full resyncs since enabled */
 };
 
 /* sw_evt_sync.what */
@@ -492,27 +501,27 @@ struct sw_sync_cfg {
 #define SW_SYNC_ACT_DONE    4u /* resync; reason says what caused it */
 
 struct sw_evt_sync {
-	uint8_t what;          /*  0 SW_SYNC_WHAT_* */
-	uint8_t action;        /*  1 SW_SYNC_ACT_* */
-	uint8_t family;        /*  2 SW_AF_*, 0 for a resync */
-	uint8_t prefix_len;    /*  3 */
-	uint16_t port;         /*  4 SW_PORT_NONE when none */
-	uint8_t route_type;    /*  6 SW_ROUTE_* (routes) */
-	uint8_t n_nh;          /*  7 next hops (routes) */
-	uint8_t mac[6];        /*  8 (neighbours) */
-	uint16_t reserved0;    /* 14 */
-	uint8_t ip[16];        /* 16 address, neighbour or route prefix */
-	uint8_t gw[16];        /* 32 first next hop's gateway (routes) */
-	uint32_t added;        /* 48 resync: entries installed */
-	uint32_t removed;      /* 52 resync: stale entries removed */
-	uint32_t refused;      /* 56 resync: entries refused */
-	uint32_t reserved1;    /* 60 */
-	char reason[48];       /* 64 why refused / what caused a resync (NUL-terminated) */
+	uint8_t what;	    /*  0 SW_SYNC_WHAT_* */
+	uint8_t action;	    /*  1 SW_SYNC_ACT_* */
+	uint8_t family;	    /*  2 SW_AF_*, 0 for a resync */
+	uint8_t prefix_len; /*  3 */
+	uint16_t port;	    /*  4 SW_PORT_NONE when none */
+	uint8_t route_type; /*  6 SW_ROUTE_* (routes) */
+	uint8_t n_nh;	    /*  7 next hops (routes) */
+	uint8_t mac[6];	    /*  8 (neighbours) */
+	uint16_t reserved0; /* 14 */
+	uint8_t ip[16];	    /* 16 address, neighbour or route prefix */
+	uint8_t gw[16];	    /* 32 first next hop's gateway (routes) */
+	uint32_t added;	    /* 48 resync: entries installed */
+	uint32_t removed;   /* 52 resync: stale entries removed */
+	uint32_t refused;   /* 56 resync: entries refused */
+	uint32_t reserved1; /* 60 */
+	char reason[48];    /* 64 why refused / what caused a resync (NUL-terminated) */
 };
 
 struct sw_evt_lease {
-	uint32_t old_pid;      /* 0 */
-	uint32_t reserved;     /* 4 */
+	uint32_t old_pid;  /* 0 */
+	uint32_t reserved; /* 4 */
 };
 
 /*
@@ -540,12 +549,12 @@ struct sw_evt_lease {
  *               coalesced frame (rte_gro; a frame of n segments adds n)
  *   vif_gso_segments segments cut from the kernel's TSO super-frames (rte_gso)
  */
-#define SW_PORT_COUNTER_LIST(X) \
-	X(rx_packets) X(rx_bytes) X(tx_packets) X(tx_bytes) X(tx_drops) \
-	X(xc_packets) X(punt_packets) X(punt_drops) \
-	X(vif_tx_packets) X(vif_tx_drops) X(vif_rx_packets) \
-	X(inject_packets) X(inject_drops) X(no_route) \
-	X(vif_gro_merged) X(vif_gso_segments)
+#define SW_PORT_COUNTER_LIST(X)                                                         \
+	X(rx_packets)                                                                   \
+	X(rx_bytes) X(tx_packets) X(tx_bytes) X(tx_drops) X(xc_packets) X(punt_packets) \
+		X(punt_drops) X(vif_tx_packets) X(vif_tx_drops) X(vif_rx_packets)       \
+			X(inject_packets) X(inject_drops) X(no_route) X(vif_gro_merged) \
+				X(vif_gso_segments)
 #define SW_PORT_COUNTER_SLOTS 16u
 
 struct sw_port_counters {
@@ -556,33 +565,33 @@ enum sw_port_counter {
 #define SW_COUNTER_ENUM(name) SW_C_##name,
 	SW_PORT_COUNTER_LIST(SW_COUNTER_ENUM)
 #undef SW_COUNTER_ENUM
-	SW_C__COUNT
+		SW_C__COUNT
 };
 
 /* sw_lcore_stats.role */
-#define SW_ROLE_UNUSED  0u
-#define SW_ROLE_MAIN    1u
-#define SW_ROLE_WORKER  2u
+#define SW_ROLE_UNUSED 0u
+#define SW_ROLE_MAIN   1u
+#define SW_ROLE_WORKER 2u
 
 struct sw_lcore_stats {
-	uint32_t lcore_id;     /*  0 */
-	uint32_t role;         /*  4 SW_ROLE_* */
-	uint64_t busy_polls;   /*  8 loop iterations that moved packets */
-	uint64_t idle_polls;   /* 16 loop iterations that found nothing */
-	uint64_t reserved[5];  /* 24 */
+	uint32_t lcore_id;			     /*  0 */
+	uint32_t role;				     /*  4 SW_ROLE_* */
+	uint64_t busy_polls;			     /*  8 loop iterations that moved packets */
+	uint64_t idle_polls;			     /* 16 loop iterations that found nothing */
+	uint64_t reserved[5];			     /* 24 */
 	struct sw_port_counters ports[SW_MAX_PORTS]; /* 64 */
 };
 
 /* Device counters from rte_eth_stats_get(). */
 struct sw_dev_stats {
-	uint64_t ipackets;     /*  0 */
-	uint64_t opackets;     /*  8 */
-	uint64_t ibytes;       /* 16 */
-	uint64_t obytes;       /* 24 */
-	uint64_t imissed;      /* 32 */
-	uint64_t ierrors;      /* 40 */
-	uint64_t oerrors;      /* 48 */
-	uint64_t rx_nombuf;    /* 56 */
+	uint64_t ipackets;  /*  0 */
+	uint64_t opackets;  /*  8 */
+	uint64_t ibytes;    /* 16 */
+	uint64_t obytes;    /* 24 */
+	uint64_t imissed;   /* 32 */
+	uint64_t ierrors;   /* 40 */
+	uint64_t oerrors;   /* 48 */
+	uint64_t rx_nombuf; /* 56 */
 };
 
 /*
@@ -600,12 +609,12 @@ struct sw_dev_stats {
  *   police_* dropped by the punt policer, per punt class (SW_PUNT_*). The
  *   punt_* reasons are counted before the policer.
  */
-#define SW_L3_COUNTER_LIST(X) \
-	X(routed_packets) X(punt_arp) X(punt_nd) X(punt_local) X(punt_mcast) \
-	X(punt_ttl) X(punt_options) X(punt_no_route) X(punt_no_neigh) \
-	X(punt_non_ip) X(punt_other) X(drop_malformed) X(drop_route) X(drop_port_down) \
-	X(rule_drops) X(rule_punts) \
-	X(police_arp) X(police_icmp) X(police_host) X(police_other)
+#define SW_L3_COUNTER_LIST(X)                                                                     \
+	X(routed_packets)                                                                         \
+	X(punt_arp) X(punt_nd) X(punt_local) X(punt_mcast) X(punt_ttl) X(punt_options)            \
+		X(punt_no_route) X(punt_no_neigh) X(punt_non_ip) X(punt_other) X(drop_malformed)  \
+			X(drop_route) X(drop_port_down) X(rule_drops) X(rule_punts) X(police_arp) \
+				X(police_icmp) X(police_host) X(police_other)
 #define SW_L3_COUNTER_SLOTS 32u
 
 struct sw_l3_counters {
@@ -616,31 +625,31 @@ enum sw_l3_counter {
 #define SW_L3_COUNTER_ENUM(name) SW_L3_##name,
 	SW_L3_COUNTER_LIST(SW_L3_COUNTER_ENUM)
 #undef SW_L3_COUNTER_ENUM
-	SW_L3__COUNT
+		SW_L3__COUNT
 };
 
 /* Route table summary, written by the main lcore with the device counters. */
 struct sw_table_stats {
-	uint64_t mem_bytes;    /*  0 memory reserved for routes, next hops, FIBs */
-	uint32_t routes4;      /*  8 */
-	uint32_t routes6;      /* 12 */
-	uint32_t neighbours;   /* 16 */
-	uint32_t nh_groups;    /* 20 */
-	uint64_t reserved[5];  /* 24 */
+	uint64_t mem_bytes;   /*  0 memory reserved for routes, next hops, FIBs */
+	uint32_t routes4;     /*  8 */
+	uint32_t routes6;     /* 12 */
+	uint32_t neighbours;  /* 16 */
+	uint32_t nh_groups;   /* 20 */
+	uint64_t reserved[5]; /* 24 */
 };
 
 struct sw_stats {
-	uint32_t dev_seq;      /*  0 seqlock over dev[] and the mempool fields */
-	uint32_t n_lcores;     /*  4 slots in use */
-	uint64_t updated_ns;   /*  8 CLOCK_MONOTONIC of the last device refresh */
-	uint64_t mbuf_total;   /* 16 mempool size */
-	uint64_t mbuf_free;    /* 24 mempool available count (incl. lcore caches) */
-	uint32_t port_mask;    /* 32 bit N set: slipway port N exists */
-	uint32_t reserved0;    /* 36 */
-	uint64_t reserved[3];  /* 40 */
-	struct sw_dev_stats dev[SW_MAX_PORTS];        /*   64 */
-	struct sw_lcore_stats lcores[SW_MAX_LCORES];  /* 1088 */
-	struct sw_table_stats tables;                 /* 34880, under dev_seq */
+	uint32_t dev_seq;		       /*  0 seqlock over dev[] and the mempool fields */
+	uint32_t n_lcores;		       /*  4 slots in use */
+	uint64_t updated_ns;		       /*  8 CLOCK_MONOTONIC of the last device refresh */
+	uint64_t mbuf_total;		       /* 16 mempool size */
+	uint64_t mbuf_free;		       /* 24 mempool available count (incl. lcore caches) */
+	uint32_t port_mask;		       /* 32 bit N set: slipway port N exists */
+	uint32_t reserved0;		       /* 36 */
+	uint64_t reserved[3];		       /* 40 */
+	struct sw_dev_stats dev[SW_MAX_PORTS]; /*   64 */
+	struct sw_lcore_stats lcores[SW_MAX_LCORES];	       /* 1088 */
+	struct sw_table_stats tables;			       /* 34880, under dev_seq */
 	struct sw_l3_counters l3[SW_MAX_LCORES][SW_MAX_PORTS]; /* 34944 [lcore slot][port] */
 };
 

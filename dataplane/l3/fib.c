@@ -28,7 +28,7 @@ struct fibop {
 /* Two copies of one family's FIB. */
 struct fibpair {
 	uint8_t family;
-	void *t[2];        /* struct rte_fib * or struct rte_lpm6 * */
+	void *t[2];	   /* struct rte_fib * or struct rte_lpm6 * */
 	unsigned int live; /* the copy the latest configuration uses */
 	/* without a swap in flight: ops applied to the shadow (live ^ 1), not
 	 * yet published; with one: ops the new live copy has and the old one,
@@ -108,7 +108,8 @@ void sw_fib_fini(void)
 uint64_t sw_fib_mem_bytes(void)
 {
 	/* rte_fib (x2): tbl24 + tbl8s + RIB nodes; rte_lpm6 (x2): tbl8s + rules */
-	uint64_t b = 2 * ((1ull << 24) * 4 + (uint64_t)fib4_tbl8s() * 256 * 4 + sw.max_routes * 64ull);
+	uint64_t b = 2 *
+		     ((1ull << 24) * 4 + (uint64_t)fib4_tbl8s() * 256 * 4 + sw.max_routes * 64ull);
 
 	return b + 2 * ((uint64_t)LPM6_TBL8S * 256 * 4 + SW_MAX_ROUTES6 * 32ull);
 }

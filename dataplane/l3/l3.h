@@ -18,11 +18,11 @@
 
 #include "slipway_ctl.h"
 
-#define SW_MAX_GROUPS (1u << 16)
-#define SW_MAX_NH (1u << 16)
+#define SW_MAX_GROUPS	      (1u << 16)
+#define SW_MAX_NH	      (1u << 16)
 #define SW_MAX_ROUTES_DEFAULT (1u << 16) /* IPv4; --max-routes */
-#define SW_MAX_ROUTES6 (1u << 14)
-#define SW_FIB_MISS 0x7fffffffu /* rte_fib's next hop when no route matches */
+#define SW_MAX_ROUTES6	      (1u << 14)
+#define SW_FIB_MISS	      0x7fffffffu /* rte_fib's next hop when no route matches */
 
 /* next-hop word: bit 63 resolved, bits 48..55 port, bits 0..47 MAC bytes */
 #define SW_NH_RESOLVED (1ull << 63)

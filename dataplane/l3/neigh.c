@@ -76,13 +76,15 @@ int sw_neigh_add(const struct sw_l3_neigh *n, enum sw_origin origin, struct sw_e
 	if (!rte_is_valid_assigned_ether_addr(&mac)) {
 		if (e)
 			sw_fail(e, SW_ST_INVALID,
-				"neighbour %s: MAC " RTE_ETHER_ADDR_PRT_FMT " is not a unicast address",
+				"neighbour %s: MAC " RTE_ETHER_ADDR_PRT_FMT
+				" is not a unicast address",
 				name, RTE_ETHER_ADDR_BYTES(&mac));
 		return -EINVAL;
 	}
 	if (sw_nh_find(n->port, n->family, n->ip, &id) == 0) {
 		rec = sw_nh_rec(id);
-		if (rec->has_neigh && origin != SW_ORIGIN_API && rec->neigh_origin == SW_ORIGIN_API) {
+		if (rec->has_neigh && origin != SW_ORIGIN_API &&
+		    rec->neigh_origin == SW_ORIGIN_API) {
 			if (memcmp(rec->mac, n->mac, 6) == 0)
 				return 1;
 			if (e)

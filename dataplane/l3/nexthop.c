@@ -21,7 +21,7 @@ struct idfifo {
 	struct {
 		uint32_t id;
 		uint64_t gen;
-	} *e;
+	} * e;
 	uint32_t head, n, cap;
 };
 
@@ -81,7 +81,8 @@ int sw_nexthop_init(void)
 	nexthops.grp_h = sw_hash_create("sw_grp", SW_MAX_GROUPS, sizeof(struct sw_nh_group));
 	nexthops.groups = rte_zmalloc("sw_groups", SW_MAX_GROUPS * sizeof(*nexthops.groups),
 				      RTE_CACHE_LINE_SIZE);
-	nexthops.nh = rte_zmalloc("sw_nh_words", SW_MAX_NH * sizeof(*nexthops.nh), RTE_CACHE_LINE_SIZE);
+	nexthops.nh = rte_zmalloc("sw_nh_words", SW_MAX_NH * sizeof(*nexthops.nh),
+				  RTE_CACHE_LINE_SIZE);
 	nexthops.nrec = rte_zmalloc("sw_nh_rec", SW_MAX_NH * sizeof(*nexthops.nrec), 0);
 	nexthops.grec = rte_zmalloc("sw_grp_rec", SW_MAX_GROUPS * sizeof(*nexthops.grec), 0);
 	if (!nexthops.nh_h || !nexthops.grp_h || !nexthops.groups || !nexthops.nh ||

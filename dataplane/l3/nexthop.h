@@ -32,7 +32,7 @@ struct sw_nh_rec {
 	bool in_use;
 	bool has_neigh;
 	uint8_t neigh_origin; /* SW_ORIGIN_* of the neighbour */
-	uint8_t stale;        /* marked by a resync of its origin, not seen since */
+	uint8_t stale;	      /* marked by a resync of its origin, not seen since */
 	uint8_t mac[6];
 };
 

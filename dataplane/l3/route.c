@@ -29,16 +29,16 @@ struct rt_key {
 };
 
 /* RIB data: group id, origin, the resync mark, and the kernel metric. */
-#define RD_GID(d) ((uint32_t)((d) & 0xfffffu))
+#define RD_GID(d)    ((uint32_t)((d)&0xfffffu))
 #define RD_ORIGIN(d) ((enum sw_origin)(((d) >> 20) & 0xfu))
-#define RD_STALE (1ull << 24)
+#define RD_STALE     (1ull << 24)
 #define RD_METRIC(d) ((uint32_t)((d) >> 32))
 #define RD(gid, origin, metric) \
 	((uint64_t)(gid) | (uint64_t)(origin) << 20 | (uint64_t)(metric) << 32)
 
 static struct {
 	struct rte_hash *rib;
-	uint32_t n[2];      /* routes per family */
+	uint32_t n[2];	    /* routes per family */
 	uint32_t origin[8]; /* routes per origin */
 } rib;
 
@@ -77,7 +77,10 @@ void sw_routes_fini(void)
 }
 
 static const struct sw_module l3_module = {
-	.name = "l3", .prio = SW_PRIO_TABLES, .init = sw_routes_init, .fini = sw_routes_fini,
+	.name = "l3",
+	.prio = SW_PRIO_TABLES,
+	.init = sw_routes_init,
+	.fini = sw_routes_fini,
 };
 SW_MODULE_REGISTER(l3_module)
 
@@ -99,7 +102,8 @@ static int rkey(const struct sw_l3_route *r, struct rt_key *k, const char *name,
 
 	if (r->family != SW_AF_INET && r->family != SW_AF_INET6) {
 		if (e)
-			sw_fail(e, SW_ST_INVALID, "route: family must be 4 or 6, not %u", r->family);
+			sw_fail(e, SW_ST_INVALID, "route: family must be 4 or 6, not %u",
+				r->family);
 		return -EINVAL;
 	}
 	bits = sw_af_bytes(r->family) * 8;
@@ -160,12 +164,14 @@ static int group_of(const struct sw_l3_route *r, const char *name, struct sw_nh_
 
 		if (!sw_port_exists(r->nh[i].port)) {
 			if (e)
-				sw_fail(e, SW_ST_NO_PORT, "route %s: next hop %u: port %u does not exist",
-					name, i, r->nh[i].port);
-		} else if ((ret = sw_nh_get(r->nh[i].port, r->family, r->nh[i].gw, &g->nh[i])) != 0) {
+				sw_fail(e, SW_ST_NO_PORT,
+					"route %s: next hop %u: port %u does not exist", name, i,
+					r->nh[i].port);
+		} else if ((ret = sw_nh_get(r->nh[i].port, r->family, r->nh[i].gw, &g->nh[i])) !=
+			   0) {
 			if (e)
-				sw_fail(e, SW_ST_NO_SPACE, "route %s: next-hop table full (%u)", name,
-					SW_MAX_NH);
+				sw_fail(e, SW_ST_NO_SPACE, "route %s: next-hop table full (%u)",
+					name, SW_MAX_NH);
 		}
 		if (ret != 0) {
 			release_members(g);
@@ -231,8 +237,8 @@ int sw_route_add(const struct sw_l3_route *r, enum sw_origin origin, uint32_t me
 		return 0;
 	}
 	ret = sw_fib_set(k.family, k.ip, k.len, gid);
-	if (ret == 0 && rte_hash_add_key_data(rib.rib, &k,
-					      (void *)(uintptr_t)RD(gid, origin, metric)) < 0) {
+	if (ret == 0 &&
+	    rte_hash_add_key_data(rib.rib, &k, (void *)(uintptr_t)RD(gid, origin, metric)) < 0) {
 		sw_fib_del(k.family, k.ip, k.len);
 		ret = -ENOSPC;
 	}
@@ -409,7 +415,8 @@ static void routes_stats(struct sw_stats *st)
 {
 	/* rte_hash: key + data per entry, roughly doubled for buckets */
 	st->tables.mem_bytes = sw_fib_mem_bytes() + sw_nexthop_mem_bytes() +
-			       2ull * (sw.max_routes + SW_MAX_ROUTES6) * (sizeof(struct rt_key) + 8);
+			       2ull * (sw.max_routes + SW_MAX_ROUTES6) *
+				       (sizeof(struct rt_key) + 8);
 	st->tables.routes4 = rib.n[0];
 	st->tables.routes6 = rib.n[1];
 	st->tables.neighbours = sw_neighbours_count();

@@ -25,10 +25,10 @@
 
 enum sw_origin {
 	SW_ORIGIN_API = 1,
-	SW_ORIGIN_NEIGH = 2,   /* a neighbour's attached host route */
-	SW_ORIGIN_KADDR = 3,   /* kernel sync: an address on a vEth */
-	SW_ORIGIN_KROUTE = 4,  /* kernel sync: a kernel route */
-	SW_ORIGIN_KNEIGH = 5,  /* kernel sync: a neighbour the kernel resolved */
+	SW_ORIGIN_NEIGH = 2,  /* a neighbour's attached host route */
+	SW_ORIGIN_KADDR = 3,  /* kernel sync: an address on a vEth */
+	SW_ORIGIN_KROUTE = 4, /* kernel sync: a kernel route */
+	SW_ORIGIN_KNEIGH = 5, /* kernel sync: a neighbour the kernel resolved */
 };
 
 struct sw_l3_nh {
@@ -37,10 +37,10 @@ struct sw_l3_nh {
 };
 
 struct sw_l3_route {
-	uint8_t family;     /* SW_AF_* */
-	uint8_t len;        /* prefix length */
-	uint8_t type;       /* SW_ROUTE_* */
-	uint8_t n_nh;       /* FORWARD: 1..SW_ECMP_MAX */
+	uint8_t family;	    /* SW_AF_* */
+	uint8_t len;	    /* prefix length */
+	uint8_t type;	    /* SW_ROUTE_* */
+	uint8_t n_nh;	    /* FORWARD: 1..SW_ECMP_MAX */
 	uint8_t prefix[16]; /* network order, host bits zero */
 	struct sw_l3_nh nh[SW_ECMP_MAX];
 };

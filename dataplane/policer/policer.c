@@ -39,15 +39,15 @@ static const char *const class_names[SW_PUNT_CLASSES] = { "arp", "icmp", "host",
 
 struct watch {
 	uint64_t drops;
-	uint32_t reported_pps;  /* last drop rate sent in an event */
+	uint32_t reported_pps; /* last drop rate sent in an event */
 };
 
 static struct {
 	struct sw_policer_rate defaults[SW_PUNT_CLASSES];
 	struct sw_policer_rate port[SW_MAX_PORTS][SW_PUNT_CLASSES];
-	struct {               /* the last profile built for a port and class */
+	struct { /* the last profile built for a port and class */
 		struct sw_policer_rate rate;
-		uint16_t shares;       /* 0: none built yet */
+		uint16_t shares; /* 0: none built yet */
 		struct rte_meter_srtcm_profile prof;
 	} built[SW_MAX_PORTS][SW_PUNT_CLASSES];
 	struct watch watch[SW_MAX_PORTS][SW_PUNT_CLASSES];
@@ -61,7 +61,9 @@ static int policer_init(void)
 }
 
 static const struct sw_module policer_module = {
-	.name = "policer", .prio = SW_PRIO_TABLES, .init = policer_init,
+	.name = "policer",
+	.prio = SW_PRIO_TABLES,
+	.init = policer_init,
 };
 SW_MODULE_REGISTER(policer_module)
 
@@ -140,12 +142,14 @@ static int policer_set(const void *req, uint32_t len, void *resp, uint32_t *resp
 			       "punt class %u is unknown (0 arp, 1 icmp, 2 host, 3 other, 255 all)",
 			       s->punt_class);
 	if (s->rate_pps > SW_POLICER_MAX_RATE)
-		return sw_fail(e, SW_ST_INVALID, "policer rate %u packets/s is above the limit of %u",
-			       s->rate_pps, SW_POLICER_MAX_RATE);
-	if (s->rate_pps != 0 && (s->burst == 0 || s->burst > SW_POLICER_MAX_BURST))
 		return sw_fail(e, SW_ST_INVALID,
-			       "policer burst %u packets is out of range (1..%u when a rate is set)",
-			       s->burst, SW_POLICER_MAX_BURST);
+			       "policer rate %u packets/s is above the limit of %u", s->rate_pps,
+			       SW_POLICER_MAX_RATE);
+	if (s->rate_pps != 0 && (s->burst == 0 || s->burst > SW_POLICER_MAX_BURST))
+		return sw_fail(
+			e, SW_ST_INVALID,
+			"policer burst %u packets is out of range (1..%u when a rate is set)",
+			s->burst, SW_POLICER_MAX_BURST);
 
 	struct sw_policer_rate r = { .rate_pps = s->rate_pps, .burst = s->rate_pps ? s->burst : 0 };
 	bool all = s->punt_class == SW_PUNT_CLASS_ALL;
@@ -208,7 +212,8 @@ static void policer_watch(uint64_t now_ns)
 		policer.watch_ns = now_ns;
 		for (uint16_t p = 0; p < SW_MAX_PORTS; p++)
 			for (unsigned int c = 0; c < SW_PUNT_CLASSES; c++)
-				policer.watch[p][c].drops = sw_port_exists(p) ? class_drops(p, c) : 0;
+				policer.watch[p][c].drops = sw_port_exists(p) ? class_drops(p, c)
+									      : 0;
 		return;
 	}
 	policer.watch_ns = now_ns;
@@ -218,7 +223,8 @@ static void policer_watch(uint64_t now_ns)
 		for (unsigned int c = 0; c < SW_PUNT_CLASSES; c++) {
 			struct watch *w = &policer.watch[p][c];
 			uint64_t d = class_drops(p, c), delta = d - w->drops;
-			uint32_t pps = (uint32_t)RTE_MIN(delta * 1000000000ull / dt, (uint64_t)UINT32_MAX);
+			uint32_t pps = (uint32_t)RTE_MIN(delta * 1000000000ull / dt,
+							 (uint64_t)UINT32_MAX);
 			uint32_t last = w->reported_pps;
 
 			w->drops = d;
@@ -226,13 +232,17 @@ static void policer_watch(uint64_t now_ns)
 			    (pps == 0 || (pps < 2ull * last && 2ull * pps > last)))
 				continue;
 			struct sw_evt_policer ev = {
-				.port = p, .punt_class = (uint8_t)c, .dropping = pps != 0,
-				.drop_pps = pps, .drops = d,
+				.port = p,
+				.punt_class = (uint8_t)c,
+				.dropping = pps != 0,
+				.drop_pps = pps,
+				.drops = d,
 			};
 			w->reported_pps = pps;
 			sw_event_push(SW_EVT_POLICER, &ev);
 			if (pps != 0 && last == 0)
-				SW_LOG(NOTICE, "port %u: punt policer drops %s traffic (%u packets/s)", p,
+				SW_LOG(NOTICE,
+				       "port %u: punt policer drops %s traffic (%u packets/s)", p,
 				       class_names[c], pps);
 		}
 	}

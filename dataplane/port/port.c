@@ -19,8 +19,8 @@
 #include "core/stats.h"
 #include "port/port.h"
 
-#define PORT_RX_DESC 1024u
-#define PORT_TX_DESC 1024u
+#define PORT_RX_DESC  1024u
+#define PORT_TX_DESC  1024u
 #define MAX_OBSERVERS 8u
 
 static struct {
@@ -29,10 +29,10 @@ static struct {
 	unsigned int n_obs;
 } ports;
 
-#define NOTIFY(hook, ...) \
-	do { \
+#define NOTIFY(hook, ...)                                         \
+	do {                                                      \
 		for (unsigned int o_ = 0; o_ < ports.n_obs; o_++) \
-			if (ports.obs[o_]->hook != NULL) \
+			if (ports.obs[o_]->hook != NULL)          \
 				ports.obs[o_]->hook(__VA_ARGS__); \
 	} while (0)
 
@@ -146,13 +146,15 @@ static int port_configure(uint16_t idx, uint16_t pid, const char *devargs, struc
 		return sw_fail(e, SW_ST_DEVICE,
 			       "port %u (%s): needs %u tx queues (one per worker), %s allows %u%s",
 			       idx, devargs, sw.n_workers, di.driver_name, di.max_tx_queues,
-			       strstr(di.driver_name, "af_packet") ? "; add qpairs=N to the devargs" : "");
+			       strstr(di.driver_name, "af_packet") ? "; add qpairs=N to the devargs"
+								   : "");
 	/* one rx queue per worker where the device has them; RSS spreads flows */
 	p->n_rxq = RTE_MIN(sw.n_workers, RTE_MAX(di.max_rx_queues, 1u));
 	if (p->n_rxq > 1 && di.flow_type_rss_offloads != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = di.flow_type_rss_offloads &
-			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+						   (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP |
+						    RTE_ETH_RSS_UDP);
 	}
 	ret = rte_eth_dev_configure(pid, p->n_rxq, sw.n_workers, &conf);
 	if (ret != 0)
@@ -245,7 +247,8 @@ static void kernel_iface(const char *devargs, const char *driver, char *out, siz
 	const char *k = strstr(devargs, ",iface=");
 
 	out[0] = '\0';
-	if (k == NULL || (strcmp(driver, "net_af_packet") != 0 && strcmp(driver, "net_af_xdp") != 0))
+	if (k == NULL ||
+	    (strcmp(driver, "net_af_packet") != 0 && strcmp(driver, "net_af_xdp") != 0))
 		return;
 	k += strlen(",iface=");
 	snprintf(out, len, "%.*s", (int)strcspn(k, ","), k);
@@ -259,7 +262,7 @@ static int find_eth_port(const char *devargs, uint16_t *pid)
 	int taken = -1;
 	uint16_t id;
 
-	RTE_ETH_FOREACH_MATCHING_DEV(id, devargs, &it) {
+	RTE_ETH_FOREACH_MATCHING_DEV (id, devargs, &it) {
 		int owner = -1;
 
 		for (unsigned int i = 0; i < SW_MAX_PORTS; i++)
@@ -312,9 +315,10 @@ int sw_port_add(const char *user_devargs, struct sw_err *e)
 	int ret;
 
 	if (!devargs_valid(devargs))
-		return sw_fail(e, SW_ST_INVALID,
-			       "devargs '%s' is malformed (expected driver-or-PCI-address[,key=value...])",
-			       devargs);
+		return sw_fail(
+			e, SW_ST_INVALID,
+			"devargs '%s' is malformed (expected driver-or-PCI-address[,key=value...])",
+			devargs);
 	for (idx = 0; idx < SW_MAX_PORTS; idx++)
 		if (!ports.port[idx].in_use)
 			break;
@@ -420,9 +424,10 @@ int sw_port_set_mtu(uint16_t port, uint32_t mtu, struct sw_err *e)
 		return sw_fail(e, SW_ST_RANGE, "port %u: MTU %u out of range %u..%u for %s", port,
 			       mtu, di.min_mtu, di.max_mtu, di.driver_name);
 	if (frame > room && !(di.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
-		return sw_fail(e, SW_ST_RANGE,
-			       "port %u: MTU %u needs %u-byte frames, mbufs hold %u and %s cannot scatter",
-			       port, mtu, frame, room, di.driver_name);
+		return sw_fail(
+			e, SW_ST_RANGE,
+			"port %u: MTU %u needs %u-byte frames, mbufs hold %u and %s cannot scatter",
+			port, mtu, frame, room, di.driver_name);
 	ret = rte_eth_dev_set_mtu(p->eth_port, mtu);
 	if (ret != 0)
 		return sw_fail(e, ret == -EINVAL ? SW_ST_RANGE : SW_ST_DEVICE,
@@ -472,7 +477,8 @@ int sw_port_set_flag(uint16_t port, unsigned int flag, bool on, struct sw_err *e
 	if (sw_port_flag(port, flag) == on)
 		return 0;
 	if (promisc)
-		ret = on ? rte_eth_promiscuous_enable(p->eth_port) : rte_eth_promiscuous_disable(p->eth_port);
+		ret = on ? rte_eth_promiscuous_enable(p->eth_port)
+			 : rte_eth_promiscuous_disable(p->eth_port);
 	else
 		ret = on ? rte_eth_allmulticast_enable(p->eth_port)
 			 : rte_eth_allmulticast_disable(p->eth_port);
@@ -527,4 +533,3 @@ void sw_ports_close_all(void)
 		p->in_use = false;
 	}
 }
-

@@ -24,11 +24,11 @@ struct sw_port {
 	bool in_use;
 	bool started;
 	uint16_t eth_port;
-	int16_t worker;    /* worker polling rx queue 0, -1 when stopped (sw_port_rxq_worker) */
-	uint16_t n_rxq;    /* one per worker, as many as the device allows */
+	int16_t worker; /* worker polling rx queue 0, -1 when stopped (sw_port_rxq_worker) */
+	uint16_t n_rxq; /* one per worker, as many as the device allows */
 	uint16_t n_txq;
-	uint16_t xc_out;   /* cross-connect output port, SW_PORT_NONE */
-	uint8_t link_up;   /* 0 down, 1 up, 2 not polled yet */
+	uint16_t xc_out; /* cross-connect output port, SW_PORT_NONE */
+	uint8_t link_up; /* 0 down, 1 up, 2 not polled yet */
 	uint32_t link_speed;
 	char kif[SW_IFNAME_LEN]; /* kernel interface behind an af_packet/af_xdp port */
 	/* the vEth, set by its observer (kni/vif.c) */
@@ -51,7 +51,7 @@ int sw_port_stop(uint16_t port, struct sw_err *e);
 int sw_port_set_mtu(uint16_t port, uint32_t mtu, struct sw_err *e);
 int sw_port_set_mac(uint16_t port, const struct rte_ether_addr *mac, struct sw_err *e);
 /* flag: SW_PORT_PROMISC or SW_PORT_ALLMULTI */
-#define SW_PORT_PROMISC 1u
+#define SW_PORT_PROMISC	 1u
 #define SW_PORT_ALLMULTI 2u
 int sw_port_set_flag(uint16_t port, unsigned int flag, bool on, struct sw_err *e);
 bool sw_port_flag(uint16_t port, unsigned int flag);
@@ -81,10 +81,10 @@ struct sw_port_observer {
 };
 
 void sw_port_observe(const struct sw_port_observer *o);
-#define SW_PORT_OBSERVE(o) \
+#define SW_PORT_OBSERVE(o)                                                 \
 	__attribute__((constructor)) static void sw_port_observe_##o(void) \
-	{ \
-		sw_port_observe(&o); \
+	{                                                                  \
+		sw_port_observe(&o);                                       \
 	}
 
 /* For port/link.c: tell the observers and the bus about a link change. */

@@ -29,8 +29,7 @@ static int answer_info(int idx, void *resp, uint32_t *resp_len)
 	return 0;
 }
 
-static int port_add(const void *req, uint32_t len, void *resp, uint32_t *resp_len,
-		    struct sw_err *e)
+static int port_add(const void *req, uint32_t len, void *resp, uint32_t *resp_len, struct sw_err *e)
 {
 	char devargs[SW_DEVARGS_MAX + 1];
 
@@ -57,16 +56,14 @@ static int port_stop(const void *req, uint32_t len, void *resp, uint32_t *resp_l
 	return answer_info(sw_port_stop(r->port, e) == 0 ? r->port : -1, resp, resp_len);
 }
 
-static int port_get(const void *req, uint32_t len, void *resp, uint32_t *resp_len,
-		    struct sw_err *e)
+static int port_get(const void *req, uint32_t len, void *resp, uint32_t *resp_len, struct sw_err *e)
 {
 	const struct sw_port_ref *r = req;
 
 	return answer_info(sw_port_ref(r->port, e) != NULL ? r->port : -1, resp, resp_len);
 }
 
-static int port_set(const void *req, uint32_t len, void *resp, uint32_t *resp_len,
-		    struct sw_err *e)
+static int port_set(const void *req, uint32_t len, void *resp, uint32_t *resp_len, struct sw_err *e)
 {
 	const struct sw_port_set *s = req;
 	struct rte_ether_addr mac;
@@ -94,24 +91,21 @@ static int port_set(const void *req, uint32_t len, void *resp, uint32_t *resp_le
 	return answer_info(s->port, resp, resp_len);
 }
 
-static int xc_add(const void *req, uint32_t len, void *resp, uint32_t *resp_len,
-		  struct sw_err *e)
+static int xc_add(const void *req, uint32_t len, void *resp, uint32_t *resp_len, struct sw_err *e)
 {
 	const struct sw_xconnect *x = req;
 
 	return sw_xc_add(x->in_port, x->out_port, e);
 }
 
-static int xc_del(const void *req, uint32_t len, void *resp, uint32_t *resp_len,
-		  struct sw_err *e)
+static int xc_del(const void *req, uint32_t len, void *resp, uint32_t *resp_len, struct sw_err *e)
 {
 	const struct sw_port_ref *r = req;
 
 	return sw_xc_del(r->port, e);
 }
 
-static int xc_list(const void *req, uint32_t len, void *resp, uint32_t *resp_len,
-		   struct sw_err *e)
+static int xc_list(const void *req, uint32_t len, void *resp, uint32_t *resp_len, struct sw_err *e)
 {
 	struct sw_list_hdr *lh = resp;
 	struct sw_xconnect *x = (void *)(lh + 1);

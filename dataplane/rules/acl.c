@@ -25,8 +25,24 @@
  * of its rules match on (the first, proto, always: rte_acl wants a one-byte
  * first field), so a classification walks only the bytes that matter. */
 enum {
-	F_PROTO, F_INPORT, F_VLAN, F_ETYPE, F_SMAC_LO, F_SMAC_HI, F_DMAC_HI, F_DMAC_LO,
-	F_SRC0, F_SRC1, F_SRC2, F_SRC3, F_DST0, F_DST1, F_DST2, F_DST3, F_SPORT, F_DPORT,
+	F_PROTO,
+	F_INPORT,
+	F_VLAN,
+	F_ETYPE,
+	F_SMAC_LO,
+	F_SMAC_HI,
+	F_DMAC_HI,
+	F_DMAC_LO,
+	F_SRC0,
+	F_SRC1,
+	F_SRC2,
+	F_SRC3,
+	F_DST0,
+	F_DST1,
+	F_DST2,
+	F_DST3,
+	F_SPORT,
+	F_DPORT,
 	F_MAX
 };
 
@@ -169,7 +185,8 @@ struct rte_acl_ctx *sw_acl_build(bool v6, const struct sw_acl_rule_in *rules, ui
 			continue;
 		for (unsigned int f = 0; f < F_MAX; f++) {
 			if ((f == F_SRC1 || f == F_SRC2 || f == F_SRC3 || f == F_DST1 ||
-			     f == F_DST2 || f == F_DST3) && !v6)
+			     f == F_DST2 || f == F_DST3) &&
+			    !v6)
 				continue;
 			field_value(r, f, &val, &mr);
 			want[f] |= !field_is_wild(f, val, mr, v6);
@@ -193,8 +210,11 @@ struct rte_acl_ctx *sw_acl_build(bool v6, const struct sw_acl_rule_in *rules, ui
 			idx++;
 		last_word = word;
 		cfg.defs[n_used] = (struct rte_acl_field_def){
-			.type = fdef[f].type, .size = fdef[f].size, .field_index = n_used,
-			.input_index = idx, .offset = fdef[f].offset,
+			.type = fdef[f].type,
+			.size = fdef[f].size,
+			.field_index = n_used,
+			.input_index = idx,
+			.offset = fdef[f].offset,
 		};
 		used[n_used++] = f;
 	}
@@ -279,7 +299,8 @@ static void *acl_thread(void *arg)
 
 		c4 = sw_acl_build(false, job.rules, job.n, job.tag, job.msg, sizeof(job.msg));
 		if (c4 != (void *)-1)
-			c6 = sw_acl_build(true, job.rules, job.n, job.tag, job.msg, sizeof(job.msg));
+			c6 = sw_acl_build(true, job.rules, job.n, job.tag, job.msg,
+					  sizeof(job.msg));
 		if (c4 == (void *)-1 || c6 == (void *)-1) {
 			if (c4 != (void *)-1)
 				rte_acl_free(c4);

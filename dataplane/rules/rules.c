@@ -30,7 +30,7 @@
 #include "rules/rules.h"
 
 #define INLINE_BUILD_MAX 256u /* smaller sets are compiled on the main lcore */
-#define OLD_CTX_MAX 128u
+#define OLD_CTX_MAX	 128u
 
 struct rule_rec {
 	bool in_use;
@@ -38,11 +38,11 @@ struct rule_rec {
 };
 
 static struct {
-	uint32_t max;                /* slots: --max-rules */
-	struct rule_rec *rec;        /* the working set */
-	struct rule_rec *committed;  /* what the published classifiers hold */
-	struct rte_hash *ids;        /* rule id -> slot (working set) */
-	uint32_t n;                  /* rules in the working set */
+	uint32_t max;		    /* slots: --max-rules */
+	struct rule_rec *rec;	    /* the working set */
+	struct rule_rec *committed; /* what the published classifiers hold */
+	struct rte_hash *ids;	    /* rule id -> slot (working set) */
+	uint32_t n;		    /* rules in the working set */
 	uint32_t *free_slots, free_top;
 	uint32_t *touched, n_touched; /* slots changed since the last commit */
 	uint8_t *is_touched;
@@ -50,16 +50,16 @@ static struct {
 	struct {
 		uint32_t slot;
 		uint64_t gen;
-	} *pending;
+	} * pending;
 	uint32_t pend_head, pend_n;
 	struct {
 		struct rte_acl_ctx *ctx;
 		uint64_t gen;
 	} old[OLD_CTX_MAX];
 	uint32_t old_head, old_n;
-	struct rte_acl_ctx *ctx[2]; /* published: [0] IPv4 + non-IP, [1] IPv6 */
-	uint64_t tag;               /* builds so far: unique classifier names */
-	bool building;              /* a snapshot is on the control thread */
+	struct rte_acl_ctx *ctx[2];	/* published: [0] IPv4 + non-IP, [1] IPv6 */
+	uint64_t tag;			/* builds so far: unique classifier names */
+	bool building;			/* a snapshot is on the control thread */
 	uint64_t changes, snap_changes; /* changes so far, and when the snapshot was taken */
 	struct sw_acl_rule_in *snap;
 	/* outcome of the last commit that had rule changes */
@@ -77,7 +77,8 @@ static int rules_init(void)
 {
 	rules.max = sw.max_rules;
 	rules.rec = rte_zmalloc("sw_rules", rules.max * sizeof(*rules.rec), 0);
-	rules.committed = rte_zmalloc("sw_rules_committed", rules.max * sizeof(*rules.committed), 0);
+	rules.committed = rte_zmalloc("sw_rules_committed", rules.max * sizeof(*rules.committed),
+				      0);
 	rules.free_slots = rte_malloc("sw_rule_free", rules.max * sizeof(uint32_t), 0);
 	rules.touched = rte_malloc("sw_rule_touched", rules.max * sizeof(uint32_t), 0);
 	rules.is_touched = rte_zmalloc("sw_rule_is_touched", rules.max, 0);
@@ -125,7 +126,10 @@ static void rules_fini(void)
 }
 
 static const struct sw_module rules_module = {
-	.name = "rules", .prio = SW_PRIO_TABLES, .init = rules_init, .fini = rules_fini,
+	.name = "rules",
+	.prio = SW_PRIO_TABLES,
+	.init = rules_init,
+	.fini = rules_fini,
 };
 SW_MODULE_REGISTER(rules_module)
 
@@ -260,8 +264,9 @@ static int rules_prepare(uint64_t gen, struct sw_err *e)
 		return SW_PREPARE_BUSY;
 	}
 	ctx[0] = sw_acl_build(false, rules.snap, n, rules.tag, msg, sizeof(msg));
-	ctx[1] = ctx[0] == (void *)-1 ? NULL
-				      : sw_acl_build(true, rules.snap, n, rules.tag, msg, sizeof(msg));
+	ctx[1] = ctx[0] == (void *)-1
+			 ? NULL
+			 : sw_acl_build(true, rules.snap, n, rules.tag, msg, sizeof(msg));
 	err = ctx[0] == (void *)-1 || ctx[1] == (void *)-1;
 	if (err) {
 		if (ctx[0] != (void *)-1)
@@ -339,8 +344,7 @@ static int rule_check(const struct sw_rule *r, struct sw_err *e)
 	return 0;
 }
 
-static int rule_add(const void *req, uint32_t len, void *resp, uint32_t *resp_len,
-		    struct sw_err *e)
+static int rule_add(const void *req, uint32_t len, void *resp, uint32_t *resp_len, struct sw_err *e)
 {
 	const struct sw_rule *r = req;
 	int s;
@@ -350,8 +354,10 @@ static int rule_add(const void *req, uint32_t len, void *resp, uint32_t *resp_le
 	s = slot_of(r->id);
 	if (s < 0) {
 		if (rules.free_top == 0)
-			return sw_fail(e, SW_ST_NO_SPACE, "rule %u: all %u rule slots in use%s", r->id,
-				       rules.max, rules.pend_n ? " (some are freed after the next commit)" : "");
+			return sw_fail(e, SW_ST_NO_SPACE, "rule %u: all %u rule slots in use%s",
+				       r->id, rules.max,
+				       rules.pend_n ? " (some are freed after the next commit)"
+						    : "");
 		s = (int)rules.free_slots[--rules.free_top];
 		if (rte_hash_add_key_data(rules.ids, &r->id, (void *)(uintptr_t)s) < 0) {
 			rules.free_top++;
@@ -367,8 +373,7 @@ static int rule_add(const void *req, uint32_t len, void *resp, uint32_t *resp_le
 	return SW_API_DEFERRED;
 }
 
-static int rule_del(const void *req, uint32_t len, void *resp, uint32_t *resp_len,
-		    struct sw_err *e)
+static int rule_del(const void *req, uint32_t len, void *resp, uint32_t *resp_len, struct sw_err *e)
 {
 	const struct sw_rule_ref *ref = req;
 	int s = slot_of(ref->id);

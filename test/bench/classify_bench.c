@@ -24,13 +24,14 @@ int sw_logtype;
 
 int main(int argc, char **argv)
 {
-	char *eal[] = { "bench", "--no-huge", "--no-pci", "-m", "512", "--no-telemetry",
-			"--log-level=error", "-l", "0" };
+	char *eal[] = { "bench",	  "--no-huge",	       "--no-pci", "-m", "512",
+			"--no-telemetry", "--log-level=error", "-l",	   "0" };
 	static struct sw_fp_config cfg;
 	static struct sw_nh_group groups[4];
 	static uint64_t nh[4];
 	static struct sw_l3_counters lc;
-	struct rte_fib_conf fc = { .type = RTE_FIB_DIR24_8, .default_nh = SW_FIB_MISS,
+	struct rte_fib_conf fc = { .type = RTE_FIB_DIR24_8,
+				   .default_nh = SW_FIB_MISS,
 				   .max_routes = 4096,
 				   .dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = 256 } };
 	struct rte_mbuf *m[32];
@@ -42,13 +43,15 @@ int main(int argc, char **argv)
 		return 1;
 	struct rte_mempool *mp = rte_pktmbuf_pool_create("b", 1023, 0, 0, 2048, 0);
 	cfg.fib4 = rte_fib_create("b4", 0, &fc);
-	if (getenv("FIB_LOOKUP")) {   /* compare rte_fib's lookup implementations */
+	if (getenv("FIB_LOOKUP")) { /* compare rte_fib's lookup implementations */
 		rte_vect_set_max_simd_bitwidth(RTE_VECT_SIMD_512);
 		printf("rte_fib_select_lookup(%d): %d\n", atoi(getenv("FIB_LOOKUP")),
 		       rte_fib_select_lookup(cfg.fib4, atoi(getenv("FIB_LOOKUP"))));
 	}
 	for (uint32_t i = 0; i < 1024; i++)
-		rte_fib_add(cfg.fib4, (i < 256 ? (10u << 24 | 2u << 16 | i << 8) : (11u << 24 | i << 8)), 24, 1);
+		rte_fib_add(cfg.fib4,
+			    (i < 256 ? (10u << 24 | 2u << 16 | i << 8) : (11u << 24 | i << 8)), 24,
+			    1);
 	groups[1] = (struct sw_nh_group){ .type = SW_ROUTE_FORWARD, .n = 1, .nh = { 2 } };
 	uint8_t mac[6] = { 2, 0, 0, 0, 0, 0x99 };
 	nh[2] = sw_nh_word(1, 1, mac);
@@ -61,10 +64,18 @@ int main(int argc, char **argv)
 		memset(d, 0, 60);
 		d[12] = 0x08;
 		d[14] = 0x45;
-		d[16] = 0; d[17] = 46;
-		d[22] = 64; d[23] = 17;
-		d[26] = 10; d[27] = 1; d[28] = 0; d[29] = 1;
-		d[30] = 10; d[31] = 2; d[32] = (uint8_t)(i * 8); d[33] = 1;
+		d[16] = 0;
+		d[17] = 46;
+		d[22] = 64;
+		d[23] = 17;
+		d[26] = 10;
+		d[27] = 1;
+		d[28] = 0;
+		d[29] = 1;
+		d[30] = 10;
+		d[31] = 2;
+		d[32] = (uint8_t)(i * 8);
+		d[33] = 1;
 		memcpy(saved[i], d, 60);
 	}
 	uint64_t total = 0;
@@ -73,16 +84,18 @@ int main(int argc, char **argv)
 		uint64_t gid[32];
 		uint64_t t0 = rte_rdtsc();
 		for (int i = 0; i < 32; i++)
-			if (unlikely(sw_classify(&cfg, 0, m[i], &lc, &routed, &dst[i]) != SW_V_LOOKUP4))
+			if (unlikely(sw_classify(&cfg, 0, m[i], &lc, &routed, &dst[i]) !=
+				     SW_V_LOOKUP4))
 				abort();
 		rte_fib_lookup_bulk(cfg.fib4, dst, gid, 32);
 		for (int i = 0; i < 32; i++)
 			if (unlikely(sw_ipv4_routed(&cfg, m[i], gid[i], &lc, &routed) != 1))
 				abort();
 		total += rte_rdtsc() - t0;
-		for (int i = 0; i < 32; i++)    /* restore TTL/checksum/MACs */
+		for (int i = 0; i < 32; i++) /* restore TTL/checksum/MACs */
 			memcpy(rte_pktmbuf_mtod(m[i], uint8_t *), saved[i], 60);
 	}
-	printf("sw_classify: %.1f cycles/packet (%u routed)\n", (double)total / rounds / 32, routed);
+	printf("sw_classify: %.1f cycles/packet (%u routed)\n", (double)total / rounds / 32,
+	       routed);
 	return 0;
 }

@@ -21,14 +21,29 @@ static void sep(void)
 	first = 0;
 }
 
-#define CONST(name) do { sep(); printf("\n    \"%s\": %llu", #name, (unsigned long long)(name)); } while (0)
+#define CONST(name)                                                              \
+	do {                                                                     \
+		sep();                                                           \
+		printf("\n    \"%s\": %llu", #name, (unsigned long long)(name)); \
+	} while (0)
 
-#define STRUCT_BEGIN(s) do { \
-	sep(); printf("\n    \"%s\": {\"size\": %zu, \"fields\": {", #s, sizeof(struct s)); \
-	first = 1; } while (0)
-#define FIELD(s, f) do { sep(); printf("\n      \"%s\": {\"offset\": %zu, \"size\": %zu}", \
-	#f, offsetof(struct s, f), sizeof(((struct s *)0)->f)); } while (0)
-#define STRUCT_END() do { printf("}}"); first = 0; } while (0)
+#define STRUCT_BEGIN(s)                                                                      \
+	do {                                                                                 \
+		sep();                                                                       \
+		printf("\n    \"%s\": {\"size\": %zu, \"fields\": {", #s, sizeof(struct s)); \
+		first = 1;                                                                   \
+	} while (0)
+#define FIELD(s, f)                                                            \
+	do {                                                                   \
+		sep();                                                         \
+		printf("\n      \"%s\": {\"offset\": %zu, \"size\": %zu}", #f, \
+		       offsetof(struct s, f), sizeof(((struct s *)0)->f));     \
+	} while (0)
+#define STRUCT_END()          \
+	do {                  \
+		printf("}}"); \
+		first = 0;    \
+	} while (0)
 
 static void hex(const char *name, const void *p, size_t len)
 {
@@ -167,8 +182,10 @@ static void golden(void)
 	/* ROUTE_ADD request: fd02::/64 via two next hops (ECMP) on ports 1 and 2 */
 	static const uint8_t fd02[16] = { 0xfd, 0x02 };
 	static const uint8_t gw1[16] = { 0xfd, 0x02, [15] = 0xfe };
-	static const uint8_t gw2[16] = { 0xfe, 0x80, [8] = 0x02, [9] = 0x11, [10] = 0x22, [11] = 0xff,
-					 [12] = 0xfe, [13] = 0x33, [14] = 0x44, [15] = 0x55 };
+	static const uint8_t gw2[16] = {
+		0xfe,	     0x80,	  [8] = 0x02,  [9] = 0x11,  [10] = 0x22,
+		[11] = 0xff, [12] = 0xfe, [13] = 0x33, [14] = 0x44, [15] = 0x55
+	};
 	memset(buf, 0, sizeof(buf));
 	struct sw_route *rt = payload;
 	h->len = SW_MSG_HDR_SIZE + sizeof(*rt);
@@ -193,7 +210,9 @@ static void golden(void)
 	rt->family = SW_AF_INET;
 	rt->prefix_len = 32;
 	rt->type = SW_ROUTE_LOCAL;
-	rt->prefix[0] = 10; rt->prefix[1] = 1; rt->prefix[3] = 1;
+	rt->prefix[0] = 10;
+	rt->prefix[1] = 1;
+	rt->prefix[3] = 1;
 	hex("route_add_local4_req", buf, h->len);
 
 	/* ROUTE_DEL request: 10.2.0.0/24 */
@@ -203,7 +222,8 @@ static void golden(void)
 	h->seq = 0x52;
 	rt->family = SW_AF_INET;
 	rt->prefix_len = 24;
-	rt->prefix[0] = 10; rt->prefix[1] = 2;
+	rt->prefix[0] = 10;
+	rt->prefix[1] = 2;
 	hex("route_del4_req", buf, h->len);
 
 	/* NEIGH_ADD request: 10.2.0.2 is 02:00:00:ab:cd:ef on port 1 */
@@ -215,7 +235,9 @@ static void golden(void)
 	ne->port = 1;
 	ne->family = SW_AF_INET;
 	memcpy(ne->mac, mac, 6);
-	ne->ip[0] = 10; ne->ip[1] = 2; ne->ip[3] = 2;
+	ne->ip[0] = 10;
+	ne->ip[1] = 2;
+	ne->ip[3] = 2;
 	hex("neigh_add_req", buf, h->len);
 
 	/* RULE_ADD request: id 7, priority 100, in port 0, IPv4 tcp from
@@ -240,8 +262,11 @@ static void golden(void)
 	ru->sport_hi = 65535;
 	ru->dport_lo = 5201;
 	ru->dport_hi = 5201;
-	ru->src[0] = 10; ru->src[1] = 1;
-	ru->dst[0] = 10; ru->dst[1] = 2; ru->dst[3] = 2;
+	ru->src[0] = 10;
+	ru->src[1] = 1;
+	ru->dst[0] = 10;
+	ru->dst[1] = 2;
+	ru->dst[3] = 2;
 	hex("rule_add_req", buf, h->len);
 
 	/* RULE_ADD request: id 9, priority 5, any frame from a MAC on VLAN 100, mirror to the vEth */
@@ -392,8 +417,12 @@ static void golden(void)
 	es->port = 1;
 	es->route_type = SW_ROUTE_FORWARD;
 	es->n_nh = 1;
-	es->ip[0] = 10; es->ip[1] = 60;
-	es->gw[0] = 10; es->gw[1] = 50; es->gw[2] = 2; es->gw[3] = 2;
+	es->ip[0] = 10;
+	es->ip[1] = 60;
+	es->gw[0] = 10;
+	es->gw[1] = 50;
+	es->gw[2] = 2;
+	es->gw[3] = 2;
 	hex("sync_route_evt", buf, h->len);
 
 	/* SYNC event: neighbour fd02::2 on port 0 refused */
@@ -469,41 +498,104 @@ int main(void)
 {
 	printf("{\n  \"constants\": {");
 	first = 1;
-	CONST(SW_CTL_MAGIC); CONST(SW_CTL_ABI_VERSION); CONST(SW_CTL_HEADER_SIZE);
-	CONST(SW_CACHE_LINE); CONST(SW_MAX_PORTS); CONST(SW_MAX_LCORES);
-	CONST(SW_PORT_NONE); CONST(SW_NAME_LEN); CONST(SW_IFNAME_LEN);
-	CONST(SW_DEVARGS_MAX); CONST(SW_ERRMSG_MAX);
-	CONST(SW_REQ_RING_SIZE); CONST(SW_RESP_RING_SIZE); CONST(SW_EVT_RING_SIZE);
-	CONST(SW_STATE_STARTING); CONST(SW_STATE_READY); CONST(SW_STATE_STOPPING);
-	CONST(SW_RING_DATA_OFF); CONST(SW_MSG_HDR_SIZE);
-	CONST(SW_OP_PAD); CONST(SW_OP_HELLO); CONST(SW_OP_PORT_LIST); CONST(SW_OP_PORT_ADD);
-	CONST(SW_OP_PORT_START); CONST(SW_OP_PORT_STOP); CONST(SW_OP_PORT_SET);
-	CONST(SW_OP_PORT_GET); CONST(SW_OP_XC_ADD); CONST(SW_OP_XC_DEL); CONST(SW_OP_XC_LIST);
-	CONST(SW_OP_STATS_REFRESH); CONST(SW_OP_ROUTE_GET);
-	CONST(SW_OP_NEIGH_ADD); CONST(SW_OP_NEIGH_DEL); CONST(SW_OP_NEIGH_LIST);
-	CONST(SW_OP_ROUTE_ADD); CONST(SW_OP_ROUTE_DEL); CONST(SW_OP_ROUTE_LIST);
-	CONST(SW_OP_RULE_ADD); CONST(SW_OP_RULE_DEL); CONST(SW_OP_RULE_LIST);
-	CONST(SW_AF_INET); CONST(SW_AF_INET6); CONST(SW_ECMP_MAX);
-	CONST(SW_ROUTE_FORWARD); CONST(SW_ROUTE_LOCAL); CONST(SW_ROUTE_DROP);
-	CONST(SW_OP_SYNC_SET); CONST(SW_OP_SYNC_GET); CONST(SW_EVT_SYNC);
-	CONST(SW_SYNC_WHAT_NEIGH); CONST(SW_SYNC_WHAT_ROUTE); CONST(SW_SYNC_WHAT_ADDR);
-	CONST(SW_SYNC_WHAT_RESYNC); CONST(SW_SYNC_ACT_ADDED); CONST(SW_SYNC_ACT_REMOVED);
-	CONST(SW_SYNC_ACT_REFUSED); CONST(SW_SYNC_ACT_DONE);
-	CONST(SW_OP_POLICER_SET); CONST(SW_OP_POLICER_GET); CONST(SW_EVT_POLICER);
-	CONST(SW_PUNT_ARP); CONST(SW_PUNT_ICMP); CONST(SW_PUNT_HOST); CONST(SW_PUNT_OTHER);
-	CONST(SW_PUNT_CLASSES); CONST(SW_PUNT_CLASS_ALL);
-	CONST(SW_POLICER_MAX_RATE); CONST(SW_POLICER_MAX_BURST);
-	CONST(SW_RULE_FORWARD); CONST(SW_RULE_ROUTE); CONST(SW_RULE_DROP);
-	CONST(SW_RULE_PUNT); CONST(SW_RULE_MIRROR); CONST(SW_RULE_COUNT);
-	CONST(SW_L3_COUNTER_SLOTS); CONST(SW_L3__COUNT);
+	CONST(SW_CTL_MAGIC);
+	CONST(SW_CTL_ABI_VERSION);
+	CONST(SW_CTL_HEADER_SIZE);
+	CONST(SW_CACHE_LINE);
+	CONST(SW_MAX_PORTS);
+	CONST(SW_MAX_LCORES);
+	CONST(SW_PORT_NONE);
+	CONST(SW_NAME_LEN);
+	CONST(SW_IFNAME_LEN);
+	CONST(SW_DEVARGS_MAX);
+	CONST(SW_ERRMSG_MAX);
+	CONST(SW_REQ_RING_SIZE);
+	CONST(SW_RESP_RING_SIZE);
+	CONST(SW_EVT_RING_SIZE);
+	CONST(SW_STATE_STARTING);
+	CONST(SW_STATE_READY);
+	CONST(SW_STATE_STOPPING);
+	CONST(SW_RING_DATA_OFF);
+	CONST(SW_MSG_HDR_SIZE);
+	CONST(SW_OP_PAD);
+	CONST(SW_OP_HELLO);
+	CONST(SW_OP_PORT_LIST);
+	CONST(SW_OP_PORT_ADD);
+	CONST(SW_OP_PORT_START);
+	CONST(SW_OP_PORT_STOP);
+	CONST(SW_OP_PORT_SET);
+	CONST(SW_OP_PORT_GET);
+	CONST(SW_OP_XC_ADD);
+	CONST(SW_OP_XC_DEL);
+	CONST(SW_OP_XC_LIST);
+	CONST(SW_OP_STATS_REFRESH);
+	CONST(SW_OP_ROUTE_GET);
+	CONST(SW_OP_NEIGH_ADD);
+	CONST(SW_OP_NEIGH_DEL);
+	CONST(SW_OP_NEIGH_LIST);
+	CONST(SW_OP_ROUTE_ADD);
+	CONST(SW_OP_ROUTE_DEL);
+	CONST(SW_OP_ROUTE_LIST);
+	CONST(SW_OP_RULE_ADD);
+	CONST(SW_OP_RULE_DEL);
+	CONST(SW_OP_RULE_LIST);
+	CONST(SW_AF_INET);
+	CONST(SW_AF_INET6);
+	CONST(SW_ECMP_MAX);
+	CONST(SW_ROUTE_FORWARD);
+	CONST(SW_ROUTE_LOCAL);
+	CONST(SW_ROUTE_DROP);
+	CONST(SW_OP_SYNC_SET);
+	CONST(SW_OP_SYNC_GET);
+	CONST(SW_EVT_SYNC);
+	CONST(SW_SYNC_WHAT_NEIGH);
+	CONST(SW_SYNC_WHAT_ROUTE);
+	CONST(SW_SYNC_WHAT_ADDR);
+	CONST(SW_SYNC_WHAT_RESYNC);
+	CONST(SW_SYNC_ACT_ADDED);
+	CONST(SW_SYNC_ACT_REMOVED);
+	CONST(SW_SYNC_ACT_REFUSED);
+	CONST(SW_SYNC_ACT_DONE);
+	CONST(SW_OP_POLICER_SET);
+	CONST(SW_OP_POLICER_GET);
+	CONST(SW_EVT_POLICER);
+	CONST(SW_PUNT_ARP);
+	CONST(SW_PUNT_ICMP);
+	CONST(SW_PUNT_HOST);
+	CONST(SW_PUNT_OTHER);
+	CONST(SW_PUNT_CLASSES);
+	CONST(SW_PUNT_CLASS_ALL);
+	CONST(SW_POLICER_MAX_RATE);
+	CONST(SW_POLICER_MAX_BURST);
+	CONST(SW_RULE_FORWARD);
+	CONST(SW_RULE_ROUTE);
+	CONST(SW_RULE_DROP);
+	CONST(SW_RULE_PUNT);
+	CONST(SW_RULE_MIRROR);
+	CONST(SW_RULE_COUNT);
+	CONST(SW_L3_COUNTER_SLOTS);
+	CONST(SW_L3__COUNT);
 	CONST(SW_OP_RING_ERROR);
-	CONST(SW_EVT_LINK); CONST(SW_EVT_PORT_ADDED); CONST(SW_EVT_PORT_STARTED);
-	CONST(SW_EVT_PORT_STOPPED); CONST(SW_EVT_LEASE_RECLAIMED); CONST(SW_EVT_KERNEL_REQUEST);
-	CONST(SW_KREQ_MTU); CONST(SW_KREQ_UP); CONST(SW_KREQ_DOWN); CONST(SW_KREQ_MAC);
-	CONST(SW_KREQ_PROMISC); CONST(SW_KREQ_ALLMULTI);
-	CONST(SW_PORT_SET_MTU); CONST(SW_PORT_SET_MAC); CONST(SW_PORT_SET_PROMISC);
-	CONST(SW_PORT_COUNTER_SLOTS); CONST(SW_C__COUNT);
-	CONST(SW_ROLE_UNUSED); CONST(SW_ROLE_MAIN); CONST(SW_ROLE_WORKER);
+	CONST(SW_EVT_LINK);
+	CONST(SW_EVT_PORT_ADDED);
+	CONST(SW_EVT_PORT_STARTED);
+	CONST(SW_EVT_PORT_STOPPED);
+	CONST(SW_EVT_LEASE_RECLAIMED);
+	CONST(SW_EVT_KERNEL_REQUEST);
+	CONST(SW_KREQ_MTU);
+	CONST(SW_KREQ_UP);
+	CONST(SW_KREQ_DOWN);
+	CONST(SW_KREQ_MAC);
+	CONST(SW_KREQ_PROMISC);
+	CONST(SW_KREQ_ALLMULTI);
+	CONST(SW_PORT_SET_MTU);
+	CONST(SW_PORT_SET_MAC);
+	CONST(SW_PORT_SET_PROMISC);
+	CONST(SW_PORT_COUNTER_SLOTS);
+	CONST(SW_C__COUNT);
+	CONST(SW_ROLE_UNUSED);
+	CONST(SW_ROLE_MAIN);
+	CONST(SW_ROLE_WORKER);
 	CONST(SW_STATS_SIZE);
 	printf("\n  },\n  \"msgAlign\": [");
 	for (unsigned i = 0; i <= 24; i++)
@@ -512,113 +604,192 @@ int main(void)
 
 	first = 1;
 	STRUCT_BEGIN(sw_ctl_header);
-	FIELD(sw_ctl_header, magic); FIELD(sw_ctl_header, abi_version);
-	FIELD(sw_ctl_header, header_size); FIELD(sw_ctl_header, state);
-	FIELD(sw_ctl_header, file_size); FIELD(sw_ctl_header, req_off);
-	FIELD(sw_ctl_header, req_size); FIELD(sw_ctl_header, resp_off);
-	FIELD(sw_ctl_header, resp_size); FIELD(sw_ctl_header, evt_off);
-	FIELD(sw_ctl_header, evt_size); FIELD(sw_ctl_header, stats_off);
-	FIELD(sw_ctl_header, stats_size); FIELD(sw_ctl_header, dp_pid);
-	FIELD(sw_ctl_header, n_workers); FIELD(sw_ctl_header, dp_heartbeat_ns);
-	FIELD(sw_ctl_header, lease_pid); FIELD(sw_ctl_header, lease_gen);
-	FIELD(sw_ctl_header, ctl_heartbeat_ns); FIELD(sw_ctl_header, evt_dropped);
-	FIELD(sw_ctl_header, start_time_ns); FIELD(sw_ctl_header, idle_us);
-	FIELD(sw_ctl_header, reserved0); FIELD(sw_ctl_header, instance);
-	FIELD(sw_ctl_header, vif_prefix); FIELD(sw_ctl_header, reserved);
+	FIELD(sw_ctl_header, magic);
+	FIELD(sw_ctl_header, abi_version);
+	FIELD(sw_ctl_header, header_size);
+	FIELD(sw_ctl_header, state);
+	FIELD(sw_ctl_header, file_size);
+	FIELD(sw_ctl_header, req_off);
+	FIELD(sw_ctl_header, req_size);
+	FIELD(sw_ctl_header, resp_off);
+	FIELD(sw_ctl_header, resp_size);
+	FIELD(sw_ctl_header, evt_off);
+	FIELD(sw_ctl_header, evt_size);
+	FIELD(sw_ctl_header, stats_off);
+	FIELD(sw_ctl_header, stats_size);
+	FIELD(sw_ctl_header, dp_pid);
+	FIELD(sw_ctl_header, n_workers);
+	FIELD(sw_ctl_header, dp_heartbeat_ns);
+	FIELD(sw_ctl_header, lease_pid);
+	FIELD(sw_ctl_header, lease_gen);
+	FIELD(sw_ctl_header, ctl_heartbeat_ns);
+	FIELD(sw_ctl_header, evt_dropped);
+	FIELD(sw_ctl_header, start_time_ns);
+	FIELD(sw_ctl_header, idle_us);
+	FIELD(sw_ctl_header, reserved0);
+	FIELD(sw_ctl_header, instance);
+	FIELD(sw_ctl_header, vif_prefix);
+	FIELD(sw_ctl_header, reserved);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_ring);
-	FIELD(sw_ring, prod); FIELD(sw_ring, pad0); FIELD(sw_ring, cons); FIELD(sw_ring, pad1);
-	FIELD(sw_ring, wake); FIELD(sw_ring, sleepers); FIELD(sw_ring, pad2);
-	FIELD(sw_ring, size); FIELD(sw_ring, reserved); FIELD(sw_ring, pad3);
+	FIELD(sw_ring, prod);
+	FIELD(sw_ring, pad0);
+	FIELD(sw_ring, cons);
+	FIELD(sw_ring, pad1);
+	FIELD(sw_ring, wake);
+	FIELD(sw_ring, sleepers);
+	FIELD(sw_ring, pad2);
+	FIELD(sw_ring, size);
+	FIELD(sw_ring, reserved);
+	FIELD(sw_ring, pad3);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_msg_hdr);
-	FIELD(sw_msg_hdr, len); FIELD(sw_msg_hdr, type); FIELD(sw_msg_hdr, flags);
-	FIELD(sw_msg_hdr, seq); FIELD(sw_msg_hdr, status);
+	FIELD(sw_msg_hdr, len);
+	FIELD(sw_msg_hdr, type);
+	FIELD(sw_msg_hdr, flags);
+	FIELD(sw_msg_hdr, seq);
+	FIELD(sw_msg_hdr, status);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_hello);
-	FIELD(sw_hello, abi_version); FIELD(sw_hello, dp_pid); FIELD(sw_hello, n_workers);
-	FIELD(sw_hello, max_ports); FIELD(sw_hello, n_ports); FIELD(sw_hello, reserved);
+	FIELD(sw_hello, abi_version);
+	FIELD(sw_hello, dp_pid);
+	FIELD(sw_hello, n_workers);
+	FIELD(sw_hello, max_ports);
+	FIELD(sw_hello, n_ports);
+	FIELD(sw_hello, reserved);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_port_ref);
-	FIELD(sw_port_ref, port); FIELD(sw_port_ref, reserved0); FIELD(sw_port_ref, reserved1);
+	FIELD(sw_port_ref, port);
+	FIELD(sw_port_ref, reserved0);
+	FIELD(sw_port_ref, reserved1);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_port_set);
-	FIELD(sw_port_set, port); FIELD(sw_port_set, mask); FIELD(sw_port_set, mtu);
-	FIELD(sw_port_set, mac); FIELD(sw_port_set, promisc); FIELD(sw_port_set, reserved);
+	FIELD(sw_port_set, port);
+	FIELD(sw_port_set, mask);
+	FIELD(sw_port_set, mtu);
+	FIELD(sw_port_set, mac);
+	FIELD(sw_port_set, promisc);
+	FIELD(sw_port_set, reserved);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_port_info);
-	FIELD(sw_port_info, port); FIELD(sw_port_info, eth_port); FIELD(sw_port_info, reserved2);
-	FIELD(sw_port_info, started); FIELD(sw_port_info, link_up); FIELD(sw_port_info, link_speed);
-	FIELD(sw_port_info, mtu); FIELD(sw_port_info, mac); FIELD(sw_port_info, promisc);
-	FIELD(sw_port_info, link_duplex); FIELD(sw_port_info, worker_lcore);
-	FIELD(sw_port_info, n_rxq); FIELD(sw_port_info, n_txq); FIELD(sw_port_info, reserved0);
-	FIELD(sw_port_info, min_mtu); FIELD(sw_port_info, max_mtu); FIELD(sw_port_info, reserved1);
-	FIELD(sw_port_info, name); FIELD(sw_port_info, driver); FIELD(sw_port_info, vif);
+	FIELD(sw_port_info, port);
+	FIELD(sw_port_info, eth_port);
+	FIELD(sw_port_info, reserved2);
+	FIELD(sw_port_info, started);
+	FIELD(sw_port_info, link_up);
+	FIELD(sw_port_info, link_speed);
+	FIELD(sw_port_info, mtu);
+	FIELD(sw_port_info, mac);
+	FIELD(sw_port_info, promisc);
+	FIELD(sw_port_info, link_duplex);
+	FIELD(sw_port_info, worker_lcore);
+	FIELD(sw_port_info, n_rxq);
+	FIELD(sw_port_info, n_txq);
+	FIELD(sw_port_info, reserved0);
+	FIELD(sw_port_info, min_mtu);
+	FIELD(sw_port_info, max_mtu);
+	FIELD(sw_port_info, reserved1);
+	FIELD(sw_port_info, name);
+	FIELD(sw_port_info, driver);
+	FIELD(sw_port_info, vif);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_xconnect);
-	FIELD(sw_xconnect, in_port); FIELD(sw_xconnect, out_port); FIELD(sw_xconnect, reserved);
+	FIELD(sw_xconnect, in_port);
+	FIELD(sw_xconnect, out_port);
+	FIELD(sw_xconnect, reserved);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_list_hdr);
-	FIELD(sw_list_hdr, count); FIELD(sw_list_hdr, next);
+	FIELD(sw_list_hdr, count);
+	FIELD(sw_list_hdr, next);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_evt_port);
-	FIELD(sw_evt_port, port); FIELD(sw_evt_port, link_up); FIELD(sw_evt_port, started);
+	FIELD(sw_evt_port, port);
+	FIELD(sw_evt_port, link_up);
+	FIELD(sw_evt_port, started);
 	FIELD(sw_evt_port, link_speed);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_evt_kernel);
-	FIELD(sw_evt_kernel, port); FIELD(sw_evt_kernel, what); FIELD(sw_evt_kernel, applied);
-	FIELD(sw_evt_kernel, value); FIELD(sw_evt_kernel, mac); FIELD(sw_evt_kernel, reserved);
+	FIELD(sw_evt_kernel, port);
+	FIELD(sw_evt_kernel, what);
+	FIELD(sw_evt_kernel, applied);
+	FIELD(sw_evt_kernel, value);
+	FIELD(sw_evt_kernel, mac);
+	FIELD(sw_evt_kernel, reserved);
 	FIELD(sw_evt_kernel, reason);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_sync_cfg);
-	FIELD(sw_sync_cfg, enabled); FIELD(sw_sync_cfg, resyncing); FIELD(sw_sync_cfg, reserved0);
-	FIELD(sw_sync_cfg, routes); FIELD(sw_sync_cfg, neighbours); FIELD(sw_sync_cfg, addresses);
-	FIELD(sw_sync_cfg, refused); FIELD(sw_sync_cfg, resyncs);
+	FIELD(sw_sync_cfg, enabled);
+	FIELD(sw_sync_cfg, resyncing);
+	FIELD(sw_sync_cfg, reserved0);
+	FIELD(sw_sync_cfg, routes);
+	FIELD(sw_sync_cfg, neighbours);
+	FIELD(sw_sync_cfg, addresses);
+	FIELD(sw_sync_cfg, refused);
+	FIELD(sw_sync_cfg, resyncs);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_evt_sync);
-	FIELD(sw_evt_sync, what); FIELD(sw_evt_sync, action); FIELD(sw_evt_sync, family);
-	FIELD(sw_evt_sync, prefix_len); FIELD(sw_evt_sync, port); FIELD(sw_evt_sync, route_type);
-	FIELD(sw_evt_sync, n_nh); FIELD(sw_evt_sync, mac); FIELD(sw_evt_sync, reserved0);
-	FIELD(sw_evt_sync, ip); FIELD(sw_evt_sync, gw); FIELD(sw_evt_sync, added);
-	FIELD(sw_evt_sync, removed); FIELD(sw_evt_sync, refused); FIELD(sw_evt_sync, reserved1);
+	FIELD(sw_evt_sync, what);
+	FIELD(sw_evt_sync, action);
+	FIELD(sw_evt_sync, family);
+	FIELD(sw_evt_sync, prefix_len);
+	FIELD(sw_evt_sync, port);
+	FIELD(sw_evt_sync, route_type);
+	FIELD(sw_evt_sync, n_nh);
+	FIELD(sw_evt_sync, mac);
+	FIELD(sw_evt_sync, reserved0);
+	FIELD(sw_evt_sync, ip);
+	FIELD(sw_evt_sync, gw);
+	FIELD(sw_evt_sync, added);
+	FIELD(sw_evt_sync, removed);
+	FIELD(sw_evt_sync, refused);
+	FIELD(sw_evt_sync, reserved1);
 	FIELD(sw_evt_sync, reason);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_policer_set);
-	FIELD(sw_policer_set, port); FIELD(sw_policer_set, punt_class);
-	FIELD(sw_policer_set, reserved0); FIELD(sw_policer_set, rate_pps);
-	FIELD(sw_policer_set, burst); FIELD(sw_policer_set, reserved1);
+	FIELD(sw_policer_set, port);
+	FIELD(sw_policer_set, punt_class);
+	FIELD(sw_policer_set, reserved0);
+	FIELD(sw_policer_set, rate_pps);
+	FIELD(sw_policer_set, burst);
+	FIELD(sw_policer_set, reserved1);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_policer_rate);
-	FIELD(sw_policer_rate, rate_pps); FIELD(sw_policer_rate, burst);
+	FIELD(sw_policer_rate, rate_pps);
+	FIELD(sw_policer_rate, burst);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_policer_info);
-	FIELD(sw_policer_info, port); FIELD(sw_policer_info, reserved0);
-	FIELD(sw_policer_info, reserved1); FIELD(sw_policer_info, cls);
+	FIELD(sw_policer_info, port);
+	FIELD(sw_policer_info, reserved0);
+	FIELD(sw_policer_info, reserved1);
+	FIELD(sw_policer_info, cls);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_evt_policer);
-	FIELD(sw_evt_policer, port); FIELD(sw_evt_policer, punt_class);
-	FIELD(sw_evt_policer, dropping); FIELD(sw_evt_policer, drop_pps);
+	FIELD(sw_evt_policer, port);
+	FIELD(sw_evt_policer, punt_class);
+	FIELD(sw_evt_policer, dropping);
+	FIELD(sw_evt_policer, drop_pps);
 	FIELD(sw_evt_policer, drops);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_evt_lease);
-	FIELD(sw_evt_lease, old_pid); FIELD(sw_evt_lease, reserved);
+	FIELD(sw_evt_lease, old_pid);
+	FIELD(sw_evt_lease, reserved);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_port_counters);
@@ -626,77 +797,129 @@ int main(void)
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_lcore_stats);
-	FIELD(sw_lcore_stats, lcore_id); FIELD(sw_lcore_stats, role);
-	FIELD(sw_lcore_stats, busy_polls); FIELD(sw_lcore_stats, idle_polls);
-	FIELD(sw_lcore_stats, reserved); FIELD(sw_lcore_stats, ports);
+	FIELD(sw_lcore_stats, lcore_id);
+	FIELD(sw_lcore_stats, role);
+	FIELD(sw_lcore_stats, busy_polls);
+	FIELD(sw_lcore_stats, idle_polls);
+	FIELD(sw_lcore_stats, reserved);
+	FIELD(sw_lcore_stats, ports);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_dev_stats);
-	FIELD(sw_dev_stats, ipackets); FIELD(sw_dev_stats, opackets);
-	FIELD(sw_dev_stats, ibytes); FIELD(sw_dev_stats, obytes);
-	FIELD(sw_dev_stats, imissed); FIELD(sw_dev_stats, ierrors);
-	FIELD(sw_dev_stats, oerrors); FIELD(sw_dev_stats, rx_nombuf);
+	FIELD(sw_dev_stats, ipackets);
+	FIELD(sw_dev_stats, opackets);
+	FIELD(sw_dev_stats, ibytes);
+	FIELD(sw_dev_stats, obytes);
+	FIELD(sw_dev_stats, imissed);
+	FIELD(sw_dev_stats, ierrors);
+	FIELD(sw_dev_stats, oerrors);
+	FIELD(sw_dev_stats, rx_nombuf);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_stats);
-	FIELD(sw_stats, dev_seq); FIELD(sw_stats, n_lcores); FIELD(sw_stats, updated_ns);
-	FIELD(sw_stats, mbuf_total); FIELD(sw_stats, mbuf_free); FIELD(sw_stats, port_mask);
-	FIELD(sw_stats, reserved0); FIELD(sw_stats, reserved);
-	FIELD(sw_stats, dev); FIELD(sw_stats, lcores); FIELD(sw_stats, tables); FIELD(sw_stats, l3);
+	FIELD(sw_stats, dev_seq);
+	FIELD(sw_stats, n_lcores);
+	FIELD(sw_stats, updated_ns);
+	FIELD(sw_stats, mbuf_total);
+	FIELD(sw_stats, mbuf_free);
+	FIELD(sw_stats, port_mask);
+	FIELD(sw_stats, reserved0);
+	FIELD(sw_stats, reserved);
+	FIELD(sw_stats, dev);
+	FIELD(sw_stats, lcores);
+	FIELD(sw_stats, tables);
+	FIELD(sw_stats, l3);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_list_req);
-	FIELD(sw_list_req, cursor); FIELD(sw_list_req, max); FIELD(sw_list_req, family);
+	FIELD(sw_list_req, cursor);
+	FIELD(sw_list_req, max);
+	FIELD(sw_list_req, family);
 	FIELD(sw_list_req, reserved);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_neigh);
-	FIELD(sw_neigh, port); FIELD(sw_neigh, family); FIELD(sw_neigh, reserved0);
-	FIELD(sw_neigh, mac); FIELD(sw_neigh, reserved1); FIELD(sw_neigh, reserved2);
+	FIELD(sw_neigh, port);
+	FIELD(sw_neigh, family);
+	FIELD(sw_neigh, reserved0);
+	FIELD(sw_neigh, mac);
+	FIELD(sw_neigh, reserved1);
+	FIELD(sw_neigh, reserved2);
 	FIELD(sw_neigh, ip);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_nexthop);
-	FIELD(sw_nexthop, port); FIELD(sw_nexthop, reserved0); FIELD(sw_nexthop, reserved1);
+	FIELD(sw_nexthop, port);
+	FIELD(sw_nexthop, reserved0);
+	FIELD(sw_nexthop, reserved1);
 	FIELD(sw_nexthop, gw);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_route);
-	FIELD(sw_route, family); FIELD(sw_route, prefix_len); FIELD(sw_route, type);
-	FIELD(sw_route, n_nh); FIELD(sw_route, reserved); FIELD(sw_route, prefix);
+	FIELD(sw_route, family);
+	FIELD(sw_route, prefix_len);
+	FIELD(sw_route, type);
+	FIELD(sw_route, n_nh);
+	FIELD(sw_route, reserved);
+	FIELD(sw_route, prefix);
 	FIELD(sw_route, nh);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_route_lookup);
-	FIELD(sw_route_lookup, family); FIELD(sw_route_lookup, proto);
-	FIELD(sw_route_lookup, sport); FIELD(sw_route_lookup, dport);
-	FIELD(sw_route_lookup, reserved); FIELD(sw_route_lookup, dst); FIELD(sw_route_lookup, src);
+	FIELD(sw_route_lookup, family);
+	FIELD(sw_route_lookup, proto);
+	FIELD(sw_route_lookup, sport);
+	FIELD(sw_route_lookup, dport);
+	FIELD(sw_route_lookup, reserved);
+	FIELD(sw_route_lookup, dst);
+	FIELD(sw_route_lookup, src);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_route_match);
-	FIELD(sw_route_match, found); FIELD(sw_route_match, member);
-	FIELD(sw_route_match, resolved); FIELD(sw_route_match, reserved0);
-	FIELD(sw_route_match, out_port); FIELD(sw_route_match, mac);
-	FIELD(sw_route_match, reserved1); FIELD(sw_route_match, route);
+	FIELD(sw_route_match, found);
+	FIELD(sw_route_match, member);
+	FIELD(sw_route_match, resolved);
+	FIELD(sw_route_match, reserved0);
+	FIELD(sw_route_match, out_port);
+	FIELD(sw_route_match, mac);
+	FIELD(sw_route_match, reserved1);
+	FIELD(sw_route_match, route);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_rule);
-	FIELD(sw_rule, id); FIELD(sw_rule, priority); FIELD(sw_rule, family);
-	FIELD(sw_rule, proto); FIELD(sw_rule, action); FIELD(sw_rule, reserved0);
-	FIELD(sw_rule, in_port); FIELD(sw_rule, vlan); FIELD(sw_rule, ethertype);
-	FIELD(sw_rule, out_port); FIELD(sw_rule, src_mac); FIELD(sw_rule, dst_mac);
-	FIELD(sw_rule, src_len); FIELD(sw_rule, dst_len); FIELD(sw_rule, sport_lo);
-	FIELD(sw_rule, sport_hi); FIELD(sw_rule, dport_lo); FIELD(sw_rule, dport_hi);
-	FIELD(sw_rule, reserved1); FIELD(sw_rule, reserved2); FIELD(sw_rule, src);
+	FIELD(sw_rule, id);
+	FIELD(sw_rule, priority);
+	FIELD(sw_rule, family);
+	FIELD(sw_rule, proto);
+	FIELD(sw_rule, action);
+	FIELD(sw_rule, reserved0);
+	FIELD(sw_rule, in_port);
+	FIELD(sw_rule, vlan);
+	FIELD(sw_rule, ethertype);
+	FIELD(sw_rule, out_port);
+	FIELD(sw_rule, src_mac);
+	FIELD(sw_rule, dst_mac);
+	FIELD(sw_rule, src_len);
+	FIELD(sw_rule, dst_len);
+	FIELD(sw_rule, sport_lo);
+	FIELD(sw_rule, sport_hi);
+	FIELD(sw_rule, dport_lo);
+	FIELD(sw_rule, dport_hi);
+	FIELD(sw_rule, reserved1);
+	FIELD(sw_rule, reserved2);
+	FIELD(sw_rule, src);
 	FIELD(sw_rule, dst);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_rule_ref);
-	FIELD(sw_rule_ref, id); FIELD(sw_rule_ref, reserved);
+	FIELD(sw_rule_ref, id);
+	FIELD(sw_rule_ref, reserved);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_rule_entry);
-	FIELD(sw_rule_entry, rule); FIELD(sw_rule_entry, packets); FIELD(sw_rule_entry, bytes);
+	FIELD(sw_rule_entry, rule);
+	FIELD(sw_rule_entry, packets);
+	FIELD(sw_rule_entry, bytes);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_l3_counters);
@@ -704,20 +927,31 @@ int main(void)
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_table_stats);
-	FIELD(sw_table_stats, mem_bytes); FIELD(sw_table_stats, routes4);
-	FIELD(sw_table_stats, routes6); FIELD(sw_table_stats, neighbours);
-	FIELD(sw_table_stats, nh_groups); FIELD(sw_table_stats, reserved);
+	FIELD(sw_table_stats, mem_bytes);
+	FIELD(sw_table_stats, routes4);
+	FIELD(sw_table_stats, routes6);
+	FIELD(sw_table_stats, neighbours);
+	FIELD(sw_table_stats, nh_groups);
+	FIELD(sw_table_stats, reserved);
 	STRUCT_END();
 
 	printf("\n  },\n  \"statuses\": [");
 	first = 1;
-#define STATUS_JSON(name, value, desc) do { sep(); \
-	printf("\n    {\"name\": \"%s\", \"value\": %d, \"desc\": \"%s\"}", #name, SW_ST_##name, desc); } while (0);
+#define STATUS_JSON(name, value, desc)                                                     \
+	do {                                                                               \
+		sep();                                                                     \
+		printf("\n    {\"name\": \"%s\", \"value\": %d, \"desc\": \"%s\"}", #name, \
+		       SW_ST_##name, desc);                                                \
+	} while (0);
 	SW_STATUS_LIST(STATUS_JSON)
 #undef STATUS_JSON
 	printf("\n  ],\n  \"counters\": [");
 	first = 1;
-#define COUNTER_JSON(name) do { sep(); printf("\"%s\"", #name); } while (0);
+#define COUNTER_JSON(name)               \
+	do {                             \
+		sep();                   \
+		printf("\"%s\"", #name); \
+	} while (0);
 	SW_PORT_COUNTER_LIST(COUNTER_JSON)
 	printf("],\n  \"l3Counters\": [");
 	first = 1;

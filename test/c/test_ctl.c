@@ -13,13 +13,14 @@
 
 static int failures, checks;
 
-#define CHECK(cond) do { \
-	checks++; \
-	if (!(cond)) { \
-		failures++; \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-	} \
-} while (0)
+#define CHECK(cond)                                                                              \
+	do {                                                                                     \
+		checks++;                                                                        \
+		if (!(cond)) {                                                                   \
+			failures++;                                                              \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+		}                                                                                \
+	} while (0)
 
 #define RING_SIZE 1024u
 
@@ -181,8 +182,9 @@ static int h_route(const void *q, uint32_t n, void *r, uint32_t *l, struct sw_er
 	const struct sw_route *rt = q;
 
 	calls++;
-	return rt->family == 4 || rt->family == 6 ? 0
-						  : sw_fail(e, SW_ST_INVALID, "family %u", rt->family);
+	return rt->family == 4 || rt->family == 6
+		       ? 0
+		       : sw_fail(e, SW_ST_INVALID, "family %u", rt->family);
 }
 
 static int h_failing(const void *q, uint32_t n, void *r, uint32_t *l, struct sw_err *e)
@@ -202,7 +204,7 @@ static int h_outcome(struct sw_err *e)
 	return outcome == 0 ? 0 : sw_fail(e, SW_ST_NO_SPACE, "the build failed");
 }
 
-#define OP_FAILING 0x7001u
+#define OP_FAILING   0x7001u
 #define OP_DEFERRING 0x7002u
 
 static const struct sw_api_handler test_handlers[] = {
@@ -272,8 +274,10 @@ static void test_decoder(void)
 		CHECK(dispatch(SW_OP_ROUTE_ADD, &r, sizeof(r) - 1, &len, &e, &deferred) ==
 		      SW_ST_MALFORMED);
 		r.family = 5;
-		CHECK(dispatch(SW_OP_ROUTE_DEL, &r, sizeof(r), &len, &e, &deferred) == SW_ST_INVALID);
-		CHECK(dispatch(SW_OP_NEIGH_ADD, payload, 31, &len, &e, &deferred) == SW_ST_MALFORMED);
+		CHECK(dispatch(SW_OP_ROUTE_DEL, &r, sizeof(r), &len, &e, &deferred) ==
+		      SW_ST_INVALID);
+		CHECK(dispatch(SW_OP_NEIGH_ADD, payload, 31, &len, &e, &deferred) ==
+		      SW_ST_MALFORMED);
 		CHECK(dispatch(SW_OP_ROUTE_LIST, &q, sizeof(q), &len, &e, &deferred) == SW_ST_OK &&
 		      len == 8);
 		CHECK(strcmp(sw_api_op_name(SW_OP_NEIGH_LIST), "NEIGH_LIST") == 0);

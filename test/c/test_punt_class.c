@@ -83,7 +83,7 @@ int main(void)
 	cfg.port[0].active = 1;
 	groups[0] = (struct sw_nh_group){ .type = SW_ROUTE_LOCAL };
 	groups[1] = (struct sw_nh_group){ .type = SW_ROUTE_FORWARD, .n = 1, .nh = { 1 } };
-	nh[1] = sw_nh_word(0, 0, other);   /* next hop not resolved yet */
+	nh[1] = sw_nh_word(0, 0, other); /* next hop not resolved yet */
 	cfg.groups = groups;
 	cfg.nh = nh;
 
@@ -96,18 +96,23 @@ int main(void)
 	ip6->payload_len = rte_cpu_to_be_16(24);
 	ip6->proto = IPPROTO_ICMPV6;
 	ip6->dst_addr[0] = 0xff;
-	*(uint8_t *)(ip6 + 1) = 135;   /* neighbour solicitation */
-	expect("IPv6 neighbour solicitation", sw_classify(&cfg, 0, &f.m, &lc, &routed, &dst), SW_PUNT_ARP);
-	*(uint8_t *)(ip6 + 1) = 143;   /* MLDv2 report: ICMPv6, not ND */
-	expect("IPv6 MLD report to a multicast MAC", sw_classify(&cfg, 0, &f.m, &lc, &routed, &dst), SW_PUNT_ICMP);
+	*(uint8_t *)(ip6 + 1) = 135; /* neighbour solicitation */
+	expect("IPv6 neighbour solicitation", sw_classify(&cfg, 0, &f.m, &lc, &routed, &dst),
+	       SW_PUNT_ARP);
+	*(uint8_t *)(ip6 + 1) = 143; /* MLDv2 report: ICMPv6, not ND */
+	expect("IPv6 MLD report to a multicast MAC", sw_classify(&cfg, 0, &f.m, &lc, &routed, &dst),
+	       SW_PUNT_ICMP);
 	ip6->proto = IPPROTO_UDP;
-	expect("IPv6 UDP to a multicast MAC", sw_classify(&cfg, 0, &f.m, &lc, &routed, &dst), SW_PUNT_HOST);
+	expect("IPv6 UDP to a multicast MAC", sw_classify(&cfg, 0, &f.m, &lc, &routed, &dst),
+	       SW_PUNT_HOST);
 
 	l3 = eth(&f, PORT_MAC, RTE_ETHER_TYPE_IPV4, false);
-	put_ipv4(l3, IPPROTO_UDP, 0xe0000005, 1);   /* 224.0.0.5 */
-	expect("IPv4 UDP to a multicast group", sw_classify(&cfg, 0, &f.m, &lc, &routed, &dst), SW_PUNT_HOST);
+	put_ipv4(l3, IPPROTO_UDP, 0xe0000005, 1); /* 224.0.0.5 */
+	expect("IPv4 UDP to a multicast group", sw_classify(&cfg, 0, &f.m, &lc, &routed, &dst),
+	       SW_PUNT_HOST);
 	put_ipv4(l3, IPPROTO_ICMP, 0xffffffff, 64);
-	expect("IPv4 ICMP to the broadcast address", sw_classify(&cfg, 0, &f.m, &lc, &routed, &dst), SW_PUNT_ICMP);
+	expect("IPv4 ICMP to the broadcast address", sw_classify(&cfg, 0, &f.m, &lc, &routed, &dst),
+	       SW_PUNT_ICMP);
 
 	/* unicast to the port: classify asks for a look-up, the result decides */
 	put_ipv4(l3, IPPROTO_ICMP, 0x0a010001, 64);
@@ -115,17 +120,23 @@ int main(void)
 		printf("FAIL unicast IPv4 to the port MAC was not looked up\n");
 		failed++;
 	}
-	expect("IPv4 ping to a local address", sw_ipv4_routed(&cfg, &f.m, 0, &lc, &routed), SW_PUNT_ICMP);
+	expect("IPv4 ping to a local address", sw_ipv4_routed(&cfg, &f.m, 0, &lc, &routed),
+	       SW_PUNT_ICMP);
 	put_ipv4(l3, IPPROTO_TCP, 0x0a010001, 64);
-	expect("IPv4 TCP to a local address", sw_ipv4_routed(&cfg, &f.m, 0, &lc, &routed), SW_PUNT_HOST);
+	expect("IPv4 TCP to a local address", sw_ipv4_routed(&cfg, &f.m, 0, &lc, &routed),
+	       SW_PUNT_HOST);
 	put_ipv4(l3, IPPROTO_UDP, 0x0a630001, 64);
-	expect("IPv4 UDP with no route", sw_ipv4_routed(&cfg, &f.m, SW_FIB_MISS, &lc, &routed), SW_PUNT_OTHER);
+	expect("IPv4 UDP with no route", sw_ipv4_routed(&cfg, &f.m, SW_FIB_MISS, &lc, &routed),
+	       SW_PUNT_OTHER);
 	put_ipv4(l3, IPPROTO_ICMP, 0x0a630001, 64);
-	expect("IPv4 ping with no route", sw_ipv4_routed(&cfg, &f.m, SW_FIB_MISS, &lc, &routed), SW_PUNT_ICMP);
+	expect("IPv4 ping with no route", sw_ipv4_routed(&cfg, &f.m, SW_FIB_MISS, &lc, &routed),
+	       SW_PUNT_ICMP);
 	put_ipv4(l3, IPPROTO_UDP, 0x0a020002, 64);
-	expect("IPv4 UDP, next hop unresolved", sw_ipv4_routed(&cfg, &f.m, 1, &lc, &routed), SW_PUNT_OTHER);
+	expect("IPv4 UDP, next hop unresolved", sw_ipv4_routed(&cfg, &f.m, 1, &lc, &routed),
+	       SW_PUNT_OTHER);
 	put_ipv4(l3, IPPROTO_ICMP, 0x0a020002, 64);
-	expect("IPv4 ping, next hop unresolved", sw_ipv4_routed(&cfg, &f.m, 1, &lc, &routed), SW_PUNT_ICMP);
+	expect("IPv4 ping, next hop unresolved", sw_ipv4_routed(&cfg, &f.m, 1, &lc, &routed),
+	       SW_PUNT_ICMP);
 	put_ipv4(l3, IPPROTO_UDP, 0x0a020002, 1);
 	nh[1] = sw_nh_word(1, 0, other);
 	expect("IPv4 UDP with TTL 1", sw_ipv4_routed(&cfg, &f.m, 1, &lc, &routed), SW_PUNT_OTHER);
@@ -135,7 +146,8 @@ int main(void)
 	expect("VLAN-tagged IPv4", sw_classify(&cfg, 0, &f.m, &lc, &routed, &dst), SW_PUNT_OTHER);
 	l3 = eth(&f, other, RTE_ETHER_TYPE_IPV4, false);
 	put_ipv4(l3, IPPROTO_UDP, 0x0a020002, 64);
-	expect("IPv4 to another station's MAC", sw_classify(&cfg, 0, &f.m, &lc, &routed, &dst), SW_PUNT_OTHER);
+	expect("IPv4 to another station's MAC", sw_classify(&cfg, 0, &f.m, &lc, &routed, &dst),
+	       SW_PUNT_OTHER);
 	eth(&f, PORT_MAC, 0x88b5, false);
 	expect("non-IP ethertype", sw_classify(&cfg, 0, &f.m, &lc, &routed, &dst), SW_PUNT_OTHER);
 

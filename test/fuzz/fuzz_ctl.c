@@ -120,7 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			rlen = strnlen(e.msg, sizeof(e.msg));
 		}
 		if (sw_ring_room(&rsp) < SW_RESP_MAX) {
-			rsp.r->cons = rsp.r->prod;  /* a controller that keeps up */
+			rsp.r->cons = rsp.r->prod; /* a controller that keeps up */
 		}
 		assert(sw_ring_produce(&rsp, q->type, 0, q->seq, st, st ? (void *)e.msg : resp,
 				       rlen) == 0);
