@@ -163,19 +163,21 @@ struct sw_msg_hdr {
  * X(name, value, description): one list generates the C enum, the C
  * strings, and the golden vector that checks the TypeScript list.
  */
-#define SW_STATUS_LIST(X)                             \
-	X(OK, 0, "success")                           \
-	X(MALFORMED, 1, "malformed request")          \
-	X(UNKNOWN_OP, 2, "unknown operation")         \
-	X(NO_PORT, 3, "no such port")                 \
-	X(INVALID, 4, "invalid argument")             \
-	X(RANGE, 5, "value out of range")             \
-	X(EXISTS, 6, "already exists")                \
-	X(NOT_FOUND, 7, "not found")                  \
-	X(NO_SPACE, 8, "no space left")               \
-	X(BUSY, 9, "busy")                            \
-	X(DEVICE, 10, "device refused the operation") \
-	X(STATE, 11, "wrong state")
+/* clang-format off */
+#define SW_STATUS_LIST(X) \
+	X(OK,          0, "success") \
+	X(MALFORMED,   1, "malformed request") \
+	X(UNKNOWN_OP,  2, "unknown operation") \
+	X(NO_PORT,     3, "no such port") \
+	X(INVALID,     4, "invalid argument") \
+	X(RANGE,       5, "value out of range") \
+	X(EXISTS,      6, "already exists") \
+	X(NOT_FOUND,   7, "not found") \
+	X(NO_SPACE,    8, "no space left") \
+	X(BUSY,        9, "busy") \
+	X(DEVICE,     10, "device refused the operation") \
+	X(STATE,      11, "wrong state")
+/* clang-format on */
 
 enum sw_status {
 #define SW_STATUS_ENUM(name, value, desc) SW_ST_##name = value,
@@ -549,12 +551,14 @@ struct sw_evt_lease {
  *               coalesced frame (rte_gro; a frame of n segments adds n)
  *   vif_gso_segments segments cut from the kernel's TSO super-frames (rte_gso)
  */
-#define SW_PORT_COUNTER_LIST(X)                                                         \
-	X(rx_packets)                                                                   \
-	X(rx_bytes) X(tx_packets) X(tx_bytes) X(tx_drops) X(xc_packets) X(punt_packets) \
-		X(punt_drops) X(vif_tx_packets) X(vif_tx_drops) X(vif_rx_packets)       \
-			X(inject_packets) X(inject_drops) X(no_route) X(vif_gro_merged) \
-				X(vif_gso_segments)
+/* clang-format off */
+#define SW_PORT_COUNTER_LIST(X) \
+	X(rx_packets) X(rx_bytes) X(tx_packets) X(tx_bytes) X(tx_drops) \
+	X(xc_packets) X(punt_packets) X(punt_drops) \
+	X(vif_tx_packets) X(vif_tx_drops) X(vif_rx_packets) \
+	X(inject_packets) X(inject_drops) X(no_route) \
+	X(vif_gro_merged) X(vif_gso_segments)
+/* clang-format on */
 #define SW_PORT_COUNTER_SLOTS 16u
 
 struct sw_port_counters {
@@ -609,12 +613,14 @@ struct sw_dev_stats {
  *   police_* dropped by the punt policer, per punt class (SW_PUNT_*). The
  *   punt_* reasons are counted before the policer.
  */
-#define SW_L3_COUNTER_LIST(X)                                                                     \
-	X(routed_packets)                                                                         \
-	X(punt_arp) X(punt_nd) X(punt_local) X(punt_mcast) X(punt_ttl) X(punt_options)            \
-		X(punt_no_route) X(punt_no_neigh) X(punt_non_ip) X(punt_other) X(drop_malformed)  \
-			X(drop_route) X(drop_port_down) X(rule_drops) X(rule_punts) X(police_arp) \
-				X(police_icmp) X(police_host) X(police_other)
+/* clang-format off */
+#define SW_L3_COUNTER_LIST(X) \
+	X(routed_packets) X(punt_arp) X(punt_nd) X(punt_local) X(punt_mcast) \
+	X(punt_ttl) X(punt_options) X(punt_no_route) X(punt_no_neigh) \
+	X(punt_non_ip) X(punt_other) X(drop_malformed) X(drop_route) X(drop_port_down) \
+	X(rule_drops) X(rule_punts) \
+	X(police_arp) X(police_icmp) X(police_host) X(police_other)
+/* clang-format on */
 #define SW_L3_COUNTER_SLOTS 32u
 
 struct sw_l3_counters {
