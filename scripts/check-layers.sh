@@ -43,7 +43,7 @@ while IFS= read -r file; do
 	fi
 	while IFS= read -r line; do
 		inc=$(sed -E 's/^#include "([^"]+)".*/\1/' <<<"$line")
-		if [ "$inc" = "slipway_ctl.h" ]; then
+		if [ "$inc" = "slipway_ctl.h" ] || [ "$inc" = "slipway_stats.h" ]; then
 			continue
 		fi
 		case "$inc" in
