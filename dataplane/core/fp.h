@@ -29,6 +29,7 @@ struct sw_fp_port {
 	uint16_t eth_port;	   /* ethdev of the port */
 	uint16_t xc_out;	   /* cross-connect output slipway port, SW_PORT_NONE */
 	uint8_t active;		   /* started: may be polled and transmitted to */
+	uint16_t mtu;		   /* largest IP packet it sends (routed larger ones punt) */
 	/* [worker] the vEth's rings (kni/vif.c): punt: worker k -> main lcore ->
 	 * vEth; inject: vEth -> main lcore -> worker k, drained when worker k
 	 * polls one of the port's rx queues. Single producer, single consumer. */
@@ -59,9 +60,10 @@ struct sw_fp_config {
 	struct sw_fp_worker worker[SW_MAX_LCORES]; /* port/ */
 	struct rte_fib *fib4;			   /* l3/: this configuration's IPv4 FIB copy */
 	struct rte_lpm6 *lpm6;			   /* l3/: its IPv6 FIB copy */
-	const struct sw_nh_group *groups;	   /* l3/ */
-	const uint64_t *nh;			   /* l3/ */
-	struct rte_acl_ctx *acl[2]; /* rules/: [0] IPv4 and non-IP, [1] IPv6; NULL: none */
+	uint32_t default6;		  /* l3/: the IPv6 default route's group, SW_FIB_MISS */
+	const struct sw_nh_group *groups; /* l3/ */
+	const uint64_t *nh;		  /* l3/ */
+	struct rte_acl_ctx *acl[2];	  /* rules/: [0] IPv4 and non-IP, [1] IPv6; NULL: none */
 	struct sw_fp_police police[SW_MAX_PORTS]
 				  [SW_PUNT_CLASSES]; /* policer/: one worker's share */
 };

@@ -11,7 +11,11 @@
 #include "datapath/parse.h"
 #include "rules/rules_key.h"
 
-/* Fills k; returns 1 when the frame is IPv6 (IPv6 context), else 0. */
+/* Fills k; returns 1 when the frame is IPv6 (IPv6 context), else 0; -1
+ * for an IPv6 packet whose extension-header chain is too long or truncated
+ * (no rule applies to it: the fast path drops it). The protocol and the L4
+ * ports are those after the extension headers, so no proto/port rule is
+ * bypassed by adding some; a non-first fragment has no ports (0). */
 static inline int sw_acl_key(struct sw_acl_key *k, uint16_t in_port, const struct rte_mbuf *m)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -48,6 +52,9 @@ static inline int sw_acl_key(struct sw_acl_key *k, uint16_t in_port, const struc
 		memcpy(k->src, ip->src_addr, 16);
 		memcpy(k->dst, ip->dst_addr, 16);
 		l4 = l2.off + sizeof(*ip);
+		if (unlikely(sw_ipv6_is_ext(ip->proto)) &&
+		    sw_ipv6_chain(d, len, l2.off, &k->proto, &l4) != 0)
+			return -1;
 		v6 = 1;
 	}
 	if (l4 &&

@@ -82,11 +82,12 @@ static __rte_always_inline uint32_t sw_ecmp(const struct sw_nh_group *g, uint32_
 }
 
 /* Resolve the next hop and rewrite L2; returns the output port or a verdict
- * (proto: the packet's IP protocol, for the punt class). */
+ * (l3_len: the IP packet's length, for the output port's MTU; proto: its
+ * protocol, for the punt class). */
 static __rte_always_inline uint16_t sw_l2_rewrite(const struct sw_fp_config *cfg,
 						  struct rte_ether_hdr *eh, uint32_t nh,
 						  struct sw_l3_counters *pc, uint32_t *routed,
-						  uint8_t proto)
+						  uint32_t l3_len, uint8_t proto)
 {
 	uint64_t w = __atomic_load_n(&cfg->nh[nh], __ATOMIC_ACQUIRE);
 	uint16_t out;
@@ -96,6 +97,9 @@ static __rte_always_inline uint16_t sw_l2_rewrite(const struct sw_fp_config *cfg
 	out = sw_nh_port(w);
 	if (unlikely(!cfg->port[out].active))
 		return sw_drop(pc, SW_L3_drop_port_down);
+	/* too big for the way out: the kernel answers (ICMP) or fragments it */
+	if (unlikely(l3_len > cfg->port[out].mtu))
+		return sw_punt_ip(pc, SW_L3_punt_mtu, proto);
 	memcpy(&eh->dst_addr, &w, RTE_ETHER_ADDR_LEN);
 	rte_ether_addr_copy(&cfg->port[out].mac, &eh->src_addr);
 	(*routed)++;
@@ -121,18 +125,47 @@ static __rte_always_inline void sw_ipv4_ttl_dec(struct rte_ipv4_hdr *ip)
 }
 
 /*
+ * The IPv4 header checksum (RFC 1812 5.2.2): the port's verdict when it
+ * checked it, else the one's-complement sum of the 20-byte header, which
+ * is 0xffff when it is right.
+ */
+static __rte_always_inline bool sw_ipv4_cksum_ok(const struct rte_mbuf *m,
+						 const struct rte_ipv4_hdr *ip)
+{
+	const uint64_t f = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	uint32_t w[5];
+	uint64_t s;
+
+	if (f == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		return true;
+	if (f == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		return false;
+	memcpy(w, ip, sizeof(w));
+	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return s == 0xffff;
+}
+
+/*
  * IPv4 in two steps, so a burst's FIB look-ups go to rte_fib in one bulk
  * call: sw_ipv4() checks the header and returns SW_V_LOOKUP4 with the
  * destination in *dst (host order), or a verdict; sw_ipv4_routed() takes
  * the look-up's group and finishes (TTL, next hop, rewrite). Only untagged
  * frames get here: the IPv4 header is at 14.
+ *
+ * What the host receives (multicast, broadcast, link-local) is punted
+ * before the checks on what a router may forward (RFC 1812 5.3.7): a
+ * martian destination or source is dropped, each with its counter.
  */
 static __rte_always_inline uint16_t sw_ipv4(struct rte_mbuf *m, struct rte_ether_hdr *eh,
 					    struct sw_l3_counters *pc, uint32_t *dst)
 {
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
 	const uint32_t off = sizeof(*eh);
-	uint32_t ihl, tl;
+	uint32_t ihl, tl, d0, s0;
 
 	if (unlikely(off + sizeof(*ip) > m->data_len))
 		return sw_drop(pc, SW_L3_drop_malformed);
@@ -147,9 +180,20 @@ static __rte_always_inline uint16_t sw_ipv4(struct rte_mbuf *m, struct rte_ether
 			return sw_drop(pc, SW_L3_drop_malformed);
 		return sw_punt_ip(pc, SW_L3_punt_options, ip->next_proto_id);
 	}
+	if (unlikely(!sw_ipv4_cksum_ok(m, ip)))
+		return sw_drop(pc, SW_L3_drop_bad_cksum);
 	*dst = SW_BE32(ip->dst_addr);
-	if (unlikely((*dst >> 28) == 0xe || *dst == UINT32_MAX))
-		return sw_punt_ip(pc, SW_L3_punt_mcast, ip->next_proto_id);
+	d0 = *dst >> 24;
+	if (unlikely(d0 >= 224 || d0 == 0 || d0 == 127 || (*dst >> 16) == 0xa9fe)) {
+		if ((d0 >> 4) == 0xe || *dst == UINT32_MAX)
+			return sw_punt_ip(pc, SW_L3_punt_mcast, ip->next_proto_id);
+		if ((*dst >> 16) == 0xa9fe) /* 169.254/16: on-link, the host's */
+			return sw_punt_ip(pc, SW_L3_punt_local, ip->next_proto_id);
+		return sw_drop(pc, SW_L3_drop_martian_dst);
+	}
+	s0 = ((const uint8_t *)&ip->src_addr)[0];
+	if (unlikely(s0 == 0 || s0 == 127 || s0 >= 224))
+		return sw_drop(pc, SW_L3_drop_martian_src);
 	return SW_V_LOOKUP4;
 }
 
@@ -160,6 +204,7 @@ static __rte_always_inline uint16_t sw_ipv4_routed(const struct sw_fp_config *cf
 	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
 	const struct sw_nh_group *g;
+	const uint8_t *src = (const uint8_t *)&ip->src_addr;
 
 	if (unlikely(gid == SW_FIB_MISS))
 		return sw_punt_ip(pc, SW_L3_punt_no_route, ip->next_proto_id);
@@ -168,6 +213,8 @@ static __rte_always_inline uint16_t sw_ipv4_routed(const struct sw_fp_config *cf
 		return g->type == SW_ROUTE_LOCAL
 			       ? sw_punt_ip(pc, SW_L3_punt_local, ip->next_proto_id)
 			       : sw_drop(pc, SW_L3_drop_route);
+	if (unlikely(src[0] == 169 && src[1] == 254))
+		return sw_drop(pc, SW_L3_drop_link_local);
 	if (unlikely(ip->time_to_live <= 1))
 		return sw_punt_ip(pc, SW_L3_punt_ttl, ip->next_proto_id);
 
@@ -178,7 +225,8 @@ static __rte_always_inline uint16_t sw_ipv4_routed(const struct sw_fp_config *cf
 				      &ports);
 		h = sw_flow_hash4(ip->src_addr, ip->dst_addr, ip->next_proto_id, l4, ports);
 	}
-	uint16_t out = sw_l2_rewrite(cfg, eh, sw_ecmp(g, h), pc, routed, ip->next_proto_id);
+	uint16_t out = sw_l2_rewrite(cfg, eh, sw_ecmp(g, h), pc, routed, SW_BE16(ip->total_length),
+				     ip->next_proto_id);
 	if (out < SW_MAX_PORTS)
 		sw_ipv4_ttl_dec(ip);
 	return out;
@@ -196,13 +244,31 @@ static __rte_always_inline bool sw_ipv6_is_nd(const struct rte_mbuf *m,
 	return type >= ND_FIRST && type <= ND_LAST;
 }
 
+/* :: and ::1 */
+static __rte_always_inline bool sw_ipv6_unspec_or_loopback(const uint8_t *a)
+{
+	uint64_t hi, lo;
+
+	memcpy(&hi, a, 8);
+	memcpy(&lo, a + 8, 8);
+	return hi == 0 && (lo == 0 || lo == RTE_BE64(1));
+}
+
+/*
+ * IPv6 (RFC 8200, RFC 4291): what the host receives (neighbour discovery,
+ * multicast, link-local) is punted; then a martian destination (::, ::1)
+ * or source (multicast, ::, ::1) is dropped, hop-by-hop options go to the
+ * kernel (routers process them), and an extension-header chain too long or
+ * truncated is dropped; a link-local source never leaves its link.
+ */
 static __rte_always_inline uint16_t sw_ipv6(const struct sw_fp_config *cfg, struct rte_mbuf *m,
 					    struct rte_ether_hdr *eh, uint32_t off,
 					    struct sw_l3_counters *pc, uint32_t *routed)
 {
 	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)((uint8_t *)eh + off);
 	const struct sw_nh_group *g;
-	uint32_t gid;
+	uint32_t gid, l4;
+	uint8_t proto;
 
 	if (unlikely(off + sizeof(*ip) > m->data_len))
 		return sw_drop(pc, SW_L3_drop_malformed);
@@ -215,22 +281,37 @@ static __rte_always_inline uint16_t sw_ipv6(const struct sw_fp_config *cfg, stru
 		return sw_punt_ip(pc, SW_L3_punt_mcast, ip->proto);
 	if (unlikely(ip->dst_addr[0] == 0xfe && (ip->dst_addr[1] & 0xc0) == 0x80))
 		return sw_punt_ip(pc, SW_L3_punt_local, ip->proto);
-	if (rte_lpm6_lookup(cfg->lpm6, ip->dst_addr, &gid) != 0)
+	if (unlikely(sw_ipv6_unspec_or_loopback(ip->dst_addr)))
+		return sw_drop(pc, SW_L3_drop_martian_dst);
+	if (unlikely(ip->src_addr[0] == 0xff || sw_ipv6_unspec_or_loopback(ip->src_addr)))
+		return sw_drop(pc, SW_L3_drop_martian_src);
+	if (unlikely(sw_ipv6_is_ext(ip->proto))) {
+		if (ip->proto == 0)
+			return sw_punt(pc, SW_L3_punt_hop_by_hop);
+		if (sw_ipv6_chain((const uint8_t *)eh, m->data_len, off, &proto, &l4) != 0)
+			return sw_drop(pc, SW_L3_drop_ext_hdr);
+	}
+	if (rte_lpm6_lookup(cfg->lpm6, ip->dst_addr, &gid) != 0 &&
+	    (gid = cfg->default6) == SW_FIB_MISS)
 		return sw_punt_ip(pc, SW_L3_punt_no_route, ip->proto);
 	g = &cfg->groups[gid];
 	if (g->type != SW_ROUTE_FORWARD)
 		return g->type == SW_ROUTE_LOCAL ? sw_punt_ip(pc, SW_L3_punt_local, ip->proto)
 						 : sw_drop(pc, SW_L3_drop_route);
+	if (unlikely(ip->src_addr[0] == 0xfe && (ip->src_addr[1] & 0xc0) == 0x80))
+		return sw_drop(pc, SW_L3_drop_link_local);
 	if (unlikely(ip->hop_limits <= 1))
 		return sw_punt_ip(pc, SW_L3_punt_ttl, ip->proto);
 
 	uint32_t h = 0, ports = 0;
 	if (g->n > 1) {
-		bool l4 = (ip->proto == IPPROTO_TCP || ip->proto == IPPROTO_UDP) &&
-			  sw_l4_ports((const uint8_t *)eh, m->data_len, off + sizeof(*ip), &ports);
-		h = sw_flow_hash6(ip->src_addr, ip->dst_addr, ip->proto, l4, ports);
+		bool has_l4 = (ip->proto == IPPROTO_TCP || ip->proto == IPPROTO_UDP) &&
+			      sw_l4_ports((const uint8_t *)eh, m->data_len, off + sizeof(*ip),
+					  &ports);
+		h = sw_flow_hash6(ip->src_addr, ip->dst_addr, ip->proto, has_l4, ports);
 	}
-	uint16_t out = sw_l2_rewrite(cfg, eh, sw_ecmp(g, h), pc, routed, ip->proto);
+	uint16_t out = sw_l2_rewrite(cfg, eh, sw_ecmp(g, h), pc, routed,
+				     sizeof(*ip) + SW_BE16(ip->payload_len), ip->proto);
 	if (out < SW_MAX_PORTS)
 		ip->hop_limits--;
 	return out;
@@ -247,6 +328,8 @@ static __rte_always_inline uint16_t sw_classify(const struct sw_fp_config *cfg, 
 
 	if (unlikely(m->data_len < sizeof(*eh)))
 		return sw_drop(pc, SW_L3_drop_malformed);
+	if (unlikely(eh->src_addr.addr_bytes[0] & 1)) /* no station sends from a group address */
+		return sw_drop(pc, SW_L3_drop_src_mac);
 	et = eh->ether_type;
 	/* untagged unicast IPv4 to this port: the common case, straight on */
 	if (likely(et == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&

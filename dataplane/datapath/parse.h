@@ -67,4 +67,53 @@ static __rte_always_inline bool sw_l4_ports(const uint8_t *d, uint32_t len, uint
 	return true;
 }
 
+/*
+ * The IPv6 extension-header chain after a fixed header at off: walks
+ * hop-by-hop, routing, fragment, destination options, AH, mobility, HIP and
+ * shim6 headers (at most SW_IPV6_EXT_MAX of them) to the upper-layer
+ * protocol. *proto is that protocol, *l4 where its header starts, 0 when
+ * the packet is a non-first fragment (it carries no L4 header). Returns -1
+ * when the chain is longer than that or runs past len.
+ */
+#define SW_IPV6_EXT_MAX 8u
+
+static __rte_always_inline bool sw_ipv6_is_ext(uint8_t nh)
+{
+	return nh == 0 || nh == 43 || nh == 44 || nh == 60 || nh == 51 || nh == 135 || nh == 139 ||
+	       nh == 140;
+}
+
+static inline int sw_ipv6_chain(const uint8_t *d, uint32_t len, uint32_t off, uint8_t *proto,
+				uint32_t *l4)
+{
+	uint8_t nh = d[off + 6];
+	uint32_t p = off + 40;
+	bool first_fragment = true;
+
+	for (unsigned int n = 0; sw_ipv6_is_ext(nh); n++) {
+		uint32_t hlen;
+
+		if (n == SW_IPV6_EXT_MAX || p + 8 > len)
+			return -1;
+		if (nh == 44) { /* fragment: fixed 8 bytes; offset in bits 3..15 */
+			uint16_t fo;
+
+			memcpy(&fo, d + p + 2, 2);
+			first_fragment = (rte_be_to_cpu_16(fo) >> 3) == 0;
+			hlen = 8;
+		} else if (nh == 51) {
+			hlen = ((uint32_t)d[p + 1] + 2) * 4;
+		} else {
+			hlen = ((uint32_t)d[p + 1] + 1) * 8;
+		}
+		nh = d[p];
+		p += hlen;
+	}
+	if (p > len)
+		return -1;
+	*proto = nh;
+	*l4 = first_fragment ? p : 0;
+	return 0;
+}
+
 #endif

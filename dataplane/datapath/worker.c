@@ -170,9 +170,12 @@ static inline void route_burst(const struct sw_fp_config *cfg, struct sw_worker 
 
 		for (uint16_t i = 0; i < n; i++) {
 			int c = sw_acl_key(&keys[i], p, pkts[i]);
+
+			rule[i] = 0;
+			if (unlikely(c < 0))
+				continue; /* no rule for it: classify drops it */
 			kp[c][nk[c]] = (const uint8_t *)&keys[i];
 			idx[c][nk[c]++] = i;
-			rule[i] = 0;
 		}
 		for (int c = 0; c < 2; c++) {
 			if (nk[c] == 0 || cfg->acl[c] == NULL)

@@ -93,8 +93,18 @@ struct sw_dev_stats {
  *   frame for another station; drop_malformed runt, truncated, bad
  *   version/IHL/length; drop_route blackhole route; drop_port_down output
  *   port not running; rule_drops, rule_punts by a rule's action;
- *   police_* dropped by the punt policer, per punt class (SW_PUNT_*). The
- *   punt_* reasons are counted before the policer.
+ *   police_* dropped by the punt policer, per punt class (SW_PUNT_*);
+ *   drop_bad_cksum an IPv4 header checksum that does not verify (RFC 1812
+ *   5.2.2); drop_martian_src a source no router forwards (IPv4 0/8, 127/8,
+ *   224/4 and above; IPv6 multicast, loopback, unspecified); drop_martian_dst
+ *   a destination no router forwards (IPv4 0/8, 127/8, 240/4; IPv6
+ *   unspecified, loopback); drop_src_mac a multicast or broadcast Ethernet
+ *   source; drop_link_local a link-local source (169.254/16, fe80::/10) that
+ *   would leave its link; drop_ext_hdr an IPv6 extension-header chain too
+ *   long or truncated; punt_hop_by_hop IPv6 hop-by-hop options (the kernel
+ *   processes them, as RFC 8200 routers do); punt_mtu larger than the output
+ *   port's MTU (the kernel answers ICMP fragmentation needed / packet too
+ *   big, or fragments). The punt_* reasons are counted before the policer.
  */
 /* clang-format off */
 #define SW_L3_COUNTER_LIST(X) \
@@ -102,7 +112,9 @@ struct sw_dev_stats {
 	X(punt_ttl) X(punt_options) X(punt_no_route) X(punt_no_neigh) \
 	X(punt_non_ip) X(punt_other) X(drop_malformed) X(drop_route) X(drop_port_down) \
 	X(rule_drops) X(rule_punts) \
-	X(police_arp) X(police_icmp) X(police_host) X(police_other)
+	X(police_arp) X(police_icmp) X(police_host) X(police_other) \
+	X(drop_bad_cksum) X(drop_martian_src) X(drop_martian_dst) X(drop_src_mac) \
+	X(drop_link_local) X(drop_ext_hdr) X(punt_hop_by_hop) X(punt_mtu)
 /* clang-format on */
 #define SW_L3_COUNTER_SLOTS 32u
 
@@ -116,6 +128,7 @@ enum sw_l3_counter {
 #undef SW_L3_COUNTER_ENUM
 		SW_L3__COUNT
 };
+_Static_assert(SW_L3__COUNT <= SW_L3_COUNTER_SLOTS, "L3 counters fit their slots");
 
 /* Route table summary, written by the main lcore with the device counters. */
 struct sw_table_stats {

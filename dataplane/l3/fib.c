@@ -40,6 +40,9 @@ struct fibpair {
 };
 
 static struct fibpair fibs[2]; /* [0] IPv4, [1] IPv6 */
+/* rte_lpm6 takes no /0: the IPv6 default route is one group id beside it,
+ * published with the configuration like the FIB copies */
+static uint32_t default6 = SW_FIB_MISS;
 
 /* IPv4 tbl8 groups (for prefixes longer than /24) scale with --max-routes. */
 static uint32_t fib4_tbl8s(void)
@@ -103,6 +106,7 @@ void sw_fib_fini(void)
 		rte_free(fibs[f].log);
 	}
 	memset(fibs, 0, sizeof(fibs));
+	default6 = SW_FIB_MISS;
 }
 
 uint64_t sw_fib_mem_bytes(void)
@@ -133,6 +137,10 @@ static int fib_change(uint8_t family, const uint8_t *ip, uint8_t len, uint32_t g
 	struct fibop o = { .add = add, .len = len, .gid = gid };
 	int ret;
 
+	if (family == SW_AF_INET6 && len == 0) {
+		default6 = add ? gid : SW_FIB_MISS;
+		return 0;
+	}
 	if (fp->swap_pending) /* the shadow is still read: wait it out */
 		sw_publish_wait(fp->swap_gen);
 	if (fp->n_log == FIBLOG_MAX)
@@ -169,6 +177,7 @@ static void fib_fill(struct sw_fp_config *cfg)
 	}
 	cfg->fib4 = fibs[0].t[fibs[0].live];
 	cfg->lpm6 = fibs[1].t[fibs[1].live];
+	cfg->default6 = default6;
 }
 
 /* No worker reads the old live copy any more: catch it up. */

@@ -116,6 +116,7 @@ static void ports_fill(struct sw_fp_config *cfg)
 		fp->eth_port = p->eth_port;
 		fp->active = p->started;
 		fp->xc_out = p->xc_out;
+		fp->mtu = (uint16_t)sw_port_mtu(i);
 		rte_eth_macaddr_get(p->eth_port, &fp->mac);
 		if (!p->started || p->worker < 0)
 			continue;
@@ -432,6 +433,7 @@ int sw_port_set_mtu(uint16_t port, uint32_t mtu, struct sw_err *e)
 	if (ret != 0)
 		return sw_fail(e, ret == -EINVAL ? SW_ST_RANGE : SW_ST_DEVICE,
 			       "port %u: cannot set MTU %u: %s", port, mtu, rte_strerror(-ret));
+	sw_publish_mark_dirty(); /* the fast path checks routed packets against it */
 	NOTIFY(mtu, port, mtu);
 	return 0;
 }

@@ -154,13 +154,15 @@ export interface PingOptions {
 	intervalS?: number;
 	/** seconds to wait for the last reply */
 	waitS?: number;
+	/** more ping options (-M do, -s SIZE, ...) */
+	extra?: string[];
 }
 
 /** Pings from a namespace and returns the parsed summary (a lossy ping is not an error). */
 export async function ping(netns: string, dst: string, opts: PingOptions = {}): Promise<PingResult> {
 	const count = opts.count ?? 5;
 	const interval = opts.intervalS ?? 0.05;
-	const args = ['-n', '-c', String(count), '-i', String(interval), '-W', String(opts.waitS ?? 1), dst];
+	const args = ['-n', '-c', String(count), '-i', String(interval), '-W', String(opts.waitS ?? 1), ...(opts.extra ?? []), dst];
 	const result = await run('ping', args, {netns, allowFail: true, timeoutMs: (count * interval + (opts.waitS ?? 1) + 10) * 1000});
 	return parsePing(result.stdout + result.stderr);
 }
