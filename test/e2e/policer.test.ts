@@ -86,11 +86,11 @@ test.serial('each port starts with the defaults; settings are checked by the dat
 	await sw.policer.set({port: GEN, class: 'arp', ratePps: 1_000_000, burst: 100_000});
 
 	// what the TS checks would stop, sent raw: the dataplane names the problem
-	const raw = (port: number, klass: number, rate: number, burst: number) => {
+	const raw = (port: number, puntClass: number, rate: number, burst: number) => {
 		const b = new Uint8Array(abi.PolicerSet.SIZE);
 		const v = new DataView(b.buffer);
 		v.setUint16(abi.PolicerSet.port, port, true);
-		v.setUint8(abi.PolicerSet.klass, klass);
+		v.setUint8(abi.PolicerSet.punt_class, puntClass);
 		v.setUint32(abi.PolicerSet.rate_pps, rate, true);
 		v.setUint32(abi.PolicerSet.burst, burst, true);
 		return sw.request(abi.Op.POLICER_SET, b);

@@ -128,7 +128,7 @@ test('golden: XC_ADD and PORT_START requests are byte-exact', (t) => {
 
 test('golden: sw_port_info response decodes and re-encodes byte-exact', (t) => {
   const expected: codec.PortInfo = {
-    port: 2, ethPort: 4, vifEthPort: 5, started: true, linkUp: true, linkSpeed: 10000, mtu: 1500, mac: MAC,
+    port: 2, ethPort: 4, started: true, linkUp: true, linkSpeed: 10000, mtu: 1500, mac: MAC,
     promisc: false, fullDuplex: true, workerLcore: 1, nRxq: 1, nTxq: 2, minMtu: 68, maxMtu: 9600,
     name: 'net_null0', driver: 'net_null', vif: 'vEth2',
   };
@@ -157,7 +157,7 @@ test('golden: XC_LIST and HELLO responses', (t) => {
   t.is(hex(codec.encodeMessage({ type: abi.Op.XC_LIST, seq: 44, payload: codec.encodeXConnectList(list) })), dump.golden.xc_list_resp);
   const he = codec.decodeMessage(bytes(dump.golden.hello_resp));
   const hello = codec.decodeHello(he.payload);
-  t.deepEqual(hello, { abiVersion: 1, dpPid: 4242, nWorkers: 2, maxPorts: 16, nPorts: 3 });
+  t.deepEqual(hello, { abiVersion: 2, dpPid: 4242, nWorkers: 2, maxPorts: 16, nPorts: 3 });
   t.is(hex(codec.encodeMessage({ type: abi.Op.HELLO, seq: 45, payload: codec.encodeHello(hello) })), dump.golden.hello_resp);
 });
 

@@ -64,7 +64,7 @@ test('connect fails with NOT_RUNNING, ABI_MISMATCH as appropriate', async (t) =>
 
 test('ports and xconnects round-trip through the rings', async (t) => {
   const { sw, fake } = await withFake(t, 'ops');
-  t.like(await sw.hello(), { abiVersion: 1, dpPid: process.pid, maxPorts: 16, nPorts: 0 });
+  t.like(await sw.hello(), { abiVersion: 2, dpPid: process.pid, maxPorts: 16, nPorts: 0 });
   const p0 = await sw.ports.add('net_null0');
   t.like(p0, { port: 0, name: 'net_null0', started: false, workerLcore: null, vif: 'vEth0' });
   await sw.ports.add('net_null1,size=64');
@@ -216,7 +216,7 @@ test('stats sums per-lcore counters of existing ports and reads device counters'
   fake.setCounter(1, 1, 'rx_packets', 999n); // port 1 does not exist
   fake.setDev(2, 7n, 8n);
   const s = await sw.stats();
-  t.is(fake.seen.at(-1)?.type, Op.STATS_SYNC);
+  t.is(fake.seen.at(-1)?.type, Op.STATS_REFRESH);
   t.deepEqual(s.ports.map((p) => p.port), [0, 2]);
   t.is(s.ports[0].rxPackets, 101n);
   t.is(s.ports[0].vifRxPackets, 5n);

@@ -12,7 +12,7 @@ const mac = fc.uint8Array({ minLength: 6, maxLength: 6 }).map((b) => [...b].map(
 const cstr = (max: number) => fc.string({ unit: 'grapheme-ascii', maxLength: max });
 
 const portInfo: fc.Arbitrary<codec.PortInfo> = fc.record({
-  port, ethPort: u16, vifEthPort: u16, started: fc.boolean(), linkUp: fc.boolean(), linkSpeed: u32, mtu: u32, mac,
+  port, ethPort: u16, started: fc.boolean(), linkUp: fc.boolean(), linkSpeed: u32, mtu: u32, mac,
   promisc: fc.boolean(), fullDuplex: fc.boolean(), workerLcore: fc.option(fc.integer({ min: 0, max: 0xfffe }), { nil: null }),
   nRxq: u16, nTxq: u16, minMtu: u32, maxMtu: u32, name: cstr(31), driver: cstr(31), vif: cstr(15),
 });

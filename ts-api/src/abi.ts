@@ -11,7 +11,7 @@
 /** "SLWY" in memory order (header.magic, written last at creation). */
 export const CTL_MAGIC = 0x59574c53;
 /** ABI version this library speaks (header.abi_version). */
-export const CTL_ABI_VERSION = 1;
+export const CTL_ABI_VERSION = 2;
 export const CTL_HEADER_SIZE = 4096;
 export const CACHE_LINE = 64;
 
@@ -58,13 +58,14 @@ export const Op = {
   XC_ADD: 0x0020,
   XC_DEL: 0x0021,
   XC_LIST: 0x0022,
-  STATS_SYNC: 0x0030,
+  STATS_REFRESH: 0x0030,
   NEIGH_ADD: 0x0040,
   NEIGH_DEL: 0x0041,
   NEIGH_LIST: 0x0042,
   ROUTE_ADD: 0x0050,
   ROUTE_DEL: 0x0051,
   ROUTE_LIST: 0x0052,
+  ROUTE_GET: 0x0053,
   RULE_ADD: 0x0060,
   RULE_DEL: 0x0061,
   RULE_LIST: 0x0062,
@@ -350,7 +351,7 @@ export const PortInfoMsg = {
   SIZE: 128,
   port: 0,
   eth_port: 2,
-  vif_eth_port: 4,
+  reserved2: 4,
   started: 6,
   link_up: 7,
   link_speed: 8,
@@ -380,7 +381,8 @@ export const XConnectMsg = {
 export const ListHdr = {
   SIZE: 8,
   count: 0,
-  reserved: 4,
+  /** cursor of the next page, 0 on the last */
+  next: 4,
 } as const;
 
 /** Paged listing request (NEIGH_LIST, ROUTE_LIST, RULE_LIST). */
@@ -421,6 +423,31 @@ export const RouteMsg = {
   reserved: 4,
   prefix: 8,
   nh: 24,
+} as const;
+
+/** ROUTE_GET request: the flow whose route the fast path would pick. */
+export const RouteLookup = {
+  SIZE: 40,
+  family: 0,
+  proto: 1,
+  sport: 2,
+  dport: 4,
+  reserved: 6,
+  dst: 8,
+  src: 24,
+} as const;
+
+/** ROUTE_GET response: the matching route and the flow's ECMP member. */
+export const RouteMatch = {
+  SIZE: 16 + RouteMsg.SIZE,
+  found: 0,
+  member: 1,
+  resolved: 2,
+  reserved0: 3,
+  out_port: 4,
+  mac: 6,
+  reserved1: 12,
+  route: 16,
 } as const;
 
 export const RuleMsg = {
@@ -473,7 +500,7 @@ export const EvtPort = {
 export const PolicerSet = {
   SIZE: 16,
   port: 0,
-  klass: 2,
+  punt_class: 2,
   reserved0: 3,
   rate_pps: 4,
   burst: 8,
@@ -497,7 +524,7 @@ export const PolicerInfo = {
 export const EvtPolicer = {
   SIZE: 16,
   port: 0,
-  klass: 2,
+  punt_class: 2,
   dropping: 3,
   drop_pps: 4,
   drops: 8,
@@ -656,6 +683,8 @@ export const STRUCTS = {
   sw_neigh: NeighMsg,
   sw_nexthop: NexthopMsg,
   sw_route: RouteMsg,
+  sw_route_lookup: RouteLookup,
+  sw_route_match: RouteMatch,
   sw_rule: RuleMsg,
   sw_rule_ref: RuleRef,
   sw_rule_entry: RuleEntryMsg,

@@ -1387,12 +1387,12 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
   };
 
   /**
-   * Reads the statistics area. With sync (default true) a STATS_SYNC is sent
+   * Reads the statistics area. With sync (default true) a STATS_REFRESH is sent
    * first so device counters are fresh. Counters are summed over lcores.
    */
   async stats(opts: { sync?: boolean } = {}): Promise<Stats> {
     this.ensureUsable();
-    if (opts.sync ?? true) await this.call(Op.STATS_SYNC);
+    if (opts.sync ?? true) await this.call(Op.STATS_REFRESH);
     for (let attempt = 0; attempt < 100; attempt++) {
       const s = readStats(this.a.buf, this.a.statsOff);
       if (s) return s;

@@ -49,8 +49,6 @@ export interface PortInfo {
   port: number;
   /** DPDK ethdev port id */
   ethPort: number;
-  /** DPDK ethdev port id of the vEth (TAP) */
-  vifEthPort: number;
   started: boolean;
   linkUp: boolean;
   /** Mbps */
@@ -325,7 +323,6 @@ export function decodePortInfo(v: DataView, off = 0): PortInfo {
   return {
     port: v.getUint16(off + PortInfoMsg.port, true),
     ethPort: v.getUint16(off + PortInfoMsg.eth_port, true),
-    vifEthPort: v.getUint16(off + PortInfoMsg.vif_eth_port, true),
     started: v.getUint8(off + PortInfoMsg.started) !== 0,
     linkUp: v.getUint8(off + PortInfoMsg.link_up) !== 0,
     linkSpeed: v.getUint32(off + PortInfoMsg.link_speed, true),
@@ -348,7 +345,6 @@ export function decodePortInfo(v: DataView, off = 0): PortInfo {
 export function writePortInfo(v: DataView, off: number, p: PortInfo): void {
   v.setUint16(off + PortInfoMsg.port, p.port, true);
   v.setUint16(off + PortInfoMsg.eth_port, p.ethPort, true);
-  v.setUint16(off + PortInfoMsg.vif_eth_port, p.vifEthPort, true);
   v.setUint8(off + PortInfoMsg.started, p.started ? 1 : 0);
   v.setUint8(off + PortInfoMsg.link_up, p.linkUp ? 1 : 0);
   v.setUint32(off + PortInfoMsg.link_speed, p.linkSpeed, true);

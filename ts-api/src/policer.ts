@@ -76,7 +76,7 @@ export function encodePolicerSet(s: PolicerSetting): Uint8Array {
   const b = new Uint8Array(PolicerSet.SIZE);
   const v = viewOf(b);
   v.setUint16(PolicerSet.port, n.port ?? PORT_NONE, true);
-  v.setUint8(PolicerSet.klass, n.class === 'all' ? PuntClass.CLASS_ALL : PUNT_CLASS_NAMES.indexOf(n.class));
+  v.setUint8(PolicerSet.punt_class, n.class === 'all' ? PuntClass.CLASS_ALL : PUNT_CLASS_NAMES.indexOf(n.class));
   v.setUint32(PolicerSet.rate_pps, n.ratePps, true);
   v.setUint32(PolicerSet.burst, n.burst, true);
   return b;
@@ -85,7 +85,7 @@ export function encodePolicerSet(s: PolicerSetting): Uint8Array {
 export function decodePolicerSet(b: Uint8Array): PolicerSetting {
   const v = viewOf(b);
   const port = v.getUint16(PolicerSet.port, true);
-  const k = v.getUint8(PolicerSet.klass);
+  const k = v.getUint8(PolicerSet.punt_class);
   return {
     ...(port === PORT_NONE ? {} : { port }),
     class: k === PuntClass.CLASS_ALL ? 'all' : PUNT_CLASS_NAMES[k]!,
@@ -124,7 +124,7 @@ export function encodePolicerInfo(c: PolicerConfig): Uint8Array {
 export function decodePolicerEvent(seq: number, b: Uint8Array): PolicerEvent | null {
   need(b, EvtPolicer.SIZE, 'event policer');
   const v = viewOf(b);
-  const cls = PUNT_CLASS_NAMES[v.getUint8(EvtPolicer.klass)];
+  const cls = PUNT_CLASS_NAMES[v.getUint8(EvtPolicer.punt_class)];
   if (cls === undefined) return null;
   return {
     type: 'policer',
@@ -141,7 +141,7 @@ export function encodePolicerEvent(e: PolicerEvent): Message {
   const p = new Uint8Array(EvtPolicer.SIZE);
   const v = viewOf(p);
   v.setUint16(EvtPolicer.port, e.port, true);
-  v.setUint8(EvtPolicer.klass, PUNT_CLASS_NAMES.indexOf(e.class));
+  v.setUint8(EvtPolicer.punt_class, PUNT_CLASS_NAMES.indexOf(e.class));
   v.setUint8(EvtPolicer.dropping, e.dropping ? 1 : 0);
   v.setUint32(EvtPolicer.drop_pps, e.dropPps, true);
   v.setBigUint64(EvtPolicer.drops, BigInt(e.drops), true);

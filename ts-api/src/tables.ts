@@ -202,14 +202,14 @@ function decodePage<T>(b: Uint8Array, elemSize: number, what: string, read: (v: 
   need(b, ListHdr.SIZE + count * elemSize, `${what} (${count} entries)`);
   const items: T[] = new Array(count);
   for (let i = 0; i < count; i++) items[i] = read(v, ListHdr.SIZE + i * elemSize);
-  return { items, next: v.getUint32(ListHdr.reserved, true) };
+  return { items, next: v.getUint32(ListHdr.next, true) };
 }
 
 function encodePage<T>(page: ListPage<T>, elemSize: number, write: (v: DataView, b: Uint8Array, off: number, x: T) => void): Uint8Array {
   const out = new Uint8Array(ListHdr.SIZE + page.items.length * elemSize);
   const v = viewOf(out);
   v.setUint32(ListHdr.count, page.items.length, true);
-  v.setUint32(ListHdr.reserved, page.next, true);
+  v.setUint32(ListHdr.next, page.next, true);
   page.items.forEach((x, i) => write(v, out, ListHdr.SIZE + i * elemSize, x));
   return out;
 }

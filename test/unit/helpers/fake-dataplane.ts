@@ -199,7 +199,7 @@ export class FakeDataplane {
         const n = this.ports.length;
         if (n >= MAX_PORTS) return this.err(8, 'no free port slot');
         const p: codec.PortInfo = {
-          port: n, ethPort: 2 * n, vifEthPort: 2 * n + 1, started: false, linkUp: false, linkSpeed: 0, mtu: 1500,
+          port: n, ethPort: n, started: false, linkUp: false, linkSpeed: 0, mtu: 1500,
           mac: `02:00:00:00:00:${n.toString(16).padStart(2, '0')}`, promisc: false, fullDuplex: true, workerLcore: null,
           nRxq: 1, nTxq: 2, minMtu: 68, maxMtu: 9600, name: devargs.split(',')[0], driver: 'net_null', vif: `vEth${n}`,
         };
@@ -241,7 +241,7 @@ export class FakeDataplane {
       }
       case Op.XC_LIST:
         return [ST.OK, codec.encodeXConnectList([...this.xcs].map(([inPort, outPort]) => ({ inPort, outPort })))];
-      case Op.STATS_SYNC:
+      case Op.STATS_REFRESH:
         return [ST.OK, none];
       default:
         return this.err(ST.UNKNOWN_OP, `unknown op 0x${m.type.toString(16)}`);
