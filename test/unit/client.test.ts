@@ -69,13 +69,26 @@ test('ports and xconnects round-trip through the rings', async (t) => {
   t.like(p0, { port: 0, name: 'net_null0', started: false, workerLcore: null, vif: 'vEth0' });
   await sw.ports.add('net_null1,size=64');
   t.like(await sw.ports.start(1), { port: 1, started: true, workerLcore: 1 });
-  t.like(await sw.ports.set(0, { mtu: 9000, mac: '02:AA:bb:cc:dd:ee', promisc: true }), { mtu: 9000, mac: '02:aa:bb:cc:dd:ee', promisc: true });
-  t.deepEqual((await sw.ports.list()).map((p) => [p.port, p.name, p.started]), [[0, 'net_null0', false], [1, 'net_null1', true]]);
+  t.like(await sw.ports.set(0, { mtu: 9000, mac: '02:AA:bb:cc:dd:ee', promisc: true }), {
+    mtu: 9000,
+    mac: '02:aa:bb:cc:dd:ee',
+    promisc: true,
+  });
+  t.deepEqual(
+    (await sw.ports.list()).map((p) => [p.port, p.name, p.started]),
+    [
+      [0, 'net_null0', false],
+      [1, 'net_null1', true],
+    ],
+  );
   t.like(await sw.ports.stop(1), { started: false });
   t.is((await sw.ports.get(0)).mtu, 9000);
   await sw.xconnects.add(0, 1);
   await sw.xconnects.add(1, 0);
-  t.deepEqual(await sw.xconnects.list(), [{ inPort: 0, outPort: 1 }, { inPort: 1, outPort: 0 }]);
+  t.deepEqual(await sw.xconnects.list(), [
+    { inPort: 0, outPort: 1 },
+    { inPort: 1, outPort: 0 },
+  ]);
   await sw.xconnects.remove(0);
   t.deepEqual(await sw.xconnects.list(), [{ inPort: 1, outPort: 0 }]);
   t.is(fake.seen.length, 13);
@@ -119,7 +132,9 @@ test('many requests in flight, more than the request ring holds, all resolve to 
   const { sw } = await withFake(t, 'pipe', { reqSize: 256, respSize: 4096 });
   await sw.ports.add('net_null0');
   await sw.ports.add('net_null1');
-  const reqs = Array.from({ length: 300 }, (_, i) => (i % 3 === 2 ? sw.ports.get(5).catch((e: SlipwayError) => e.code) : sw.ports.get(i % 3)));
+  const reqs = Array.from({ length: 300 }, (_, i) =>
+    i % 3 === 2 ? sw.ports.get(5).catch((e: SlipwayError) => e.code) : sw.ports.get(i % 3),
+  );
   const res = await Promise.all(reqs);
   res.forEach((r, i) => t.deepEqual(i % 3 === 2 ? r : (r as { port: number }).port, i % 3 === 2 ? 'NO_PORT' : i % 3));
 });
@@ -135,7 +150,10 @@ test('a request without an answer times out; a vanished dataplane fails requests
   t.teardown(() => sleeper.kill('SIGKILL'));
   const { sw } = await withFake(t, 'tmo', { ignore: [Op.XC_LIST, Op.HELLO], dpPid: sleeper.pid });
   const t0 = Date.now();
-  t.regex((await rejects(sw.request(Op.XC_LIST, new Uint8Array(0), { timeoutMs: 150 }), 'TIMEOUT')).message, /XC_LIST.*150 ms/);
+  t.regex(
+    (await rejects(sw.request(Op.XC_LIST, new Uint8Array(0), { timeoutMs: 150 }), 'TIMEOUT')).message,
+    /XC_LIST.*150 ms/,
+  );
   t.true(Date.now() - t0 >= 140);
   const pending = sw.hello();
   sleeper.kill('SIGKILL');
@@ -147,7 +165,10 @@ test('lease: a live holder is refused, a dead holder is reclaimed, close release
   const { sw, fake, instance } = await withFake(t, 'lease');
   t.is(fake.header32('lease_pid'), process.pid);
   const gen = fake.header32('lease_gen');
-  t.regex((await rejects(connect(instance, { logger }), 'LEASE_HELD')).message, new RegExp(`lease held by pid ${process.pid}`));
+  t.regex(
+    (await rejects(connect(instance, { logger }), 'LEASE_HELD')).message,
+    new RegExp(`lease held by pid ${process.pid}`),
+  );
   await sw.close();
   t.is(fake.header32('lease_pid'), 0);
   await rejects(sw.hello(), 'CLOSED');
@@ -191,11 +212,17 @@ test('events reach every iterator in order and iterators end on close', async (t
     return out;
   };
   const ea = await take(a, 4);
-  t.deepEqual(ea.map((e) => e.type), ['port-added', 'port-started', 'link', 'lease-reclaimed']);
+  t.deepEqual(
+    ea.map((e) => e.type),
+    ['port-added', 'port-started', 'link', 'lease-reclaimed'],
+  );
   t.like(ea[2], { port: 0, linkUp: true, linkSpeed: 10000 });
   t.like(ea[3], { oldPid: 77 });
   t.deepEqual(await take(b, 4), ea);
-  t.deepEqual(ea.map((e) => e.seq), [1, 2, 3, 4]);
+  t.deepEqual(
+    ea.map((e) => e.seq),
+    [1, 2, 3, 4],
+  );
 
   const c = sw.events();
   const pending = c.next();
@@ -217,11 +244,23 @@ test('stats sums per-lcore counters of existing ports and reads device counters'
   fake.setDev(2, 7n, 8n);
   const s = await sw.stats();
   t.is(fake.seen.at(-1)?.type, Op.STATS_REFRESH);
-  t.deepEqual(s.ports.map((p) => p.port), [0, 2]);
+  t.deepEqual(
+    s.ports.map((p) => p.port),
+    [0, 2],
+  );
   t.is(s.ports[0].rxPackets, 101n);
   t.is(s.ports[0].vifRxPackets, 5n);
   t.is(s.ports[1].noRoute, 2n ** 40n);
-  t.deepEqual(s.ports[1].dev, { ipackets: 7n, opackets: 8n, ibytes: 0n, obytes: 0n, imissed: 0n, ierrors: 0n, oerrors: 0n, rxNombuf: 0n });
+  t.deepEqual(s.ports[1].dev, {
+    ipackets: 7n,
+    opackets: 8n,
+    ibytes: 0n,
+    obytes: 0n,
+    imissed: 0n,
+    ierrors: 0n,
+    oerrors: 0n,
+    rxNombuf: 0n,
+  });
   t.deepEqual(s.lcores, [
     { lcoreId: 0, role: 'main', busyPolls: 1n, idlePolls: 2n },
     { lcoreId: 3, role: 'worker', busyPolls: 10n, idlePolls: 20n },

@@ -627,8 +627,12 @@ export const L3Counters = {
 } as const;
 
 export const StatsArea = {
-  SIZE: 64 + MAX_PORTS * DevStats.SIZE + MAX_LCORES * LcoreStats.SIZE + TableStats.SIZE
-    + MAX_LCORES * MAX_PORTS * L3Counters.SIZE,
+  SIZE:
+    64 +
+    MAX_PORTS * DevStats.SIZE +
+    MAX_LCORES * LcoreStats.SIZE +
+    TableStats.SIZE +
+    MAX_LCORES * MAX_PORTS * L3Counters.SIZE,
   dev_seq: 0,
   n_lcores: 4,
   updated_ns: 8,

@@ -158,8 +158,14 @@ export class RawSource implements BatchSource {
     check(Array.isArray(items), 'bad batch: expected an array of {op, payload}');
     items.forEach((r, i) => {
       check(r !== null && typeof r === 'object', `bad batch item #${i}: expected {op, payload}`);
-      check(Number.isInteger(r.op) && r.op >= 0 && r.op <= 0xffff, `bad batch item #${i}: op ${JSON.stringify(r.op)} is not an integer 0..0xffff`);
-      check(r.payload === undefined || r.payload instanceof Uint8Array, `bad batch item #${i}: payload is not a Uint8Array`);
+      check(
+        Number.isInteger(r.op) && r.op >= 0 && r.op <= 0xffff,
+        `bad batch item #${i}: op ${JSON.stringify(r.op)} is not an integer 0..0xffff`,
+      );
+      check(
+        r.payload === undefined || r.payload instanceof Uint8Array,
+        `bad batch item #${i}: payload is not a Uint8Array`,
+      );
     });
     this.count = items.length;
     this.what = `batch of ${items.length} requests`;
@@ -258,7 +264,11 @@ export class XcDelSource implements BatchSource {
  */
 export class XcChurnSource implements BatchSource {
   readonly what: string;
-  constructor(readonly count: number, private readonly inPort: number, private readonly outPort: number) {
+  constructor(
+    readonly count: number,
+    private readonly inPort: number,
+    private readonly outPort: number,
+  ) {
     check(Number.isInteger(count) && count >= 0, `bad count ${JSON.stringify(count)}`);
     checkPort(inPort, 'in port');
     checkPort(outPort, 'out port');

@@ -110,7 +110,13 @@ import { defaultLogger } from './logger';
 import { NativeBinding, loadNative } from './native';
 import { Ring } from './ring';
 import { Stats, readStats } from './stats';
-import { decodePolicerInfo, encodePolicerSet, normalizePolicer, type PolicerConfig, type PolicerSetting } from './policer';
+import {
+  decodePolicerInfo,
+  encodePolicerSet,
+  normalizePolicer,
+  type PolicerConfig,
+  type PolicerSetting,
+} from './policer';
 import { decodeSyncState, encodeSyncSet, type KernelSyncState } from './ksync';
 
 /** Retry policy of {@link connect}: exponential backoff between attempts. */
@@ -330,9 +336,18 @@ function resolveRetry(r: ConnectOptions['retry']): Required<RetryOptions> | unde
   const attempts = o.attempts ?? 5;
   const initialDelayMs = o.initialDelayMs ?? 50;
   const maxDelayMs = o.maxDelayMs ?? 2000;
-  check(Number.isInteger(attempts) && attempts >= 1, `bad retry.attempts ${JSON.stringify(attempts)}: expected an integer >= 1`);
-  check(Number.isFinite(initialDelayMs) && initialDelayMs >= 0, `bad retry.initialDelayMs ${JSON.stringify(initialDelayMs)}`);
-  check(Number.isFinite(maxDelayMs) && maxDelayMs >= initialDelayMs, `bad retry.maxDelayMs ${JSON.stringify(maxDelayMs)}: expected >= initialDelayMs`);
+  check(
+    Number.isInteger(attempts) && attempts >= 1,
+    `bad retry.attempts ${JSON.stringify(attempts)}: expected an integer >= 1`,
+  );
+  check(
+    Number.isFinite(initialDelayMs) && initialDelayMs >= 0,
+    `bad retry.initialDelayMs ${JSON.stringify(initialDelayMs)}`,
+  );
+  check(
+    Number.isFinite(maxDelayMs) && maxDelayMs >= initialDelayMs,
+    `bad retry.maxDelayMs ${JSON.stringify(maxDelayMs)}: expected >= initialDelayMs`,
+  );
   return { attempts, initialDelayMs, maxDelayMs };
 }
 
@@ -340,7 +355,11 @@ function resolveRetry(r: ConnectOptions['retry']): Required<RetryOptions> | unde
  * Maps and validates the control file of `instance`: magic, ABI version,
  * state READY, dataplane pid alive. Throws NOT_RUNNING, ABI_MISMATCH or NATIVE.
  */
-function attach(instance: string, file: string, native: NativeBinding): { buf: ArrayBuffer; h: CtlHeaderInfo; ino: number } {
+function attach(
+  instance: string,
+  file: string,
+  native: NativeBinding,
+): { buf: ArrayBuffer; h: CtlHeaderInfo; ino: number } {
   let buf: ArrayBuffer;
   let ino = 0;
   try {
@@ -349,13 +368,18 @@ function attach(instance: string, file: string, native: NativeBinding): { buf: A
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new SlipwayError('NOT_RUNNING', `instance ${instance}: no control file ${file} (is slipwayd running?)`, { cause: e });
+      throw new SlipwayError('NOT_RUNNING', `instance ${instance}: no control file ${file} (is slipwayd running?)`, {
+        cause: e,
+      });
     }
     throw new SlipwayError('NATIVE', `instance ${instance}: cannot map ${file}: ${(e as Error).message}`, { cause: e });
   }
   const h = validateHeader(buf, file);
   if (h.state !== State.READY) {
-    throw new SlipwayError('NOT_RUNNING', `instance ${instance}: dataplane is ${stateName(h.state)}, not ready (${file})`);
+    throw new SlipwayError(
+      'NOT_RUNNING',
+      `instance ${instance}: dataplane is ${stateName(h.state)}, not ready (${file})`,
+    );
   }
   if (!pidAlive(h.dpPid)) {
     throw new SlipwayError('NOT_RUNNING', `instance ${instance}: dataplane pid ${h.dpPid} is gone (stale ${file})`);
@@ -388,7 +412,9 @@ export async function connect(instance: string, opts: ConnectOptions = {}): Prom
     } catch (e) {
       const retriable = e instanceof SlipwayError && (e.code === 'NOT_RUNNING' || e.code === 'LEASE_HELD');
       if (!retry || !retriable || attempt >= retry.attempts) throw e;
-      log.debug(`connect attempt ${attempt}/${retry.attempts} failed, retrying in ${delay} ms: ${(e as Error).message}`);
+      log.debug(
+        `connect attempt ${attempt}/${retry.attempts} failed, retrying in ${delay} ms: ${(e as Error).message}`,
+      );
       await sleep(delay);
       delay = Math.min(retry.maxDelayMs, Math.max(1, delay * 2));
     }
@@ -437,17 +463,31 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
   private replayAttempts = 0;
 
   /** @internal use {@link connect} or {@link launch}. */
-  constructor(instance: string, file: string, buf: ArrayBuffer, h: CtlHeaderInfo, ino: number, native: NativeBinding, opts: ConnectOptions) {
+  constructor(
+    instance: string,
+    file: string,
+    buf: ArrayBuffer,
+    h: CtlHeaderInfo,
+    ino: number,
+    native: NativeBinding,
+    opts: ConnectOptions,
+  ) {
     super();
     this.instance = instance;
     this.path = file;
     this.native = native;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const spinUs = opts.spinUs ?? DEFAULT_SPIN_US;
-    check(Number.isFinite(spinUs) && spinUs >= 0 && spinUs <= 100_000, `bad spinUs ${JSON.stringify(spinUs)}: expected 0..100000`);
+    check(
+      Number.isFinite(spinUs) && spinUs >= 0 && spinUs <= 100_000,
+      `bad spinUs ${JSON.stringify(spinUs)}: expected 0..100000`,
+    );
     this.spinUs = spinUs;
     const busyPollUs = opts.busyPollUs ?? 0;
-    check(Number.isFinite(busyPollUs) && busyPollUs >= 0, `bad busyPollUs ${JSON.stringify(busyPollUs)}: expected >= 0`);
+    check(
+      Number.isFinite(busyPollUs) && busyPollUs >= 0,
+      `bad busyPollUs ${JSON.stringify(busyPollUs)}: expected >= 0`,
+    );
     this.busyPollUs = busyPollUs;
     const hbMs = opts.heartbeatTimeoutMs ?? DEFAULT_HB_TIMEOUT_MS;
     check(Number.isFinite(hbMs) && hbMs > 0, `bad heartbeatTimeoutMs ${JSON.stringify(hbMs)}`);
@@ -468,7 +508,11 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
     this.watchTimer = setInterval(() => this.watch(), watchMs);
     this.watchTimer.unref();
     process.on('exit', this.onExit);
-    this.log.debug('connected', { path: file, dpPid: this.a.pid, leaseGen: Atomics.load(this.a.hdr32, I_LEASE_GEN) >>> 0 });
+    this.log.debug('connected', {
+      path: file,
+      dpPid: this.a.pid,
+      leaseGen: Atomics.load(this.a.hdr32, I_LEASE_GEN) >>> 0,
+    });
   }
 
   private makeAttachment(buf: ArrayBuffer, h: CtlHeaderInfo, ino: number): Attachment {
@@ -502,7 +546,7 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
         throw new SlipwayError('LEASE_HELD', `lease held by pid ${cur} (this process: close the other client first)`);
       }
       if (pidAlive(cur)) throw new SlipwayError('LEASE_HELD', `lease held by pid ${cur}`);
-      if ((Atomics.compareExchange(hdr32, I_LEASE_PID, cur | 0, me) >>> 0) === cur) {
+      if (Atomics.compareExchange(hdr32, I_LEASE_PID, cur | 0, me) >>> 0 === cur) {
         this.log.warn(`reclaimed the lease of dead controller pid ${cur}`, { oldPid: cur });
         break;
       }
@@ -545,10 +589,17 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
    * Many calls may be in flight (pipelining): they are written to the ring
    * as they are made and matched to their answers by sequence number.
    */
-  request(op: number, payload: Uint8Array = new Uint8Array(0), opts: { timeoutMs?: number } = {}): Promise<RawResponse> {
+  request(
+    op: number,
+    payload: Uint8Array = new Uint8Array(0),
+    opts: { timeoutMs?: number } = {},
+  ): Promise<RawResponse> {
     try {
       this.ensureUsable();
-      check(Number.isInteger(op) && op >= 0 && op <= 0xffff, `bad op ${JSON.stringify(op)}: expected an integer 0..0xffff`);
+      check(
+        Number.isInteger(op) && op >= 0 && op <= 0xffff,
+        `bad op ${JSON.stringify(op)}: expected an integer 0..0xffff`,
+      );
       check(payload instanceof Uint8Array, 'bad payload: expected a Uint8Array');
     } catch (e) {
       return Promise.reject(e);
@@ -615,8 +666,16 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
     this.seq = (this.seq + n) >>> 0;
     return new Promise<BatchResult>((resolve, reject) => {
       this.batches.push({
-        src, base, sent: 0, received: 0, statuses: new Uint32Array(n), payloads: new Map(),
-        deadline: performance.now() + timeoutMs, timeoutMs, resolve, reject,
+        src,
+        base,
+        sent: 0,
+        received: 0,
+        statuses: new Uint32Array(n),
+        payloads: new Map(),
+        deadline: performance.now() + timeoutMs,
+        timeoutMs,
+        resolve,
+        reject,
       });
       this.schedule();
     });
@@ -822,7 +881,8 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
       return;
     }
     this.pending.delete(seq);
-    if (type !== p.op) this.log.debug('response type differs from request', { seq, req: opName(p.op), resp: opName(type) });
+    if (type !== p.op)
+      this.log.debug('response type differs from request', { seq, req: opName(p.op), resp: opName(type) });
     p.resolve({ status, payload: len > 0 ? this.a.resp.data.slice(off, off + len) : new Uint8Array(0) });
   };
 
@@ -830,7 +890,8 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
     const n = this.a.resp.drain(this.onResponse);
     if (n > 0) {
       const deadline = performance.now();
-      for (let bi = 0; bi < this.batches.length; bi++) this.batches[bi].deadline = deadline + this.batches[bi].timeoutMs;
+      for (let bi = 0; bi < this.batches.length; bi++)
+        this.batches[bi].deadline = deadline + this.batches[bi].timeoutMs;
     }
     return n;
   }
@@ -839,14 +900,24 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
     for (const [seq, p] of this.pending) {
       if (p.deadline <= now) {
         this.pending.delete(seq);
-        p.reject(new SlipwayError('TIMEOUT', `instance ${this.instance}: ${opName(p.op)} (seq ${seq}) got no response within ${p.timeoutMs} ms`));
+        p.reject(
+          new SlipwayError(
+            'TIMEOUT',
+            `instance ${this.instance}: ${opName(p.op)} (seq ${seq}) got no response within ${p.timeoutMs} ms`,
+          ),
+        );
       }
     }
     for (let bi = this.batches.length - 1; bi >= 0; bi--) {
       const b = this.batches[bi];
       if (b.deadline <= now) {
         this.batches.splice(bi, 1);
-        b.reject(new SlipwayError('TIMEOUT', `instance ${this.instance}: ${b.src.what}: no response for ${b.timeoutMs} ms (${b.received} of ${b.src.count} answered)`));
+        b.reject(
+          new SlipwayError(
+            'TIMEOUT',
+            `instance ${this.instance}: ${b.src.what}: no response for ${b.timeoutMs} ms (${b.received} of ${b.src.count} answered)`,
+          ),
+        );
       }
     }
   }
@@ -887,9 +958,9 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
     const now = this.native.monotonicNs();
     const age = now - (hb > this.connectedNs ? hb : hb === 0n ? this.connectedNs : hb);
     const ageMs = Number(age) / 1e6;
-    if ((Atomics.load(a.hdr32, I_DP_PID) >>> 0) !== a.pid) return this.gone('file-removed', ageMs);
+    if (Atomics.load(a.hdr32, I_DP_PID) >>> 0 !== a.pid) return this.gone('file-removed', ageMs);
     if (!pidAlive(a.pid)) return this.gone('pid-gone', ageMs);
-    if ((Atomics.load(a.hdr32, I_STATE) >>> 0) === State.STOPPING) return this.gone('stopping', ageMs);
+    if (Atomics.load(a.hdr32, I_STATE) >>> 0 === State.STOPPING) return this.gone('stopping', ageMs);
     if (age > this.hbTimeoutNs) return this.gone('heartbeat', ageMs);
     let ino: number | undefined;
     try {
@@ -909,7 +980,10 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
     this.life = 'gone';
     const pid = this.a.pid;
     this.log.warn(`dataplane pid ${pid} is gone (${reason})`, { reason, heartbeatAgeMs });
-    const err = new SlipwayError('DATAPLANE_GONE', `instance ${this.instance}: dataplane pid ${pid} is gone (${reason})`);
+    const err = new SlipwayError(
+      'DATAPLANE_GONE',
+      `instance ${this.instance}: dataplane pid ${pid} is gone (${reason})`,
+    );
     this.failAll(err, !this.desired);
     if (this.desired) this.broken = err; // until the replay reattaches
     this.interruptWaits();
@@ -936,7 +1010,10 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
     this.log.warn(`dataplane restarted: pid ${oldPid} -> ${h.dpPid}`);
     this.emit('dataplane-restarted', { instance: this.instance, oldPid, newPid: h.dpPid });
     if (!this.desired) {
-      const err = new SlipwayError('DATAPLANE_GONE', `instance ${this.instance}: dataplane restarted as pid ${h.dpPid}; connect again`);
+      const err = new SlipwayError(
+        'DATAPLANE_GONE',
+        `instance ${this.instance}: dataplane restarted as pid ${h.dpPid}; connect again`,
+      );
       this.broken ??= err;
       this.life = 'reattaching'; // terminal without replay: stop watching
       return;
@@ -991,7 +1068,16 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
   private async replay(t0: number): Promise<ReplaySummary> {
     const d = this.desired as DesiredConfig;
     const summary: ReplaySummary = {
-      pid: this.a.pid, portsPresent: 0, portsAdded: 0, portsConfigured: 0, xconnects: 0, routes: 0, neighbours: 0, rules: 0, failures: [], ms: 0,
+      pid: this.a.pid,
+      portsPresent: 0,
+      portsAdded: 0,
+      portsConfigured: 0,
+      xconnects: 0,
+      routes: 0,
+      neighbours: 0,
+      rules: 0,
+      failures: [],
+      ms: 0,
     };
     const failed = (what: string, e: unknown) => {
       const se = e instanceof SlipwayError ? e : new SlipwayError('REPLAY_FAILED', String(e));
@@ -1006,13 +1092,20 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
         try {
           info = decodePortInfoPayload(await this.call(Op.PORT_ADD, encodeDevargs(want.devargs)));
           summary.portsAdded++;
-          if (info.port !== index) failed(`port ${index} (${want.devargs})`, new SlipwayError('REPLAY_FAILED', `port ${index}: re-added as port ${info.port}`));
+          if (info.port !== index)
+            failed(
+              `port ${index} (${want.devargs})`,
+              new SlipwayError('REPLAY_FAILED', `port ${index}: re-added as port ${info.port}`),
+            );
         } catch (e) {
           failed(`port ${index}: add ${want.devargs}`, e);
           continue;
         }
       } else {
-        failed(`port ${index}`, new SlipwayError('REPLAY_FAILED', `port ${index} does not exist and its devargs are unknown`));
+        failed(
+          `port ${index}`,
+          new SlipwayError('REPLAY_FAILED', `port ${index} does not exist and its devargs are unknown`),
+        );
         continue;
       }
       let configured = false;
@@ -1099,7 +1192,8 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
     /** All ports, in index order. */
     list: async (): Promise<PortInfo[]> => decodePortList(await this.call(Op.PORT_LIST)),
     /** One port. */
-    get: async (port: number): Promise<PortInfo> => decodePortInfoPayload(await this.call(Op.PORT_GET, encodePortRef(port))),
+    get: async (port: number): Promise<PortInfo> =>
+      decodePortInfoPayload(await this.call(Op.PORT_GET, encodePortRef(port))),
     /** Adds a port from ethdev devargs (e.g. "net_null0" or "net_af_packet0,iface=veth0"); it gets the next index. */
     add: async (devargs: string): Promise<PortInfo> => {
       const info = decodePortInfoPayload(await this.call(Op.PORT_ADD, encodeDevargs(devargs)));
@@ -1153,14 +1247,16 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
     addMany: async (pairs: readonly XConnectPair[]): Promise<BatchResult> => {
       const src = new XcAddSource(pairs);
       const r = await this.sendBatch(src);
-      if (this.desired) for (let i = 0; i < r.length; i++) if (r.statuses[i] === STATUS_OK) this.desired.xconnectAdded(...src.pair(i));
+      if (this.desired)
+        for (let i = 0; i < r.length; i++) if (r.statuses[i] === STATUS_OK) this.desired.xconnectAdded(...src.pair(i));
       return r;
     },
     /** Removes the cross-connects of many in-ports as one batch; each gets its own status. */
     removeMany: async (inPorts: readonly number[]): Promise<BatchResult> => {
       const src = new XcDelSource(inPorts);
       const r = await this.sendBatch(src);
-      if (this.desired) for (let i = 0; i < r.length; i++) if (r.statuses[i] === STATUS_OK) this.desired.xconnectRemoved(src.port(i));
+      if (this.desired)
+        for (let i = 0; i < r.length; i++) if (r.statuses[i] === STATUS_OK) this.desired.xconnectRemoved(src.port(i));
       return r;
     },
     /**
@@ -1168,14 +1264,20 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
      * inPort, as one batch (a load generator for benchmarks and tests; the
      * table ends as it started when count is even). Not recorded for replay.
      */
-    churn: (count: number, inPort: number, outPort: number): Promise<BatchResult> => this.sendBatch(new XcChurnSource(count, inPort, outPort)),
+    churn: (count: number, inPort: number, outPort: number): Promise<BatchResult> =>
+      this.sendBatch(new XcChurnSource(count, inPort, outPort)),
   };
 
   /**
    * Follows a paged listing (sw_list_req cursor) to its end.
    * @internal
    */
-  private async listAll<T>(op: number, family: number, decode: (b: Uint8Array) => ListPage<T>, what: string): Promise<T[]> {
+  private async listAll<T>(
+    op: number,
+    family: number,
+    decode: (b: Uint8Array) => ListPage<T>,
+    what: string,
+  ): Promise<T[]> {
     const out: T[] = [];
     let cursor = 0;
     for (;;) {
@@ -1183,7 +1285,10 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
       for (let i = 0; i < page.items.length; i++) out.push(page.items[i]);
       if (page.next === 0) return out;
       if (page.items.length === 0 && page.next === cursor) {
-        throw new SlipwayError('PROTOCOL', `${what}: the dataplane returned an empty page without advancing the cursor (${cursor})`);
+        throw new SlipwayError(
+          'PROTOCOL',
+          `${what}: the dataplane returned an empty page without advancing the cursor (${cursor})`,
+        );
       }
       cursor = page.next;
     }
@@ -1284,7 +1389,8 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
     addMany: async (ns: readonly Neighbour[], opts: { timeoutMs?: number } = {}): Promise<BatchResult> => {
       const src = new NeighSource(ns, false);
       const r = await this.sendBatch(src, opts.timeoutMs);
-      if (this.desired) for (let i = 0; i < r.length; i++) if (r.statuses[i] === STATUS_OK) this.desired.neighbourAdded(src.item(i));
+      if (this.desired)
+        for (let i = 0; i < r.length; i++) if (r.statuses[i] === STATUS_OK) this.desired.neighbourAdded(src.item(i));
       return r;
     },
     /** Removes many neighbours as one batch; each gets its own status. */
@@ -1292,7 +1398,8 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
       const src = new NeighSource(ns, true);
       const r = await this.sendBatch(src, opts.timeoutMs);
       if (this.desired) {
-        for (let i = 0; i < r.length; i++) if (r.statuses[i] === STATUS_OK) this.desired.neighbourRemoved(ns[i].port, src.item(i).ip);
+        for (let i = 0; i < r.length; i++)
+          if (r.statuses[i] === STATUS_OK) this.desired.neighbourRemoved(ns[i].port, src.item(i).ip);
       }
       return r;
     },
@@ -1329,14 +1436,16 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
     addMany: async (rules: readonly Rule[], opts: { timeoutMs?: number } = {}): Promise<BatchResult> => {
       const src = new RuleSource(rules, false);
       const r = await this.sendBatch(src, opts.timeoutMs);
-      if (this.desired) for (let i = 0; i < r.length; i++) if (r.statuses[i] === STATUS_OK) this.desired.ruleAdded(rules[i]);
+      if (this.desired)
+        for (let i = 0; i < r.length; i++) if (r.statuses[i] === STATUS_OK) this.desired.ruleAdded(rules[i]);
       return r;
     },
     /** Removes many rules by id as one batch; each gets its own status. */
     removeMany: async (ids: readonly number[], opts: { timeoutMs?: number } = {}): Promise<BatchResult> => {
       const src = new RuleSource(ids, true);
       const r = await this.sendBatch(src, opts.timeoutMs);
-      if (this.desired) for (let i = 0; i < r.length; i++) if (r.statuses[i] === STATUS_OK) this.desired.ruleRemoved(ids[i]);
+      if (this.desired)
+        for (let i = 0; i < r.length; i++) if (r.statuses[i] === STATUS_OK) this.desired.ruleRemoved(ids[i]);
       return r;
     },
   };
@@ -1398,7 +1507,10 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
       if (s) return s;
       await sleep(1);
     }
-    throw new SlipwayError('TIMEOUT', `instance ${this.instance}: device statistics stayed inconsistent (seqlock held)`);
+    throw new SlipwayError(
+      'TIMEOUT',
+      `instance ${this.instance}: device statistics stayed inconsistent (seqlock held)`,
+    );
   }
 
   /* ---------------- events ---------------- */
@@ -1520,7 +1632,8 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
       fs.rmSync(this.path, { force: true });
     }
     await this.close();
-    if (pidAlive(pid)) throw new SlipwayError('TIMEOUT', `instance ${this.instance}: dataplane pid ${pid} survived SIGKILL`);
+    if (pidAlive(pid))
+      throw new SlipwayError('TIMEOUT', `instance ${this.instance}: dataplane pid ${pid} survived SIGKILL`);
   }
 
   /** True once close() (or shutdown()) was called. */
@@ -1530,7 +1643,7 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
 
   /** True while the control header says READY and the dataplane pid is alive. */
   isAlive(): boolean {
-    return (Atomics.load(this.a.hdr32, I_STATE) >>> 0) === State.READY && pidAlive(this.a.pid);
+    return Atomics.load(this.a.hdr32, I_STATE) >>> 0 === State.READY && pidAlive(this.a.pid);
   }
 }
 

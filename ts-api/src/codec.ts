@@ -153,7 +153,13 @@ export function parseMac(s: string): Uint8Array {
 /** 6 bytes at `off` -> "aa:bb:cc:dd:ee:ff" (lower case). */
 export function formatMac(v: DataView, off: number): string {
   const parts: string[] = [];
-  for (let i = 0; i < 6; i++) parts.push(v.getUint8(off + i).toString(16).padStart(2, '0'));
+  for (let i = 0; i < 6; i++)
+    parts.push(
+      v
+        .getUint8(off + i)
+        .toString(16)
+        .padStart(2, '0'),
+    );
   return parts.join(':');
 }
 
@@ -168,7 +174,13 @@ export function checkPort(port: unknown, what = 'port'): asserts port is number 
 /* ---------------- message framing ---------------- */
 
 /** Header + payload as laid out on a ring (len = 16 + payload, unpadded). */
-export function encodeMessage(m: { type: number; seq: number; flags?: number; status?: number; payload?: Uint8Array }): Uint8Array {
+export function encodeMessage(m: {
+  type: number;
+  seq: number;
+  flags?: number;
+  status?: number;
+  payload?: Uint8Array;
+}): Uint8Array {
   const payload = m.payload ?? new Uint8Array(0);
   const out = new Uint8Array(MSG_HDR_SIZE + payload.byteLength);
   const v = viewOf(out);
@@ -284,7 +296,10 @@ export function encodeXConnect(x: XConnect): Uint8Array {
 
 /** Reads a sw_xconnect at `off`. */
 export function decodeXConnect(v: DataView, off = 0): XConnect {
-  return { inPort: v.getUint16(off + XConnectMsg.in_port, true), outPort: v.getUint16(off + XConnectMsg.out_port, true) };
+  return {
+    inPort: v.getUint16(off + XConnectMsg.in_port, true),
+    outPort: v.getUint16(off + XConnectMsg.out_port, true),
+  };
 }
 
 /* ---------------- responses ---------------- */
@@ -385,7 +400,11 @@ function decodeList<T>(b: Uint8Array, elemSize: number, what: string, read: (v: 
   return out;
 }
 
-function encodeList<T>(items: readonly T[], elemSize: number, write: (v: DataView, off: number, x: T) => void): Uint8Array {
+function encodeList<T>(
+  items: readonly T[],
+  elemSize: number,
+  write: (v: DataView, off: number, x: T) => void,
+): Uint8Array {
   const out = new Uint8Array(ListHdr.SIZE + items.length * elemSize);
   const v = viewOf(out);
   v.setUint32(ListHdr.count, items.length, true);

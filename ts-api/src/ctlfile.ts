@@ -102,10 +102,16 @@ export function validateHeader(buf: ArrayBuffer, file: string): CtlHeaderInfo {
   const h = readHeader(buf);
   if (h.magic === 0) throw new SlipwayError('NOT_RUNNING', `${file}: not initialised yet (magic is 0)`);
   if (h.magic !== CTL_MAGIC) {
-    throw new SlipwayError('ABI_MISMATCH', `${file}: bad magic 0x${h.magic.toString(16)}, expected 0x${CTL_MAGIC.toString(16)}`);
+    throw new SlipwayError(
+      'ABI_MISMATCH',
+      `${file}: bad magic 0x${h.magic.toString(16)}, expected 0x${CTL_MAGIC.toString(16)}`,
+    );
   }
   if (h.abiVersion !== CTL_ABI_VERSION) {
-    throw new SlipwayError('ABI_MISMATCH', `${file}: ABI version ${h.abiVersion}, this library speaks ${CTL_ABI_VERSION}`);
+    throw new SlipwayError(
+      'ABI_MISMATCH',
+      `${file}: ABI version ${h.abiVersion}, this library speaks ${CTL_ABI_VERSION}`,
+    );
   }
   if (h.headerSize !== CTL_HEADER_SIZE) {
     throw new SlipwayError('ABI_MISMATCH', `${file}: header size ${h.headerSize}, expected ${CTL_HEADER_SIZE}`);
@@ -118,7 +124,10 @@ export function validateHeader(buf: ArrayBuffer, file: string): CtlHeaderInfo {
   ];
   for (const [name, off, size] of areas) {
     if (off < CTL_HEADER_SIZE || off % 64 !== 0 || off + size > buf.byteLength) {
-      throw new SlipwayError('ABI_MISMATCH', `${file}: ${name} at ${off} (+${size}) is outside the ${buf.byteLength}-byte file`);
+      throw new SlipwayError(
+        'ABI_MISMATCH',
+        `${file}: ${name} at ${off} (+${size}) is outside the ${buf.byteLength}-byte file`,
+      );
     }
   }
   return h;

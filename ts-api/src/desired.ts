@@ -155,7 +155,9 @@ export class DesiredConfig {
       routes: [...this.routes.values()],
       neighbours: [...this.neighbours.values()],
       rules: [...this.rules.values()].sort((a, b) => a.id - b.id),
-      ports: [...this.ports].sort((a, b) => a[0] - b[0]).map(([port, p]) => ({ port, ...p, settings: { ...p.settings } })),
+      ports: [...this.ports]
+        .sort((a, b) => a[0] - b[0])
+        .map(([port, p]) => ({ port, ...p, settings: { ...p.settings } })),
       xconnects: [...this.xconnects].sort((a, b) => a[0] - b[0]).map(([inPort, outPort]) => ({ inPort, outPort })),
     };
   }

@@ -70,9 +70,13 @@ export function isSlipwayError(e: unknown, code?: ErrorCode): e is SlipwayError 
 export function statusError(status: number, text: string, what?: string): SlipwayError {
   const name = STATUS_NAMES[status];
   if (name === undefined || name === 'OK') {
-    return new SlipwayError('PROTOCOL', `${what ? what + ': ' : ''}unknown status ${status}${text ? ': ' + text : ''}`, {
-      status,
-    });
+    return new SlipwayError(
+      'PROTOCOL',
+      `${what ? what + ': ' : ''}unknown status ${status}${text ? ': ' + text : ''}`,
+      {
+        status,
+      },
+    );
   }
   const msg = text || ERROR_CODES[name];
   return new SlipwayError(name, what ? `${what}: ${msg}` : msg, { status });

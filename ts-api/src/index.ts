@@ -31,13 +31,43 @@ export type { ErrorCode } from './errors';
 export { createLogger, defaultLogger } from './logger';
 export type { Logger, LoggerOptions } from './logger';
 export { readStats } from './stats';
-export type { Stats, PortStats, LcoreStatsInfo, PortCounterValues, DevCounterValues, L3CounterValues, TableStatsInfo } from './stats';
-export type { NextHop, RouteSpec, Route, Neighbour, NeighbourRef, Rule, RuleMatch, RuleActionSpec, RuleEntry, PortRange, ListPage } from './tables';
+export type {
+  Stats,
+  PortStats,
+  LcoreStatsInfo,
+  PortCounterValues,
+  DevCounterValues,
+  L3CounterValues,
+  TableStatsInfo,
+} from './stats';
+export type {
+  NextHop,
+  RouteSpec,
+  Route,
+  Neighbour,
+  NeighbourRef,
+  Rule,
+  RuleMatch,
+  RuleActionSpec,
+  RuleEntry,
+  PortRange,
+  ListPage,
+} from './tables';
 export { PROTOCOLS, parseProto } from './tables';
 export * as tables from './tables';
 export { parseIp, parsePrefix, formatIp, formatPrefix, canonicalIp, canonicalPrefix } from './ip';
 export type { Family } from './ip';
-export type { Hello, PortInfo, PortSettings, XConnect, SlipwayEvent, PortEvent, LeaseEvent, KernelRequestEvent, Message } from './codec';
+export type {
+  Hello,
+  PortInfo,
+  PortSettings,
+  XConnect,
+  SlipwayEvent,
+  PortEvent,
+  LeaseEvent,
+  KernelRequestEvent,
+  Message,
+} from './codec';
 export { isMac } from './codec';
 export type { PolicerConfig, PolicerEvent, PolicerRate, PolicerSetting, PuntClassName } from './policer';
 export { PUNT_CLASS_NAMES, normalizePolicer } from './policer';

@@ -150,7 +150,7 @@ export function formatIp(family: number, b: Uint8Array, off = 0): string {
   // RFC 5952: the longest run (>= 2) of zero groups becomes "::", the first if tied
   let bestAt = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

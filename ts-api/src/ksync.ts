@@ -37,7 +37,12 @@ export interface KernelSyncState {
 const WHAT = ['', 'neighbour', 'route', 'address', 'resync'] as const;
 const ACTION = ['', 'added', 'removed', 'refused', 'done'] as const;
 const ROUTE_TYPES = ['', 'forward', 'local', 'drop'] as const;
-const WHAT_CODE = { neighbour: SyncWhat.NEIGH, route: SyncWhat.ROUTE, address: SyncWhat.ADDR, resync: SyncWhat.RESYNC } as const;
+const WHAT_CODE = {
+  neighbour: SyncWhat.NEIGH,
+  route: SyncWhat.ROUTE,
+  address: SyncWhat.ADDR,
+  resync: SyncWhat.RESYNC,
+} as const;
 
 /**
  * Something kernel sync did: a neighbour, route or vEth address added,
@@ -136,7 +141,7 @@ export function decodeSyncEvent(seq: number, b: Uint8Array): SyncEvent | null {
     ip: family ? formatIp(family, b, EvtSync.ip) : '',
     prefixLen: v.getUint8(EvtSync.prefix_len),
     port: port === PORT_NONE ? null : port,
-    routeType: what === 'route' ? (ROUTE_TYPES[rt] || null) : null,
+    routeType: what === 'route' ? ROUTE_TYPES[rt] || null : null,
     nextHops: v.getUint8(EvtSync.n_nh),
     gw: family && what === 'route' && !isZero(b, EvtSync.gw, alen) ? formatIp(family, b, EvtSync.gw) : '',
     mac: [...b.subarray(EvtSync.mac, EvtSync.mac + 6)].map((x) => x.toString(16).padStart(2, '0')).join(':'),
@@ -158,7 +163,10 @@ export function encodeSyncEvent(e: SyncEvent): Message {
   v.setUint16(EvtSync.port, e.port ?? PORT_NONE, true);
   v.setUint8(EvtSync.route_type, e.routeType ? RouteType[e.routeType.toUpperCase() as keyof typeof RouteType] : 0);
   v.setUint8(EvtSync.n_nh, e.nextHops);
-  p.set(e.mac.split(':').map((x) => parseInt(x, 16)), EvtSync.mac);
+  p.set(
+    e.mac.split(':').map((x) => parseInt(x, 16)),
+    EvtSync.mac,
+  );
   if (e.ip) parseIpInto(e.ip, p, EvtSync.ip);
   if (e.gw) parseIpInto(e.gw, p, EvtSync.gw);
   v.setUint32(EvtSync.added, e.added, true);
@@ -180,7 +188,12 @@ export function describeSyncEvent(e: SyncEvent): string {
     case 'address':
       return `kernel sync: address ${e.ip}/${e.prefixLen}${on} ${e.action}${why}`;
     case 'route': {
-      const via = e.routeType === 'forward' ? ` via ${e.gw || 'connected'}${on}${e.nextHops > 1 ? ` (+${e.nextHops - 1} more)` : ''}` : e.routeType ? ` ${e.routeType}` : '';
+      const via =
+        e.routeType === 'forward'
+          ? ` via ${e.gw || 'connected'}${on}${e.nextHops > 1 ? ` (+${e.nextHops - 1} more)` : ''}`
+          : e.routeType
+            ? ` ${e.routeType}`
+            : '';
       return `kernel sync: route ${e.ip}/${e.prefixLen}${via} ${e.action}${why}`;
     }
   }

@@ -7,7 +7,20 @@
  * dropped and counted (`police_<class>` in the L3 counters). A rate of 0
  * turns a class's policer off.
  */
-import { EventType, EvtPolicer, MAX_PORTS, PORT_NONE, POLICER_MAX_BURST, POLICER_MAX_RATE, PUNT_CLASS_NAMES, PolicerInfo as PolicerInfoMsg, PolicerRate as PolicerRateMsg, PolicerSet, PuntClass, type PuntClassName } from './abi';
+import {
+  EventType,
+  EvtPolicer,
+  MAX_PORTS,
+  PORT_NONE,
+  POLICER_MAX_BURST,
+  POLICER_MAX_RATE,
+  PUNT_CLASS_NAMES,
+  PolicerInfo as PolicerInfoMsg,
+  PolicerRate as PolicerRateMsg,
+  PolicerSet,
+  PuntClass,
+  type PuntClassName,
+} from './abi';
 import { need, viewOf } from './bytes';
 import type { Message } from './codec';
 import { check, SlipwayError } from './errors';
@@ -60,15 +73,30 @@ function isUint(x: unknown, max: number): x is number {
 /** Checks and fills in a setting; BAD_ARGUMENT naming what is wrong. */
 export function normalizePolicer(s: PolicerSetting): Required<Omit<PolicerSetting, 'port'>> & { port?: number } {
   check(typeof s === 'object' && s !== null, 'policer setting must be an object');
-  check(s.port === undefined || isUint(s.port, MAX_PORTS - 1), `bad port ${JSON.stringify(s.port)}: expected an integer 0..${MAX_PORTS - 1}`);
+  check(
+    s.port === undefined || isUint(s.port, MAX_PORTS - 1),
+    `bad port ${JSON.stringify(s.port)}: expected an integer 0..${MAX_PORTS - 1}`,
+  );
   const cls = s.class ?? 'all';
-  check(cls === 'all' || (PUNT_CLASS_NAMES as readonly string[]).includes(cls),
-    `bad punt class ${JSON.stringify(cls)}: expected ${PUNT_CLASS_NAMES.join(', ')} or all`);
-  check(isUint(s.ratePps, POLICER_MAX_RATE), `bad policer rate ${JSON.stringify(s.ratePps)}: expected packets/s, an integer 0..${POLICER_MAX_RATE} (0: no limit)`);
+  check(
+    cls === 'all' || (PUNT_CLASS_NAMES as readonly string[]).includes(cls),
+    `bad punt class ${JSON.stringify(cls)}: expected ${PUNT_CLASS_NAMES.join(', ')} or all`,
+  );
+  check(
+    isUint(s.ratePps, POLICER_MAX_RATE),
+    `bad policer rate ${JSON.stringify(s.ratePps)}: expected packets/s, an integer 0..${POLICER_MAX_RATE} (0: no limit)`,
+  );
   const burst = s.burst ?? (s.ratePps === 0 ? 0 : Math.min(POLICER_MAX_BURST, Math.max(16, Math.ceil(s.ratePps / 10))));
-  check(isUint(burst, POLICER_MAX_BURST) && (s.ratePps === 0 || burst >= 1),
-    `bad policer burst ${JSON.stringify(s.burst)}: expected packets, an integer 1..${POLICER_MAX_BURST}`);
-  return { ...(s.port === undefined ? {} : { port: s.port }), class: cls, ratePps: s.ratePps, burst: s.ratePps === 0 ? 0 : burst };
+  check(
+    isUint(burst, POLICER_MAX_BURST) && (s.ratePps === 0 || burst >= 1),
+    `bad policer burst ${JSON.stringify(s.burst)}: expected packets, an integer 1..${POLICER_MAX_BURST}`,
+  );
+  return {
+    ...(s.port === undefined ? {} : { port: s.port }),
+    class: cls,
+    ratePps: s.ratePps,
+    burst: s.ratePps === 0 ? 0 : burst,
+  };
 }
 
 export function encodePolicerSet(s: PolicerSetting): Uint8Array {
@@ -96,14 +124,20 @@ export function decodePolicerSet(b: Uint8Array): PolicerSetting {
 
 export function decodePolicerInfo(b: Uint8Array): PolicerConfig {
   if (b.byteLength < PolicerInfoMsg.SIZE) {
-    throw new SlipwayError('PROTOCOL', `policer info: payload is ${b.byteLength} bytes, expected ${PolicerInfoMsg.SIZE}`);
+    throw new SlipwayError(
+      'PROTOCOL',
+      `policer info: payload is ${b.byteLength} bytes, expected ${PolicerInfoMsg.SIZE}`,
+    );
   }
   const v = viewOf(b);
   const port = v.getUint16(PolicerInfoMsg.port, true);
   const classes = {} as Record<PuntClassName, PolicerRate>;
   PUNT_CLASS_NAMES.forEach((name, i) => {
     const off = PolicerInfoMsg.cls + i * PolicerRateMsg.SIZE;
-    classes[name] = { ratePps: v.getUint32(off + PolicerRateMsg.rate_pps, true), burst: v.getUint32(off + PolicerRateMsg.burst, true) };
+    classes[name] = {
+      ratePps: v.getUint32(off + PolicerRateMsg.rate_pps, true),
+      burst: v.getUint32(off + PolicerRateMsg.burst, true),
+    };
   });
   return { port: port === PORT_NONE ? 'default' : port, classes };
 }

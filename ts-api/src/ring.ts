@@ -154,7 +154,10 @@ export class Ring {
     const len = MSG_HDR_SIZE + payloadLen;
     const alen = (len + 7) & ~7;
     if (alen > this.size) {
-      throw new SlipwayError('BAD_ARGUMENT', `${this.name}: message of ${len} bytes does not fit a ${this.size}-byte ring`);
+      throw new SlipwayError(
+        'BAD_ARGUMENT',
+        `${this.name}: message of ${len} bytes does not fit a ${this.size}-byte ring`,
+      );
     }
     const cons = Atomics.load(this.ctl, I_CONS) >>> 0; // acquire: consumer is done with those bytes
     let prod = this.wprod >= 0 ? this.wprod : Atomics.load(this.ctl, I_PROD) >>> 0;
@@ -261,7 +264,13 @@ export class Ring {
             `${this.name}: bad message length ${len} at index ${cons} (${avail} bytes published, ${toEnd} to the end)`,
           );
         }
-        fn(type, v.getUint32(pos + MsgHdr.seq, true), v.getUint32(pos + MsgHdr.status, true), pos + MSG_HDR_SIZE, len - MSG_HDR_SIZE);
+        fn(
+          type,
+          v.getUint32(pos + MsgHdr.seq, true),
+          v.getUint32(pos + MsgHdr.status, true),
+          pos + MSG_HDR_SIZE,
+          len - MSG_HDR_SIZE,
+        );
         cons = (cons + alen) >>> 0;
         n++;
       }

@@ -3,7 +3,20 @@
  * may map it; per-lcore counters are summed here, device counters are read
  * under the dev_seq seqlock.
  */
-import { DEV_STATS_FIELDS, DevStats, L3Counters, L3_COUNTERS, LcoreStats, MAX_LCORES, MAX_PORTS, PORT_COUNTERS, PortCounters, Role, StatsArea, TableStats } from './abi';
+import {
+  DEV_STATS_FIELDS,
+  DevStats,
+  L3Counters,
+  L3_COUNTERS,
+  LcoreStats,
+  MAX_LCORES,
+  MAX_PORTS,
+  PORT_COUNTERS,
+  PortCounters,
+  Role,
+  StatsArea,
+  TableStats,
+} from './abi';
 import { SlipwayError } from './errors';
 
 type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
@@ -77,14 +90,24 @@ const L3_KEYS = L3_COUNTERS.map(camel) as (keyof L3CounterValues)[];
  */
 export function readStats(buf: ArrayBuffer, offset: number, maxTries = 1000): Stats | null {
   if (offset % 8 !== 0 || offset + StatsArea.SIZE > buf.byteLength) {
-    throw new SlipwayError('PROTOCOL', `stats area at ${offset} (+${StatsArea.SIZE}) is outside the ${buf.byteLength}-byte mapping`);
+    throw new SlipwayError(
+      'PROTOCOL',
+      `stats area at ${offset} (+${StatsArea.SIZE}) is outside the ${buf.byteLength}-byte mapping`,
+    );
   }
   const u32 = new Int32Array(buf, offset, StatsArea.SIZE / 4);
   const u64 = new BigUint64Array(buf, offset, StatsArea.SIZE / 8);
   const ld32 = (off: number) => Atomics.load(u32, off / 4) >>> 0;
   const ld64 = (off: number) => Atomics.load(u64, off / 8);
 
-  let dev: { mask: number; updatedNs: bigint; mbufTotal: bigint; mbufFree: bigint; devs: bigint[][]; tables: TableStatsInfo } | null = null;
+  let dev: {
+    mask: number;
+    updatedNs: bigint;
+    mbufTotal: bigint;
+    mbufFree: bigint;
+    devs: bigint[][];
+    tables: TableStatsInfo;
+  } | null = null;
   for (let t = 0; t < maxTries && dev === null; t++) {
     const s1 = ld32(StatsArea.dev_seq);
     if (s1 & 1) continue;

@@ -161,13 +161,27 @@ const json = (x: unknown) => JSON.stringify(x);
 function fail(message: string): never {
   throw new SlipwayError('BAD_ARGUMENT', message);
 }
-const ROUTE_TYPES: Record<string, number> = { forward: RouteType.FORWARD, local: RouteType.LOCAL, drop: RouteType.DROP };
-const ROUTE_TYPE_NAMES: Record<number, Route['type']> = { [RouteType.FORWARD]: 'forward', [RouteType.LOCAL]: 'local', [RouteType.DROP]: 'drop' };
-const ACTIONS: Record<string, number> = {
-  forward: RuleAction.FORWARD, route: RuleAction.ROUTE, drop: RuleAction.DROP,
-  punt: RuleAction.PUNT, mirror: RuleAction.MIRROR, count: RuleAction.COUNT,
+const ROUTE_TYPES: Record<string, number> = {
+  forward: RouteType.FORWARD,
+  local: RouteType.LOCAL,
+  drop: RouteType.DROP,
 };
-const ACTION_NAMES: Record<number, RuleActionSpec['type']> = Object.fromEntries(Object.entries(ACTIONS).map(([k, v]) => [v, k])) as Record<number, RuleActionSpec['type']>;
+const ROUTE_TYPE_NAMES: Record<number, Route['type']> = {
+  [RouteType.FORWARD]: 'forward',
+  [RouteType.LOCAL]: 'local',
+  [RouteType.DROP]: 'drop',
+};
+const ACTIONS: Record<string, number> = {
+  forward: RuleAction.FORWARD,
+  route: RuleAction.ROUTE,
+  drop: RuleAction.DROP,
+  punt: RuleAction.PUNT,
+  mirror: RuleAction.MIRROR,
+  count: RuleAction.COUNT,
+};
+const ACTION_NAMES: Record<number, RuleActionSpec['type']> = Object.fromEntries(
+  Object.entries(ACTIONS).map(([k, v]) => [v, k]),
+) as Record<number, RuleActionSpec['type']>;
 const FAMILY_NAME = (f: number) => (f === AF.INET ? 'IPv4' : 'IPv6');
 
 /* ---------------- list requests ---------------- */
@@ -177,7 +191,10 @@ export function encodeListReq(q: { cursor?: number; max?: number; family?: numbe
   const cursor = q.cursor ?? 0;
   const max = q.max ?? 0;
   const family = q.family ?? 0;
-  check(Number.isInteger(cursor) && cursor >= 0 && cursor <= 0xffffffff, `bad list cursor ${json(cursor)}: expected an integer 0..2^32-1`);
+  check(
+    Number.isInteger(cursor) && cursor >= 0 && cursor <= 0xffffffff,
+    `bad list cursor ${json(cursor)}: expected an integer 0..2^32-1`,
+  );
   check(Number.isInteger(max) && max >= 0 && max <= 0xffff, `bad list max ${json(max)}: expected an integer 0..65535`);
   check(family === 0 || family === AF.INET || family === AF.INET6, `bad family ${json(family)}: expected 4 or 6`);
   const out = new Uint8Array(ListReq.SIZE);
@@ -192,10 +209,19 @@ export function encodeListReq(q: { cursor?: number; max?: number; family?: numbe
 export function decodeListReq(b: Uint8Array): { cursor: number; max: number; family: number } {
   need(b, ListReq.SIZE, 'list request');
   const v = viewOf(b);
-  return { cursor: v.getUint32(ListReq.cursor, true), max: v.getUint16(ListReq.max, true), family: v.getUint8(ListReq.family) };
+  return {
+    cursor: v.getUint32(ListReq.cursor, true),
+    max: v.getUint16(ListReq.max, true),
+    family: v.getUint8(ListReq.family),
+  };
 }
 
-function decodePage<T>(b: Uint8Array, elemSize: number, what: string, read: (v: DataView, off: number) => T): ListPage<T> {
+function decodePage<T>(
+  b: Uint8Array,
+  elemSize: number,
+  what: string,
+  read: (v: DataView, off: number) => T,
+): ListPage<T> {
   need(b, ListHdr.SIZE, what);
   const v = viewOf(b);
   const count = v.getUint32(ListHdr.count, true);
@@ -205,7 +231,11 @@ function decodePage<T>(b: Uint8Array, elemSize: number, what: string, read: (v: 
   return { items, next: v.getUint32(ListHdr.next, true) };
 }
 
-function encodePage<T>(page: ListPage<T>, elemSize: number, write: (v: DataView, b: Uint8Array, off: number, x: T) => void): Uint8Array {
+function encodePage<T>(
+  page: ListPage<T>,
+  elemSize: number,
+  write: (v: DataView, b: Uint8Array, off: number, x: T) => void,
+): Uint8Array {
   const out = new Uint8Array(ListHdr.SIZE + page.items.length * elemSize);
   const v = viewOf(out);
   v.setUint32(ListHdr.count, page.items.length, true);
@@ -269,7 +299,8 @@ export class RouteSource implements BatchSource {
       }
       const r = routes[i] as RouteSpec;
       // messages are built only on failure: this loop runs a million times
-      if (r === null || typeof r !== 'object') fail(`bad ${tag} ${json(r)}: expected {prefix, via} or {prefix, type: 'local' | 'drop'}`);
+      if (r === null || typeof r !== 'object')
+        fail(`bad ${tag} ${json(r)}: expected {prefix, via} or {prefix, type: 'local' | 'drop'}`);
       const { family, len } = parsePrefixInto(r.prefix, this.prefixes, i * 16, `${tag} prefix`);
       const typeName = r.type ?? 'forward';
       const type = ROUTE_TYPES[typeName as string];
@@ -277,16 +308,22 @@ export class RouteSource implements BatchSource {
       const via = r.via;
       let nNh = 0;
       if (type === RouteType.FORWARD) {
-        if (!Array.isArray(via) || via.length < 1 || via.length > ECMP_MAX) fail(`bad ${tag} ${r.prefix}: via must list 1..${ECMP_MAX} next hops, got ${json(via)}`);
+        if (!Array.isArray(via) || via.length < 1 || via.length > ECMP_MAX)
+          fail(`bad ${tag} ${r.prefix}: via must list 1..${ECMP_MAX} next hops, got ${json(via)}`);
         for (let j = 0; j < via.length; j++) {
           const nh = via[j];
-          if (nh === null || typeof nh !== 'object') fail(`bad ${tag} ${r.prefix}: next hop #${j} ${json(nh)}: expected {port, gw?}`);
+          if (nh === null || typeof nh !== 'object')
+            fail(`bad ${tag} ${r.prefix}: next hop #${j} ${json(nh)}: expected {port, gw?}`);
           const p = nh.port;
-          if (!(Number.isInteger(p) && p >= 0 && p < MAX_PORTS)) checkPort(p, `${tag} ${r.prefix}: next hop #${j} port`);
+          if (!(Number.isInteger(p) && p >= 0 && p < MAX_PORTS))
+            checkPort(p, `${tag} ${r.prefix}: next hop #${j} port`);
           this.nhPort[k] = p;
           if (nh.gw !== undefined) {
             const f = parseIpInto(nh.gw, this.nhGw, k * 16, `${tag} ${r.prefix}: next hop #${j} gateway`);
-            if (f !== family) fail(`bad ${tag} ${r.prefix}: next hop #${j} gateway ${nh.gw} is ${FAMILY_NAME(f)}, the prefix ${FAMILY_NAME(family)}`);
+            if (f !== family)
+              fail(
+                `bad ${tag} ${r.prefix}: next hop #${j} gateway ${nh.gw} is ${FAMILY_NAME(f)}, the prefix ${FAMILY_NAME(family)}`,
+              );
           }
           k++;
         }
@@ -366,7 +403,12 @@ export function decodeRoute(v: DataView, off = 0): Route {
   }
   const typeName = ROUTE_TYPE_NAMES[type];
   if (typeName === undefined) throw new SlipwayError('PROTOCOL', `route: unknown type ${type}`);
-  return { prefix: formatPrefix(family, b, v.getUint8(off + RouteMsg.prefix_len), off + RouteMsg.prefix), family: family as Family, type: typeName, via };
+  return {
+    prefix: formatPrefix(family, b, v.getUint8(off + RouteMsg.prefix_len), off + RouteMsg.prefix),
+    family: family as Family,
+    type: typeName,
+    via,
+  };
 }
 
 /** Parses one sw_route payload. */
@@ -383,7 +425,9 @@ export function decodeRouteList(b: Uint8Array): ListPage<Route> {
 /** ROUTE_LIST response payload (tests and fake dataplanes). */
 export function encodeRouteList(page: ListPage<RouteSpec>): Uint8Array {
   const src = new RouteSource(page.items, false);
-  return encodePage({ items: page.items.map((_, i) => i), next: page.next }, RouteMsg.SIZE, (v, b, off, i) => src.write(i, v, b, off));
+  return encodePage({ items: page.items.map((_, i) => i), next: page.next }, RouteMsg.SIZE, (v, b, off, i) =>
+    src.write(i, v, b, off),
+  );
 }
 
 /**
@@ -427,8 +471,12 @@ export class NeighSource extends PackedSource {
   constructor(items: readonly (Neighbour | NeighbourRef)[], del: boolean, single = false) {
     check(Array.isArray(items), `bad neighbours ${typeof items}: expected an array`);
     const n = items.length;
-    super(n, del ? `neighbour remove of ${n} entries` : `neighbour add of ${n} entries`,
-      del ? Op.NEIGH_DEL : Op.NEIGH_ADD, NeighMsg.SIZE);
+    super(
+      n,
+      del ? `neighbour remove of ${n} entries` : `neighbour add of ${n} entries`,
+      del ? Op.NEIGH_DEL : Op.NEIGH_ADD,
+      NeighMsg.SIZE,
+    );
     const v = viewOf(this.buf);
     for (let i = 0; i < n; i++) {
       const tag = single ? 'neighbour' : `neighbour #${i}`;
@@ -467,7 +515,11 @@ export function encodeNeighbourDel(n: NeighbourRef): Uint8Array {
 export function decodeNeighbour(v: DataView, off = 0): Neighbour {
   const family = v.getUint8(off + NeighMsg.family);
   const b = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-  return { port: v.getUint16(off + NeighMsg.port, true), ip: formatIp(family, b, off + NeighMsg.ip), mac: formatMac(v, off + NeighMsg.mac) };
+  return {
+    port: v.getUint16(off + NeighMsg.port, true),
+    ip: formatIp(family, b, off + NeighMsg.ip),
+    mac: formatMac(v, off + NeighMsg.mac),
+  };
 }
 
 /** Parses one sw_neigh payload. */
@@ -484,12 +536,26 @@ export function decodeNeighbourList(b: Uint8Array): ListPage<Neighbour> {
 /** NEIGH_LIST response payload (tests and fake dataplanes). */
 export function encodeNeighbourList(page: ListPage<Neighbour>): Uint8Array {
   const src = new NeighSource(page.items, false);
-  return encodePage({ items: page.items.map((_, i) => i), next: page.next }, NeighMsg.SIZE, (v, b, off, i) => src.write(i, v, b, off));
+  return encodePage({ items: page.items.map((_, i) => i), next: page.next }, NeighMsg.SIZE, (v, b, off, i) =>
+    src.write(i, v, b, off),
+  );
 }
 
 /* ---------------- rules ---------------- */
 
-const MATCH_KEYS = new Set(['inPort', 'srcMac', 'dstMac', 'vlan', 'ethertype', 'family', 'src', 'dst', 'proto', 'sport', 'dport']);
+const MATCH_KEYS = new Set([
+  'inPort',
+  'srcMac',
+  'dstMac',
+  'vlan',
+  'ethertype',
+  'family',
+  'src',
+  'dst',
+  'proto',
+  'sport',
+  'dport',
+]);
 
 function u16(x: unknown): boolean {
   return Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 0xffff;
@@ -498,7 +564,10 @@ function u16(x: unknown): boolean {
 function portRange(x: PortRange | undefined, what: string): [number, number] {
   if (x === undefined) return [0, 0xffff];
   if (Array.isArray(x)) {
-    check(x.length === 2 && u16(x[0]) && u16(x[1]) && x[0] <= x[1], `bad ${what} ${json(x)}: expected [lo, hi] with 0 <= lo <= hi <= 65535`);
+    check(
+      x.length === 2 && u16(x[0]) && u16(x[1]) && x[0] <= x[1],
+      `bad ${what} ${json(x)}: expected [lo, hi] with 0 <= lo <= hi <= 65535`,
+    );
     return [x[0], x[1]];
   }
   check(u16(x), `bad ${what} ${json(x)}: expected a port 0..65535 or [lo, hi]`);
@@ -522,7 +591,10 @@ export function parseProto(p: number | string, what = 'proto'): number {
 /** Writes a validated sw_rule at `off` of `b` (which must be zeroed there). */
 function writeRule(r: Rule, v: DataView, b: Uint8Array, off: number, tag: string): void {
   check(r !== null && typeof r === 'object', `bad ${tag} ${json(r)}: expected {id, priority, match, action}`);
-  check(Number.isInteger(r.id) && r.id >= 0 && r.id <= 0xffffffff, `bad ${tag} id ${json(r.id)}: expected an integer 0..2^32-1`);
+  check(
+    Number.isInteger(r.id) && r.id >= 0 && r.id <= 0xffffffff,
+    `bad ${tag} id ${json(r.id)}: expected an integer 0..2^32-1`,
+  );
   const name = `rule ${r.id}`;
   check(
     Number.isInteger(r.priority) && r.priority >= RULE_PRIORITY_MIN && r.priority <= RULE_PRIORITY_MAX,
@@ -530,9 +602,13 @@ function writeRule(r: Rule, v: DataView, b: Uint8Array, off: number, tag: string
   );
   const m: RuleMatch = r.match ?? {};
   check(typeof m === 'object' && m !== null, `bad ${name} match ${json(m)}: expected an object`);
-  for (const k of Object.keys(m)) check(MATCH_KEYS.has(k), `bad ${name} match key ${json(k)}: expected one of ${[...MATCH_KEYS].join(', ')}`);
+  for (const k of Object.keys(m))
+    check(MATCH_KEYS.has(k), `bad ${name} match key ${json(k)}: expected one of ${[...MATCH_KEYS].join(', ')}`);
   const a = r.action;
-  check(a !== null && typeof a === 'object' && ACTIONS[a.type] !== undefined, `bad ${name} action ${json(a)}: expected {type: forward | route | drop | punt | mirror | count}`);
+  check(
+    a !== null && typeof a === 'object' && ACTIONS[a.type] !== undefined,
+    `bad ${name} action ${json(a)}: expected {type: forward | route | drop | punt | mirror | count}`,
+  );
 
   let inPort = PORT_NONE;
   if (m.inPort !== undefined) {
@@ -541,12 +617,18 @@ function writeRule(r: Rule, v: DataView, b: Uint8Array, off: number, tag: string
   }
   let vlan = 0xffff;
   if (m.vlan !== undefined) {
-    check(Number.isInteger(m.vlan) && m.vlan >= 0 && m.vlan <= 4095, `bad ${name} vlan ${json(m.vlan)}: expected 0..4095`);
+    check(
+      Number.isInteger(m.vlan) && m.vlan >= 0 && m.vlan <= 4095,
+      `bad ${name} vlan ${json(m.vlan)}: expected 0..4095`,
+    );
     vlan = m.vlan;
   }
   let ethertype = 0;
   if (m.ethertype !== undefined) {
-    check(Number.isInteger(m.ethertype) && m.ethertype >= 1 && m.ethertype <= 0xffff, `bad ${name} ethertype ${json(m.ethertype)}: expected 0x0001..0xffff`);
+    check(
+      Number.isInteger(m.ethertype) && m.ethertype >= 1 && m.ethertype <= 0xffff,
+      `bad ${name} ethertype ${json(m.ethertype)}: expected 0x0001..0xffff`,
+    );
     ethertype = m.ethertype;
   }
   for (const k of ['srcMac', 'dstMac'] as const) {
@@ -564,7 +646,10 @@ function writeRule(r: Rule, v: DataView, b: Uint8Array, off: number, tag: string
     if (p === undefined) continue;
     const at = off + (k === 'src' ? RuleMsg.src : RuleMsg.dst);
     const r2 = parsePrefixInto(p, b, at, `${name} ${k}`);
-    check(family === 0 || family === r2.family, `bad ${name} ${k} ${json(p)}: ${FAMILY_NAME(r2.family)}, but the rule is ${FAMILY_NAME(family)}`);
+    check(
+      family === 0 || family === r2.family,
+      `bad ${name} ${k} ${json(p)}: ${FAMILY_NAME(r2.family)}, but the rule is ${FAMILY_NAME(family)}`,
+    );
     family = r2.family;
     if (r2.len === 0) b.fill(0, at, at + 16); // /0 is the wildcard
     if (k === 'src') srcLen = r2.len;
@@ -581,7 +666,10 @@ function writeRule(r: Rule, v: DataView, b: Uint8Array, off: number, tag: string
   }
   if (family !== 0 && ethertype !== 0) {
     const et = family === AF.INET ? 0x0800 : 0x86dd;
-    check(ethertype === et, `bad ${name}: ethertype 0x${ethertype.toString(16).padStart(4, '0')} contradicts ${FAMILY_NAME(family)}`);
+    check(
+      ethertype === et,
+      `bad ${name}: ethertype 0x${ethertype.toString(16).padStart(4, '0')} contradicts ${FAMILY_NAME(family)}`,
+    );
   }
 
   let outPort = PORT_NONE;
@@ -621,14 +709,21 @@ export class RuleSource extends PackedSource {
   constructor(items: readonly (Rule | number)[], del: boolean, single = false) {
     check(Array.isArray(items), `bad rules ${typeof items}: expected an array`);
     const n = items.length;
-    super(n, del ? `rule remove of ${n} ids` : `rule add of ${n} rules`,
-      del ? Op.RULE_DEL : Op.RULE_ADD, del ? RuleRef.SIZE : RuleMsg.SIZE);
+    super(
+      n,
+      del ? `rule remove of ${n} ids` : `rule add of ${n} rules`,
+      del ? Op.RULE_DEL : Op.RULE_ADD,
+      del ? RuleRef.SIZE : RuleMsg.SIZE,
+    );
     const v = viewOf(this.buf);
     for (let i = 0; i < n; i++) {
       const tag = single ? 'rule' : `rule #${i}`;
       if (del) {
         const id = items[i] as number;
-        check(Number.isInteger(id) && id >= 0 && id <= 0xffffffff, `bad ${tag} id ${json(id)}: expected an integer 0..2^32-1`);
+        check(
+          Number.isInteger(id) && id >= 0 && id <= 0xffffffff,
+          `bad ${tag} id ${json(id)}: expected an integer 0..2^32-1`,
+        );
         v.setUint32(i * this.size + RuleRef.id, id, true);
       } else {
         writeRule(items[i] as Rule, v, this.buf, i * this.size, tag);
@@ -675,7 +770,8 @@ export function decodeRule(v: DataView, off = 0): Rule {
   }
   const proto = v.getUint8(off + RuleMsg.proto);
   if (proto !== 0) m.proto = proto;
-  const range = (lo: number, hi: number): PortRange | undefined => (lo === 0 && hi === 0xffff ? undefined : lo === hi ? lo : [lo, hi]);
+  const range = (lo: number, hi: number): PortRange | undefined =>
+    lo === 0 && hi === 0xffff ? undefined : lo === hi ? lo : [lo, hi];
   const sp = range(v.getUint16(off + RuleMsg.sport_lo, true), v.getUint16(off + RuleMsg.sport_hi, true));
   const dp = range(v.getUint16(off + RuleMsg.dport_lo, true), v.getUint16(off + RuleMsg.dport_hi, true));
   if (sp !== undefined) m.sport = sp;
@@ -688,7 +784,12 @@ export function decodeRule(v: DataView, off = 0): Rule {
   if (type === 'forward') action = { type, port: outPort };
   else if (type === 'mirror') action = outPort === PORT_NONE ? { type } : { type, port: outPort };
   else action = { type } as RuleActionSpec;
-  return { id: v.getUint32(off + RuleMsg.id, true), priority: v.getUint32(off + RuleMsg.priority, true), match: m, action };
+  return {
+    id: v.getUint32(off + RuleMsg.id, true),
+    priority: v.getUint32(off + RuleMsg.priority, true),
+    match: m,
+    action,
+  };
 }
 
 /** Parses one sw_rule payload. */

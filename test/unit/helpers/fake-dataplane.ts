@@ -133,7 +133,13 @@ export class FakeDataplane {
 
   /** Writes counter `name` of `port` on stats slot `slot`. */
   setCounter(slot: number, port: number, name: (typeof PORT_COUNTERS)[number], x: bigint): void {
-    const off = this.statsOff + StatsArea.lcores + slot * LcoreStats.SIZE + LcoreStats.ports + port * PortCounters.SIZE + PORT_COUNTERS.indexOf(name) * 8;
+    const off =
+      this.statsOff +
+      StatsArea.lcores +
+      slot * LcoreStats.SIZE +
+      LcoreStats.ports +
+      port * PortCounters.SIZE +
+      PORT_COUNTERS.indexOf(name) * 8;
     new DataView(this.buf).setBigUint64(off, x, true);
   }
 
@@ -144,7 +150,11 @@ export class FakeDataplane {
     v.setUint32(base + LcoreStats.role, role, true);
     v.setBigUint64(base + LcoreStats.busy_polls, busy, true);
     v.setBigUint64(base + LcoreStats.idle_polls, idle, true);
-    v.setUint32(this.statsOff + StatsArea.n_lcores, Math.max(slot + 1, v.getUint32(this.statsOff + StatsArea.n_lcores, true)), true);
+    v.setUint32(
+      this.statsOff + StatsArea.n_lcores,
+      Math.max(slot + 1, v.getUint32(this.statsOff + StatsArea.n_lcores, true)),
+      true,
+    );
   }
 
   /** Device counters, written under the seqlock like the main lcore does. */
@@ -191,7 +201,16 @@ export class FakeDataplane {
     const none = new Uint8Array(0);
     switch (m.type) {
       case Op.HELLO:
-        return [ST.OK, codec.encodeHello({ abiVersion: CTL_ABI_VERSION, dpPid: this.header32('dp_pid'), nWorkers: 1, maxPorts: MAX_PORTS, nPorts: this.ports.length })];
+        return [
+          ST.OK,
+          codec.encodeHello({
+            abiVersion: CTL_ABI_VERSION,
+            dpPid: this.header32('dp_pid'),
+            nWorkers: 1,
+            maxPorts: MAX_PORTS,
+            nPorts: this.ports.length,
+          }),
+        ];
       case Op.PORT_LIST:
         return [ST.OK, codec.encodePortList(this.ports)];
       case Op.PORT_ADD: {
@@ -199,9 +218,23 @@ export class FakeDataplane {
         const n = this.ports.length;
         if (n >= MAX_PORTS) return this.err(8, 'no free port slot');
         const p: codec.PortInfo = {
-          port: n, ethPort: n, started: false, linkUp: false, linkSpeed: 0, mtu: 1500,
-          mac: `02:00:00:00:00:${n.toString(16).padStart(2, '0')}`, promisc: false, fullDuplex: true, workerLcore: null,
-          nRxq: 1, nTxq: 2, minMtu: 68, maxMtu: 9600, name: devargs.split(',')[0], driver: 'net_null', vif: `vEth${n}`,
+          port: n,
+          ethPort: n,
+          started: false,
+          linkUp: false,
+          linkSpeed: 0,
+          mtu: 1500,
+          mac: `02:00:00:00:00:${n.toString(16).padStart(2, '0')}`,
+          promisc: false,
+          fullDuplex: true,
+          workerLcore: null,
+          nRxq: 1,
+          nTxq: 2,
+          minMtu: 68,
+          maxMtu: 9600,
+          name: devargs.split(',')[0],
+          driver: 'net_null',
+          vif: `vEth${n}`,
         };
         this.ports.push(p);
         this.emit({ type: 'port-added', port: n, linkUp: false, started: false, linkSpeed: 0 });
@@ -212,11 +245,20 @@ export class FakeDataplane {
       case Op.PORT_STOP: {
         const p = this.port(m.payload);
         if (p === -1) return this.err(ST.MALFORMED, `payload of ${m.payload.byteLength} bytes, expected 8`);
-        if (typeof p === 'number') return p >= MAX_PORTS ? this.err(ST.RANGE, `port ${p} out of range`) : this.err(ST.NO_PORT, `port ${p} does not exist`);
+        if (typeof p === 'number')
+          return p >= MAX_PORTS
+            ? this.err(ST.RANGE, `port ${p} out of range`)
+            : this.err(ST.NO_PORT, `port ${p} does not exist`);
         if (m.type !== Op.PORT_GET) {
           p.started = m.type === Op.PORT_START;
           p.workerLcore = p.started ? 1 : null;
-          this.emit({ type: p.started ? 'port-started' : 'port-stopped', port: p.port, linkUp: p.linkUp, started: p.started, linkSpeed: p.linkSpeed });
+          this.emit({
+            type: p.started ? 'port-started' : 'port-stopped',
+            port: p.port,
+            linkUp: p.linkUp,
+            started: p.started,
+            linkSpeed: p.linkSpeed,
+          });
         }
         return [ST.OK, codec.encodePortInfo(p)];
       }
@@ -224,7 +266,8 @@ export class FakeDataplane {
         const s = codec.decodePortSet(m.payload);
         const p = this.ports[s.port];
         if (!p) return this.err(ST.NO_PORT, `port ${s.port} does not exist`);
-        if (s.mtu !== undefined && (s.mtu < p.minMtu || s.mtu > p.maxMtu)) return this.err(ST.RANGE, `port ${s.port}: mtu ${s.mtu} out of range ${p.minMtu}..${p.maxMtu}`);
+        if (s.mtu !== undefined && (s.mtu < p.minMtu || s.mtu > p.maxMtu))
+          return this.err(ST.RANGE, `port ${s.port}: mtu ${s.mtu} out of range ${p.minMtu}..${p.maxMtu}`);
         Object.assign(p, s);
         return [ST.OK, codec.encodePortInfo(p)];
       }
@@ -254,4 +297,3 @@ export function tmpCtl(tag: string): { dir: string; instance: string; file: stri
   const instance = `t${process.pid}-${tag}-${Math.floor(Math.random() * 1e6)}`.slice(0, 31);
   return { dir: '/dev/shm', instance, file: `/dev/shm/slipway.${instance}.ctl` };
 }
-
