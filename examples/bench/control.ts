@@ -25,6 +25,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { launch, type Slipway } from '../../ts-api/src/index';
+import { churn } from '../../ts-api/src/client/internal';
 import { JsonClient } from './jsonclient';
 
 const RTT_N = 20_000;
@@ -110,11 +111,11 @@ function threadCpuS(pid: number, tid: number): number {
 async function ring(sw: Slipway): Promise<Record<string, number>> {
   const hello = await rtt(RTT_N, WARMUP_N, () => sw.hello());
   const xc = await rtt(RTT_N, WARMUP_N, (i) => (i % 2 === 0 ? sw.xconnects.add(0, 1) : sw.xconnects.remove(0)));
-  await sw.xconnects.churn(20_000, 0, 1); // warm-up
+  await churn(sw, 20_000, 0, 1); // warm-up
   const dp0 = threadCpuS(sw.pid, sw.pid);
   const js0 = process.cpuUsage();
   const t0 = performance.now();
-  const r = await sw.xconnects.churn(BATCH_N, 0, 1);
+  const r = await churn(sw, BATCH_N, 0, 1);
   const s = (performance.now() - t0) / 1000;
   const js = process.cpuUsage(js0);
   const dpCpu = threadCpuS(sw.pid, sw.pid) - dp0;

@@ -3,7 +3,7 @@
  * forwarding after each one.
  */
 import test, { type ExecutionContext } from 'ava';
-import { MSG_HDR_SIZE, Op, STATUS_NAMES } from '../../ts-api/src/abi';
+import { MSG_HDR_SIZE, Op, STATUS_NAMES } from '../../ts-api/src/wire/abi';
 import { ctlPath, SlipwayError } from '../../ts-api/src/index';
 import { assertForwards, controller, e2eSuite, logTail, pidAlive } from './harness';
 import { RawController } from './rawring';

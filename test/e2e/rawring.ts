@@ -4,11 +4,11 @@
  * undersized, oversized) messages straight into the request ring, bypassing
  * the library's codec. Use only while no library controller is connected.
  */
-import { CtlHeader, MSG_HDR_SIZE, MsgHdr, Op, RING_DATA_OFF, RingHdr, msgAlign } from '../../ts-api/src/abi';
-import type { Message } from '../../ts-api/src/codec';
-import { readHeader } from '../../ts-api/src/ctlfile';
+import { CtlHeader, MSG_HDR_SIZE, MsgHdr, Op, RING_DATA_OFF, RingHdr, msgAlign } from '../../ts-api/src/wire/abi';
+import type { Message } from '../../ts-api/src/wire/message';
+import { readHeader } from '../../ts-api/src/wire/ctlfile';
 import { loadNative } from '../../ts-api/src/native';
-import { Ring } from '../../ts-api/src/ring';
+import { Ring } from '../../ts-api/src/wire/ring';
 import { sleep } from './netns';
 
 export class RawController {

@@ -14,12 +14,11 @@ import {
   ctlPath,
   defaultBinary,
   launch,
-  loadNative,
-  readHeader,
   type DataplaneGoneEvent,
   type DataplaneRestartedEvent,
   type ReplaySummary,
 } from '../../ts-api/src/index';
+import { loadNative, readHeader } from '../../ts-api/src/wire';
 import { assertForwards, defaultLogFile, e2eSuite, logger, logTail, pidAlive } from './harness';
 import { hugepagesTotal, quietIpv6, run, track, waitFor } from './netns';
 

@@ -5,12 +5,12 @@
  */
 import test from 'ava';
 import { buildDump, bytes, hex } from './helpers/abidump';
-import * as abi from '../../ts-api/src/abi';
-import * as policer from '../../ts-api/src/policer';
-import * as codec from '../../ts-api/src/codec';
+import * as abi from '../../ts-api/src/wire/abi';
+import * as policer from '../../ts-api/src/codec/policer';
+import * as codec from './helpers/codec';
 import { statusError } from '../../ts-api/src/errors';
-import { Ring } from '../../ts-api/src/ring';
-import * as tables from '../../ts-api/src/tables';
+import { Ring } from '../../ts-api/src/wire/ring';
+import * as tables from './helpers/tables';
 
 const dump = buildDump();
 const MAC = '02:00:00:ab:cd:ef';

@@ -5,13 +5,15 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { MAX_PORTS, Op } from '../../ts-api/src/abi';
-import { BatchError, XcAddSource, XcChurnSource, XcDelSource } from '../../ts-api/src/batch';
-import { connect, Slipway } from '../../ts-api/src/client';
-import * as codec from '../../ts-api/src/codec';
+import { MAX_PORTS, Op } from '../../ts-api/src/wire/abi';
+import { BatchError } from '../../ts-api/src/client/batch';
+import { churn } from '../../ts-api/src/client/internal';
+import { XcAddSource, XcChurnSource, XcDelSource } from '../../ts-api/src/codec/xconnects';
+import { connect, Slipway } from '../../ts-api/src/client/slipway';
+import * as codec from './helpers/codec';
 import { SlipwayError } from '../../ts-api/src/errors';
 import { createLogger } from '../../ts-api/src/logger';
-import { Ring } from '../../ts-api/src/ring';
+import { Ring } from '../../ts-api/src/wire/ring';
 import { FakeDataplane, FakeOptions, tmpCtl } from './helpers/fake-dataplane';
 
 const logger = createLogger({ silent: true });
@@ -188,7 +190,7 @@ test('xconnects.addMany / removeMany: per-pair statuses, BatchError lists the fa
 
 test('churn: thousands of alternating updates through a small ring leave the table as it was; singles interleave', async (t) => {
   const { sw, fake } = await withFake(t, 'churn', { reqSize: 512, respSize: 2048 });
-  const [r, hello, list] = await Promise.all([sw.xconnects.churn(4000, 2, 3), sw.hello(), sw.xconnects.list()]);
+  const [r, hello, list] = await Promise.all([churn(sw, 4000, 2, 3), sw.hello(), sw.xconnects.list()]);
   t.is(r.length, 4000);
   t.true(r.ok, JSON.stringify(r.summary()));
   t.is(hello.dpPid, process.pid);

@@ -5,9 +5,9 @@
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { CtlHeader, Op, Role, State } from '../../ts-api/src/abi';
-import { connect, Slipway } from '../../ts-api/src/client';
-import type { SlipwayEvent } from '../../ts-api/src/codec';
+import { CtlHeader, Op, Role, State } from '../../ts-api/src/wire/abi';
+import { connect, Slipway } from '../../ts-api/src/client/slipway';
+import type { SlipwayEvent } from './helpers/codec';
 import { SlipwayError } from '../../ts-api/src/errors';
 import { createLogger } from '../../ts-api/src/logger';
 import { FakeDataplane, FakeOptions, tmpCtl } from './helpers/fake-dataplane';
@@ -268,8 +268,8 @@ test('stats sums per-lcore counters of existing ports and reads device counters'
   t.is(s.mbufTotal, 8192);
   t.is(s.mbufFree, 8000);
   const n = fake.seen.length;
-  await sw.stats({ sync: false });
-  t.is(fake.seen.length, n, 'sync: false sends nothing');
+  await sw.stats({ refresh: false });
+  t.is(fake.seen.length, n, 'refresh: false sends nothing');
 });
 
 test('shutdown sends SIGTERM and waits for the pid and the file to go', async (t) => {

@@ -1,8 +1,8 @@
 /** Round trips of every message type (fast-check) and argument validation. */
 import test from 'ava';
 import fc from 'fast-check';
-import { DEVARGS_MAX, EventType, MAX_PORTS, PortSet } from '../../ts-api/src/abi';
-import * as codec from '../../ts-api/src/codec';
+import { DEVARGS_MAX, EventType, MAX_PORTS, PortSet } from '../../ts-api/src/wire/abi';
+import * as codec from './helpers/codec';
 import { SlipwayError } from '../../ts-api/src/errors';
 
 const u16 = fc.integer({ min: 0, max: 0xffff });
@@ -208,8 +208,8 @@ test('truncated responses are PROTOCOL errors, not garbage', (t) => {
 /* ---------------- routes, neighbours, rules (ts-api/src/tables.ts, ip.ts) ---------------- */
 
 import { isIPv4, isIPv6 } from 'node:net';
-import * as ip from '../../ts-api/src/ip';
-import * as tables from '../../ts-api/src/tables';
+import * as ip from '../../ts-api/src/codec/ip';
+import * as tables from './helpers/tables';
 
 const fam = fc.constantFrom<4 | 6>(4, 6);
 const addrBytes = (f: 4 | 6) =>

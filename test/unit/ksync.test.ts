@@ -6,13 +6,13 @@
 import test from 'ava';
 import { buildDump, bytes, hex } from './helpers/abidump';
 import fc from 'fast-check';
-import * as abi from '../../ts-api/src/abi';
-import * as codec from '../../ts-api/src/codec';
+import * as abi from '../../ts-api/src/wire/abi';
+import * as codec from './helpers/codec';
 import { SlipwayError } from '../../ts-api/src/errors';
-import { formatIp } from '../../ts-api/src/ip';
-import * as ksync from '../../ts-api/src/ksync';
+import { formatIp } from '../../ts-api/src/codec/ip';
+import * as ksync from '../../ts-api/src/codec/kernel-sync';
 import { buildArgv } from '../../ts-api/src/launch';
-import { DesiredConfig } from '../../ts-api/src/desired';
+import { DesiredConfig } from '../../ts-api/src/client/desired';
 
 const dump = buildDump();
 

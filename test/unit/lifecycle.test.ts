@@ -6,8 +6,9 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { connect, type DataplaneGoneEvent, type DataplaneRestartedEvent } from '../../ts-api/src/client';
-import type { ReplaySummary } from '../../ts-api/src/desired';
+import { connect } from '../../ts-api/src/client/slipway';
+import type { DataplaneGoneEvent, DataplaneRestartedEvent } from '../../ts-api/src/client/connection';
+import type { ReplaySummary } from '../../ts-api/src/client/replay';
 import { SlipwayError } from '../../ts-api/src/errors';
 import { createLogger } from '../../ts-api/src/logger';
 import { FakeDataplane, tmpCtl } from './helpers/fake-dataplane';

@@ -6,10 +6,10 @@ import test from 'ava';
 import fc from 'fast-check';
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { MSG_HDR_SIZE, Op, RING_DATA_OFF, RingHdr, msgAlign } from '../../ts-api/src/abi';
+import { MSG_HDR_SIZE, Op, RING_DATA_OFF, RingHdr, msgAlign } from '../../ts-api/src/wire/abi';
 import { SlipwayError } from '../../ts-api/src/errors';
 import { loadNative, nativeCandidates } from '../../ts-api/src/native';
-import { Ring, WakeFn } from '../../ts-api/src/ring';
+import { Ring, WakeFn } from '../../ts-api/src/wire/ring';
 
 function makeRing(
   size: number,

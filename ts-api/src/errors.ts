@@ -1,4 +1,4 @@
-import { STATUS_NAMES } from './abi';
+import { STATUS_NAMES } from './wire/abi/status';
 
 /**
  * Every error code a slipway call can fail with, in one place.

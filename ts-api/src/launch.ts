@@ -7,9 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type winston from 'winston';
-import { CTL_MAGIC, State } from './abi';
-import { ConnectOptions, Slipway, connect } from './client';
-import { DEFAULT_CTL_DIR, checkInstance, ctlPath, pidAlive, readHeader } from './ctlfile';
+import { CTL_MAGIC, State } from './wire/abi/control';
+import { DEFAULT_CTL_DIR, checkInstance, ctlPath, pidAlive, readHeader } from './wire/ctlfile';
+import { adoptLaunched } from './client/internal';
+import type { ConnectOptions } from './client/options';
+import { type Slipway, connect } from './client/slipway';
 import { SlipwayError, check } from './errors';
 import { defaultLogger } from './logger';
 import { REPO_ROOT, loadNative } from './native';
@@ -269,9 +271,7 @@ export async function launch(opts: LaunchOptions): Promise<Slipway> {
     timeoutMs: opts.timeoutMs,
   };
   const sw = await connect(opts.instance, copts);
-  sw.attachChild(child);
-  sw.recordLaunchPorts(opts.ports ?? []);
-  if (opts.kernelSync) sw.desired?.kernelSyncSet(true);
+  adoptLaunched(sw, child, opts.ports ?? [], Boolean(opts.kernelSync));
   log.info(`slipwayd ready, pid ${sw.pid}`);
   return sw;
 }

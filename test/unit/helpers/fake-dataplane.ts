@@ -20,10 +20,10 @@ import {
   RING_DATA_OFF,
   State,
   StatsArea,
-} from '../../../ts-api/src/abi';
-import * as codec from '../../../ts-api/src/codec';
+} from '../../../ts-api/src/wire/abi';
+import * as codec from './codec';
 import { loadNative } from '../../../ts-api/src/native';
-import { Ring } from '../../../ts-api/src/ring';
+import { Ring } from '../../../ts-api/src/wire/ring';
 
 export interface FakeOptions {
   file: string;

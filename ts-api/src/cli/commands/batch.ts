@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { Op, codec } from '../../index';
+import { Op, ports, xconnects } from '../../wire';
 import { globals, withSlipway } from '../context';
 import { UsageError } from '../errors';
 import { print, printJson } from '../output';
@@ -35,10 +35,10 @@ function parseLines(text: string, file: string): Line[] {
           line: i + 1,
           text: s,
           op: Op.XC_ADD,
-          payload: codec.encodeXConnect({ inPort: parsePort(w[2]!), outPort: parsePort(w[3]!) }),
+          payload: xconnects.encodeXConnect({ inPort: parsePort(w[2]!), outPort: parsePort(w[3]!) }),
         });
       } else if (w[0] === 'xconnect' && (w[1] === 'del' || w[1] === 'remove') && w.length === 3) {
-        out.push({ line: i + 1, text: s, op: Op.XC_DEL, payload: codec.encodePortRef(parsePort(w[2]!)) });
+        out.push({ line: i + 1, text: s, op: Op.XC_DEL, payload: ports.encodePortRef(parsePort(w[2]!)) });
       } else {
         throw new Error('expected "xconnect add IN OUT" or "xconnect del IN"');
       }
@@ -61,14 +61,12 @@ export function batchCommand(): Command {
         sw.requestBatch(lines.map((l) => ({ op: l.op, payload: l.payload }))),
       );
       const ms = performance.now() - t0;
-      const failures = result
-        .failures()
-        .map((f) => ({
-          line: lines[f.index]!.line,
-          text: lines[f.index]!.text,
-          code: f.error.code,
-          error: f.error.message,
-        }));
+      const failures = result.failures().map((f) => ({
+        line: lines[f.index]!.line,
+        text: lines[f.index]!.text,
+        code: f.error.code,
+        error: f.error.message,
+      }));
       if (g.json) {
         printJson({ total: lines.length, ok: lines.length - failures.length, failed: failures.length, ms, failures });
       } else {

@@ -5,10 +5,10 @@
  * Parsing is strict (no leading zeros in IPv4 octets, no zone ids, hex
  * groups of 1..4 digits) and fails with BAD_ARGUMENT naming the string.
  * Formatting is canonical (dotted quad; RFC 5952 for IPv6), so a formatted
- * prefix is a stable key.
+ * prefix is a stable key. IP protocols by name or number are here too.
  */
-import { AF } from './abi';
-import { SlipwayError } from './errors';
+import { AF } from '../wire/abi/control';
+import { SlipwayError, check } from '../errors';
 
 /** An address family as this library spells it. */
 export type Family = 4 | 6;
@@ -183,4 +183,47 @@ export function canonicalIp(s: string, what = 'IP address'): string {
 export function canonicalPrefix(s: string, what = 'prefix'): string {
   const { family, len, bytes } = parsePrefix(s, what);
   return formatPrefix(family, bytes, len);
+}
+
+/* ---------------- IP protocols ---------------- */
+
+/** IP protocol names accepted in rule matches and route lookups (or give the number). */
+export const PROTOCOLS: Readonly<Record<string, number>> = {
+  icmp: 1,
+  igmp: 2,
+  tcp: 6,
+  udp: 17,
+  gre: 47,
+  esp: 50,
+  ah: 51,
+  icmpv6: 58,
+  'ipv6-icmp': 58,
+  ospf: 89,
+  vrrp: 112,
+  sctp: 132,
+};
+
+/** Resolves a protocol name or number to 0..255 (0 = any). */
+export function parseProto(p: number | string, what = 'proto'): number {
+  if (typeof p === 'string') {
+    if (/^\d+$/.test(p)) p = Number(p);
+    else {
+      const n = PROTOCOLS[p.toLowerCase()];
+      check(
+        n !== undefined,
+        `bad ${what} ${JSON.stringify(p)}: expected 0..255 or one of ${Object.keys(PROTOCOLS).join(', ')}`,
+      );
+      return n;
+    }
+  }
+  check(
+    Number.isInteger(p) && p >= 0 && p <= 255,
+    `bad ${what} ${JSON.stringify(p)}: expected 0..255 or a protocol name`,
+  );
+  return p;
+}
+
+/** "IPv4" or "IPv6" (for messages). */
+export function familyName(f: number): string {
+  return f === AF.INET ? 'IPv4' : 'IPv6';
 }

@@ -1,10 +1,9 @@
 /**
- * Byte-level helpers every message codec shares (codec.ts, tables.ts,
- * policer.ts, ksync.ts): a DataView over a payload, the length check of a
- * payload read from the dataplane, and fixed-size C strings. No imports of
- * the codecs, so any of them can use it.
+ * Byte-level helpers every codec shares: a DataView over a payload, the
+ * length check of a payload read from the dataplane, and fixed-size C
+ * strings.
  */
-import { SlipwayError } from './errors';
+import { SlipwayError } from '../errors';
 
 export const utf8Encoder = new TextEncoder();
 export const utf8Decoder = new TextDecoder('utf-8');

@@ -2,15 +2,19 @@
  * The desired configuration a controller made through this library, kept
  * when `replay: true` so it can be applied again to a restarted dataplane
  * (ports added by devargs, port start/stop, MTU/MAC/promiscuous mode,
- * cross-connects, routes, neighbours and rules).
+ * cross-connects, routes, neighbours, rules, punt policer settings and
+ * kernel sync on/off).
  *
  * Only successful changes are recorded, in terms of what the user asked for
  * (not what the dataplane reported), and only those made through the typed
  * methods: raw request()/requestMany() bypass the record.
  */
-import type { PolicerSetting } from './policer';
-import type { PortSettings, XConnect } from './codec';
-import type { Neighbour, Rule, RouteSpec } from './tables';
+import type { Neighbour } from '../codec/neighbours';
+import type { PolicerSetting } from '../codec/policer';
+import type { PortSettings } from '../codec/ports';
+import type { RouteSpec } from '../codec/routes';
+import type { Rule } from '../codec/rules';
+import type { XConnect } from '../codec/xconnects';
 
 /** What the library wants one port to be. */
 export interface DesiredPort {
@@ -20,30 +24,6 @@ export interface DesiredPort {
   started?: boolean;
   /** Settings applied with ports.set(), merged. */
   settings: PortSettings;
-}
-
-/** Summary of a replay, emitted with the 'replayed' event. */
-export interface ReplaySummary {
-  /** The new dataplane's pid. */
-  pid: number;
-  /** Ports the new dataplane already had (from its command line). */
-  portsPresent: number;
-  /** Ports added again by PORT_ADD. */
-  portsAdded: number;
-  /** Ports whose settings or run state were applied. */
-  portsConfigured: number;
-  /** Cross-connects added. */
-  xconnects: number;
-  /** Routes added. */
-  routes: number;
-  /** Neighbours added. */
-  neighbours: number;
-  /** Rules added. */
-  rules: number;
-  /** Everything that could not be replayed, naming the object. */
-  failures: { what: string; code: string; message: string }[];
-  /** Time from detecting the restart to the end of the replay. */
-  ms: number;
 }
 
 /** The record itself (one per Slipway with replay enabled). */

@@ -4,9 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CTL_ABI_VERSION, CTL_HEADER_SIZE, CTL_MAGIC, CtlHeader, IFNAME_LEN, NAME_LEN, State } from './abi';
-import { readCString } from './codec';
-import { SlipwayError, check } from './errors';
+import { CTL_ABI_VERSION, CTL_HEADER_SIZE, CTL_MAGIC, CtlHeader, IFNAME_LEN, NAME_LEN, State } from './abi/control';
+import { readCString } from './bytes';
+import { SlipwayError, check } from '../errors';
 
 /** Default directory of control files. */
 export const DEFAULT_CTL_DIR = '/dev/shm';

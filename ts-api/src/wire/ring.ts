@@ -9,9 +9,9 @@
  * request ring and consumes the response and event rings. Works on any
  * ArrayBuffer so it can be tested without the daemon.
  */
-import { MSG_HDR_SIZE, MsgHdr, Op, RING_DATA_OFF, RingHdr, msgAlign } from './abi';
-import type { Message } from './codec';
-import { SlipwayError } from './errors';
+import { ControlOps, MSG_HDR_SIZE, MsgHdr, RING_DATA_OFF, RingHdr, msgAlign } from './abi/control';
+import type { Message } from './message';
+import { SlipwayError } from '../errors';
 
 /** Futex wake hook (the native addon's futexWake, or a stub in tests). */
 export type WakeFn = (buf: ArrayBuffer, byteOffset: number, count: number) => number;
@@ -209,7 +209,7 @@ export class Ring {
   private writePad(pos: number, padLen: number): void {
     const v = this.view;
     v.setUint32(pos + MsgHdr.len, padLen, true);
-    v.setUint16(pos + MsgHdr.type, Op.PAD, true);
+    v.setUint16(pos + MsgHdr.type, ControlOps.PAD, true);
     v.setUint16(pos + MsgHdr.flags, 0, true);
     if (padLen >= MSG_HDR_SIZE) {
       v.setUint32(pos + MsgHdr.seq, 0, true);
@@ -252,7 +252,7 @@ export class Ring {
         }
         const len = v.getUint32(pos + MsgHdr.len, true);
         const type = v.getUint16(pos + MsgHdr.type, true);
-        if (type === Op.PAD) {
+        if (type === ControlOps.PAD) {
           if (avail < toEnd) throw new SlipwayError('PROTOCOL', `${this.name}: truncated PAD at ${cons}`);
           cons = (cons + toEnd) >>> 0;
           continue;
@@ -310,7 +310,7 @@ export class Ring {
       const v = this.view;
       const len = v.getUint32(pos + MsgHdr.len, true);
       const type = v.getUint16(pos + MsgHdr.type, true);
-      if (type === Op.PAD) {
+      if (type === ControlOps.PAD) {
         if (avail < toEnd) throw new SlipwayError('PROTOCOL', `${this.name}: truncated PAD at ${cons}`);
         Atomics.store(this.ctl, I_CONS, (cons + toEnd) | 0);
         continue;

@@ -9,15 +9,14 @@ import {
   L3Counters,
   L3_COUNTERS,
   LcoreStats,
-  MAX_LCORES,
-  MAX_PORTS,
   PORT_COUNTERS,
   PortCounters,
   Role,
   StatsArea,
   TableStats,
-} from './abi';
-import { SlipwayError } from './errors';
+} from '../wire/abi/stats';
+import { MAX_LCORES, MAX_PORTS } from '../wire/abi/control';
+import { SlipwayError } from '../errors';
 
 type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
 

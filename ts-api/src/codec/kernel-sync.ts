@@ -11,10 +11,12 @@
  * event). Turning it on dumps the kernel's state (a full resync); turning it
  * off removes what sync installed.
  */
-import { AF, EventType, EvtSync, PORT_NONE, RouteType, SyncAction, SyncCfg, SyncWhat } from './abi';
-import { need, readCString, viewOf, writeCString } from './bytes';
-import type { Message } from './codec';
-import { SlipwayError, check } from './errors';
+import { AF, PORT_NONE } from '../wire/abi/control';
+import { EvtSync, KernelSyncEvents, SyncAction, SyncCfg, SyncWhat } from '../wire/abi/kernel-sync';
+import { RouteType } from '../wire/abi/routes';
+import { need, readCString, viewOf, writeCString } from '../wire/bytes';
+import { SlipwayError, check } from '../errors';
+import type { EventCodec } from './common';
 import { formatIp, parseIpInto } from './ip';
 
 /** What SYNC_SET / SYNC_GET answer. */
@@ -121,7 +123,7 @@ function isZero(b: Uint8Array, off: number, n: number): boolean {
 }
 
 /** Decodes a SW_EVT_SYNC payload; null when what/action is unknown to this library. */
-export function decodeSyncEvent(seq: number, b: Uint8Array): SyncEvent | null {
+function decodeSyncEvent(seq: number, b: Uint8Array): SyncEvent | null {
   need(b, EvtSync.SIZE, 'event sync');
   const v = viewOf(b);
   const what = WHAT[v.getUint8(EvtSync.what)];
@@ -153,7 +155,7 @@ export function decodeSyncEvent(seq: number, b: Uint8Array): SyncEvent | null {
 }
 
 /** Encodes a sync event's payload (tests and fake dataplanes). */
-export function encodeSyncEvent(e: SyncEvent): Message {
+function encodeSyncEvent(e: SyncEvent) {
   const p = new Uint8Array(EvtSync.SIZE);
   const v = viewOf(p);
   v.setUint8(EvtSync.what, WHAT_CODE[e.what]);
@@ -173,8 +175,15 @@ export function encodeSyncEvent(e: SyncEvent): Message {
   v.setUint32(EvtSync.removed, e.removed, true);
   v.setUint32(EvtSync.refused, e.refused, true);
   writeCString(v, EvtSync.reason, EvtSync.SIZE - EvtSync.reason, e.reason);
-  return { type: EventType.SYNC, flags: 0, seq: e.seq, status: 0, payload: p };
+  return { type: KernelSyncEvents.SYNC, flags: 0, seq: e.seq, status: 0, payload: p };
 }
+
+export const SYNC_EVENT: EventCodec<SyncEvent> = {
+  code: KernelSyncEvents.SYNC,
+  name: 'sync',
+  decode: decodeSyncEvent,
+  encode: encodeSyncEvent,
+};
 
 /** One line for `slipctl events` and logs. */
 export function describeSyncEvent(e: SyncEvent): string {

@@ -7,11 +7,11 @@
  * dropped and counted (`police_<class>` in the L3 counters). A rate of 0
  * turns a class's policer off.
  */
+import { MAX_PORTS, PORT_NONE } from '../wire/abi/control';
+import { PortRef } from '../wire/abi/ports';
 import {
-  EventType,
   EvtPolicer,
-  MAX_PORTS,
-  PORT_NONE,
+  PolicerEvents,
   POLICER_MAX_BURST,
   POLICER_MAX_RATE,
   PUNT_CLASS_NAMES,
@@ -20,13 +20,12 @@ import {
   PolicerSet,
   PuntClass,
   type PuntClassName,
-} from './abi';
-import { need, viewOf } from './bytes';
-import type { Message } from './codec';
-import { check, SlipwayError } from './errors';
+} from '../wire/abi/policer';
+import { need, viewOf } from '../wire/bytes';
+import { check, SlipwayError } from '../errors';
+import { type EventCodec, checkPort } from './common';
 
-export type { PuntClassName } from './abi';
-export { PUNT_CLASS_NAMES } from './abi';
+export { PUNT_CLASS_NAMES, type PuntClassName } from '../wire/abi/policer';
 
 /** One class's token bucket: ratePps tokens a second, at most burst saved. 0 = no limit. */
 export interface PolicerRate {
@@ -122,6 +121,14 @@ export function decodePolicerSet(b: Uint8Array): PolicerSetting {
   };
 }
 
+/** POLICER_GET payload: a port, or the defaults for ports added later when omitted. */
+export function encodePolicerGet(port?: number): Uint8Array {
+  if (port !== undefined) checkPort(port);
+  const ref = new Uint8Array(PortRef.SIZE);
+  viewOf(ref).setUint16(PortRef.port, port ?? PORT_NONE, true);
+  return ref;
+}
+
 export function decodePolicerInfo(b: Uint8Array): PolicerConfig {
   if (b.byteLength < PolicerInfoMsg.SIZE) {
     throw new SlipwayError(
@@ -155,7 +162,7 @@ export function encodePolicerInfo(c: PolicerConfig): Uint8Array {
 }
 
 /** null when the class is unknown to this library. */
-export function decodePolicerEvent(seq: number, b: Uint8Array): PolicerEvent | null {
+function decodePolicerEvent(seq: number, b: Uint8Array): PolicerEvent | null {
   need(b, EvtPolicer.SIZE, 'event policer');
   const v = viewOf(b);
   const cls = PUNT_CLASS_NAMES[v.getUint8(EvtPolicer.punt_class)];
@@ -171,7 +178,7 @@ export function decodePolicerEvent(seq: number, b: Uint8Array): PolicerEvent | n
   };
 }
 
-export function encodePolicerEvent(e: PolicerEvent): Message {
+function encodePolicerEvent(e: PolicerEvent) {
   const p = new Uint8Array(EvtPolicer.SIZE);
   const v = viewOf(p);
   v.setUint16(EvtPolicer.port, e.port, true);
@@ -179,5 +186,12 @@ export function encodePolicerEvent(e: PolicerEvent): Message {
   v.setUint8(EvtPolicer.dropping, e.dropping ? 1 : 0);
   v.setUint32(EvtPolicer.drop_pps, e.dropPps, true);
   v.setBigUint64(EvtPolicer.drops, BigInt(e.drops), true);
-  return { type: EventType.POLICER, flags: 0, seq: e.seq, status: 0, payload: p };
+  return { type: PolicerEvents.POLICER, flags: 0, seq: e.seq, status: 0, payload: p };
 }
+
+export const POLICER_EVENT: EventCodec<PolicerEvent> = {
+  code: PolicerEvents.POLICER,
+  name: 'policer',
+  decode: decodePolicerEvent,
+  encode: encodePolicerEvent,
+};
