@@ -1,68 +1,25 @@
 #!/usr/bin/env node
 /*
  * slipctl: command line front end of the slipway TypeScript library.
- * This file only composes commands; each lives in commands/, errors and exit
- * codes are handled in errors.ts.
+ * This file only composes the command groups; each command lives in its own
+ * file under commands/ (a feature's verbs in its folder, composed by its
+ * index.ts); errors and exit codes are handled in errors.ts.
  */
 import { Command, Option } from 'commander';
 import { batchCommand } from './commands/batch';
 import { eventsCommand } from './commands/events';
-import { portAddCommand } from './commands/port-add';
-import { portGetCommand } from './commands/port-get';
-import { portListCommand } from './commands/port-list';
-import { portSetCommand } from './commands/port-set';
-import { portStateCommand } from './commands/port-state';
+import { neighCommands } from './commands/neigh';
+import { policerCommands } from './commands/policer';
+import { portCommands } from './commands/port';
+import { routeCommands } from './commands/route';
+import { ruleCommands } from './commands/rule';
 import { startCommand } from './commands/start';
 import { statsCommand } from './commands/stats';
 import { statusCommand } from './commands/status';
 import { stopCommand } from './commands/stop';
-import { xconnectAddCommand } from './commands/xconnect-add';
-import { xconnectDelCommand } from './commands/xconnect-del';
-import { xconnectListCommand } from './commands/xconnect-list';
-import { neighAddCommand, neighDelCommand, neighListCommand } from './commands/neigh';
-import { routeAddCommand, routeDelCommand, routeListCommand } from './commands/route';
-import { ruleAddCommand, ruleDelCommand, ruleListCommand } from './commands/rule';
-import { policerSetCommand, policerShowCommand } from './commands/policer';
 import { syncCommands } from './commands/sync';
+import { xconnectCommands } from './commands/xconnect';
 import { runCli } from './errors';
-
-const port = new Command('port')
-  .description('list, add, start, stop and configure ports')
-  .addCommand(portListCommand())
-  .addCommand(portGetCommand())
-  .addCommand(portSetCommand())
-  .addCommand(portStateCommand('start'))
-  .addCommand(portStateCommand('stop'))
-  .addCommand(portAddCommand());
-
-const xconnect = new Command('xconnect')
-  .description('fast-path cross-connects: everything from IN goes out of OUT')
-  .addCommand(xconnectAddCommand())
-  .addCommand(xconnectDelCommand())
-  .addCommand(xconnectListCommand());
-
-const route = new Command('route')
-  .description('IPv4/IPv6 routes: longest-prefix match to next hops (ECMP), local addresses, blackholes')
-  .addCommand(routeAddCommand())
-  .addCommand(routeDelCommand())
-  .addCommand(routeListCommand());
-
-const neigh = new Command('neigh')
-  .description('the neighbour table: IP -> MAC per port')
-  .addCommand(neighAddCommand())
-  .addCommand(neighDelCommand())
-  .addCommand(neighListCommand());
-
-const rule = new Command('rule')
-  .description('match-action rules applied before the routes, with per-rule counters')
-  .addCommand(ruleAddCommand())
-  .addCommand(ruleDelCommand())
-  .addCommand(ruleListCommand());
-
-const policer = new Command('policer')
-  .description('the punt policer: packets/s per port and punt class towards the vEth (protects the host stack)')
-  .addCommand(policerShowCommand())
-  .addCommand(policerSetCommand());
 
 const program = new Command('slipctl')
   .description('control slipwayd, the slipway DPDK dataplane')
@@ -78,12 +35,12 @@ const program = new Command('slipctl')
   .showHelpAfterError()
   .addCommand(startCommand())
   .addCommand(statusCommand())
-  .addCommand(port)
-  .addCommand(xconnect)
-  .addCommand(route)
-  .addCommand(neigh)
-  .addCommand(rule)
-  .addCommand(policer)
+  .addCommand(portCommands())
+  .addCommand(xconnectCommands())
+  .addCommand(routeCommands())
+  .addCommand(neighCommands())
+  .addCommand(ruleCommands())
+  .addCommand(policerCommands())
   .addCommand(syncCommands())
   .addCommand(batchCommand())
   .addCommand(statsCommand())

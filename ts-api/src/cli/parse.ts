@@ -1,5 +1,6 @@
 /* Option and argument parsers shared by the commands (commander argParsers). */
 import { InvalidArgumentError } from 'commander';
+import { UsageError } from './errors';
 
 export function parseIntArg(min: number, max: number) {
   return (value: string): number => {
@@ -30,4 +31,13 @@ export function parseSeconds(value: string): number {
 /** For repeatable options: --port a --port b. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** A port number inside a word (route next hops, rule actions): UsageError naming `what` otherwise. */
+export function portNumber(text: string, what: string): number {
+  if (!/^\d+$/.test(text)) {
+    throw new UsageError(`${what} "${text}" is not a port number`);
+  }
+
+  return Number(text);
 }

@@ -1,7 +1,7 @@
 /* slipctl port list */
 import { Command } from 'commander';
-import { globals, withSlipway } from '../context';
-import { portsTable, print, printJson } from '../output';
+import { globals, withSlipway } from '../../context';
+import { portsTable, print, printJson } from '../../output';
 
 export function portListCommand(): Command {
   return new Command('list')

@@ -1,8 +1,8 @@
 /* slipctl port start PORT / slipctl port stop PORT */
 import { Command } from 'commander';
-import { globals, withSlipway } from '../context';
-import { portsTable, print, printJson } from '../output';
-import { parsePort } from '../parse';
+import { globals, withSlipway } from '../../context';
+import { portsTable, print, printJson } from '../../output';
+import { parsePort } from '../../parse';
 
 export function portStateCommand(action: 'start' | 'stop'): Command {
   return new Command(action)

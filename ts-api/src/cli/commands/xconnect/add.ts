@@ -1,9 +1,9 @@
 /* slipctl xconnect add IN OUT [IN OUT]... : one pair, or many as one batch */
 import { Command } from 'commander';
-import { globals, withSlipway } from '../context';
-import { UsageError } from '../errors';
-import { print, printJson } from '../output';
-import { parsePort } from '../parse';
+import { globals, withSlipway } from '../../context';
+import { UsageError } from '../../errors';
+import { print, printJson } from '../../output';
+import { parsePort } from '../../parse';
 
 export function xconnectAddCommand(): Command {
   return new Command('add')

@@ -1,8 +1,8 @@
 /* slipctl port get PORT */
 import { Command } from 'commander';
-import { globals, withSlipway } from '../context';
-import { portsTable, print, printJson } from '../output';
-import { parsePort } from '../parse';
+import { globals, withSlipway } from '../../context';
+import { portsTable, print, printJson } from '../../output';
+import { parsePort } from '../../parse';
 
 export function portGetCommand(): Command {
   return new Command('get')

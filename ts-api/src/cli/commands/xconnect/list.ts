@@ -1,7 +1,7 @@
 /* slipctl xconnect list */
 import { Command } from 'commander';
-import { globals, withSlipway } from '../context';
-import { print, printJson, table } from '../output';
+import { globals, withSlipway } from '../../context';
+import { print, printJson, table } from '../../output';
 
 export function xconnectListCommand(): Command {
   return new Command('list').description('list cross-connects').action(async (_o: unknown, cmd: Command) => {

@@ -1,18 +1,10 @@
-/* slipctl policer set|show: the punt policer in front of the vEths */
+/* slipctl policer set [--port P] [--class C] --rate PPS [--burst N] */
 import { Command, Option } from 'commander';
-import { PUNT_CLASS_NAMES, type PolicerConfig, type PolicerSetting } from '../../index';
-import { globals, withSlipway } from '../context';
-import { print, printJson, table } from '../output';
-import { parseIntArg, parsePort } from '../parse';
-
-function show(c: PolicerConfig): string {
-  const rows = PUNT_CLASS_NAMES.map((name) => {
-    const r = c.classes[name];
-    return [name, r.ratePps === 0 ? 'off' : String(r.ratePps), r.ratePps === 0 ? '-' : String(r.burst)];
-  });
-  const head = c.port === 'default' ? 'defaults (every port added later)' : `port ${c.port}`;
-  return `${head}\n${table(['CLASS', 'RATE PPS', 'BURST'], rows)}`;
-}
+import { PUNT_CLASS_NAMES, type PolicerSetting } from '../../../index';
+import { globals, withSlipway } from '../../context';
+import { print, printJson } from '../../output';
+import { parseIntArg, parsePort } from '../../parse';
+import { policerText } from './show';
 
 export function policerSetCommand(): Command {
   return new Command('set')
@@ -42,23 +34,8 @@ export function policerSetCommand(): Command {
         if (g.json) {
           printJson(c);
         } else {
-          print(show(c));
+          print(policerText(c));
         }
       },
     );
-}
-
-export function policerShowCommand(): Command {
-  return new Command('show')
-    .description('show the punt policer of a port, or the defaults')
-    .addOption(new Option('--port <port>', 'a port (default: the defaults)').argParser(parsePort))
-    .action(async (o: { port?: number }, cmd: Command) => {
-      const g = globals(cmd);
-      const c = await withSlipway(g, async (sw) => sw.policer.get(o.port));
-      if (g.json) {
-        printJson(c);
-      } else {
-        print(show(c));
-      }
-    });
 }

@@ -1,7 +1,7 @@
 /* slipctl port add DEVARGS */
 import { Command } from 'commander';
-import { globals, withSlipway } from '../context';
-import { portsTable, print, printJson } from '../output';
+import { globals, withSlipway } from '../../context';
+import { portsTable, print, printJson } from '../../output';
 
 export function portAddCommand(): Command {
   return new Command('add')

@@ -1,9 +1,9 @@
 /* slipctl port set PORT [--mtu N] [--mac X] [--promisc on|off] */
 import { Command, Option } from 'commander';
-import { globals, withSlipway } from '../context';
-import { UsageError } from '../errors';
-import { portsTable, print, printJson } from '../output';
-import { parseIntArg, parsePort } from '../parse';
+import { globals, withSlipway } from '../../context';
+import { UsageError } from '../../errors';
+import { portsTable, print, printJson } from '../../output';
+import { parseIntArg, parsePort } from '../../parse';
 
 interface PortSetOptions {
   mtu?: number;

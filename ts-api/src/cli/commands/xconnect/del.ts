@@ -1,8 +1,8 @@
 /* slipctl xconnect del IN */
 import { Command } from 'commander';
-import { globals, withSlipway } from '../context';
-import { print, printJson } from '../output';
-import { parsePort } from '../parse';
+import { globals, withSlipway } from '../../context';
+import { print, printJson } from '../../output';
+import { parsePort } from '../../parse';
 
 export function xconnectDelCommand(): Command {
   return new Command('del')

@@ -1,11 +1,10 @@
-/* slipctl rule add|del|list */
+/* slipctl rule add ID --priority N --action A [match options] */
 import { Command, Option } from 'commander';
-import type { Rule, RuleMatch } from '../../index';
-import { globals, withSlipway } from '../context';
-import { print, printJson } from '../output';
-import { parseIntArg, parsePort } from '../parse';
-import { actionText, matchText, parseAction, parseNumber, parseRange, rulesTable } from '../tables';
-
+import type { Rule, RuleMatch } from '../../../index';
+import { globals, withSlipway } from '../../context';
+import { print, printJson } from '../../output';
+import { parseIntArg, parsePort } from '../../parse';
+import { actionText, matchText, parseAction, parseNumber, parseRange } from './words';
 interface RuleOptions {
   priority: number;
   action: string;
@@ -62,36 +61,6 @@ export function ruleAddCommand(): Command {
         printJson({ ...rule, added: true });
       } else {
         print(`rule ${id} (priority ${rule.priority}): ${matchText(match)} -> ${actionText(rule.action)}`);
-      }
-    });
-}
-
-export function ruleDelCommand(): Command {
-  return new Command('del')
-    .alias('remove')
-    .description('remove rule ID')
-    .argument('<id>', 'rule id', parseIntArg(0, 0xffffffff))
-    .action(async (id: number, _o: unknown, cmd: Command) => {
-      const g = globals(cmd);
-      await withSlipway(g, async (sw) => sw.rules.remove(id));
-      if (g.json) {
-        printJson({ id, removed: true });
-      } else {
-        print(`rule ${id} removed`);
-      }
-    });
-}
-
-export function ruleListCommand(): Command {
-  return new Command('list')
-    .description('list rules with their packet and byte counters, highest priority first')
-    .action(async (_o: unknown, cmd: Command) => {
-      const g = globals(cmd);
-      const entries = await withSlipway(g, async (sw) => sw.rules.list());
-      if (g.json) {
-        printJson(entries);
-      } else {
-        print(rulesTable(entries));
       }
     });
 }
