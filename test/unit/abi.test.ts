@@ -328,6 +328,43 @@ test('golden: ROUTE_ADD with two ECMP IPv6 next hops, LOCAL and ROUTE_DEL are by
   );
 });
 
+test('golden: ROUTE_GET request and response are byte-exact', (t) => {
+  const req = tables.encodeRouteLookup('10.2.0.9', { from: '10.1.0.2', proto: 'udp', sport: 40000, dport: 5001 });
+  t.is(hex(codec.encodeMessage({ type: abi.Op.ROUTE_GET, seq: 0x64, payload: req })), dump.golden.route_get_req);
+  t.deepEqual(tables.decodeRouteLookup(codec.decodeMessage(bytes(dump.golden.route_get_req)).payload), {
+    dst: '10.2.0.9',
+    family: 4,
+    from: '10.1.0.2',
+    proto: 17,
+    sport: 40000,
+    dport: 5001,
+  });
+  const expected: tables.RouteMatch = {
+    found: true,
+    route: {
+      prefix: '10.2.0.0/16',
+      family: 4,
+      type: 'forward',
+      via: [
+        { port: 0, gw: '10.1.0.254' },
+        { port: 1, gw: '10.255.0.1' },
+      ],
+    },
+    member: 1,
+    nextHop: { port: 1, gw: '10.255.0.1' },
+    resolved: true,
+    mac: MAC,
+    outPort: 1,
+  };
+  const m = codec.decodeMessage(bytes(dump.golden.route_get_resp));
+  t.like(m, { type: abi.Op.ROUTE_GET, seq: 0x64, status: 0 });
+  t.deepEqual(tables.decodeRouteMatch(m.payload), expected);
+  t.is(
+    hex(codec.encodeMessage({ type: abi.Op.ROUTE_GET, seq: 0x64, payload: tables.encodeRouteMatch(expected) })),
+    dump.golden.route_get_resp,
+  );
+});
+
 test('golden: NEIGH_ADD is byte-exact', (t) => {
   const n = { port: 1, ip: '10.2.0.2', mac: MAC };
   t.is(

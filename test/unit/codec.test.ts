@@ -511,3 +511,62 @@ test('route, neighbour and rule validation: BAD_ARGUMENT naming the value', (t) 
     6,
   );
 });
+
+test('ROUTE_GET: lookups round-trip, a miss decodes as found: false, bad flows are named before sending', (t) => {
+  const v6 = tables.encodeRouteLookup('FD02:0::9', { from: 'fd01::2', proto: 'tcp', dport: 443 });
+  t.deepEqual(tables.decodeRouteLookup(v6), {
+    dst: 'fd02::9',
+    family: 6,
+    from: 'fd01::2',
+    proto: 6,
+    sport: 0,
+    dport: 443,
+  });
+  t.deepEqual(tables.decodeRouteLookup(tables.encodeRouteLookup('10.2.0.9')), { dst: '10.2.0.9', family: 4 });
+  t.deepEqual(tables.decodeRouteLookup(tables.encodeRouteLookup('10.2.0.9', { proto: 'icmp' })), {
+    dst: '10.2.0.9',
+    family: 4,
+    proto: 1,
+  });
+  const miss: tables.RouteMatch = {
+    found: false,
+    route: null,
+    member: null,
+    nextHop: null,
+    resolved: false,
+    mac: null,
+    outPort: null,
+  };
+  t.deepEqual(tables.decodeRouteMatch(tables.encodeRouteMatch(miss)), miss);
+  const local: tables.RouteMatch = {
+    ...miss,
+    found: true,
+    route: { prefix: '10.1.0.1/32', family: 4, type: 'local', via: [] },
+  };
+  t.deepEqual(tables.decodeRouteMatch(tables.encodeRouteMatch(local)), local);
+  const bad: [() => unknown, RegExp][] = [
+    [() => tables.encodeRouteLookup('10.2.0/24'), /route lookup address "10\.2\.0\/24": not an IPv4 address/],
+    [
+      () => tables.encodeRouteLookup('10.2.0.9', { from: 'fd01::2' }),
+      /route lookup source fd01::2: IPv6, the address 10\.2\.0\.9 is IPv4/,
+    ],
+    [() => tables.encodeRouteLookup('10.2.0.9', { proto: 'tcpp' }), /route lookup proto "tcpp"/],
+    [
+      () => tables.encodeRouteLookup('10.2.0.9', { dport: 53 }),
+      /route lookup dport 53: L4 ports need proto tcp or udp/,
+    ],
+    [
+      () => tables.encodeRouteLookup('10.2.0.9', { proto: 'icmp', sport: 1 }),
+      /route lookup sport 1: L4 ports need proto tcp or udp/,
+    ],
+    [
+      () => tables.encodeRouteLookup('10.2.0.9', { proto: 'udp', sport: 70000 }),
+      /route lookup sport 70000: expected a port/,
+    ],
+  ];
+  for (const [fn, re] of bad) {
+    const e = t.throws(fn, { instanceOf: SlipwayError });
+    t.is(e?.code, 'BAD_ARGUMENT');
+    t.regex(e?.message ?? '', re);
+  }
+});

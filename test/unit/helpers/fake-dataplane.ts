@@ -3,7 +3,8 @@
  * the real layout (from ts-api/src/abi), serves the request ring from a
  * timer, keeps a small port/xconnect model and writes the stats area. It is
  * not a reference implementation of the dataplane, just enough to exercise
- * the client (lease, pipelining, errors, events, stats, timeouts).
+ * the client (lease, pipelining, errors, events, stats, timeouts) and the
+ * route lookup (a route and neighbour table, ROUTE_GET).
  */
 import * as fs from 'node:fs';
 import {
@@ -22,6 +23,8 @@ import {
   StatsArea,
 } from '../../../ts-api/src/wire/abi';
 import * as codec from './codec';
+import * as tables from './tables';
+import * as ip from '../../../ts-api/src/codec/ip';
 import { loadNative } from '../../../ts-api/src/native';
 import { Ring } from '../../../ts-api/src/wire/ring';
 
@@ -48,6 +51,9 @@ export class FakeDataplane {
   readonly statsOff: number;
   readonly ports: codec.PortInfo[] = [];
   readonly xcs = new Map<number, number>();
+  /** routes by canonical prefix, neighbours by "port|ip" */
+  readonly routes = new Map<string, tables.Route>();
+  readonly neighbours = new Map<string, tables.Neighbour>();
   /** every request seen, in order */
   readonly seen: codec.Message[] = [];
   private timer?: NodeJS.Timeout;
@@ -284,11 +290,79 @@ export class FakeDataplane {
       }
       case Op.XC_LIST:
         return [ST.OK, codec.encodeXConnectList([...this.xcs].map(([inPort, outPort]) => ({ inPort, outPort })))];
+      case Op.ROUTE_ADD: {
+        const r = tables.decodeRoutePayload(m.payload);
+        this.routes.set(r.prefix, r);
+        return [ST.OK, none];
+      }
+      case Op.ROUTE_DEL: {
+        const r = tables.decodeRoutePayload(m.payload);
+        if (!this.routes.delete(r.prefix)) return this.err(ST.NOT_FOUND, `route ${r.prefix} does not exist`);
+        return [ST.OK, none];
+      }
+      case Op.NEIGH_ADD: {
+        const n = tables.decodeNeighbourPayload(m.payload);
+        this.neighbours.set(`${n.port}|${n.ip}`, n);
+        return [ST.OK, none];
+      }
+      case Op.ROUTE_GET:
+        return [ST.OK, tables.encodeRouteMatch(this.lookup(tables.decodeRouteLookup(m.payload)))];
       case Op.STATS_REFRESH:
         return [ST.OK, none];
       default:
         return this.err(ST.UNKNOWN_OP, `unknown op 0x${m.type.toString(16)}`);
     }
+  }
+
+  /**
+   * ROUTE_GET on the model: longest prefix of the lookup's family; the ECMP
+   * member from a toy hash of the flow (not the fast path's hash: enough
+   * for two flows to pick different members).
+   */
+  private lookup(q: ReturnType<typeof tables.decodeRouteLookup>): tables.RouteMatch {
+    const none: tables.RouteMatch = {
+      found: false,
+      route: null,
+      member: null,
+      nextHop: null,
+      resolved: false,
+      mac: null,
+      outPort: null,
+    };
+    const dst = ip.parseIp(q.dst).bytes;
+    let best: tables.Route | undefined;
+    let bestLen = -1;
+    for (const r of this.routes.values()) {
+      const p = ip.parsePrefix(r.prefix);
+      if (p.family !== q.family || p.len <= bestLen) continue;
+      let match = true;
+      for (let bit = 0; bit < p.len && match; bit++) {
+        const mask = 0x80 >> (bit & 7);
+        match = (dst[bit >> 3] & mask) === (p.bytes[bit >> 3] & mask);
+      }
+      if (match) {
+        best = r;
+        bestLen = p.len;
+      }
+    }
+    if (!best) return none;
+    if (best.type !== 'forward') return { ...none, found: true, route: best };
+    const hash = [q.from ?? '', String(q.proto ?? 0), String(q.sport ?? 0), String(q.dport ?? 0)]
+      .join('|')
+      .split('')
+      .reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 0);
+    const member = hash % best.via.length;
+    const nh = best.via[member];
+    const n = this.neighbours.get(`${nh.port}|${nh.gw ?? q.dst}`);
+    return {
+      found: true,
+      route: best,
+      member,
+      nextHop: nh,
+      resolved: n !== undefined,
+      mac: n?.mac ?? null,
+      outPort: nh.port,
+    };
   }
 }
 

@@ -1,7 +1,16 @@
 /** sw.routes: the route table (longest-prefix match); its replay step. */
 import { RouteOps } from '../wire/abi/routes';
 import type { Family } from '../codec/ip';
-import { type Route, type RouteSpec, RouteSource, decodeRouteList } from '../codec/routes';
+import {
+  type Route,
+  type RouteLookupOptions,
+  type RouteMatch,
+  type RouteSpec,
+  RouteSource,
+  decodeRouteList,
+  decodeRouteMatch,
+  encodeRouteLookup,
+} from '../codec/routes';
 import type { BatchResult } from './batch';
 import { Namespace, familyFilter, listAll } from './namespace';
 import type { ReplayContext } from './replay';
@@ -41,6 +50,18 @@ export class Routes extends Namespace {
    */
   readonly list = async (opts?: { family?: Family }): Promise<Route[]> =>
     listAll(this.rq, RouteOps.ROUTE_LIST, familyFilter(opts, 'route list'), decodeRouteList, 'route list');
+
+  /**
+   * The route the fast path would use for a packet to `addr` (an address,
+   * not a prefix): its longest-prefix match and, for a forward route, the
+   * next hop the flow hash picks among its ECMP members — give the flow
+   * (`from`, `proto`, `sport`, `dport`) to see which member a flow gets;
+   * `resolved` and `mac` say whether that next hop's neighbour is known,
+   * `outPort` where the packet leaves. `found: false` when no route
+   * matches (the fast path punts the packet to the ingress vEth).
+   */
+  readonly get = async (addr: string, opts: RouteLookupOptions = {}): Promise<RouteMatch> =>
+    decodeRouteMatch(await this.rq.call(RouteOps.ROUTE_GET, encodeRouteLookup(addr, opts)));
 
   /**
    * Adds or replaces many routes as one batch, encoded in place into the

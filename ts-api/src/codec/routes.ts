@@ -12,13 +12,30 @@
  * compact typed arrays (not a buffer per route) and writes each payload
  * straight into the request ring.
  */
-import { AF, MAX_PORTS } from '../wire/abi/control';
-import { ECMP_MAX, NexthopMsg, RouteMsg, RouteOps, RouteType } from '../wire/abi/routes';
+import { AF, MAX_PORTS, PORT_NONE } from '../wire/abi/control';
+import {
+  ECMP_MAX,
+  NexthopMsg,
+  RouteLookup,
+  RouteMatch as RouteMatchMsg,
+  RouteMsg,
+  RouteOps,
+  RouteType,
+} from '../wire/abi/routes';
 import type { BatchSource } from '../wire/batch';
 import { need, viewOf } from '../wire/bytes';
 import { SlipwayError, check } from '../errors';
-import { type ListPage, checkPort, decodePage, encodePage } from './common';
-import { type Family, familyName, formatIp, formatPrefix, parseIpInto, parsePrefixInto } from './ip';
+import { type ListPage, checkPort, decodePage, encodePage, formatMac, parseMac } from './common';
+import {
+  type Family,
+  PROTOCOLS,
+  familyName,
+  formatIp,
+  formatPrefix,
+  parseIpInto,
+  parsePrefixInto,
+  parseProto,
+} from './ip';
 
 /* ---------------- value types ---------------- */
 
@@ -251,4 +268,125 @@ export function encodeRouteList(page: ListPage<RouteSpec>): Uint8Array {
   return encodePage({ items: page.items.map((_, i) => i), next: page.next }, RouteMsg.SIZE, (v, b, off, i) =>
     src.write(i, v, b, off),
   );
+}
+
+/* ---------------- ROUTE_GET ---------------- */
+
+/** The flow whose route {@link Slipway.routes}.get looks up, besides its destination. */
+export interface RouteLookupOptions {
+  /** Source address, same family as the destination (part of the flow hash that picks the ECMP member). */
+  from?: string;
+  /** IP protocol, number or name (tcp, udp, icmp, ...). */
+  proto?: number | string;
+  /** L4 source port (with tcp or udp). */
+  sport?: number;
+  /** L4 destination port (with tcp or udp). */
+  dport?: number;
+}
+
+/** What ROUTE_GET answers: the route the fast path would use for the flow, and its next hop. */
+export interface RouteMatch {
+  /** A route matched; false: none, the fast path punts such packets to the ingress vEth. */
+  found: boolean;
+  /** The matching route (longest prefix); null when none. */
+  route: Route | null;
+  /** Index in route.via of the flow's next hop (its ECMP member); null unless a forward route matched. */
+  member: number | null;
+  /** route.via[member]; null unless a forward route matched. */
+  nextHop: NextHop | null;
+  /** The next hop's neighbour is known (false: packets punt until it resolves). */
+  resolved: boolean;
+  /** The neighbour's MAC when resolved, else null. */
+  mac: string | null;
+  /** The port the flow leaves by; null when none. */
+  outPort: number | null;
+}
+
+const L4_PROTOS = new Set([PROTOCOLS.tcp, PROTOCOLS.udp]);
+
+/** sw_route_lookup payload of ROUTE_GET; BAD_ARGUMENT naming the value when malformed. */
+export function encodeRouteLookup(dst: string, opts: RouteLookupOptions = {}): Uint8Array {
+  check(opts !== null && typeof opts === 'object', `bad route lookup options ${json(opts)}: expected an object`);
+  const out = new Uint8Array(RouteLookup.SIZE);
+  const v = viewOf(out);
+  const family = parseIpInto(dst, out, RouteLookup.dst, 'route lookup address');
+  if (opts.from !== undefined) {
+    const f = parseIpInto(opts.from, out, RouteLookup.src, 'route lookup source');
+    check(
+      f === family,
+      `bad route lookup source ${opts.from}: ${familyName(f)}, the address ${dst} is ${familyName(family)}`,
+    );
+  }
+  const proto = opts.proto === undefined ? 0 : parseProto(opts.proto, 'route lookup proto');
+  for (const k of ['sport', 'dport'] as const) {
+    const p = opts[k];
+    if (p === undefined) continue;
+    check(Number.isInteger(p) && p >= 0 && p <= 0xffff, `bad route lookup ${k} ${json(p)}: expected a port 0..65535`);
+    check(L4_PROTOS.has(proto), `bad route lookup ${k} ${p}: L4 ports need proto tcp or udp`);
+    v.setUint16(k === 'sport' ? RouteLookup.sport : RouteLookup.dport, p, true);
+  }
+  v.setUint8(RouteLookup.family, family);
+  v.setUint8(RouteLookup.proto, proto);
+  return out;
+}
+
+/** Parses a sw_route_lookup payload (tests and fake dataplanes); absent fields are omitted. */
+export function decodeRouteLookup(b: Uint8Array): { dst: string; family: Family } & RouteLookupOptions {
+  need(b, RouteLookup.SIZE, 'route lookup');
+  const v = viewOf(b);
+  const family = v.getUint8(RouteLookup.family);
+  if (family !== AF.INET && family !== AF.INET6)
+    throw new SlipwayError('PROTOCOL', `route lookup: unknown family ${family}`);
+  const r: { dst: string; family: Family } & RouteLookupOptions = { dst: formatIp(family, b, RouteLookup.dst), family };
+  if (b.subarray(RouteLookup.src, RouteLookup.src + 16).some((x) => x !== 0))
+    r.from = formatIp(family, b, RouteLookup.src);
+  const proto = v.getUint8(RouteLookup.proto);
+  if (proto !== 0) r.proto = proto;
+  if (L4_PROTOS.has(proto)) {
+    r.sport = v.getUint16(RouteLookup.sport, true);
+    r.dport = v.getUint16(RouteLookup.dport, true);
+  }
+  return r;
+}
+
+/** Parses a sw_route_match payload (ROUTE_GET response). */
+export function decodeRouteMatch(b: Uint8Array): RouteMatch {
+  need(b, RouteMatchMsg.SIZE, 'route match');
+  const v = viewOf(b);
+  const outPort = v.getUint16(RouteMatchMsg.out_port, true);
+  const resolved = v.getUint8(RouteMatchMsg.resolved) !== 0;
+  const m: RouteMatch = {
+    found: v.getUint8(RouteMatchMsg.found) !== 0,
+    route: null,
+    member: null,
+    nextHop: null,
+    resolved,
+    mac: resolved ? formatMac(v, RouteMatchMsg.mac) : null,
+    outPort: outPort === PORT_NONE ? null : outPort,
+  };
+  if (!m.found) return m;
+  const route = decodeRoute(v, RouteMatchMsg.route);
+  m.route = route;
+  if (route.type === 'forward') {
+    const member = v.getUint8(RouteMatchMsg.member);
+    if (member >= route.via.length) {
+      throw new SlipwayError('PROTOCOL', `route match: member ${member} of a route with ${route.via.length} next hops`);
+    }
+    m.member = member;
+    m.nextHop = route.via[member];
+  }
+  return m;
+}
+
+/** sw_route_match payload (tests and fake dataplanes). */
+export function encodeRouteMatch(m: RouteMatch): Uint8Array {
+  const out = new Uint8Array(RouteMatchMsg.SIZE);
+  const v = viewOf(out);
+  v.setUint8(RouteMatchMsg.found, m.found ? 1 : 0);
+  v.setUint8(RouteMatchMsg.member, m.member ?? 0);
+  v.setUint8(RouteMatchMsg.resolved, m.resolved ? 1 : 0);
+  v.setUint16(RouteMatchMsg.out_port, m.outPort ?? PORT_NONE, true);
+  if (m.mac !== null) out.set(parseMac(m.mac), RouteMatchMsg.mac);
+  if (m.route !== null) new RouteSource([m.route as RouteSpec], false, true).write(0, v, out, RouteMatchMsg.route);
+  return out;
 }
