@@ -8,17 +8,17 @@
 import { Command, Option } from 'commander';
 import { batchCommand } from './commands/batch';
 import { eventsCommand } from './commands/events';
-import { neighCommands } from './commands/neigh';
-import { policerCommands } from './commands/policer';
-import { portCommands } from './commands/port';
-import { routeCommands } from './commands/route';
-import { ruleCommands } from './commands/rule';
+import { neighCommands } from './commands/neigh/index';
+import { policerCommands } from './commands/policer/index';
+import { portCommands } from './commands/port/index';
+import { routeCommands } from './commands/route/index';
+import { ruleCommands } from './commands/rule/index';
 import { startCommand } from './commands/start';
 import { statsCommand } from './commands/stats';
 import { statusCommand } from './commands/status';
 import { stopCommand } from './commands/stop';
 import { syncCommands } from './commands/sync';
-import { xconnectCommands } from './commands/xconnect';
+import { xconnectCommands } from './commands/xconnect/index';
 import { runCli } from './errors';
 
 const program = new Command('slipctl')
