@@ -1,5 +1,5 @@
 /**
- * ts-api/src/abi.ts and codec.ts against dataplane/include/slipway_ctl.h:
+ * ts-api/src/wire/abi/ and the codecs against dataplane/include/slipway_ctl.h:
  * test/c/abi_dump.c is compiled and run, and its sizes, offsets, constants,
  * lists and golden byte vectors must match the TypeScript side exactly.
  */
@@ -100,7 +100,7 @@ test('every struct has the same size and field offsets', (t) => {
     }
     for (const field of Object.keys(c.fields)) {
       if (field.startsWith('pad')) continue;
-      t.true(field in layout, `${name}.${field} is in abi.ts`);
+      t.true(field in layout, `${name}.${field} is in wire/abi`);
     }
   }
   t.is(abi.CtlHeader.SIZE as number, dump.constants.SW_CTL_HEADER_SIZE);

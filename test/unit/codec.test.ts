@@ -205,7 +205,7 @@ test('truncated responses are PROTOCOL errors, not garbage', (t) => {
   t.is(t.throws(() => codec.decodeMessage(m), { instanceOf: SlipwayError })?.code, 'PROTOCOL');
 });
 
-/* ---------------- routes, neighbours, rules (ts-api/src/tables.ts, ip.ts) ---------------- */
+/* ---------------- routes, neighbours, rules (ts-api/src/codec/routes.ts, neighbours.ts, rules.ts, ip.ts) ---------------- */
 
 import { isIPv4, isIPv6 } from 'node:net';
 import * as ip from '../../ts-api/src/codec/ip';

@@ -14,12 +14,12 @@ export class UsageError extends Error {
   }
 }
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
 
 /** Writes the error to stderr and returns the exit code for it. */
-export function reportError(error: unknown): number {
+function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
     // commander already printed the message (or the help text)
     return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;

@@ -21,7 +21,7 @@ export interface Requests {
 }
 
 /** Calls `fn(i)` for every item of `r` that succeeded. */
-export function forEachOk(r: BatchResult, fn: (i: number) => void): void {
+function forEachOk(r: BatchResult, fn: (i: number) => void): void {
   for (let i = 0; i < r.length; i++) if (r.statuses[i] === STATUS_OK) fn(i);
 }
 

@@ -55,7 +55,7 @@ export interface RawResponse {
 }
 
 /** Longest stretch of synchronous ring work before yielding to the event loop, ms. */
-export const SLICE_MS = 4;
+const SLICE_MS = 4;
 /** Futex sleep on the response ring between liveness checks, ms. */
 const RESP_WAIT_MS = 50;
 /** Requests published per commit (one wake at most per chunk). */

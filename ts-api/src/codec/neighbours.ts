@@ -26,7 +26,7 @@ export interface NeighbourRef {
 
 const json = (x: unknown) => JSON.stringify(x);
 
-/** Neighbours (add) or neighbour keys (del), validated and encoded. @internal */
+/** Neighbours (add) or neighbour keys (del), validated and encoded. */
 export class NeighSource extends PackedSource {
   constructor(items: readonly (Neighbour | NeighbourRef)[], del: boolean, single = false) {
     check(Array.isArray(items), `bad neighbours ${typeof items}: expected an array`);

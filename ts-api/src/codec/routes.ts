@@ -88,7 +88,7 @@ const ROUTE_TYPE_NAMES: Record<number, Route['type']> = {
 
 /**
  * Routes validated into compact arrays; writes sw_route payloads in place.
- * `del` encodes ROUTE_DEL (prefix only). @internal
+ * `del` encodes ROUTE_DEL (prefix only).
  */
 export class RouteSource implements BatchSource {
   readonly count: number;

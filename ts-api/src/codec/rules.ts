@@ -229,7 +229,7 @@ function writeRule(r: Rule, v: DataView, b: Uint8Array, off: number, tag: string
   v.setUint16(off + RuleMsg.dport_hi, dhi, true);
 }
 
-/** Rules validated and encoded up front (80 bytes each). @internal */
+/** Rules validated and encoded up front (sw_rule or sw_rule_ref each). */
 export class RuleSource extends PackedSource {
   /** @param items rules (add) or rule ids (del) */
   constructor(items: readonly (Rule | number)[], del: boolean, single = false) {
@@ -266,11 +266,6 @@ export class RuleSource extends PackedSource {
 /** sw_rule payload of RULE_ADD; BAD_ARGUMENT naming the rule when malformed. */
 export function encodeRule(r: Rule): Uint8Array {
   return new RuleSource([r], false, true).encode();
-}
-
-/** sw_rule_ref payload of RULE_DEL. */
-export function encodeRuleRef(id: number): Uint8Array {
-  return new RuleSource([id], true, true).encode();
 }
 
 /** Reads a sw_rule at `off`. */

@@ -280,11 +280,6 @@ export class Ring {
     return n;
   }
 
-  /** Consumer side: true once prod moved away from `prod` (cheap poll for spinning). */
-  prodChanged(prod: number): boolean {
-    return Atomics.load(this.ctl, I_PROD) >>> 0 !== prod;
-  }
-
   /**
    * Consumer side: takes the next message (payload copied out), skipping
    * PAD. Returns null when the ring is empty. Throws PROTOCOL on a corrupt

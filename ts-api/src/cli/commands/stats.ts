@@ -33,7 +33,7 @@ export function statsCommand(): Command {
       const g = globals(cmd);
       await withSlipway(g, async (sw) => {
         if (o.watch === undefined) {
-          const stats = await sw.stats({ sync: true });
+          const stats = await sw.stats({ refresh: true });
           if (g.json) {
             printJson(stats);
           } else {
@@ -49,7 +49,7 @@ export function statsCommand(): Command {
           let prev: Stats | undefined;
           let prevAt = 0n;
           for (;;) {
-            const stats = await sw.stats({ sync: true });
+            const stats = await sw.stats({ refresh: true });
             const now = process.hrtime.bigint();
             const r = prev ? rates(prev, stats, Number(now - prevAt) / 1e9) : new Map<number, Rates>();
             if (g.json) {

@@ -32,7 +32,6 @@ export const PORT_COUNTERS = [
   'vif_gro_merged',
   'vif_gso_segments',
 ] as const;
-export type PortCounterName = (typeof PORT_COUNTERS)[number];
 export const PORT_COUNTER_SLOTS = 16;
 
 /**
@@ -62,7 +61,6 @@ export const L3_COUNTERS = [
   'police_host',
   'police_other',
 ] as const;
-export type L3CounterName = (typeof L3_COUNTERS)[number];
 /** L3 fast-path counter slots per lcore per port (SW_L3_COUNTER_SLOTS). */
 export const L3_COUNTER_SLOTS = 32;
 

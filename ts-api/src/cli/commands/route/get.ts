@@ -13,7 +13,7 @@ interface GetOptions {
 }
 
 /** One line: the matching route, the flow's next hop, its neighbour and the output port. */
-export function routeMatchText(addr: string, m: RouteMatch): string {
+function routeMatchText(addr: string, m: RouteMatch): string {
   if (!m.found || m.route === null) return `${addr}: no route (punted to the ingress vEth)`;
   const r = m.route;
   if (r.type === 'local')
