@@ -20,13 +20,13 @@
  * the one forwarding lcore, which busy-polls at 100 %: exact when the core
  * runs at the TSC rate, an estimate under turbo or a hypervisor.
  */
-import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {launch, type Slipway} from '../../ts-api/src/index';
-import {benchVdevs, ensureL3fwd, l3fwdMpps, tscHz} from './l3fwd';
-import {destinationsFor, PCAP_PORT0_MAC, routesFor, writeUdpPcap, type BenchRoute} from './pcap';
-import {testpmdRxPps} from './peers';
+import { launch, type Slipway } from '../../ts-api/src/index';
+import { benchVdevs, ensureL3fwd, l3fwdMpps, tscHz } from './l3fwd';
+import { destinationsFor, PCAP_PORT0_MAC, routesFor, writeUdpPcap, type BenchRoute } from './pcap';
+import { testpmdRxPps } from './peers';
 
 /** Frames in each pcap: net_pcap holds them all in mbufs of l3fwd's 8,192-mbuf pool. */
 const FRAMES = 4096;
@@ -35,24 +35,24 @@ const MANY_ROUTES = 1_000_000;
 const RULES = 1000;
 
 export interface SlipwayCase {
-	/** pcap for port 0; use benchVdevs(pcap) from ./l3fwd for the port strings */
-	pcap: string;
-	/** routes to load, all to port 1 */
-	routes: readonly BenchRoute[];
-	/** rules to keep active (0: routes only) */
-	rules: number;
-	seconds: number;
-	/** instance name / EAL file prefix */
-	instance: string;
+  /** pcap for port 0; use benchVdevs(pcap) from ./l3fwd for the port strings */
+  pcap: string;
+  /** routes to load, all to port 1 */
+  routes: readonly BenchRoute[];
+  /** rules to keep active (0: routes only) */
+  rules: number;
+  seconds: number;
+  /** instance name / EAL file prefix */
+  instance: string;
 }
 
 export interface SlipwayFastpathResult {
-	/** packets sent on port 1 per second, millions */
-	mpps: number;
-	/** packets received on port 0 per second, millions: a shortfall of mpps means punts or misses */
-	rxMpps: number;
-	/** seconds to load the routes over the control ring */
-	loadSeconds: number;
+  /** packets sent on port 1 per second, millions */
+  mpps: number;
+  /** packets received on port 0 per second, millions: a shortfall of mpps means punts or misses */
+  rxMpps: number;
+  /** seconds to load the routes over the control ring */
+  loadSeconds: number;
 }
 
 /*
@@ -70,167 +70,215 @@ export interface SlipwayFastpathResult {
 const GW = [10, 255, 0, 1];
 
 function routePayload(prefix: string): Uint8Array {
-	const [addr, len] = prefix.split('/');
-	const b = new Uint8Array(216);
-	const v = new DataView(b.buffer);
-	b[0] = 4; b[1] = Number(len); b[2] = 1 /* FORWARD */; b[3] = 1;
-	b.set(addr!.split('.').map(Number), 8);
-	v.setUint16(24, 1, true);          // nh[0].port
-	b.set(GW, 24 + 8);                 // nh[0].gw
-	return b;
+  const [addr, len] = prefix.split('/');
+  const b = new Uint8Array(216);
+  const v = new DataView(b.buffer);
+  b[0] = 4;
+  b[1] = Number(len);
+  b[2] = 1; /* FORWARD */
+  b[3] = 1;
+  b.set(addr!.split('.').map(Number), 8);
+  v.setUint16(24, 1, true); // nh[0].port
+  b.set(GW, 24 + 8); // nh[0].gw
+  return b;
 }
 
 function ruleDrop(id: number): Uint8Array {
-	const b = new Uint8Array(80);
-	const v = new DataView(b.buffer);
-	v.setUint32(0, id, true); v.setUint32(4, 1000 + id, true);
-	b[8] = 4; b[9] = 17; b[10] = 3 /* DROP */;
-	v.setUint16(12, 0xffff, true); v.setUint16(14, 0xffff, true); v.setUint16(18, 0xffff, true);
-	b[33] = 32;                                   // dst /32 in 192.168.0.0/16: never the traffic
-	v.setUint16(36, 0xffff, true);                // sport any
-	v.setUint16(38, 1000 + id, true); v.setUint16(40, 1000 + id, true);
-	b.set([192, 168, id >> 8, id & 0xff], 64);
-	return b;
+  const b = new Uint8Array(80);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, id, true);
+  v.setUint32(4, 1000 + id, true);
+  b[8] = 4;
+  b[9] = 17;
+  b[10] = 3; /* DROP */
+  v.setUint16(12, 0xffff, true);
+  v.setUint16(14, 0xffff, true);
+  v.setUint16(18, 0xffff, true);
+  b[33] = 32; // dst /32 in 192.168.0.0/16: never the traffic
+  v.setUint16(36, 0xffff, true); // sport any
+  v.setUint16(38, 1000 + id, true);
+  v.setUint16(40, 1000 + id, true);
+  b.set([192, 168, id >> 8, id & 0xff], 64);
+  return b;
 }
 
 function ruleCatchAll(id: number): Uint8Array {
-	const b = new Uint8Array(80);
-	const v = new DataView(b.buffer);
-	v.setUint32(0, id, true); v.setUint32(4, 1, true);
-	b[8] = 4; b[10] = 2 /* ROUTE */;
-	v.setUint16(12, 0xffff, true); v.setUint16(14, 0xffff, true); v.setUint16(18, 0xffff, true);
-	v.setUint16(36, 0xffff, true); v.setUint16(40, 0xffff, true);
-	return b;
+  const b = new Uint8Array(80);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, id, true);
+  v.setUint32(4, 1, true);
+  b[8] = 4;
+  b[10] = 2; /* ROUTE */
+  v.setUint16(12, 0xffff, true);
+  v.setUint16(14, 0xffff, true);
+  v.setUint16(18, 0xffff, true);
+  v.setUint16(36, 0xffff, true);
+  v.setUint16(40, 0xffff, true);
+  return b;
 }
 
 function neighPayload(): Uint8Array {
-	const b = new Uint8Array(32);
-	b[2] = 4;
-	new DataView(b.buffer).setUint16(0, 1, true);
-	b.set([0x02, 0, 0, 0, 0, 0x99], 4);
-	b.set(GW, 16);
-	return b;
+  const b = new Uint8Array(32);
+  b[2] = 4;
+  new DataView(b.buffer).setUint16(0, 1, true);
+  b.set([0x02, 0, 0, 0, 0, 0x99], 4);
+  b.set(GW, 16);
+  return b;
 }
 
 async function batch(sw: Slipway, what: string, op: number, payloads: Uint8Array[]): Promise<void> {
-	const rs = await sw.requestMany(payloads.map(payload => ({op, payload})));
-	const bad = rs.findIndex(r => r.status !== 0);
-	if (bad >= 0) throw new Error(`${what}: item ${bad} failed: status ${rs[bad]!.status} ${Buffer.from(rs[bad]!.payload).toString()}`);
+  const rs = await sw.requestMany(payloads.map((payload) => ({ op, payload })));
+  const bad = rs.findIndex((r) => r.status !== 0);
+  if (bad >= 0)
+    throw new Error(
+      `${what}: item ${bad} failed: status ${rs[bad]!.status} ${Buffer.from(rs[bad]!.payload).toString()}`,
+    );
 }
 
 export async function slipwayFastpath(c: SlipwayCase): Promise<SlipwayFastpathResult> {
-	const sw = await launch({
-		instance: c.instance, ports: [...benchVdevs(c.pcap)], workers: '1', readyTimeoutMs: 60_000,
-		maxRoutes: Math.max(65_536, Math.ceil(c.routes.length * 1.1)),
-	});
-	try {
-		await batch(sw, 'neighbour', 0x40, [neighPayload()]);
-		const t0 = process.hrtime.bigint();
-		for (let i = 0; i < c.routes.length; i += 100_000)
-			await batch(sw, 'routes', 0x50, c.routes.slice(i, i + 100_000).map(r => routePayload(r.prefix)));
-		const loadS = Number(process.hrtime.bigint() - t0) / 1e9;
-		if (c.rules > 0) {
-			const rules = Array.from({length: c.rules - 1}, (_, i) => ruleDrop(i + 1));
-			rules.push(ruleCatchAll(c.rules));
-			await batch(sw, 'rules', 0x60, rules);
-		}
-		await new Promise(r => setTimeout(r, 1000));
-		const a = await sw.stats();
-		const t1 = process.hrtime.bigint();
-		await new Promise(r => setTimeout(r, c.seconds * 1000));
-		const b = await sw.stats();
-		const ns = Number(process.hrtime.bigint() - t1);
-		const tx = Number(b.ports[1]!.txPackets - a.ports[1]!.txPackets);
-		const rx = Number(b.ports[0]!.rxPackets - a.ports[0]!.rxPackets);
-		return {mpps: tx / ns * 1e3, rxMpps: rx / ns * 1e3, loadSeconds: loadS};
-	} finally {
-		await sw.shutdown();
-	}
+  const sw = await launch({
+    instance: c.instance,
+    ports: [...benchVdevs(c.pcap)],
+    workers: '1',
+    readyTimeoutMs: 60_000,
+    maxRoutes: Math.max(65_536, Math.ceil(c.routes.length * 1.1)),
+  });
+  try {
+    await batch(sw, 'neighbour', 0x40, [neighPayload()]);
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < c.routes.length; i += 100_000)
+      await batch(
+        sw,
+        'routes',
+        0x50,
+        c.routes.slice(i, i + 100_000).map((r) => routePayload(r.prefix)),
+      );
+    const loadS = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (c.rules > 0) {
+      const rules = Array.from({ length: c.rules - 1 }, (_, i) => ruleDrop(i + 1));
+      rules.push(ruleCatchAll(c.rules));
+      await batch(sw, 'rules', 0x60, rules);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    const a = await sw.stats();
+    const t1 = process.hrtime.bigint();
+    await new Promise((r) => setTimeout(r, c.seconds * 1000));
+    const b = await sw.stats();
+    const ns = Number(process.hrtime.bigint() - t1);
+    const tx = Number(b.ports[1]!.txPackets - a.ports[1]!.txPackets);
+    const rx = Number(b.ports[0]!.rxPackets - a.ports[0]!.rxPackets);
+    return { mpps: (tx / ns) * 1e3, rxMpps: (rx / ns) * 1e3, loadSeconds: loadS };
+  } finally {
+    await sw.shutdown();
+  }
 }
 
 async function slipwayRun(c: SlipwayCase, notes: string[]): Promise<SlipwayFastpathResult> {
-	const r = await slipwayFastpath(c);
-	if (r.mpps < 0.99 * r.rxMpps) notes.push(`slipway ${c.instance}: forwarded ${r.mpps.toFixed(2)} of ${r.rxMpps.toFixed(2)} Mpps received: routes miss the traffic?`);
-	return r;
+  const r = await slipwayFastpath(c);
+  if (r.mpps < 0.99 * r.rxMpps)
+    notes.push(
+      `slipway ${c.instance}: forwarded ${r.mpps.toFixed(2)} of ${r.rxMpps.toFixed(2)} Mpps received: routes miss the traffic?`,
+    );
+  return r;
 }
 
 /** Other DPDK processes competing for the 2 CPUs (tests of other sessions): named in a note, since they skew every figure. */
 function otherDataplanes(): string[] {
-	const found: string[] = [];
-	for (const pid of readdirSync('/proc').filter(d => /^\d+$/.test(d))) {
-		try {
-			const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-			if (/^(slipwayd|dpdk-|l3fwd)/.test(comm)) found.push(`${comm}[${pid}]`);
-		} catch { /* exited meanwhile */ }
-	}
-	return found;
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      if (/^(slipwayd|dpdk-|l3fwd)/.test(comm)) found.push(`${comm}[${pid}]`);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return found;
 }
 
 const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b);
 
 export async function benchFastpath(seconds = 5): Promise<Record<string, number | null>> {
-	ensureL3fwd();
-	const notes: string[] = [];
-	const dir = mkdtempSync(path.join(tmpdir(), 'slipway-bench-fp-'));
-	try {
-		const base = routesFor(BASE_ROUTES);
-		const basePcap = path.join(dir, 'udp64-10.2.pcap');
-		writeUdpPcap(basePcap, {count: FRAMES, dstMac: PCAP_PORT0_MAC, dsts: destinationsFor(base.slice(0, 256), FRAMES)});
+  ensureL3fwd();
+  const notes: string[] = [];
+  const dir = mkdtempSync(path.join(tmpdir(), 'slipway-bench-fp-'));
+  try {
+    const base = routesFor(BASE_ROUTES);
+    const basePcap = path.join(dir, 'udp64-10.2.pcap');
+    writeUdpPcap(basePcap, {
+      count: FRAMES,
+      dstMac: PCAP_PORT0_MAC,
+      dsts: destinationsFor(base.slice(0, 256), FRAMES),
+    });
 
-		const many = routesFor(MANY_ROUTES);
-		const manyPcap = path.join(dir, 'udp64-spread.pcap');
-		writeUdpPcap(manyPcap, {count: FRAMES, dstMac: PCAP_PORT0_MAC, dsts: destinationsFor(many, FRAMES)});
+    const many = routesFor(MANY_ROUTES);
+    const manyPcap = path.join(dir, 'udp64-spread.pcap');
+    writeUdpPcap(manyPcap, { count: FRAMES, dstMac: PCAP_PORT0_MAC, dsts: destinationsFor(many, FRAMES) });
 
-		const busy = new Set<string>();
-		const check = () => { for (const p of otherDataplanes()) busy.add(p); };
-		check();
-		const l3 = await l3fwdMpps({pcap: basePcap, routes: base, seconds, prefix: 'bench-l3fwd'});
-		check();
-		const sw = await slipwayRun({pcap: basePcap, routes: base, rules: 0, seconds, instance: 'bench-fp'}, notes);
+    const busy = new Set<string>();
+    const check = () => {
+      for (const p of otherDataplanes()) busy.add(p);
+    };
+    check();
+    const l3 = await l3fwdMpps({ pcap: basePcap, routes: base, seconds, prefix: 'bench-l3fwd' });
+    check();
+    const sw = await slipwayRun({ pcap: basePcap, routes: base, rules: 0, seconds, instance: 'bench-fp' }, notes);
 
-		check();
-		const l3m = await l3fwdMpps({pcap: manyPcap, routes: many, seconds, prefix: 'bench-l3fwd-1m'});
-		check();
-		const swm = await slipwayRun({pcap: manyPcap, routes: many, rules: 0, seconds, instance: 'bench-fp-1m'}, notes);
+    check();
+    const l3m = await l3fwdMpps({ pcap: manyPcap, routes: many, seconds, prefix: 'bench-l3fwd-1m' });
+    check();
+    const swm = await slipwayRun({ pcap: manyPcap, routes: many, rules: 0, seconds, instance: 'bench-fp-1m' }, notes);
 
-		check();
-		const swr = await slipwayRun({pcap: basePcap, routes: base, rules: RULES, seconds, instance: 'bench-fp-1k'}, notes);
+    check();
+    const swr = await slipwayRun(
+      { pcap: basePcap, routes: base, rules: RULES, seconds, instance: 'bench-fp-1k' },
+      notes,
+    );
 
-		// the ceiling of these ports on this lcore: receive and send, no lookup, no rewrite
-		check();
-		const io = await testpmdRxPps(benchVdevs(basePcap), 'io', seconds, 'bench-fp-testpmd') / 1e6;
+    // the ceiling of these ports on this lcore: receive and send, no lookup, no rewrite
+    check();
+    const io = (await testpmdRxPps(benchVdevs(basePcap), 'io', seconds, 'bench-fp-testpmd')) / 1e6;
 
-		for (const [name, r] of [['routes', l3], ['1m_routes', l3m]] as const) {
-			if (r.mpps < 0.99 * r.rxMpps) notes.push(`l3fwd ${name}: forwarded ${r.mpps.toFixed(2)} of ${r.rxMpps.toFixed(2)} Mpps received: routes miss the traffic?`);
-		}
-		check();
-		if (busy.size > 0) notes.push(`other DPDK processes ran during the benchmark, figures are skewed: ${[...busy].join(', ')}`);
-		const hz = tscHz();
-		notes.push(`cycles/packet = TSC ${(hz / 1e6).toFixed(0)} MHz / pps of the one lcore (no hardware counters for perf here)`);
-		for (const n of notes) console.error(`  note: ${n}`);
+    for (const [name, r] of [
+      ['routes', l3],
+      ['1m_routes', l3m],
+    ] as const) {
+      if (r.mpps < 0.99 * r.rxMpps)
+        notes.push(
+          `l3fwd ${name}: forwarded ${r.mpps.toFixed(2)} of ${r.rxMpps.toFixed(2)} Mpps received: routes miss the traffic?`,
+        );
+    }
+    check();
+    if (busy.size > 0)
+      notes.push(`other DPDK processes ran during the benchmark, figures are skewed: ${[...busy].join(', ')}`);
+    const hz = tscHz();
+    notes.push(
+      `cycles/packet = TSC ${(hz / 1e6).toFixed(0)} MHz / pps of the one lcore (no hardware counters for perf here)`,
+    );
+    for (const n of notes) console.error(`  note: ${n}`);
 
-		return {
-			slipway_mpps: sw.mpps,
-			l3fwd_mpps: l3.mpps,
-			ratio: ratio(sw.mpps, l3.mpps),
-			slipway_mpps_1m_routes: swm.mpps,
-			l3fwd_mpps_1m_routes: l3m.mpps,
-			ratio_1m_routes: ratio(swm.mpps, l3m.mpps),
-			slipway_mpps_1k_rules: swr.mpps,
-			ratio_1k_rules: ratio(swr.mpps, l3.mpps),
-			cycles_per_packet: hz / (sw.mpps * 1e6),
-			cycles_per_packet_1m_routes: hz / (swm.mpps * 1e6),
-			cycles_per_packet_1k_rules: hz / (swr.mpps * 1e6),
-			slipway_1m_routes_load_s: swm.loadSeconds,
-			l3fwd_cycles_per_packet: l3.cyclesPerPacket,
-			l3fwd_cycles_per_packet_1m_routes: l3m.cyclesPerPacket,
-			l3fwd_rx_mpps: l3.rxMpps,
-			l3fwd_rx_mpps_1m_routes: l3m.rxMpps,
-			l3fwd_1m_routes_load_s: l3m.startSeconds,
-			testpmd_io_mpps: io,
-			testpmd_io_cycles_per_packet: hz / (io * 1e6),
-		};
-	} finally {
-		rmSync(dir, {recursive: true, force: true});
-	}
+    return {
+      slipway_mpps: sw.mpps,
+      l3fwd_mpps: l3.mpps,
+      ratio: ratio(sw.mpps, l3.mpps),
+      slipway_mpps_1m_routes: swm.mpps,
+      l3fwd_mpps_1m_routes: l3m.mpps,
+      ratio_1m_routes: ratio(swm.mpps, l3m.mpps),
+      slipway_mpps_1k_rules: swr.mpps,
+      ratio_1k_rules: ratio(swr.mpps, l3.mpps),
+      cycles_per_packet: hz / (sw.mpps * 1e6),
+      cycles_per_packet_1m_routes: hz / (swm.mpps * 1e6),
+      cycles_per_packet_1k_rules: hz / (swr.mpps * 1e6),
+      slipway_1m_routes_load_s: swm.loadSeconds,
+      l3fwd_cycles_per_packet: l3.cyclesPerPacket,
+      l3fwd_cycles_per_packet_1m_routes: l3m.cyclesPerPacket,
+      l3fwd_rx_mpps: l3.rxMpps,
+      l3fwd_rx_mpps_1m_routes: l3m.rxMpps,
+      l3fwd_1m_routes_load_s: l3m.startSeconds,
+      testpmd_io_mpps: io,
+      testpmd_io_cycles_per_packet: hz / (io * 1e6),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

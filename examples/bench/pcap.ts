@@ -14,158 +14,162 @@
  * routesFor / destinationsFor / writeL3fwdRoutes give the route table both
  * routers load and the destinations that exercise it.
  */
-import {isIPv6} from 'node:net';
-import {writeFileSync} from 'node:fs';
+import { isIPv6 } from 'node:net';
+import { writeFileSync } from 'node:fs';
 
 /** The MAC net_pcap gives its first port ("pcap" in ASCII). */
 export const PCAP_PORT0_MAC = '02:70:63:61:70:00';
 
 function ipChecksum(b: Buffer): number {
-	let s = 0;
-	for (let i = 0; i < b.length; i += 2) s += b.readUInt16BE(i);
-	while (s >> 16) s = (s & 0xffff) + (s >> 16);
-	return ~s & 0xffff;
+  let s = 0;
+  for (let i = 0; i < b.length; i += 2) s += b.readUInt16BE(i);
+  while (s >> 16) s = (s & 0xffff) + (s >> 16);
+  return ~s & 0xffff;
 }
 
 export interface PcapOptions {
-	count: number;
-	srcMac?: string;
-	dstMac?: string;
-	/** Destination addresses, cycled over the `count` frames; default 10.2.(i>>8).(i&255). */
-	dsts?: readonly string[];
-	/** Source address per family; default 10.1.0.1 and fd01::1. */
-	src4?: string;
-	src6?: string;
+  count: number;
+  srcMac?: string;
+  dstMac?: string;
+  /** Destination addresses, cycled over the `count` frames; default 10.2.(i>>8).(i&255). */
+  dsts?: readonly string[];
+  /** Source address per family; default 10.1.0.1 and fd01::1. */
+  src4?: string;
+  src6?: string;
 }
 
-const mac = (m: string) => Buffer.from(m.split(':').map(x => parseInt(x, 16)));
+const mac = (m: string) => Buffer.from(m.split(':').map((x) => parseInt(x, 16)));
 
 export function ipv4ToInt(a: string): number {
-	const p = a.split('.').map(Number);
-	if (p.length !== 4 || p.some(x => !Number.isInteger(x) || x < 0 || x > 255)) throw new Error(`not an IPv4 address: ${a}`);
-	return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
+  const p = a.split('.').map(Number);
+  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255))
+    throw new Error(`not an IPv4 address: ${a}`);
+  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
 }
 
 export function intToIpv4(n: number): string {
-	return `${n >>> 24}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
+  return `${n >>> 24}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
 }
 
 function ipv6Bytes(a: string): Buffer {
-	const [head, tail] = a.includes('::') ? a.split('::') as [string, string] : [a, undefined];
-	const words = (s: string | undefined) => (s ? s.split(':').filter(w => w !== '') : []);
-	const h = words(head), t = words(tail);
-	const all = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-	if (all.length !== 8) throw new Error(`not an IPv6 address: ${a}`);
-	const b = Buffer.alloc(16);
-	all.forEach((w, i) => b.writeUInt16BE(parseInt(w, 16), i * 2));
-	return b;
+  const [head, tail] = a.includes('::') ? (a.split('::') as [string, string]) : [a, undefined];
+  const words = (s: string | undefined) => (s ? s.split(':').filter((w) => w !== '') : []);
+  const h = words(head),
+    t = words(tail);
+  const all = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  if (all.length !== 8) throw new Error(`not an IPv6 address: ${a}`);
+  const b = Buffer.alloc(16);
+  all.forEach((w, i) => b.writeUInt16BE(parseInt(w, 16), i * 2));
+  return b;
 }
 
 function udp4Frame(i: number, src: string, dst: string, srcMac: string, dstMac: string): Buffer {
-	const f = Buffer.alloc(60);
-	mac(dstMac).copy(f, 0);
-	mac(srcMac).copy(f, 6);
-	f.writeUInt16BE(0x0800, 12);
-	const ip = f.subarray(14, 34);
-	ip.writeUInt8(0x45, 0);
-	ip.writeUInt16BE(46, 2);
-	ip.writeUInt16BE(i & 0xffff, 4);
-	ip.writeUInt8(64, 8);
-	ip.writeUInt8(17, 9);
-	ip.writeUInt32BE(ipv4ToInt(src), 12);
-	ip.writeUInt32BE(ipv4ToInt(dst), 16);
-	ip.writeUInt16BE(ipChecksum(ip), 10);
-	f.writeUInt16BE(1024 + (i % 60000), 34);
-	f.writeUInt16BE(5000, 36);
-	f.writeUInt16BE(26, 38); // UDP checksum 0: none, legal for IPv4
-	return f;
+  const f = Buffer.alloc(60);
+  mac(dstMac).copy(f, 0);
+  mac(srcMac).copy(f, 6);
+  f.writeUInt16BE(0x0800, 12);
+  const ip = f.subarray(14, 34);
+  ip.writeUInt8(0x45, 0);
+  ip.writeUInt16BE(46, 2);
+  ip.writeUInt16BE(i & 0xffff, 4);
+  ip.writeUInt8(64, 8);
+  ip.writeUInt8(17, 9);
+  ip.writeUInt32BE(ipv4ToInt(src), 12);
+  ip.writeUInt32BE(ipv4ToInt(dst), 16);
+  ip.writeUInt16BE(ipChecksum(ip), 10);
+  f.writeUInt16BE(1024 + (i % 60000), 34);
+  f.writeUInt16BE(5000, 36);
+  f.writeUInt16BE(26, 38); // UDP checksum 0: none, legal for IPv4
+  return f;
 }
 
 function udp6Frame(i: number, src: string, dst: string, srcMac: string, dstMac: string): Buffer {
-	const f = Buffer.alloc(62);
-	mac(dstMac).copy(f, 0);
-	mac(srcMac).copy(f, 6);
-	f.writeUInt16BE(0x86dd, 12);
-	const ip = f.subarray(14, 54);
-	ip.writeUInt32BE(0x60000000, 0);
-	ip.writeUInt16BE(8, 4); // payload length: the UDP header alone
-	ip.writeUInt8(17, 6);
-	ip.writeUInt8(64, 7);
-	ipv6Bytes(src).copy(ip, 8);
-	ipv6Bytes(dst).copy(ip, 24);
-	const udp = f.subarray(54, 62);
-	udp.writeUInt16BE(1024 + (i % 60000), 0);
-	udp.writeUInt16BE(5000, 2);
-	udp.writeUInt16BE(8, 4);
-	// UDP over IPv6 must carry a checksum: pseudo-header + header
-	const pseudo = Buffer.alloc(40 + 8);
-	ip.copy(pseudo, 0, 8, 40);
-	pseudo.writeUInt32BE(8, 32);
-	pseudo.writeUInt8(17, 39);
-	udp.copy(pseudo, 40);
-	udp.writeUInt16BE(ipChecksum(pseudo) || 0xffff, 6);
-	return f;
+  const f = Buffer.alloc(62);
+  mac(dstMac).copy(f, 0);
+  mac(srcMac).copy(f, 6);
+  f.writeUInt16BE(0x86dd, 12);
+  const ip = f.subarray(14, 54);
+  ip.writeUInt32BE(0x60000000, 0);
+  ip.writeUInt16BE(8, 4); // payload length: the UDP header alone
+  ip.writeUInt8(17, 6);
+  ip.writeUInt8(64, 7);
+  ipv6Bytes(src).copy(ip, 8);
+  ipv6Bytes(dst).copy(ip, 24);
+  const udp = f.subarray(54, 62);
+  udp.writeUInt16BE(1024 + (i % 60000), 0);
+  udp.writeUInt16BE(5000, 2);
+  udp.writeUInt16BE(8, 4);
+  // UDP over IPv6 must carry a checksum: pseudo-header + header
+  const pseudo = Buffer.alloc(40 + 8);
+  ip.copy(pseudo, 0, 8, 40);
+  pseudo.writeUInt32BE(8, 32);
+  pseudo.writeUInt8(17, 39);
+  udp.copy(pseudo, 40);
+  udp.writeUInt16BE(ipChecksum(pseudo) || 0xffff, 6);
+  return f;
 }
 
 /** Writes Ethernet frames as a pcap file (microsecond timestamps, all zero). */
 export function writePcap(file: string, frames: readonly Buffer[]): void {
-	const parts: Buffer[] = [];
-	const global = Buffer.alloc(24);
-	global.writeUInt32LE(0xa1b2c3d4, 0);
-	global.writeUInt16LE(2, 4);
-	global.writeUInt16LE(4, 6);
-	global.writeUInt32LE(65535, 16);
-	global.writeUInt32LE(1, 20); // LINKTYPE_ETHERNET
-	parts.push(global);
-	for (const f of frames) {
-		const rec = Buffer.alloc(16);
-		rec.writeUInt32LE(f.length, 8);
-		rec.writeUInt32LE(f.length, 12);
-		parts.push(rec, f);
-	}
-	writeFileSync(file, Buffer.concat(parts));
+  const parts: Buffer[] = [];
+  const global = Buffer.alloc(24);
+  global.writeUInt32LE(0xa1b2c3d4, 0);
+  global.writeUInt16LE(2, 4);
+  global.writeUInt16LE(4, 6);
+  global.writeUInt32LE(65535, 16);
+  global.writeUInt32LE(1, 20); // LINKTYPE_ETHERNET
+  parts.push(global);
+  for (const f of frames) {
+    const rec = Buffer.alloc(16);
+    rec.writeUInt32LE(f.length, 8);
+    rec.writeUInt32LE(f.length, 12);
+    parts.push(rec, f);
+  }
+  writeFileSync(file, Buffer.concat(parts));
 }
 
 /** A broadcast ARP request "who has target? tell sender" from srcMac (60 bytes). */
 export function arpRequestFrame(srcMac: string, sender: string, target: string): Buffer {
-	const f = Buffer.alloc(60);
-	mac('ff:ff:ff:ff:ff:ff').copy(f, 0);
-	mac(srcMac).copy(f, 6);
-	f.writeUInt16BE(0x0806, 12);
-	f.writeUInt16BE(1, 14); // Ethernet
-	f.writeUInt16BE(0x0800, 16); // IPv4
-	f.writeUInt8(6, 18);
-	f.writeUInt8(4, 19);
-	f.writeUInt16BE(1, 20); // request
-	mac(srcMac).copy(f, 22);
-	f.writeUInt32BE(ipv4ToInt(sender), 28);
-	f.writeUInt32BE(ipv4ToInt(target), 38);
-	return f;
+  const f = Buffer.alloc(60);
+  mac('ff:ff:ff:ff:ff:ff').copy(f, 0);
+  mac(srcMac).copy(f, 6);
+  f.writeUInt16BE(0x0806, 12);
+  f.writeUInt16BE(1, 14); // Ethernet
+  f.writeUInt16BE(0x0800, 16); // IPv4
+  f.writeUInt8(6, 18);
+  f.writeUInt8(4, 19);
+  f.writeUInt16BE(1, 20); // request
+  mac(srcMac).copy(f, 22);
+  f.writeUInt32BE(ipv4ToInt(sender), 28);
+  f.writeUInt32BE(ipv4ToInt(target), 38);
+  return f;
 }
 
 /** Minimum-size UDP frames (see the top of the file). */
 export function udpFrames(opts: PcapOptions): Buffer[] {
-	const srcMac = opts.srcMac ?? '02:00:00:00:00:01';
-	const dstMac = opts.dstMac ?? '02:00:00:00:00:02';
-	if (opts.dsts !== undefined && opts.dsts.length === 0) throw new Error('udpFrames: dsts is empty');
-	const frames: Buffer[] = [];
-	for (let i = 0; i < opts.count; i++) {
-		const dst = opts.dsts ? opts.dsts[i % opts.dsts.length]! : `10.2.${(i >> 8) & 0xff}.${i & 0xff}`;
-		frames.push(isIPv6(dst)
-			? udp6Frame(i, opts.src6 ?? 'fd01::1', dst, srcMac, dstMac)
-			: udp4Frame(i, opts.src4 ?? '10.1.0.1', dst, srcMac, dstMac));
-	}
-	return frames;
+  const srcMac = opts.srcMac ?? '02:00:00:00:00:01';
+  const dstMac = opts.dstMac ?? '02:00:00:00:00:02';
+  if (opts.dsts !== undefined && opts.dsts.length === 0) throw new Error('udpFrames: dsts is empty');
+  const frames: Buffer[] = [];
+  for (let i = 0; i < opts.count; i++) {
+    const dst = opts.dsts ? opts.dsts[i % opts.dsts.length]! : `10.2.${(i >> 8) & 0xff}.${i & 0xff}`;
+    frames.push(
+      isIPv6(dst)
+        ? udp6Frame(i, opts.src6 ?? 'fd01::1', dst, srcMac, dstMac)
+        : udp4Frame(i, opts.src4 ?? '10.1.0.1', dst, srcMac, dstMac),
+    );
+  }
+  return frames;
 }
 
 export function writeUdpPcap(file: string, opts: PcapOptions): void {
-	writePcap(file, udpFrames(opts));
+  writePcap(file, udpFrames(opts));
 }
 
 /** An IPv4 route for the benchmarks: `prefix` is "a.b.c.d/len". */
 export interface BenchRoute {
-	prefix: string;
-	port: number;
+  prefix: string;
+  port: number;
 }
 
 /** Base of the filler routes: 11.0.0.0 upwards, clear of 10/8 and of 127/8 up to ~2.4M routes. */
@@ -182,17 +186,17 @@ const FILLER_DEPTHS = [20, 21, 22, 23, 24];
  * but never 10/8, so every route leads to the same port anyway.
  */
 export function routesFor(n: number, port = 1): BenchRoute[] {
-	if (!Number.isInteger(n) || n < 1) throw new Error(`routesFor: bad route count ${n}`);
-	const routes: BenchRoute[] = [];
-	for (let k = 0; k < Math.min(n, 256); k++) routes.push({prefix: `10.2.${k}.0/24`, port});
-	for (let j = 0; routes.length < n; j++) {
-		const depth = FILLER_DEPTHS[j % FILLER_DEPTHS.length]!;
-		const k = Math.floor(j / FILLER_DEPTHS.length);
-		const addr = FILLER_BASE + k * 2 ** (32 - depth);
-		if (addr >= 127 * 2 ** 24) throw new Error(`routesFor: ${n} routes do not fit below 127.0.0.0`);
-		routes.push({prefix: `${intToIpv4(addr)}/${depth}`, port});
-	}
-	return routes;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`routesFor: bad route count ${n}`);
+  const routes: BenchRoute[] = [];
+  for (let k = 0; k < Math.min(n, 256); k++) routes.push({ prefix: `10.2.${k}.0/24`, port });
+  for (let j = 0; routes.length < n; j++) {
+    const depth = FILLER_DEPTHS[j % FILLER_DEPTHS.length]!;
+    const k = Math.floor(j / FILLER_DEPTHS.length);
+    const addr = FILLER_BASE + k * 2 ** (32 - depth);
+    if (addr >= 127 * 2 ** 24) throw new Error(`routesFor: ${n} routes do not fit below 127.0.0.0`);
+    routes.push({ prefix: `${intToIpv4(addr)}/${depth}`, port });
+  }
+  return routes;
 }
 
 /**
@@ -201,14 +205,14 @@ export function routesFor(n: number, port = 1): BenchRoute[] {
  * touch the whole table rather than a few hot entries.
  */
 export function destinationsFor(routes: readonly BenchRoute[], count: number): string[] {
-	const dsts: string[] = [];
-	for (let i = 0; i < count; i++) {
-		const r = routes[Math.floor(i * routes.length / count)]!;
-		const [a, len] = r.prefix.split('/') as [string, string];
-		const host = (i % (2 ** (32 - Number(len)) - 2)) + 1;
-		dsts.push(intToIpv4(ipv4ToInt(a) + host));
-	}
-	return dsts;
+  const dsts: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const r = routes[Math.floor((i * routes.length) / count)]!;
+    const [a, len] = r.prefix.split('/') as [string, string];
+    const host = (i % (2 ** (32 - Number(len)) - 2)) + 1;
+    dsts.push(intToIpv4(ipv4ToInt(a) + host));
+  }
+  return dsts;
 }
 
 /**
@@ -216,7 +220,12 @@ export function destinationsFor(routes: readonly BenchRoute[], count: number): s
  * <port>" per line) to `file4`, and a one-route IPv6 table to `file6`
  * (l3fwd ignores --rule_ipv4 unless --rule_ipv6 is given too).
  */
-export function writeL3fwdRoutes(file4: string, file6: string, routes: readonly BenchRoute[], routes6: readonly BenchRoute[] = [{prefix: 'fd02::/64', port: 1}]): void {
-	writeFileSync(file4, routes.map(r => `R${r.prefix} ${r.port}\n`).join(''));
-	writeFileSync(file6, routes6.map(r => `R${r.prefix} ${r.port}\n`).join(''));
+export function writeL3fwdRoutes(
+  file4: string,
+  file6: string,
+  routes: readonly BenchRoute[],
+  routes6: readonly BenchRoute[] = [{ prefix: 'fd02::/64', port: 1 }],
+): void {
+  writeFileSync(file4, routes.map((r) => `R${r.prefix} ${r.port}\n`).join(''));
+  writeFileSync(file6, routes6.map((r) => `R${r.prefix} ${r.port}\n`).join(''));
 }

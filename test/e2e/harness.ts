@@ -5,78 +5,103 @@
  *
  * Only one slipwayd runs at a time (ava runs one file at a time).
  */
-import {existsSync, readdirSync, readFileSync, rmSync} from 'node:fs';
-import {spawn} from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import type {ExecutionContext, TestFn} from 'ava';
-import {connect, ctlPath, launch, type LaunchOptions, type PortStats, type Slipway, type Stats} from '../../ts-api/src/index';
-import {createLogger} from '../../ts-api/src/index';
-import {createTopology, exited, hugepagesTotal, ping, quietIpv6, run, vifNotRouter, sleep, track, waitFor, type PingResult, type Topology, type TopologyOptions} from './netns';
+import type { ExecutionContext, TestFn } from 'ava';
+import {
+  connect,
+  ctlPath,
+  launch,
+  type LaunchOptions,
+  type PortStats,
+  type Slipway,
+  type Stats,
+} from '../../ts-api/src/index';
+import { createLogger } from '../../ts-api/src/index';
+import {
+  createTopology,
+  exited,
+  hugepagesTotal,
+  ping,
+  quietIpv6,
+  run,
+  vifNotRouter,
+  sleep,
+  track,
+  waitFor,
+  type PingResult,
+  type Topology,
+  type TopologyOptions,
+} from './netns';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 
 /** Quiet by default; SLIPWAY_LOG_LEVEL=debug shows the library's logs. */
-export const logger = createLogger({level: process.env.SLIPWAY_LOG_LEVEL ?? 'warn'});
+export const logger = createLogger({ level: process.env.SLIPWAY_LOG_LEVEL ?? 'warn' });
 
 export function defaultLogFile(instance: string): string {
-	return `/tmp/slipway.${instance}.log`;
+  return `/tmp/slipway.${instance}.log`;
 }
 
 /** Last lines of the instance's slipwayd log, for failure messages. */
 export function logTail(instance: string, lines = 30): string {
-	try {
-		const all = readFileSync(defaultLogFile(instance), 'utf8').trimEnd().split('\n');
-		return `--- last lines of ${defaultLogFile(instance)} ---\n${all.slice(-lines).join('\n')}`;
-	} catch (error) {
-		return `(no log: ${(error as Error).message})`;
-	}
+  try {
+    const all = readFileSync(defaultLogFile(instance), 'utf8').trimEnd().split('\n');
+    return `--- last lines of ${defaultLogFile(instance)} ---\n${all.slice(-lines).join('\n')}`;
+  } catch (error) {
+    return `(no log: ${(error as Error).message})`;
+  }
 }
 
 /** True while the process exists and is not a zombie waiting to be reaped. */
 export function pidAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 
-	try {
-		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-		return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-	} catch {
-		return false;
-	}
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 /** Lists files of the hugetlbfs mounts (empty when nothing is mounted). */
 export function hugepageFiles(): string[] {
-	const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').filter(l => l.split(' ')[2] === 'hugetlbfs').map(l => l.split(' ')[1]!);
-	return mounts.flatMap(m => {
-		try {
-			return readdirSync(m).map(f => path.join(m, f));
-		} catch {
-			return [];
-		}
-	});
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .filter((l) => l.split(' ')[2] === 'hugetlbfs')
+    .map((l) => l.split(' ')[1]!);
+  return mounts.flatMap((m) => {
+    try {
+      return readdirSync(m).map((f) => path.join(m, f));
+    } catch {
+      return [];
+    }
+  });
 }
 
 export interface SuiteOptions extends TopologyOptions {
-	/** instance name suffix: the instance is e2e-<name>-<pid> */
-	name: string;
-	vifPrefix: string;
-	/** do not launch slipwayd in before() (the test starts it itself) */
-	noDaemon?: boolean;
+  /** instance name suffix: the instance is e2e-<name>-<pid> */
+  name: string;
+  vifPrefix: string;
+  /** do not launch slipwayd in before() (the test starts it itself) */
+  noDaemon?: boolean;
 }
 
 export interface Suite {
-	topo: Topology;
-	instance: string;
-	vifPrefix: string;
-	/** the launching controller; undefined when noDaemon or after release() */
-	sw?: Slipway;
-	/** slipwayd pid */
-	pid: number;
-	vif(port: number): string;
+  topo: Topology;
+  instance: string;
+  vifPrefix: string;
+  /** the launching controller; undefined when noDaemon or after release() */
+  sw?: Slipway;
+  /** slipwayd pid */
+  pid: number;
+  vif(port: number): string;
 }
 
 /**
@@ -85,32 +110,38 @@ export interface Suite {
  * map, kernel sync, ...).
  */
 export async function startDataplane(s: Suite, extra: Partial<LaunchOptions> = {}): Promise<Slipway> {
-	rmSync(defaultLogFile(s.instance), {force: true});
-	let sw: Slipway;
-	try {
-		sw = await launch({
-			instance: s.instance,
-			ports: s.topo.devargs,
-			workers: '1',
-			vifPrefix: s.vifPrefix,
-			noHuge: hugepagesTotal() === 0,
-			readyTimeoutMs: 30_000,
-			logger,
-			...extra,
-		});
-	} catch (error) {
-		throw new Error(`launch of ${s.instance} failed: ${(error as Error).message}\n${logTail(s.instance)}`, {cause: error});
-	}
+  rmSync(defaultLogFile(s.instance), { force: true });
+  let sw: Slipway;
+  try {
+    sw = await launch({
+      instance: s.instance,
+      ports: s.topo.devargs,
+      workers: '1',
+      vifPrefix: s.vifPrefix,
+      noHuge: hugepagesTotal() === 0,
+      readyTimeoutMs: 30_000,
+      logger,
+      ...extra,
+    });
+  } catch (error) {
+    throw new Error(`launch of ${s.instance} failed: ${(error as Error).message}\n${logTail(s.instance)}`, {
+      cause: error,
+    });
+  }
 
-	s.sw = sw;
-	s.pid = sw.pid;
-	for (const port of [0, 1]) {
-		await waitFor(`${s.vif(port)} to exist`, async () => (await run('ip', ['link', 'show', 'dev', s.vif(port)], {allowFail: true})).code === 0, 5000);
-		await quietIpv6(s.vif(port));
-		await vifNotRouter(s.vif(port));
-	}
+  s.sw = sw;
+  s.pid = sw.pid;
+  for (const port of [0, 1]) {
+    await waitFor(
+      `${s.vif(port)} to exist`,
+      async () => (await run('ip', ['link', 'show', 'dev', s.vif(port)], { allowFail: true })).code === 0,
+      5000,
+    );
+    await quietIpv6(s.vif(port));
+    await vifNotRouter(s.vif(port));
+  }
 
-	return sw;
+  return sw;
 }
 
 /**
@@ -119,35 +150,35 @@ export async function startDataplane(s: Suite, extra: Partial<LaunchOptions> = {
  * launched itself.
  */
 export async function stopDataplane(s: Pick<Suite, 'instance' | 'sw' | 'pid'>): Promise<string[]> {
-	const problems: string[] = [];
-	if (s.sw) {
-		try {
-			await s.sw.close();
-		} catch {}
+  const problems: string[] = [];
+  if (s.sw) {
+    try {
+      await s.sw.close();
+    } catch {}
 
-		s.sw = undefined;
-	}
+    s.sw = undefined;
+  }
 
-	if (existsSync(ctlPath(s.instance))) {
-		try {
-			const sw = await connect(s.instance, {logger, timeoutMs: 3000});
-			await sw.shutdown({timeoutMs: 15_000});
-		} catch (error) {
-			problems.push(`clean shutdown of ${s.instance} failed: ${(error as Error).message}`);
-		}
-	}
+  if (existsSync(ctlPath(s.instance))) {
+    try {
+      const sw = await connect(s.instance, { logger, timeoutMs: 3000 });
+      await sw.shutdown({ timeoutMs: 15_000 });
+    } catch (error) {
+      problems.push(`clean shutdown of ${s.instance} failed: ${(error as Error).message}`);
+    }
+  }
 
-	if (s.pid > 0 && pidAlive(s.pid)) {
-		process.kill(s.pid, 'SIGTERM');
-		await sleep(2000);
-		if (pidAlive(s.pid)) {
-			process.kill(s.pid, 'SIGKILL');
-			problems.push(`slipwayd pid ${s.pid} had to be killed`);
-		}
-	}
+  if (s.pid > 0 && pidAlive(s.pid)) {
+    process.kill(s.pid, 'SIGTERM');
+    await sleep(2000);
+    if (pidAlive(s.pid)) {
+      process.kill(s.pid, 'SIGKILL');
+      problems.push(`slipwayd pid ${s.pid} had to be killed`);
+    }
+  }
 
-	rmSync(ctlPath(s.instance), {force: true});
-	return problems;
+  rmSync(ctlPath(s.instance), { force: true });
+  return problems;
 }
 
 /**
@@ -155,111 +186,119 @@ export async function stopDataplane(s: Pick<Suite, 'instance' | 'sw' | 'pid'>): 
  * slipwayd; returns the suite filled in by before().
  */
 export function e2eSuite(test: TestFn, opts: SuiteOptions): Suite {
-	const s: Suite = {
-		topo: undefined as unknown as Topology,
-		instance: `e2e-${opts.name}-${process.pid}`,
-		vifPrefix: opts.vifPrefix,
-		pid: 0,
-		vif: (port: number) => `${opts.vifPrefix}${port}`,
-	};
+  const s: Suite = {
+    topo: undefined as unknown as Topology,
+    instance: `e2e-${opts.name}-${process.pid}`,
+    vifPrefix: opts.vifPrefix,
+    pid: 0,
+    vif: (port: number) => `${opts.vifPrefix}${port}`,
+  };
 
-	test.before(async () => {
-		s.topo = await createTopology(opts);
-		if (!opts.noDaemon) {
-			await startDataplane(s);
-		}
-	});
+  test.before(async () => {
+    s.topo = await createTopology(opts);
+    if (!opts.noDaemon) {
+      await startDataplane(s);
+    }
+  });
 
-	test.after.always(async t => {
-		const problems = await stopDataplane(s);
-		if (s.topo) {
-			problems.push(...(await s.topo.teardown()));
-		}
+  test.after.always(async (t) => {
+    const problems = await stopDataplane(s);
+    if (s.topo) {
+      problems.push(...(await s.topo.teardown()));
+    }
 
-		for (const p of problems) {
-			t.log(`teardown: ${p}`);
-		}
-	});
+    for (const p of problems) {
+      t.log(`teardown: ${p}`);
+    }
+  });
 
-	return s;
+  return s;
 }
 
 /** The suite's controller, connecting (and retrying while a lease is being reclaimed) when needed. */
 export async function controller(s: Suite): Promise<Slipway> {
-	s.sw ??= await connect(s.instance, {logger});
-	return s.sw;
+  s.sw ??= await connect(s.instance, { logger });
+  return s.sw;
 }
 
 /** Pings B from A and asserts 0% loss and no duplicates; returns the result. */
 export async function assertForwards(t: ExecutionContext, s: Suite, what: string, count = 5): Promise<PingResult> {
-	const dst = s.topo.b.addrs[0]!.split('/')[0]!;
-	const r = await ping(s.topo.a.ns, dst, {count, intervalS: 0.05, waitS: 2});
-	t.true(r.lossPct === 0 && r.received === count && r.duplicates === 0,
-		`${what}: ping ${s.topo.a.ns} -> ${dst} lost packets (${r.transmitted} sent, ${r.received} received, +${r.duplicates} dup)\n${r.output}\n${logTail(s.instance)}`);
-	return r;
+  const dst = s.topo.b.addrs[0]!.split('/')[0]!;
+  const r = await ping(s.topo.a.ns, dst, { count, intervalS: 0.05, waitS: 2 });
+  t.true(
+    r.lossPct === 0 && r.received === count && r.duplicates === 0,
+    `${what}: ping ${s.topo.a.ns} -> ${dst} lost packets (${r.transmitted} sent, ${r.received} received, +${r.duplicates} dup)\n${r.output}\n${logTail(s.instance)}`,
+  );
+  return r;
 }
 
 export function portStats(stats: Stats, port: number): PortStats {
-	const p = stats.ports.find(x => x.port === port);
-	if (!p) {
-		throw new Error(`stats have no port ${port} (ports ${stats.ports.map(x => x.port).join(',')})`);
-	}
+  const p = stats.ports.find((x) => x.port === port);
+  if (!p) {
+    throw new Error(`stats have no port ${port} (ports ${stats.ports.map((x) => x.port).join(',')})`);
+  }
 
-	return p;
+  return p;
 }
 
 export type Counter = Exclude<keyof PortStats, 'port' | 'dev'>;
 
 /** after - before for one counter of one port, as a number. */
 export function delta(before: Stats, after: Stats, port: number, counter: Counter): number {
-	return Number((portStats(after, port)[counter] as bigint) - (portStats(before, port)[counter] as bigint));
+  return Number((portStats(after, port)[counter] as bigint) - (portStats(before, port)[counter] as bigint));
 }
 
 /** Starts a TypeScript script as its own node process (through tsx), collecting its output. */
 function spawnTs(script: string, args: string[]) {
-	const child = track(spawn(process.execPath, ['--require', 'tsx/cjs', script, ...args], {
-		cwd: REPO,
-		stdio: ['ignore', 'pipe', 'pipe'],
-	}));
-	const out = {stdout: '', stderr: ''};
-	child.stdout!.on('data', (d: Buffer) => {
-		out.stdout += d.toString();
-	});
-	child.stderr!.on('data', (d: Buffer) => {
-		out.stderr += d.toString();
-	});
-	return {child, out};
+  const child = track(
+    spawn(process.execPath, ['--require', 'tsx/cjs', script, ...args], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  const out = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (d: Buffer) => {
+    out.stdout += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    out.stderr += d.toString();
+  });
+  return { child, out };
 }
 
 /** Runs the helper controller script as its own node process (tsx for TypeScript). */
 export function spawnController(instance: string, mode: 'hold' | 'try') {
-	const {child, out} = spawnTs(path.join(__dirname, 'helpers', 'controller.ts'), [instance, mode]);
-	return {
-		child,
-		output: () => ({...out}),
-		/** Resolves with the first stdout line matching re (or rejects when the child exits first). */
-		async line(re: RegExp, timeoutMs = 20_000): Promise<RegExpExecArray> {
-			return waitFor(`controller output matching ${re} (stdout: ${out.stdout.trim()}; stderr: ${out.stderr.trim()})`, () => {
-				const m = re.exec(out.stdout);
-				if (!m && (child.exitCode !== null || child.signalCode !== null)) {
-					throw new Error(`controller exited (${child.exitCode ?? child.signalCode})`);
-				}
+  const { child, out } = spawnTs(path.join(__dirname, 'helpers', 'controller.ts'), [instance, mode]);
+  return {
+    child,
+    output: () => ({ ...out }),
+    /** Resolves with the first stdout line matching re (or rejects when the child exits first). */
+    async line(re: RegExp, timeoutMs = 20_000): Promise<RegExpExecArray> {
+      return waitFor(
+        `controller output matching ${re} (stdout: ${out.stdout.trim()}; stderr: ${out.stderr.trim()})`,
+        () => {
+          const m = re.exec(out.stdout);
+          if (!m && (child.exitCode !== null || child.signalCode !== null)) {
+            throw new Error(`controller exited (${child.exitCode ?? child.signalCode})`);
+          }
 
-				return m;
-			}, timeoutMs) as Promise<RegExpExecArray>;
-		},
-		exited: () => exited(child),
-	};
+          return m;
+        },
+        timeoutMs,
+      ) as Promise<RegExpExecArray>;
+    },
+    exited: () => exited(child),
+  };
 }
 
 /** Runs slipctl (the TypeScript source through tsx) and returns its output and exit code. */
-export function slipctl(args: string[], timeoutMs = 60_000): Promise<{code: number; stdout: string; stderr: string}> {
-	return new Promise(resolve => {
-		const {child, out} = spawnTs(path.join(REPO, 'ts-api', 'src', 'cli', 'main.ts'), args);
-		const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-		child.once('exit', (code, signal) => {
-			clearTimeout(timer);
-			resolve({code: code ?? (signal ? 128 : 1), ...out});
-		});
-	});
+export function slipctl(args: string[], timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const { child, out } = spawnTs(path.join(REPO, 'ts-api', 'src', 'cli', 'main.ts'), args);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), ...out });
+    });
+  });
 }

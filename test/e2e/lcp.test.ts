@@ -11,204 +11,292 @@
  * host's default route, so punted traffic never leaves the machine.
  */
 import test from 'ava';
-import {type Route, type Slipway, type SlipwayEvent, type SyncEvent} from '../../ts-api/src/index';
-import {controller, e2eSuite, logTail, slipctl, startDataplane} from './harness';
-import {l3delta, l3moved} from './l3';
-import {capture, ping, run, sleep, waitFor} from './netns';
+import { type Route, type Slipway, type SlipwayEvent, type SyncEvent } from '../../ts-api/src/index';
+import { controller, e2eSuite, logTail, slipctl, startDataplane } from './harness';
+import { l3delta, l3moved } from './l3';
+import { capture, ping, run, sleep, waitFor } from './netns';
 
 const A4 = '10.50.1.2';
 const B4 = '10.50.2.2';
 const HOST4 = ['10.50.1.1', '10.50.2.1'];
 const FAR = '10.60.0.1';
 
-const s = e2eSuite(test, {name: 'lcp', vifPrefix: 'lcv', addrsA: [`${A4}/24`], addrsB: [`${B4}/24`], noDaemon: true});
+const s = e2eSuite(test, { name: 'lcp', vifPrefix: 'lcv', addrsA: [`${A4}/24`], addrsB: [`${B4}/24`], noDaemon: true });
 const events: SyncEvent[] = [];
 let pump: Promise<void> | undefined;
 const rulePrefs = [31_001, 31_002, 31_003, 31_004];
 
 function collect(sw: Slipway): void {
-	const it = sw.events();
-	pump = (async () => {
-		for await (const ev of it as AsyncIterable<SlipwayEvent>) {
-			if (ev.type === 'sync') {
-				events.push(ev);
-			}
-		}
-	})().catch(() => {});
+  const it = sw.events();
+  pump = (async () => {
+    for await (const ev of it as AsyncIterable<SlipwayEvent>) {
+      if (ev.type === 'sync') {
+        events.push(ev);
+      }
+    }
+  })().catch(() => {});
 }
 
 function seen(what: SyncEvent['what'], action: SyncEvent['action'], ip: string, port?: number): boolean {
-	return events.some(e => e.what === what && e.action === action && e.ip === ip && (port === undefined || e.port === port));
+  return events.some(
+    (e) => e.what === what && e.action === action && e.ip === ip && (port === undefined || e.port === port),
+  );
 }
 
 async function routeOf(sw: Slipway, prefix: string): Promise<Route | undefined> {
-	return (await sw.routes.list({family: 4})).find(r => r.prefix === prefix);
+  return (await sw.routes.list({ family: 4 })).find((r) => r.prefix === prefix);
 }
 
 function eventsText(): string {
-	return events.map(e => `${e.what} ${e.action} ${e.ip}/${e.prefixLen} port ${e.port} ${e.reason}`).join('\n');
+  return events.map((e) => `${e.what} ${e.action} ${e.ip}/${e.prefixLen} port ${e.port} ${e.reason}`).join('\n');
 }
 
 test.after.always(async () => {
-	for (const pref of rulePrefs) {
-		await run('ip', ['rule', 'del', 'pref', String(pref)], {allowFail: true});
-	}
+  for (const pref of rulePrefs) {
+    await run('ip', ['rule', 'del', 'pref', String(pref)], { allowFail: true });
+  }
 
-	for (const p of ['10.60.0.0/24', '10.61.0.0/24', '10.62.0.0/24']) {
-		await run('ip', ['route', 'del', p], {allowFail: true});
-	}
+  for (const p of ['10.60.0.0/24', '10.61.0.0/24', '10.62.0.0/24']) {
+    await run('ip', ['route', 'del', p], { allowFail: true });
+  }
 });
 
-test.serial('with sync on, A and B reach each other through the fast path after the host stack resolved ARP', async t => {
-	const sw = await startDataplane(s, {kernelSync: true});
-	collect(sw);
-	const st0 = await sw.kernelSync.get();
-	t.true(st0.enabled, JSON.stringify(st0));
-	for (const [i, vif] of [s.vif(0), s.vif(1)].entries()) {
-		// Only these two interfaces forward; what they receive never uses the host's default route.
-		await run('sysctl', ['-qw', `net.ipv4.conf.${vif}.forwarding=1`]);
-		await run('ip', ['rule', 'add', 'pref', String(rulePrefs[2 * i]), 'iif', vif, 'lookup', 'main', 'suppress_prefixlength', '0']);
-		await run('ip', ['rule', 'add', 'pref', String(rulePrefs[2 * i + 1]), 'iif', vif, 'unreachable']);
-		await run('ip', ['addr', 'add', `${HOST4[i]}/24`, 'dev', vif]);
-		await run('ip', ['link', 'set', 'dev', vif, 'up']);
-	}
+test.serial(
+  'with sync on, A and B reach each other through the fast path after the host stack resolved ARP',
+  async (t) => {
+    const sw = await startDataplane(s, { kernelSync: true });
+    collect(sw);
+    const st0 = await sw.kernelSync.get();
+    t.true(st0.enabled, JSON.stringify(st0));
+    for (const [i, vif] of [s.vif(0), s.vif(1)].entries()) {
+      // Only these two interfaces forward; what they receive never uses the host's default route.
+      await run('sysctl', ['-qw', `net.ipv4.conf.${vif}.forwarding=1`]);
+      await run('ip', [
+        'rule',
+        'add',
+        'pref',
+        String(rulePrefs[2 * i]),
+        'iif',
+        vif,
+        'lookup',
+        'main',
+        'suppress_prefixlength',
+        '0',
+      ]);
+      await run('ip', ['rule', 'add', 'pref', String(rulePrefs[2 * i + 1]), 'iif', vif, 'unreachable']);
+      await run('ip', ['addr', 'add', `${HOST4[i]}/24`, 'dev', vif]);
+      await run('ip', ['link', 'set', 'dev', vif, 'up']);
+    }
 
-	await run('ip', ['-n', s.topo.a.ns, 'route', 'add', 'default', 'via', HOST4[0]!]);
-	await run('ip', ['-n', s.topo.b.ns, 'route', 'add', 'default', 'via', HOST4[1]!]);
-	await run('ip', ['-n', s.topo.b.ns, 'addr', 'add', `${FAR}/32`, 'dev', 'lo']);
+    await run('ip', ['-n', s.topo.a.ns, 'route', 'add', 'default', 'via', HOST4[0]!]);
+    await run('ip', ['-n', s.topo.b.ns, 'route', 'add', 'default', 'via', HOST4[1]!]);
+    await run('ip', ['-n', s.topo.b.ns, 'addr', 'add', `${FAR}/32`, 'dev', 'lo']);
 
-	// the addresses: local host routes and connected prefixes, installed by sync
-	await waitFor('address routes from sync', async () => (await routeOf(sw, '10.50.2.0/24')) !== undefined && (await routeOf(sw, `${HOST4[0]}/32`)) !== undefined, 3000);
-	t.deepEqual(await routeOf(sw, `${HOST4[0]}/32`), {prefix: `${HOST4[0]}/32`, family: 4, type: 'local', via: []});
-	t.deepEqual(await routeOf(sw, '10.50.2.0/24'), {prefix: '10.50.2.0/24', family: 4, type: 'forward', via: [{port: 1}]});
-	t.deepEqual(await sw.neighbours.list(), [], 'no neighbour before any traffic');
+    // the addresses: local host routes and connected prefixes, installed by sync
+    await waitFor(
+      'address routes from sync',
+      async () =>
+        (await routeOf(sw, '10.50.2.0/24')) !== undefined && (await routeOf(sw, `${HOST4[0]}/32`)) !== undefined,
+      3000,
+    );
+    t.deepEqual(await routeOf(sw, `${HOST4[0]}/32`), { prefix: `${HOST4[0]}/32`, family: 4, type: 'local', via: [] });
+    t.deepEqual(await routeOf(sw, '10.50.2.0/24'), {
+      prefix: '10.50.2.0/24',
+      family: 4,
+      type: 'forward',
+      via: [{ port: 1 }],
+    });
+    t.deepEqual(await sw.neighbours.list(), [], 'no neighbour before any traffic');
 
-	// first packets punt; the kernel forwards them and resolves A and B
-	const warm = await ping(s.topo.a.ns, B4, {count: 3, intervalS: 0.2, waitS: 2});
-	t.true(warm.received >= 1, `warm-up ping A -> B:\n${warm.output}\n${logTail(s.instance)}`);
-	await waitFor('neighbours A and B from the kernel', async () => (await sw.neighbours.list()).length >= 2, 5000)
-		.catch(() => {});
-	const neigh = (await sw.neighbours.list()).map(n => `${n.port} ${n.ip}`).sort();
-	t.deepEqual(neigh, [`0 ${A4}`, `1 ${B4}`], `neighbours: ${neigh.join(', ')}\nevents:\n${eventsText()}`);
+    // first packets punt; the kernel forwards them and resolves A and B
+    const warm = await ping(s.topo.a.ns, B4, { count: 3, intervalS: 0.2, waitS: 2 });
+    t.true(warm.received >= 1, `warm-up ping A -> B:\n${warm.output}\n${logTail(s.instance)}`);
+    await waitFor(
+      'neighbours A and B from the kernel',
+      async () => (await sw.neighbours.list()).length >= 2,
+      5000,
+    ).catch(() => {});
+    const neigh = (await sw.neighbours.list()).map((n) => `${n.port} ${n.ip}`).sort();
+    t.deepEqual(neigh, [`0 ${A4}`, `1 ${B4}`], `neighbours: ${neigh.join(', ')}\nevents:\n${eventsText()}`);
 
-	const before = await sw.stats();
-	const capV = await Promise.all([0, 1].map(p => capture(s.vif(p), {filter: ['icmp']})));
-	const r = await ping(s.topo.a.ns, B4, {count: 10, intervalS: 0.05, waitS: 2});
-	await sleep(200);
-	const linesV = await Promise.all(capV.map(c => c.stop()));
-	const after = await sw.stats();
-	t.is(r.lossPct, 0, `ping A -> B:\n${r.output}\n${logTail(s.instance)}`);
-	t.deepEqual(linesV, [[], []], `ICMP on the vEths:\n${linesV.flat().join('\n')}`);
-	t.true(l3delta(before, after, 0, 'routedPackets') >= 10, `port 0 moved: ${l3moved(before, after, 0)}`);
-	t.true(l3delta(before, after, 1, 'routedPackets') >= 10, `port 1 moved: ${l3moved(before, after, 1)}`);
-	t.true(seen('neighbour', 'added', B4, 1) && seen('neighbour', 'added', A4, 0), eventsText());
-	t.true(seen('address', 'added', HOST4[1]!, 1), eventsText());
+    const before = await sw.stats();
+    const capV = await Promise.all([0, 1].map((p) => capture(s.vif(p), { filter: ['icmp'] })));
+    const r = await ping(s.topo.a.ns, B4, { count: 10, intervalS: 0.05, waitS: 2 });
+    await sleep(200);
+    const linesV = await Promise.all(capV.map((c) => c.stop()));
+    const after = await sw.stats();
+    t.is(r.lossPct, 0, `ping A -> B:\n${r.output}\n${logTail(s.instance)}`);
+    t.deepEqual(linesV, [[], []], `ICMP on the vEths:\n${linesV.flat().join('\n')}`);
+    t.true(l3delta(before, after, 0, 'routedPackets') >= 10, `port 0 moved: ${l3moved(before, after, 0)}`);
+    t.true(l3delta(before, after, 1, 'routedPackets') >= 10, `port 1 moved: ${l3moved(before, after, 1)}`);
+    t.true(seen('neighbour', 'added', B4, 1) && seen('neighbour', 'added', A4, 0), eventsText());
+    t.true(seen('address', 'added', HOST4[1]!, 1), eventsText());
+  },
+);
+
+test.serial(
+  'a route added with `ip route add ... dev vEth1` is used by the fast path; deleting it stops that',
+  async (t) => {
+    const sw = await controller(s);
+    await run('ip', ['route', 'add', '10.60.0.0/24', 'via', B4, 'dev', s.vif(1)]);
+    await waitFor(
+      '10.60.0.0/24 in the fast path',
+      async () => (await routeOf(sw, '10.60.0.0/24')) !== undefined,
+      3000,
+    ).catch(() => {});
+    t.deepEqual(
+      await routeOf(sw, '10.60.0.0/24'),
+      { prefix: '10.60.0.0/24', family: 4, type: 'forward', via: [{ port: 1, gw: B4 }] },
+      eventsText(),
+    );
+
+    let before = await sw.stats();
+    const capV = await Promise.all([0, 1].map((p) => capture(s.vif(p), { filter: ['icmp'] })));
+    const r = await ping(s.topo.a.ns, FAR, { count: 10, intervalS: 0.05, waitS: 2 });
+    await sleep(200);
+    const linesV = await Promise.all(capV.map((c) => c.stop()));
+    let after = await sw.stats();
+    t.is(r.lossPct, 0, `ping A -> ${FAR}:\n${r.output}\n${logTail(s.instance)}`);
+    t.deepEqual(linesV, [[], []], `ICMP on the vEths:\n${linesV.flat().join('\n')}`);
+    t.true(l3delta(before, after, 0, 'routedPackets') >= 10, `port 0 moved: ${l3moved(before, after, 0)}`);
+
+    await run('ip', ['route', 'del', '10.60.0.0/24', 'via', B4, 'dev', s.vif(1)]);
+    await waitFor(
+      '10.60.0.0/24 gone from the fast path',
+      async () => (await routeOf(sw, '10.60.0.0/24')) === undefined,
+      3000,
+    ).catch(() => {});
+    t.is(await routeOf(sw, '10.60.0.0/24'), undefined);
+    before = await sw.stats();
+    const gone = await ping(s.topo.a.ns, FAR, { count: 5, intervalS: 0.05, waitS: 1 });
+    await sleep(200);
+    after = await sw.stats();
+    t.is(gone.received, 0, `${FAR} still answers after the route was deleted:\n${gone.output}`);
+    t.is(l3delta(before, after, 0, 'routedPackets'), 0, `port 0 moved: ${l3moved(before, after, 0)}`);
+    t.true(l3delta(before, after, 0, 'puntNoRoute') >= 5, `port 0 moved: ${l3moved(before, after, 0)}`);
+    t.true(seen('route', 'added', '10.60.0.0', 1) && seen('route', 'removed', '10.60.0.0', 1), eventsText());
+    t.true(events.find((e) => e.what === 'route' && e.ip === '10.60.0.0')?.gw === B4, eventsText());
+  },
+);
+
+test.serial('an address added and deleted on a vEth adds and removes its local and connected routes', async (t) => {
+  const sw = await controller(s);
+  await run('ip', ['addr', 'add', '10.50.9.1/24', 'dev', s.vif(1)]);
+  await waitFor('10.50.9.1/32 local', async () => (await routeOf(sw, '10.50.9.1/32')) !== undefined, 3000).catch(
+    () => {},
+  );
+  t.deepEqual(await routeOf(sw, '10.50.9.1/32'), { prefix: '10.50.9.1/32', family: 4, type: 'local', via: [] });
+  t.deepEqual(await routeOf(sw, '10.50.9.0/24'), {
+    prefix: '10.50.9.0/24',
+    family: 4,
+    type: 'forward',
+    via: [{ port: 1 }],
+  });
+  await run('ip', ['addr', 'del', '10.50.9.1/24', 'dev', s.vif(1)]);
+  await waitFor('10.50.9.1/32 gone', async () => (await routeOf(sw, '10.50.9.1/32')) === undefined, 3000).catch(
+    () => {},
+  );
+  t.is(await routeOf(sw, '10.50.9.1/32'), undefined);
+  t.is(await routeOf(sw, '10.50.9.0/24'), undefined);
+  t.true(seen('address', 'added', '10.50.9.1', 1) && seen('address', 'removed', '10.50.9.1', 1), eventsText());
+  // the other address's routes stay
+  t.truthy(await routeOf(sw, `${HOST4[1]}/32`));
+  t.truthy(await routeOf(sw, '10.50.2.0/24'));
 });
 
-test.serial('a route added with `ip route add ... dev vEth1` is used by the fast path; deleting it stops that', async t => {
-	const sw = await controller(s);
-	await run('ip', ['route', 'add', '10.60.0.0/24', 'via', B4, 'dev', s.vif(1)]);
-	await waitFor('10.60.0.0/24 in the fast path', async () => (await routeOf(sw, '10.60.0.0/24')) !== undefined, 3000).catch(() => {});
-	t.deepEqual(await routeOf(sw, '10.60.0.0/24'), {prefix: '10.60.0.0/24', family: 4, type: 'forward', via: [{port: 1, gw: B4}]}, eventsText());
+test.serial(
+  "a route set through the API wins: the kernel's is refused and its deletion leaves the API route alone",
+  async (t) => {
+    const sw = await controller(s);
+    await sw.routes.add({ prefix: '10.62.0.0/24', via: [{ port: 0, gw: A4 }] });
+    await run('ip', ['route', 'add', '10.62.0.0/24', 'via', B4, 'dev', s.vif(1)]);
+    await waitFor('a refusal for 10.62.0.0/24', () => seen('route', 'refused', '10.62.0.0'), 3000).catch(() => {});
+    t.true(seen('route', 'refused', '10.62.0.0'), eventsText());
+    t.regex(events.find((e) => e.ip === '10.62.0.0')?.reason ?? '', /API/);
+    t.deepEqual(await routeOf(sw, '10.62.0.0/24'), {
+      prefix: '10.62.0.0/24',
+      family: 4,
+      type: 'forward',
+      via: [{ port: 0, gw: A4 }],
+    });
+    await run('ip', ['route', 'del', '10.62.0.0/24']);
+    await sleep(300);
+    t.deepEqual(await routeOf(sw, '10.62.0.0/24'), {
+      prefix: '10.62.0.0/24',
+      family: 4,
+      type: 'forward',
+      via: [{ port: 0, gw: A4 }],
+    });
+    await sw.routes.remove('10.62.0.0/24');
+    t.true((await sw.kernelSync.get()).refused >= 1);
+  },
+);
 
-	let before = await sw.stats();
-	const capV = await Promise.all([0, 1].map(p => capture(s.vif(p), {filter: ['icmp']})));
-	const r = await ping(s.topo.a.ns, FAR, {count: 10, intervalS: 0.05, waitS: 2});
-	await sleep(200);
-	const linesV = await Promise.all(capV.map(c => c.stop()));
-	let after = await sw.stats();
-	t.is(r.lossPct, 0, `ping A -> ${FAR}:\n${r.output}\n${logTail(s.instance)}`);
-	t.deepEqual(linesV, [[], []], `ICMP on the vEths:\n${linesV.flat().join('\n')}`);
-	t.true(l3delta(before, after, 0, 'routedPackets') >= 10, `port 0 moved: ${l3moved(before, after, 0)}`);
+test.serial('off removes what sync installed; on again resyncs, routes added meanwhile included', async (t) => {
+  const sw = await controller(s);
+  const off = await sw.kernelSync.set(false);
+  t.deepEqual(
+    { ...off },
+    {
+      enabled: false,
+      resyncing: false,
+      routes: 0,
+      neighbours: 0,
+      addresses: 0,
+      refused: off.refused,
+      resyncs: off.resyncs,
+    },
+  );
+  t.is(await routeOf(sw, `${HOST4[0]}/32`), undefined);
+  t.is(await routeOf(sw, '10.50.2.0/24'), undefined);
+  t.deepEqual(await sw.neighbours.list(), []);
 
-	await run('ip', ['route', 'del', '10.60.0.0/24', 'via', B4, 'dev', s.vif(1)]);
-	await waitFor('10.60.0.0/24 gone from the fast path', async () => (await routeOf(sw, '10.60.0.0/24')) === undefined, 3000).catch(() => {});
-	t.is(await routeOf(sw, '10.60.0.0/24'), undefined);
-	before = await sw.stats();
-	const gone = await ping(s.topo.a.ns, FAR, {count: 5, intervalS: 0.05, waitS: 1});
-	await sleep(200);
-	after = await sw.stats();
-	t.is(gone.received, 0, `${FAR} still answers after the route was deleted:\n${gone.output}`);
-	t.is(l3delta(before, after, 0, 'routedPackets'), 0, `port 0 moved: ${l3moved(before, after, 0)}`);
-	t.true(l3delta(before, after, 0, 'puntNoRoute') >= 5, `port 0 moved: ${l3moved(before, after, 0)}`);
-	t.true(seen('route', 'added', '10.60.0.0', 1) && seen('route', 'removed', '10.60.0.0', 1), eventsText());
-	t.true(events.find(e => e.what === 'route' && e.ip === '10.60.0.0')?.gw === B4, eventsText());
+  // the kernel learns a route while sync is off
+  await run('ip', ['route', 'add', '10.61.0.0/24', 'via', B4, 'dev', s.vif(1)]);
+  await sleep(100);
+  t.is(await routeOf(sw, '10.61.0.0/24'), undefined);
+  const on = await sw.kernelSync.set(true);
+  t.true(on.enabled && on.resyncing, JSON.stringify(on));
+  await waitFor('the resync to finish', async () => !(await sw.kernelSync.get()).resyncing, 5000);
+  t.deepEqual(await routeOf(sw, '10.61.0.0/24'), {
+    prefix: '10.61.0.0/24',
+    family: 4,
+    type: 'forward',
+    via: [{ port: 1, gw: B4 }],
+  });
+  t.deepEqual(await routeOf(sw, `${HOST4[0]}/32`), { prefix: `${HOST4[0]}/32`, family: 4, type: 'local', via: [] });
+  const st = await sw.kernelSync.get();
+  t.true(st.addresses === 2 && st.routes >= 5 && st.resyncs === 1, JSON.stringify(st));
+  await waitFor(
+    'a resync event',
+    () => events.some((e) => e.what === 'resync' && e.reason === 'enabled through the API'),
+    2000,
+  ).catch(() => {});
+  const done = events.find((e) => e.what === 'resync' && e.reason === 'enabled through the API');
+  t.truthy(done, eventsText());
+  t.true((done?.added ?? 0) >= 3, eventsText());
+  await run('ip', ['route', 'del', '10.61.0.0/24']);
+  await waitFor('10.61.0.0/24 gone', async () => (await routeOf(sw, '10.61.0.0/24')) === undefined, 3000).catch(
+    () => {},
+  );
+  t.is(await routeOf(sw, '10.61.0.0/24'), undefined);
+  void pump;
 });
 
-test.serial('an address added and deleted on a vEth adds and removes its local and connected routes', async t => {
-	const sw = await controller(s);
-	await run('ip', ['addr', 'add', '10.50.9.1/24', 'dev', s.vif(1)]);
-	await waitFor('10.50.9.1/32 local', async () => (await routeOf(sw, '10.50.9.1/32')) !== undefined, 3000).catch(() => {});
-	t.deepEqual(await routeOf(sw, '10.50.9.1/32'), {prefix: '10.50.9.1/32', family: 4, type: 'local', via: []});
-	t.deepEqual(await routeOf(sw, '10.50.9.0/24'), {prefix: '10.50.9.0/24', family: 4, type: 'forward', via: [{port: 1}]});
-	await run('ip', ['addr', 'del', '10.50.9.1/24', 'dev', s.vif(1)]);
-	await waitFor('10.50.9.1/32 gone', async () => (await routeOf(sw, '10.50.9.1/32')) === undefined, 3000).catch(() => {});
-	t.is(await routeOf(sw, '10.50.9.1/32'), undefined);
-	t.is(await routeOf(sw, '10.50.9.0/24'), undefined);
-	t.true(seen('address', 'added', '10.50.9.1', 1) && seen('address', 'removed', '10.50.9.1', 1), eventsText());
-	// the other address's routes stay
-	t.truthy(await routeOf(sw, `${HOST4[1]}/32`));
-	t.truthy(await routeOf(sw, '10.50.2.0/24'));
-});
-
-test.serial('a route set through the API wins: the kernel\'s is refused and its deletion leaves the API route alone', async t => {
-	const sw = await controller(s);
-	await sw.routes.add({prefix: '10.62.0.0/24', via: [{port: 0, gw: A4}]});
-	await run('ip', ['route', 'add', '10.62.0.0/24', 'via', B4, 'dev', s.vif(1)]);
-	await waitFor('a refusal for 10.62.0.0/24', () => seen('route', 'refused', '10.62.0.0'), 3000).catch(() => {});
-	t.true(seen('route', 'refused', '10.62.0.0'), eventsText());
-	t.regex(events.find(e => e.ip === '10.62.0.0')?.reason ?? '', /API/);
-	t.deepEqual(await routeOf(sw, '10.62.0.0/24'), {prefix: '10.62.0.0/24', family: 4, type: 'forward', via: [{port: 0, gw: A4}]});
-	await run('ip', ['route', 'del', '10.62.0.0/24']);
-	await sleep(300);
-	t.deepEqual(await routeOf(sw, '10.62.0.0/24'), {prefix: '10.62.0.0/24', family: 4, type: 'forward', via: [{port: 0, gw: A4}]});
-	await sw.routes.remove('10.62.0.0/24');
-	t.true((await sw.kernelSync.get()).refused >= 1);
-});
-
-test.serial('off removes what sync installed; on again resyncs, routes added meanwhile included', async t => {
-	const sw = await controller(s);
-	const off = await sw.kernelSync.set(false);
-	t.deepEqual({...off}, {enabled: false, resyncing: false, routes: 0, neighbours: 0, addresses: 0, refused: off.refused, resyncs: off.resyncs});
-	t.is(await routeOf(sw, `${HOST4[0]}/32`), undefined);
-	t.is(await routeOf(sw, '10.50.2.0/24'), undefined);
-	t.deepEqual(await sw.neighbours.list(), []);
-
-	// the kernel learns a route while sync is off
-	await run('ip', ['route', 'add', '10.61.0.0/24', 'via', B4, 'dev', s.vif(1)]);
-	await sleep(100);
-	t.is(await routeOf(sw, '10.61.0.0/24'), undefined);
-	const on = await sw.kernelSync.set(true);
-	t.true(on.enabled && on.resyncing, JSON.stringify(on));
-	await waitFor('the resync to finish', async () => !(await sw.kernelSync.get()).resyncing, 5000);
-	t.deepEqual(await routeOf(sw, '10.61.0.0/24'), {prefix: '10.61.0.0/24', family: 4, type: 'forward', via: [{port: 1, gw: B4}]});
-	t.deepEqual(await routeOf(sw, `${HOST4[0]}/32`), {prefix: `${HOST4[0]}/32`, family: 4, type: 'local', via: []});
-	const st = await sw.kernelSync.get();
-	t.true(st.addresses === 2 && st.routes >= 5 && st.resyncs === 1, JSON.stringify(st));
-	await waitFor('a resync event', () => events.some(e => e.what === 'resync' && e.reason === 'enabled through the API'), 2000).catch(() => {});
-	const done = events.find(e => e.what === 'resync' && e.reason === 'enabled through the API');
-	t.truthy(done, eventsText());
-	t.true((done?.added ?? 0) >= 3, eventsText());
-	await run('ip', ['route', 'del', '10.61.0.0/24']);
-	await waitFor('10.61.0.0/24 gone', async () => (await routeOf(sw, '10.61.0.0/24')) === undefined, 3000).catch(() => {});
-	t.is(await routeOf(sw, '10.61.0.0/24'), undefined);
-	void pump;
-});
-
-test.serial('slipctl sync status|off|on, --json', async t => {
-	await s.sw?.close();
-	s.sw = undefined;
-	const base = ['--instance', s.instance];
-	const st = await slipctl([...base, 'sync', 'status', '--json']);
-	t.is(st.code, 0, st.stderr);
-	const j = JSON.parse(st.stdout) as {enabled: boolean; addresses: number; routes: number};
-	t.true(j.enabled && j.addresses === 2 && j.routes >= 4, st.stdout);
-	const off = await slipctl([...base, 'sync', 'off']);
-	t.is(off.code, 0, off.stderr);
-	t.is(off.stdout, 'kernel sync: off\n');
-	const on = await slipctl([...base, 'sync', 'on']);
-	t.is(on.code, 0, on.stderr);
-	t.regex(on.stdout, /^kernel sync: on/);
-	const bad = await slipctl([...base, 'sync', 'maybe']);
-	t.not(bad.code, 0);
+test.serial('slipctl sync status|off|on, --json', async (t) => {
+  await s.sw?.close();
+  s.sw = undefined;
+  const base = ['--instance', s.instance];
+  const st = await slipctl([...base, 'sync', 'status', '--json']);
+  t.is(st.code, 0, st.stderr);
+  const j = JSON.parse(st.stdout) as { enabled: boolean; addresses: number; routes: number };
+  t.true(j.enabled && j.addresses === 2 && j.routes >= 4, st.stdout);
+  const off = await slipctl([...base, 'sync', 'off']);
+  t.is(off.code, 0, off.stderr);
+  t.is(off.stdout, 'kernel sync: off\n');
+  const on = await slipctl([...base, 'sync', 'on']);
+  t.is(on.code, 0, on.stderr);
+  t.regex(on.stdout, /^kernel sync: on/);
+  const bad = await slipctl([...base, 'sync', 'maybe']);
+  t.not(bad.code, 0);
 });

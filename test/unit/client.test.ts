@@ -5,9 +5,9 @@
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { CtlHeader, Op, Role, State } from '../../ts-api/src/abi';
-import { connect, Slipway } from '../../ts-api/src/client';
-import type { SlipwayEvent } from '../../ts-api/src/codec';
+import { CtlHeader, Op, Role, State } from '../../ts-api/src/wire/abi';
+import { connect, Slipway } from '../../ts-api/src/client/slipway';
+import type { SlipwayEvent } from './helpers/codec';
 import { SlipwayError } from '../../ts-api/src/errors';
 import { createLogger } from '../../ts-api/src/logger';
 import { FakeDataplane, FakeOptions, tmpCtl } from './helpers/fake-dataplane';
@@ -64,18 +64,31 @@ test('connect fails with NOT_RUNNING, ABI_MISMATCH as appropriate', async (t) =>
 
 test('ports and xconnects round-trip through the rings', async (t) => {
   const { sw, fake } = await withFake(t, 'ops');
-  t.like(await sw.hello(), { abiVersion: 1, dpPid: process.pid, maxPorts: 16, nPorts: 0 });
+  t.like(await sw.hello(), { abiVersion: 2, dpPid: process.pid, maxPorts: 16, nPorts: 0 });
   const p0 = await sw.ports.add('net_null0');
   t.like(p0, { port: 0, name: 'net_null0', started: false, workerLcore: null, vif: 'vEth0' });
   await sw.ports.add('net_null1,size=64');
   t.like(await sw.ports.start(1), { port: 1, started: true, workerLcore: 1 });
-  t.like(await sw.ports.set(0, { mtu: 9000, mac: '02:AA:bb:cc:dd:ee', promisc: true }), { mtu: 9000, mac: '02:aa:bb:cc:dd:ee', promisc: true });
-  t.deepEqual((await sw.ports.list()).map((p) => [p.port, p.name, p.started]), [[0, 'net_null0', false], [1, 'net_null1', true]]);
+  t.like(await sw.ports.set(0, { mtu: 9000, mac: '02:AA:bb:cc:dd:ee', promisc: true }), {
+    mtu: 9000,
+    mac: '02:aa:bb:cc:dd:ee',
+    promisc: true,
+  });
+  t.deepEqual(
+    (await sw.ports.list()).map((p) => [p.port, p.name, p.started]),
+    [
+      [0, 'net_null0', false],
+      [1, 'net_null1', true],
+    ],
+  );
   t.like(await sw.ports.stop(1), { started: false });
   t.is((await sw.ports.get(0)).mtu, 9000);
   await sw.xconnects.add(0, 1);
   await sw.xconnects.add(1, 0);
-  t.deepEqual(await sw.xconnects.list(), [{ inPort: 0, outPort: 1 }, { inPort: 1, outPort: 0 }]);
+  t.deepEqual(await sw.xconnects.list(), [
+    { inPort: 0, outPort: 1 },
+    { inPort: 1, outPort: 0 },
+  ]);
   await sw.xconnects.remove(0);
   t.deepEqual(await sw.xconnects.list(), [{ inPort: 1, outPort: 0 }]);
   t.is(fake.seen.length, 13);
@@ -119,7 +132,9 @@ test('many requests in flight, more than the request ring holds, all resolve to 
   const { sw } = await withFake(t, 'pipe', { reqSize: 256, respSize: 4096 });
   await sw.ports.add('net_null0');
   await sw.ports.add('net_null1');
-  const reqs = Array.from({ length: 300 }, (_, i) => (i % 3 === 2 ? sw.ports.get(5).catch((e: SlipwayError) => e.code) : sw.ports.get(i % 3)));
+  const reqs = Array.from({ length: 300 }, (_, i) =>
+    i % 3 === 2 ? sw.ports.get(5).catch((e: SlipwayError) => e.code) : sw.ports.get(i % 3),
+  );
   const res = await Promise.all(reqs);
   res.forEach((r, i) => t.deepEqual(i % 3 === 2 ? r : (r as { port: number }).port, i % 3 === 2 ? 'NO_PORT' : i % 3));
 });
@@ -135,7 +150,10 @@ test('a request without an answer times out; a vanished dataplane fails requests
   t.teardown(() => sleeper.kill('SIGKILL'));
   const { sw } = await withFake(t, 'tmo', { ignore: [Op.XC_LIST, Op.HELLO], dpPid: sleeper.pid });
   const t0 = Date.now();
-  t.regex((await rejects(sw.request(Op.XC_LIST, new Uint8Array(0), { timeoutMs: 150 }), 'TIMEOUT')).message, /XC_LIST.*150 ms/);
+  t.regex(
+    (await rejects(sw.request(Op.XC_LIST, new Uint8Array(0), { timeoutMs: 150 }), 'TIMEOUT')).message,
+    /XC_LIST.*150 ms/,
+  );
   t.true(Date.now() - t0 >= 140);
   const pending = sw.hello();
   sleeper.kill('SIGKILL');
@@ -147,7 +165,10 @@ test('lease: a live holder is refused, a dead holder is reclaimed, close release
   const { sw, fake, instance } = await withFake(t, 'lease');
   t.is(fake.header32('lease_pid'), process.pid);
   const gen = fake.header32('lease_gen');
-  t.regex((await rejects(connect(instance, { logger }), 'LEASE_HELD')).message, new RegExp(`lease held by pid ${process.pid}`));
+  t.regex(
+    (await rejects(connect(instance, { logger }), 'LEASE_HELD')).message,
+    new RegExp(`lease held by pid ${process.pid}`),
+  );
   await sw.close();
   t.is(fake.header32('lease_pid'), 0);
   await rejects(sw.hello(), 'CLOSED');
@@ -191,11 +212,17 @@ test('events reach every iterator in order and iterators end on close', async (t
     return out;
   };
   const ea = await take(a, 4);
-  t.deepEqual(ea.map((e) => e.type), ['port-added', 'port-started', 'link', 'lease-reclaimed']);
+  t.deepEqual(
+    ea.map((e) => e.type),
+    ['port-added', 'port-started', 'link', 'lease-reclaimed'],
+  );
   t.like(ea[2], { port: 0, linkUp: true, linkSpeed: 10000 });
   t.like(ea[3], { oldPid: 77 });
   t.deepEqual(await take(b, 4), ea);
-  t.deepEqual(ea.map((e) => e.seq), [1, 2, 3, 4]);
+  t.deepEqual(
+    ea.map((e) => e.seq),
+    [1, 2, 3, 4],
+  );
 
   const c = sw.events();
   const pending = c.next();
@@ -216,12 +243,24 @@ test('stats sums per-lcore counters of existing ports and reads device counters'
   fake.setCounter(1, 1, 'rx_packets', 999n); // port 1 does not exist
   fake.setDev(2, 7n, 8n);
   const s = await sw.stats();
-  t.is(fake.seen.at(-1)?.type, Op.STATS_SYNC);
-  t.deepEqual(s.ports.map((p) => p.port), [0, 2]);
+  t.is(fake.seen.at(-1)?.type, Op.STATS_REFRESH);
+  t.deepEqual(
+    s.ports.map((p) => p.port),
+    [0, 2],
+  );
   t.is(s.ports[0].rxPackets, 101n);
   t.is(s.ports[0].vifRxPackets, 5n);
   t.is(s.ports[1].noRoute, 2n ** 40n);
-  t.deepEqual(s.ports[1].dev, { ipackets: 7n, opackets: 8n, ibytes: 0n, obytes: 0n, imissed: 0n, ierrors: 0n, oerrors: 0n, rxNombuf: 0n });
+  t.deepEqual(s.ports[1].dev, {
+    ipackets: 7n,
+    opackets: 8n,
+    ibytes: 0n,
+    obytes: 0n,
+    imissed: 0n,
+    ierrors: 0n,
+    oerrors: 0n,
+    rxNombuf: 0n,
+  });
   t.deepEqual(s.lcores, [
     { lcoreId: 0, role: 'main', busyPolls: 1n, idlePolls: 2n },
     { lcoreId: 3, role: 'worker', busyPolls: 10n, idlePolls: 20n },
@@ -229,8 +268,8 @@ test('stats sums per-lcore counters of existing ports and reads device counters'
   t.is(s.mbufTotal, 8192);
   t.is(s.mbufFree, 8000);
   const n = fake.seen.length;
-  await sw.stats({ sync: false });
-  t.is(fake.seen.length, n, 'sync: false sends nothing');
+  await sw.stats({ refresh: false });
+  t.is(fake.seen.length, n, 'refresh: false sends nothing');
 });
 
 test('shutdown sends SIGTERM and waits for the pid and the file to go', async (t) => {

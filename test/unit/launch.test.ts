@@ -16,7 +16,11 @@ function fakeBinary(t: { teardown: (fn: () => void) => void }): { bin: string; d
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const bin = path.join(dir, 'slipwayd');
   const tsx = require.resolve('tsx/cjs', { paths: [ROOT] });
-  fs.writeFileSync(bin, `#!/bin/sh\nexec "${process.execPath}" --require "${tsx}" "${path.join(__dirname, 'helpers/fake-slipwayd.ts')}" "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    bin,
+    `#!/bin/sh\nexec "${process.execPath}" --require "${tsx}" "${path.join(__dirname, 'helpers/fake-slipwayd.ts')}" "$@"\n`,
+    { mode: 0o755 },
+  );
   return { bin, dir };
 }
 
@@ -24,13 +28,48 @@ test('argv: daemon options, then EAL options after --', (t) => {
   t.deepEqual(buildArgv({ instance: 'lab' }), ['--instance', 'lab', '--', '-l', '0,1', '--main-lcore', '0']);
   t.deepEqual(
     buildArgv({
-      instance: 'lab', ports: ['net_null0', 'net_tap0,iface=x'], workers: '2-3', mainLcore: 1, vifPrefix: 'sw', noHuge: true,
-      mbufs: 4096, idleUs: 100, ctlDir: '/tmp/x', eal: ['--log-level=8'],
+      instance: 'lab',
+      ports: ['net_null0', 'net_tap0,iface=x'],
+      workers: '2-3',
+      mainLcore: 1,
+      vifPrefix: 'sw',
+      noHuge: true,
+      mbufs: 4096,
+      idleUs: 100,
+      ctlDir: '/tmp/x',
+      eal: ['--log-level=8'],
     }),
-    ['--instance', 'lab', '--port', 'net_null0', '--port', 'net_tap0,iface=x', '--vif-prefix', 'sw', '--mbufs', '4096',
-      '--idle-us', '100', '--ctl-dir', '/tmp/x', '--', '-l', '1,2-3', '--main-lcore', '1', '--no-huge', '--log-level=8'],
+    [
+      '--instance',
+      'lab',
+      '--port',
+      'net_null0',
+      '--port',
+      'net_tap0,iface=x',
+      '--vif-prefix',
+      'sw',
+      '--mbufs',
+      '4096',
+      '--idle-us',
+      '100',
+      '--ctl-dir',
+      '/tmp/x',
+      '--',
+      '-l',
+      '1,2-3',
+      '--main-lcore',
+      '1',
+      '--no-huge',
+      '--log-level=8',
+    ],
   );
-  for (const bad of [{ instance: 'a b' }, { instance: 'x'.repeat(32) }, { instance: 'ok', workers: '1;rm' }, { instance: 'ok', mbufs: -1 }, { instance: 'ok', mainLcore: 1.5 }]) {
+  for (const bad of [
+    { instance: 'a b' },
+    { instance: 'x'.repeat(32) },
+    { instance: 'ok', workers: '1;rm' },
+    { instance: 'ok', mbufs: -1 },
+    { instance: 'ok', mainLcore: 1.5 },
+  ]) {
     const e = t.throws(() => buildArgv(bad), { instanceOf: SlipwayError });
     t.is(e?.code, 'BAD_ARGUMENT');
   }
@@ -39,7 +78,14 @@ test('argv: daemon options, then EAL options after --', (t) => {
 test('launch spawns, waits for READY, connects; shutdown stops it and removes the file', async (t) => {
   const { bin, dir } = fakeBinary(t);
   const c = tmpCtl('launch');
-  const sw = await launch({ instance: c.instance, binary: bin, ports: ['net_null0'], logFile: path.join(dir, 'log'), logger, readyTimeoutMs: 15000 });
+  const sw = await launch({
+    instance: c.instance,
+    binary: bin,
+    ports: ['net_null0'],
+    logFile: path.join(dir, 'log'),
+    logger,
+    readyTimeoutMs: 15000,
+  });
   t.teardown(() => sw.shutdown({ timeoutMs: 2000 }).catch(() => undefined));
   t.is(sw.path, c.file);
   t.like(await sw.hello(), { dpPid: sw.pid, nPorts: 1 });
@@ -54,11 +100,15 @@ test('launch fails with LAUNCH_FAILED and the end of the log when the daemon exi
   const c = tmpCtl('fail');
   const bin = path.join(dir, 'failing-slipwayd');
   fs.writeFileSync(bin, "#!/bin/sh\necho 'EAL: FATAL: cannot init memory (fake)' >&2\nexit 3\n", { mode: 0o755 });
-  const e = await t.throwsAsync(launch({ instance: c.instance, binary: bin, logFile: path.join(dir, 'log'), logger }), { instanceOf: SlipwayError });
+  const e = await t.throwsAsync(launch({ instance: c.instance, binary: bin, logFile: path.join(dir, 'log'), logger }), {
+    instanceOf: SlipwayError,
+  });
   t.is(e?.code, 'LAUNCH_FAILED');
   t.regex(e?.message ?? '', /exited with code 3/);
   t.regex(e?.message ?? '', /EAL: FATAL: cannot init memory/);
-  const missing = await t.throwsAsync(launch({ instance: c.instance, binary: path.join(dir, 'nope'), logger }), { instanceOf: SlipwayError });
+  const missing = await t.throwsAsync(launch({ instance: c.instance, binary: path.join(dir, 'nope'), logger }), {
+    instanceOf: SlipwayError,
+  });
   t.is(missing?.code, 'LAUNCH_FAILED');
   t.regex(missing?.message ?? '', /nope/);
 });

@@ -6,8 +6,9 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { connect, type DataplaneGoneEvent, type DataplaneRestartedEvent } from '../../ts-api/src/client';
-import type { ReplaySummary } from '../../ts-api/src/desired';
+import { connect } from '../../ts-api/src/client/slipway';
+import type { DataplaneGoneEvent, DataplaneRestartedEvent } from '../../ts-api/src/client/connection';
+import type { ReplaySummary } from '../../ts-api/src/client/replay';
 import { SlipwayError } from '../../ts-api/src/errors';
 import { createLogger } from '../../ts-api/src/logger';
 import { FakeDataplane, tmpCtl } from './helpers/fake-dataplane';
@@ -16,7 +17,10 @@ const logger = createLogger({ silent: true });
 
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} not within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} not within ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 test('connect retries with backoff until the dataplane is up; without retry it fails at once', async (t) => {
@@ -33,7 +37,10 @@ test('connect retries with backoff until the dataplane is up; without retry it f
 
   const missing = tmpCtl('retry2');
   const t1 = Date.now();
-  const e = await t.throwsAsync(connect(missing.instance, { logger, retry: { attempts: 4, initialDelayMs: 20, maxDelayMs: 40 } }), { instanceOf: SlipwayError });
+  const e = await t.throwsAsync(
+    connect(missing.instance, { logger, retry: { attempts: 4, initialDelayMs: 20, maxDelayMs: 40 } }),
+    { instanceOf: SlipwayError },
+  );
   t.is(e?.code, 'NOT_RUNNING');
   t.true(Date.now() - t1 >= 20 + 40 + 40, `three delays of 20, 40, 40 ms (took ${Date.now() - t1} ms)`);
   await t.throwsAsync(connect(c.instance, { logger, retry: { attempts: 0 } }), { message: /bad retry.attempts 0/ });
@@ -74,10 +81,17 @@ test('replay: a restarted dataplane is detected within a second and gets ports, 
   await sw.ports.set(1, { mtu: 9000, mac: '02:AA:00:00:00:01' });
   await sw.ports.start(0);
   await sw.xconnects.add(0, 1);
-  const many = await sw.xconnects.addMany([[1, 0], [0, 2], [3, 3]]);
+  const many = await sw.xconnects.addMany([
+    [1, 0],
+    [0, 2],
+    [3, 3],
+  ]);
   t.deepEqual([...many.statuses], [0, 6, 0], 'pair 0 -> 2: EXISTS, not recorded');
   await sw.xconnects.removeMany([3]);
-  t.deepEqual(sw.desired?.snapshot().xconnects, [{ inPort: 0, outPort: 1 }, { inPort: 1, outPort: 0 }]);
+  t.deepEqual(sw.desired?.snapshot().xconnects, [
+    { inPort: 0, outPort: 1 },
+    { inPort: 1, outPort: 0 },
+  ]);
 
   const stand = spawn('sleep', ['30']); // the "new slipwayd" pid
   t.teardown(() => stand.kill('SIGKILL'));
@@ -96,8 +110,17 @@ test('replay: a restarted dataplane is detected within a second and gets ports, 
   t.log(`restart handled in ${Date.now() - t0} ms: ${JSON.stringify(summary)}`);
   t.like(summary, { pid: standPid, portsPresent: 0, portsAdded: 2, xconnects: 2, failures: [] });
   t.is(sw.pid, standPid);
-  t.deepEqual(second.ports.map((p) => [p.name, p.mtu, p.mac, p.started]), [['net_null0', 1500, '02:00:00:00:00:00', true], ['net_null1', 9000, '02:aa:00:00:00:01', false]]);
-  t.deepEqual([...second.xcs].sort(), [[0, 1], [1, 0]]);
+  t.deepEqual(
+    second.ports.map((p) => [p.name, p.mtu, p.mac, p.started]),
+    [
+      ['net_null0', 1500, '02:00:00:00:00:00', true],
+      ['net_null1', 9000, '02:aa:00:00:00:01', false],
+    ],
+  );
+  t.deepEqual([...second.xcs].sort(), [
+    [0, 1],
+    [1, 0],
+  ]);
   t.is(second.header32('lease_pid'), process.pid, 'the lease was taken on the new dataplane');
   t.is((await sw.hello()).dpPid, standPid, 'the same client works against the new dataplane');
 });

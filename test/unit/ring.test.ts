@@ -6,12 +6,15 @@ import test from 'ava';
 import fc from 'fast-check';
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { MSG_HDR_SIZE, Op, RING_DATA_OFF, RingHdr, msgAlign } from '../../ts-api/src/abi';
+import { MSG_HDR_SIZE, Op, RING_DATA_OFF, RingHdr, msgAlign } from '../../ts-api/src/wire/abi';
 import { SlipwayError } from '../../ts-api/src/errors';
 import { loadNative, nativeCandidates } from '../../ts-api/src/native';
-import { Ring, WakeFn } from '../../ts-api/src/ring';
+import { Ring, WakeFn } from '../../ts-api/src/wire/ring';
 
-function makeRing(size: number, opts: { start?: number; wake?: WakeFn } = {}): { buf: ArrayBuffer; ring: Ring; data: DataView } {
+function makeRing(
+  size: number,
+  opts: { start?: number; wake?: WakeFn } = {},
+): { buf: ArrayBuffer; ring: Ring; data: DataView } {
   const buf = new ArrayBuffer(RING_DATA_OFF + size);
   Ring.init(buf, 0, size);
   if (opts.start !== undefined) {
@@ -87,7 +90,10 @@ test('a full ring refuses to produce, and accepts again once consumed', (t) => {
   t.is(ring.consume()?.seq, 0);
   t.true(ring.fits(16));
   t.true(ring.produce({ type: 1, seq: 99, payload: payload(16, 99) }));
-  t.deepEqual([1, 2, 3, 99].map(() => ring.consume()?.seq), [1, 2, 3, 99]);
+  t.deepEqual(
+    [1, 2, 3, 99].map(() => ring.consume()?.seq),
+    [1, 2, 3, 99],
+  );
   t.throws(() => ring.produce({ type: 1, seq: 1, payload: payload(200, 0) }), { instanceOf: SlipwayError });
 });
 

@@ -1,4 +1,4 @@
-import { STATUS_NAMES } from './abi';
+import { STATUS_NAMES } from './wire/abi/status';
 
 /**
  * Every error code a slipway call can fail with, in one place.
@@ -70,9 +70,13 @@ export function isSlipwayError(e: unknown, code?: ErrorCode): e is SlipwayError 
 export function statusError(status: number, text: string, what?: string): SlipwayError {
   const name = STATUS_NAMES[status];
   if (name === undefined || name === 'OK') {
-    return new SlipwayError('PROTOCOL', `${what ? what + ': ' : ''}unknown status ${status}${text ? ': ' + text : ''}`, {
-      status,
-    });
+    return new SlipwayError(
+      'PROTOCOL',
+      `${what ? what + ': ' : ''}unknown status ${status}${text ? ': ' + text : ''}`,
+      {
+        status,
+      },
+    );
   }
   const msg = text || ERROR_CODES[name];
   return new SlipwayError(name, what ? `${what}: ${msg}` : msg, { status });

@@ -1,6 +1,10 @@
 /**
- * slipway TypeScript API: launch or attach to slipwayd, configure ports and
- * cross-connects, read statistics and events.
+ * slipway TypeScript API: launch or attach to slipwayd, configure ports,
+ * cross-connects, routes, neighbours, rules, the punt policer and kernel
+ * sync, read statistics and events.
+ *
+ * The wire level (ABI layouts, codecs, rings, the native addon) is a
+ * separate entry point: `slipway/wire` (wire/index.ts).
  *
  * @example
  *   const sw = await launch({ instance: 'lab', ports: ['net_null0'], noHuge: true });
@@ -10,43 +14,48 @@
  */
 export { launch, buildArgv, defaultBinary, tailFile } from './launch';
 export type { LaunchOptions } from './launch';
-export { connect, Slipway, opName, DEFAULT_SPIN_US, SLICE_MS } from './client';
+export { connect, Slipway } from './client/slipway';
+export { DEFAULT_SPIN_US } from './client/options';
+export type { ConnectOptions, RetryOptions } from './client/options';
+export type { RawResponse } from './client/transport';
 export type {
-  ConnectOptions,
-  RawResponse,
-  RetryOptions,
   SlipwayLifecycleEvents,
   DataplaneGoneEvent,
   DataplaneRestartedEvent,
   ReplayFailedEvent,
-} from './client';
-export { BatchResult, BatchError } from './batch';
-export type { BatchRequest, BatchFailure, XConnectPair } from './batch';
-export { DesiredConfig } from './desired';
-export type { DesiredPort, ReplaySummary } from './desired';
-export { ctlPath, checkInstance, readHeader, validateHeader, pidAlive, stateName, DEFAULT_CTL_DIR } from './ctlfile';
-export type { CtlHeaderInfo } from './ctlfile';
-export { SlipwayError, ERROR_CODES, isSlipwayError, statusError } from './errors';
+} from './client/connection';
+export type { Ports } from './client/ports';
+export type { XConnects } from './client/xconnects';
+export type { Routes } from './client/routes';
+export type { Neighbours } from './client/neighbours';
+export type { Rules } from './client/rules';
+export type { Policer } from './client/policer';
+export type { KernelSync } from './client/kernel-sync';
+export { BatchResult, BatchError } from './client/batch';
+export type { BatchFailure } from './client/batch';
+export type { BatchRequest } from './wire/batch';
+export { DesiredConfig } from './client/desired';
+export type { DesiredPort } from './client/desired';
+export type { ReplaySummary } from './client/replay';
+export { ctlPath, checkInstance, DEFAULT_CTL_DIR } from './wire/ctlfile';
+export type { CtlHeaderInfo } from './wire/ctlfile';
+export { SlipwayError, ERROR_CODES, isSlipwayError } from './errors';
 export type { ErrorCode } from './errors';
 export { createLogger, defaultLogger } from './logger';
 export type { Logger, LoggerOptions } from './logger';
-export { readStats } from './stats';
-export type { Stats, PortStats, LcoreStatsInfo, PortCounterValues, DevCounterValues, L3CounterValues, TableStatsInfo } from './stats';
-export type { NextHop, RouteSpec, Route, Neighbour, NeighbourRef, Rule, RuleMatch, RuleActionSpec, RuleEntry, PortRange, ListPage } from './tables';
-export { PROTOCOLS, parseProto } from './tables';
-export * as tables from './tables';
-export { parseIp, parsePrefix, formatIp, formatPrefix, canonicalIp, canonicalPrefix } from './ip';
-export type { Family } from './ip';
-export type { Hello, PortInfo, PortSettings, XConnect, SlipwayEvent, PortEvent, LeaseEvent, KernelRequestEvent, Message } from './codec';
-export { isMac } from './codec';
-export type { PolicerConfig, PolicerEvent, PolicerRate, PolicerSetting, PuntClassName } from './policer';
-export { PUNT_CLASS_NAMES, normalizePolicer } from './policer';
-export type { KernelSyncState, SyncEvent } from './ksync';
-export { describeSyncEvent } from './ksync';
-export { loadNative } from './native';
-export type { NativeBinding, FutexWaitResult } from './native';
-export { Ring } from './ring';
-export type { WakeFn, DrainFn } from './ring';
-export * as abi from './abi';
-export { Op } from './abi';
-export * as codec from './codec';
+// The value types of every feature (a feature's new operation brings its
+// types along without an edit here).
+export type * from './codec/stats';
+export type * from './codec/session';
+export type * from './codec/ports';
+export type * from './codec/xconnects';
+export type * from './codec/routes';
+export type * from './codec/neighbours';
+export type * from './codec/rules';
+export type * from './codec/policer';
+export type * from './codec/kernel-sync';
+export type { Family } from './codec/ip';
+export type { SlipwayEvent } from './events';
+export { PROTOCOLS, canonicalIp, canonicalPrefix } from './codec/ip';
+export { PUNT_CLASS_NAMES } from './codec/policer';
+export { describeSyncEvent } from './codec/kernel-sync';

@@ -7,9 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type winston from 'winston';
-import { CTL_MAGIC, State } from './abi';
-import { ConnectOptions, Slipway, connect } from './client';
-import { DEFAULT_CTL_DIR, checkInstance, ctlPath, pidAlive, readHeader } from './ctlfile';
+import { CTL_MAGIC, State } from './wire/abi/control';
+import { DEFAULT_CTL_DIR, checkInstance, ctlPath, pidAlive, readHeader } from './wire/ctlfile';
+import { adoptLaunched } from './client/internal';
+import type { ConnectOptions } from './client/options';
+import { type Slipway, connect } from './client/slipway';
 import { SlipwayError, check } from './errors';
 import { defaultLogger } from './logger';
 import { REPO_ROOT, loadNative } from './native';
@@ -100,7 +102,10 @@ export function buildArgv(opts: LaunchOptions): string[] {
   checkInstance(opts.instance);
   const workers = opts.workers ?? '1';
   const main = opts.mainLcore ?? 0;
-  check(typeof workers === 'string' && LCORE_LIST_RE.test(workers), `bad workers ${JSON.stringify(workers)}: expected an lcore list like "1" or "1-2"`);
+  check(
+    typeof workers === 'string' && LCORE_LIST_RE.test(workers),
+    `bad workers ${JSON.stringify(workers)}: expected an lcore list like "1" or "1-2"`,
+  );
   check(Number.isInteger(main) && main >= 0, `bad mainLcore ${JSON.stringify(main)}: expected a non-negative integer`);
   const argv = ['--instance', opts.instance];
   for (const p of opts.ports ?? []) {
@@ -112,7 +117,10 @@ export function buildArgv(opts: LaunchOptions): string[] {
     argv.push('--vif-prefix', opts.vifPrefix);
   }
   if (opts.mbufs !== undefined) {
-    check(Number.isInteger(opts.mbufs) && opts.mbufs > 0, `bad mbufs ${JSON.stringify(opts.mbufs)}: expected a positive integer`);
+    check(
+      Number.isInteger(opts.mbufs) && opts.mbufs > 0,
+      `bad mbufs ${JSON.stringify(opts.mbufs)}: expected a positive integer`,
+    );
     argv.push('--mbufs', String(opts.mbufs));
   }
   if (opts.maxRoutes !== undefined) {
@@ -123,11 +131,17 @@ export function buildArgv(opts: LaunchOptions): string[] {
     argv.push('--max-routes', String(opts.maxRoutes));
   }
   if (opts.kernelSync !== undefined) {
-    check(typeof opts.kernelSync === 'boolean', `bad kernelSync ${JSON.stringify(opts.kernelSync)}: expected true or false`);
+    check(
+      typeof opts.kernelSync === 'boolean',
+      `bad kernelSync ${JSON.stringify(opts.kernelSync)}: expected true or false`,
+    );
     if (opts.kernelSync) argv.push('--kernel-sync');
   }
   if (opts.idleUs !== undefined) {
-    check(Number.isInteger(opts.idleUs) && opts.idleUs >= 0, `bad idleUs ${JSON.stringify(opts.idleUs)}: expected a non-negative integer`);
+    check(
+      Number.isInteger(opts.idleUs) && opts.idleUs >= 0,
+      `bad idleUs ${JSON.stringify(opts.idleUs)}: expected a non-negative integer`,
+    );
     argv.push('--idle-us', String(opts.idleUs));
   }
   if (opts.dataplaneSpinUs !== undefined) {
@@ -147,7 +161,7 @@ export function buildArgv(opts: LaunchOptions): string[] {
   }
   // An explicit EAL lcore map (e.g. --lcores 0@0,1@1,2@1 to run more lcores
   // than CPUs) replaces the -l list built from `workers`.
-  const ownMap = (opts.eal ?? []).some(a => a === '--lcores' || a.startsWith('--lcores=') || a === '-l');
+  const ownMap = (opts.eal ?? []).some((a) => a === '--lcores' || a.startsWith('--lcores=') || a === '-l');
   argv.push('--');
   if (!ownMap) argv.push('-l', `${main},${workers}`);
   argv.push('--main-lcore', String(main));
@@ -160,7 +174,11 @@ export function buildArgv(opts: LaunchOptions): string[] {
 export function tailFile(file: string, n = 20): string {
   try {
     const text = fs.readFileSync(file, 'utf8');
-    return text.split('\n').filter((l, i, a) => l !== '' || i < a.length - 1).slice(-n).join('\n');
+    return text
+      .split('\n')
+      .filter((l, i, a) => l !== '' || i < a.length - 1)
+      .slice(-n)
+      .join('\n');
   } catch {
     return '';
   }
@@ -185,7 +203,10 @@ export async function launch(opts: LaunchOptions): Promise<Slipway> {
   try {
     fs.accessSync(binary, fs.constants.X_OK);
   } catch {
-    throw new SlipwayError('LAUNCH_FAILED', `slipwayd not found or not executable at ${binary} (run \`npm run build:c\` or set SLIPWAYD)`);
+    throw new SlipwayError(
+      'LAUNCH_FAILED',
+      `slipwayd not found or not executable at ${binary} (run \`npm run build:c\` or set SLIPWAYD)`,
+    );
   }
   if (fs.existsSync(file)) {
     let pid = 0;
@@ -218,7 +239,8 @@ export async function launch(opts: LaunchOptions): Promise<Slipway> {
     const tail = tailFile(logFile);
     return new SlipwayError(
       'LAUNCH_FAILED',
-      `instance ${opts.instance}: slipwayd ${why}` + (tail ? `; last lines of ${logFile}:\n${tail}` : ` (log ${logFile} is empty)`),
+      `instance ${opts.instance}: slipwayd ${why}` +
+        (tail ? `; last lines of ${logFile}:\n${tail}` : ` (log ${logFile} is empty)`),
     );
   };
 
@@ -227,7 +249,11 @@ export async function launch(opts: LaunchOptions): Promise<Slipway> {
     await sleep(25);
     if (spawnError) throw failed(`could not be spawned: ${spawnError.message}`);
     if (exited) {
-      throw failed(exited.signal ? `was killed by ${exited.signal} before becoming ready` : `exited with code ${exited.code} before becoming ready`);
+      throw failed(
+        exited.signal
+          ? `was killed by ${exited.signal} before becoming ready`
+          : `exited with code ${exited.code} before becoming ready`,
+      );
     }
     if (isReady(file, child.pid ?? -1, startedNs, native.mapFile)) break;
     if (performance.now() > deadline) {
@@ -245,9 +271,7 @@ export async function launch(opts: LaunchOptions): Promise<Slipway> {
     timeoutMs: opts.timeoutMs,
   };
   const sw = await connect(opts.instance, copts);
-  sw.attachChild(child);
-  sw.recordLaunchPorts(opts.ports ?? []);
-  if (opts.kernelSync) sw.desired?.kernelSyncSet(true);
+  adoptLaunched(sw, child, opts.ports ?? [], Boolean(opts.kernelSync));
   log.info(`slipwayd ready, pid ${sw.pid}`);
   return sw;
 }

@@ -25,7 +25,17 @@ export function buildDump(): Dump {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-abi-'));
   try {
     const exe = path.join(dir, 'abi_dump');
-    execFileSync('cc', ['-std=c11', '-Wall', '-Wextra', '-Werror', '-I', path.join(ROOT, 'dataplane/include'), path.join(ROOT, 'test/c/abi_dump.c'), '-o', exe]);
+    execFileSync('cc', [
+      '-std=c11',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-I',
+      path.join(ROOT, 'dataplane/include'),
+      path.join(ROOT, 'test/c/abi_dump.c'),
+      '-o',
+      exe,
+    ]);
     return JSON.parse(execFileSync(exe, { encoding: 'utf8' })) as Dump;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

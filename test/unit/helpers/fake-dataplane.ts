@@ -3,7 +3,8 @@
  * the real layout (from ts-api/src/abi), serves the request ring from a
  * timer, keeps a small port/xconnect model and writes the stats area. It is
  * not a reference implementation of the dataplane, just enough to exercise
- * the client (lease, pipelining, errors, events, stats, timeouts).
+ * the client (lease, pipelining, errors, events, stats, timeouts) and the
+ * route lookup (a route and neighbour table, ROUTE_GET).
  */
 import * as fs from 'node:fs';
 import {
@@ -20,10 +21,12 @@ import {
   RING_DATA_OFF,
   State,
   StatsArea,
-} from '../../../ts-api/src/abi';
-import * as codec from '../../../ts-api/src/codec';
+} from '../../../ts-api/src/wire/abi';
+import * as codec from './codec';
+import * as tables from './tables';
+import * as ip from '../../../ts-api/src/codec/ip';
 import { loadNative } from '../../../ts-api/src/native';
-import { Ring } from '../../../ts-api/src/ring';
+import { Ring } from '../../../ts-api/src/wire/ring';
 
 export interface FakeOptions {
   file: string;
@@ -48,6 +51,9 @@ export class FakeDataplane {
   readonly statsOff: number;
   readonly ports: codec.PortInfo[] = [];
   readonly xcs = new Map<number, number>();
+  /** routes by canonical prefix, neighbours by "port|ip" */
+  readonly routes = new Map<string, tables.Route>();
+  readonly neighbours = new Map<string, tables.Neighbour>();
   /** every request seen, in order */
   readonly seen: codec.Message[] = [];
   private timer?: NodeJS.Timeout;
@@ -133,7 +139,13 @@ export class FakeDataplane {
 
   /** Writes counter `name` of `port` on stats slot `slot`. */
   setCounter(slot: number, port: number, name: (typeof PORT_COUNTERS)[number], x: bigint): void {
-    const off = this.statsOff + StatsArea.lcores + slot * LcoreStats.SIZE + LcoreStats.ports + port * PortCounters.SIZE + PORT_COUNTERS.indexOf(name) * 8;
+    const off =
+      this.statsOff +
+      StatsArea.lcores +
+      slot * LcoreStats.SIZE +
+      LcoreStats.ports +
+      port * PortCounters.SIZE +
+      PORT_COUNTERS.indexOf(name) * 8;
     new DataView(this.buf).setBigUint64(off, x, true);
   }
 
@@ -144,7 +156,11 @@ export class FakeDataplane {
     v.setUint32(base + LcoreStats.role, role, true);
     v.setBigUint64(base + LcoreStats.busy_polls, busy, true);
     v.setBigUint64(base + LcoreStats.idle_polls, idle, true);
-    v.setUint32(this.statsOff + StatsArea.n_lcores, Math.max(slot + 1, v.getUint32(this.statsOff + StatsArea.n_lcores, true)), true);
+    v.setUint32(
+      this.statsOff + StatsArea.n_lcores,
+      Math.max(slot + 1, v.getUint32(this.statsOff + StatsArea.n_lcores, true)),
+      true,
+    );
   }
 
   /** Device counters, written under the seqlock like the main lcore does. */
@@ -191,7 +207,16 @@ export class FakeDataplane {
     const none = new Uint8Array(0);
     switch (m.type) {
       case Op.HELLO:
-        return [ST.OK, codec.encodeHello({ abiVersion: CTL_ABI_VERSION, dpPid: this.header32('dp_pid'), nWorkers: 1, maxPorts: MAX_PORTS, nPorts: this.ports.length })];
+        return [
+          ST.OK,
+          codec.encodeHello({
+            abiVersion: CTL_ABI_VERSION,
+            dpPid: this.header32('dp_pid'),
+            nWorkers: 1,
+            maxPorts: MAX_PORTS,
+            nPorts: this.ports.length,
+          }),
+        ];
       case Op.PORT_LIST:
         return [ST.OK, codec.encodePortList(this.ports)];
       case Op.PORT_ADD: {
@@ -199,9 +224,23 @@ export class FakeDataplane {
         const n = this.ports.length;
         if (n >= MAX_PORTS) return this.err(8, 'no free port slot');
         const p: codec.PortInfo = {
-          port: n, ethPort: 2 * n, vifEthPort: 2 * n + 1, started: false, linkUp: false, linkSpeed: 0, mtu: 1500,
-          mac: `02:00:00:00:00:${n.toString(16).padStart(2, '0')}`, promisc: false, fullDuplex: true, workerLcore: null,
-          nRxq: 1, nTxq: 2, minMtu: 68, maxMtu: 9600, name: devargs.split(',')[0], driver: 'net_null', vif: `vEth${n}`,
+          port: n,
+          ethPort: n,
+          started: false,
+          linkUp: false,
+          linkSpeed: 0,
+          mtu: 1500,
+          mac: `02:00:00:00:00:${n.toString(16).padStart(2, '0')}`,
+          promisc: false,
+          fullDuplex: true,
+          workerLcore: null,
+          nRxq: 1,
+          nTxq: 2,
+          minMtu: 68,
+          maxMtu: 9600,
+          name: devargs.split(',')[0],
+          driver: 'net_null',
+          vif: `vEth${n}`,
         };
         this.ports.push(p);
         this.emit({ type: 'port-added', port: n, linkUp: false, started: false, linkSpeed: 0 });
@@ -212,11 +251,20 @@ export class FakeDataplane {
       case Op.PORT_STOP: {
         const p = this.port(m.payload);
         if (p === -1) return this.err(ST.MALFORMED, `payload of ${m.payload.byteLength} bytes, expected 8`);
-        if (typeof p === 'number') return p >= MAX_PORTS ? this.err(ST.RANGE, `port ${p} out of range`) : this.err(ST.NO_PORT, `port ${p} does not exist`);
+        if (typeof p === 'number')
+          return p >= MAX_PORTS
+            ? this.err(ST.RANGE, `port ${p} out of range`)
+            : this.err(ST.NO_PORT, `port ${p} does not exist`);
         if (m.type !== Op.PORT_GET) {
           p.started = m.type === Op.PORT_START;
           p.workerLcore = p.started ? 1 : null;
-          this.emit({ type: p.started ? 'port-started' : 'port-stopped', port: p.port, linkUp: p.linkUp, started: p.started, linkSpeed: p.linkSpeed });
+          this.emit({
+            type: p.started ? 'port-started' : 'port-stopped',
+            port: p.port,
+            linkUp: p.linkUp,
+            started: p.started,
+            linkSpeed: p.linkSpeed,
+          });
         }
         return [ST.OK, codec.encodePortInfo(p)];
       }
@@ -224,7 +272,8 @@ export class FakeDataplane {
         const s = codec.decodePortSet(m.payload);
         const p = this.ports[s.port];
         if (!p) return this.err(ST.NO_PORT, `port ${s.port} does not exist`);
-        if (s.mtu !== undefined && (s.mtu < p.minMtu || s.mtu > p.maxMtu)) return this.err(ST.RANGE, `port ${s.port}: mtu ${s.mtu} out of range ${p.minMtu}..${p.maxMtu}`);
+        if (s.mtu !== undefined && (s.mtu < p.minMtu || s.mtu > p.maxMtu))
+          return this.err(ST.RANGE, `port ${s.port}: mtu ${s.mtu} out of range ${p.minMtu}..${p.maxMtu}`);
         Object.assign(p, s);
         return [ST.OK, codec.encodePortInfo(p)];
       }
@@ -241,11 +290,79 @@ export class FakeDataplane {
       }
       case Op.XC_LIST:
         return [ST.OK, codec.encodeXConnectList([...this.xcs].map(([inPort, outPort]) => ({ inPort, outPort })))];
-      case Op.STATS_SYNC:
+      case Op.ROUTE_ADD: {
+        const r = tables.decodeRoutePayload(m.payload);
+        this.routes.set(r.prefix, r);
+        return [ST.OK, none];
+      }
+      case Op.ROUTE_DEL: {
+        const r = tables.decodeRoutePayload(m.payload);
+        if (!this.routes.delete(r.prefix)) return this.err(ST.NOT_FOUND, `route ${r.prefix} does not exist`);
+        return [ST.OK, none];
+      }
+      case Op.NEIGH_ADD: {
+        const n = tables.decodeNeighbourPayload(m.payload);
+        this.neighbours.set(`${n.port}|${n.ip}`, n);
+        return [ST.OK, none];
+      }
+      case Op.ROUTE_GET:
+        return [ST.OK, tables.encodeRouteMatch(this.lookup(tables.decodeRouteLookup(m.payload)))];
+      case Op.STATS_REFRESH:
         return [ST.OK, none];
       default:
         return this.err(ST.UNKNOWN_OP, `unknown op 0x${m.type.toString(16)}`);
     }
+  }
+
+  /**
+   * ROUTE_GET on the model: longest prefix of the lookup's family; the ECMP
+   * member from a toy hash of the flow (not the fast path's hash: enough
+   * for two flows to pick different members).
+   */
+  private lookup(q: ReturnType<typeof tables.decodeRouteLookup>): tables.RouteMatch {
+    const none: tables.RouteMatch = {
+      found: false,
+      route: null,
+      member: null,
+      nextHop: null,
+      resolved: false,
+      mac: null,
+      outPort: null,
+    };
+    const dst = ip.parseIp(q.dst).bytes;
+    let best: tables.Route | undefined;
+    let bestLen = -1;
+    for (const r of this.routes.values()) {
+      const p = ip.parsePrefix(r.prefix);
+      if (p.family !== q.family || p.len <= bestLen) continue;
+      let match = true;
+      for (let bit = 0; bit < p.len && match; bit++) {
+        const mask = 0x80 >> (bit & 7);
+        match = (dst[bit >> 3] & mask) === (p.bytes[bit >> 3] & mask);
+      }
+      if (match) {
+        best = r;
+        bestLen = p.len;
+      }
+    }
+    if (!best) return none;
+    if (best.type !== 'forward') return { ...none, found: true, route: best };
+    const hash = [q.from ?? '', String(q.proto ?? 0), String(q.sport ?? 0), String(q.dport ?? 0)]
+      .join('|')
+      .split('')
+      .reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 0);
+    const member = hash % best.via.length;
+    const nh = best.via[member];
+    const n = this.neighbours.get(`${nh.port}|${nh.gw ?? q.dst}`);
+    return {
+      found: true,
+      route: best,
+      member,
+      nextHop: nh,
+      resolved: n !== undefined,
+      mac: n?.mac ?? null,
+      outPort: nh.port,
+    };
   }
 }
 
@@ -254,4 +371,3 @@ export function tmpCtl(tag: string): { dir: string; instance: string; file: stri
   const instance = `t${process.pid}-${tag}-${Math.floor(Math.random() * 1e6)}`.slice(0, 31);
   return { dir: '/dev/shm', instance, file: `/dev/shm/slipway.${instance}.ctl` };
 }
-

@@ -14,9 +14,23 @@ const file = `${opt('--ctl-dir') ?? '/dev/shm'}/slipway.${opt('--instance')}.ctl
 const fake = new FakeDataplane({ file }).start();
 for (const p of argv.flatMap((a, i) => (a === '--port' ? [argv[i + 1]] : []))) {
   fake.ports.push({
-    port: fake.ports.length, ethPort: 0, vifEthPort: 1, started: false, linkUp: false, linkSpeed: 0, mtu: 1500,
-    mac: '02:00:00:00:00:01', promisc: false, fullDuplex: true, workerLcore: null, nRxq: 1, nTxq: 1, minMtu: 68,
-    maxMtu: 9000, name: p, driver: 'fake', vif: 'vEth0',
+    port: fake.ports.length,
+    ethPort: 0,
+    started: false,
+    linkUp: false,
+    linkSpeed: 0,
+    mtu: 1500,
+    mac: '02:00:00:00:00:01',
+    promisc: false,
+    fullDuplex: true,
+    workerLcore: null,
+    nRxq: 1,
+    nTxq: 1,
+    minMtu: 68,
+    maxMtu: 9000,
+    name: p,
+    driver: 'fake',
+    vif: 'vEth0',
   });
 }
 process.on('SIGTERM', () => {

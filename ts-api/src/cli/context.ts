@@ -2,83 +2,83 @@
  * What every command shares: the global options, the logger, and a
  * connection to the instance that is always closed (releasing the lease).
  */
-import type {Command} from 'commander';
+import type { Command } from 'commander';
 import type winston from 'winston';
-import {connect, createLogger, type Slipway} from '../index';
+import { connect, createLogger, type Slipway } from '../index';
 
 export interface GlobalOptions {
-	instance: string;
-	json: boolean;
-	logJson: boolean;
-	logLevel: string;
-	ctlDir?: string;
+  instance: string;
+  json: boolean;
+  logJson: boolean;
+  logLevel: string;
+  ctlDir?: string;
 }
 
 let logger: winston.Logger | undefined;
 
 /** Global options as seen from any (sub)command. */
 export function globals(cmd: Command): GlobalOptions {
-	const o = cmd.optsWithGlobals<Partial<GlobalOptions>>();
-	return {
-		instance: o.instance ?? 'default',
-		json: o.json ?? false,
-		logJson: o.logJson ?? false,
-		logLevel: o.logLevel ?? 'warn',
-		ctlDir: o.ctlDir,
-	};
+  const o = cmd.optsWithGlobals<Partial<GlobalOptions>>();
+  return {
+    instance: o.instance ?? 'default',
+    json: o.json ?? false,
+    logJson: o.logJson ?? false,
+    logLevel: o.logLevel ?? 'warn',
+    ctlDir: o.ctlDir,
+  };
 }
 
 /** The CLI's logger (created on first use from the global options). */
 export function cliLogger(g: GlobalOptions): winston.Logger {
-	logger ??= createLogger({json: g.logJson, level: g.logLevel}).child({component: 'slipctl', instance: g.instance});
-	return logger;
+  logger ??= createLogger({ json: g.logJson, level: g.logLevel }).child({ component: 'slipctl', instance: g.instance });
+  return logger;
 }
 
 export function currentLogger(): winston.Logger | undefined {
-	return logger;
+  return logger;
 }
 
 /** Flushes and closes the logger's transports. */
 export async function closeLogger(): Promise<void> {
-	const l = logger;
-	if (!l) {
-		return;
-	}
+  const l = logger;
+  if (!l) {
+    return;
+  }
 
-	logger = undefined;
-	await new Promise<void>(resolve => {
-		const timer = setTimeout(resolve, 1000);
-		l.on('finish', () => {
-			clearTimeout(timer);
-			resolve();
-		});
-		l.end();
-	});
+  logger = undefined;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 1000);
+    l.on('finish', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    l.end();
+  });
 }
 
 /** Connects to the instance, runs fn, and always closes the connection. */
 export async function withSlipway<T>(g: GlobalOptions, fn: (sw: Slipway) => Promise<T>): Promise<T> {
-	const sw = await connect(g.instance, {ctlDir: g.ctlDir, logger: cliLogger(g)});
-	try {
-		return await fn(sw);
-	} finally {
-		await sw.close();
-	}
+  const sw = await connect(g.instance, { ctlDir: g.ctlDir, logger: cliLogger(g) });
+  try {
+    return await fn(sw);
+  } finally {
+    await sw.close();
+  }
 }
 
 /** Resolves on the first SIGINT or SIGTERM (for commands that run until interrupted). */
-export function interrupted(): {promise: Promise<NodeJS.Signals>; dispose(): void} {
-	let onSignal: (s: NodeJS.Signals) => void = () => {};
-	const promise = new Promise<NodeJS.Signals>(resolve => {
-		onSignal = resolve;
-	});
-	process.once('SIGINT', onSignal);
-	process.once('SIGTERM', onSignal);
-	return {
-		promise,
-		dispose() {
-			process.removeListener('SIGINT', onSignal);
-			process.removeListener('SIGTERM', onSignal);
-		},
-	};
+export function interrupted(): { promise: Promise<NodeJS.Signals>; dispose(): void } {
+  let onSignal: (s: NodeJS.Signals) => void = () => {};
+  const promise = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = resolve;
+  });
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    promise,
+    dispose() {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    },
+  };
 }

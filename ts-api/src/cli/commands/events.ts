@@ -1,60 +1,68 @@
 /* slipctl events: print dataplane events as they come, until interrupted. */
-import {Command} from 'commander';
-import {describeSyncEvent, type SlipwayEvent} from '../../index';
-import {globals, interrupted, withSlipway} from '../context';
-import {print, toJson} from '../output';
+import { Command } from 'commander';
+import { describeSyncEvent, type SlipwayEvent } from '../../index';
+import { globals, interrupted, withSlipway } from '../context';
+import { print, toJson } from '../output';
 
 function describe(ev: SlipwayEvent): string {
-	if (ev.type === 'lease-reclaimed') {
-		return `lease reclaimed from dead controller pid ${ev.oldPid}`;
-	}
+  if (ev.type === 'lease-reclaimed') {
+    return `lease reclaimed from dead controller pid ${ev.oldPid}`;
+  }
 
-	if (ev.type === 'kernel-request') {
-		const what = ev.request === 'mtu' ? `mtu ${ev.value}` : ev.request === 'mac' ? `address ${ev.mac}`
-			: ev.request === 'promisc' || ev.request === 'allmulti' ? `${ev.request} ${ev.value ? 'on' : 'off'}` : ev.request;
-		return `port ${ev.port}: vEth asked for ${what}: ${ev.applied ? 'applied' : `refused (${ev.reason})`}`;
-	}
+  if (ev.type === 'kernel-request') {
+    const what =
+      ev.request === 'mtu'
+        ? `mtu ${ev.value}`
+        : ev.request === 'mac'
+          ? `address ${ev.mac}`
+          : ev.request === 'promisc' || ev.request === 'allmulti'
+            ? `${ev.request} ${ev.value ? 'on' : 'off'}`
+            : ev.request;
+    return `port ${ev.port}: vEth asked for ${what}: ${ev.applied ? 'applied' : `refused (${ev.reason})`}`;
+  }
 
-	if (ev.type === 'sync') {
-		return describeSyncEvent(ev);
-	}
+  if (ev.type === 'sync') {
+    return describeSyncEvent(ev);
+  }
 
-	if (ev.type === 'policer') {
-		return ev.dropping
-			? `port ${ev.port}: punt policer drops ${ev.class} at ${ev.dropPps} packets/s (${ev.drops} so far)`
-			: `port ${ev.port}: punt policer stopped dropping ${ev.class} (${ev.drops} dropped in all)`;
-	}
+  if (ev.type === 'policer') {
+    return ev.dropping
+      ? `port ${ev.port}: punt policer drops ${ev.class} at ${ev.dropPps} packets/s (${ev.drops} so far)`
+      : `port ${ev.port}: punt policer stopped dropping ${ev.class} (${ev.drops} dropped in all)`;
+  }
 
-	const link = ev.linkUp ? `link up ${ev.linkSpeed} Mbps, vEth carrier on` : 'link down, vEth carrier off';
-	return `port ${ev.port} ${ev.type}: ${link}, ${ev.started ? 'started' : 'stopped'}`;
+  const link = ev.linkUp ? `link up ${ev.linkSpeed} Mbps, vEth carrier on` : 'link down, vEth carrier off';
+  return `port ${ev.port} ${ev.type}: ${link}, ${ev.started ? 'started' : 'stopped'}`;
 }
 
 export function eventsCommand(): Command {
-	return new Command('events')
-		.description('print link/carrier, port, lease, vEth request, punt policer and kernel sync events as they happen (Ctrl-C to stop)')
-		.action(async (_o: unknown, cmd: Command) => {
-			const g = globals(cmd);
-			await withSlipway(g, async sw => {
-				const stop = interrupted();
-				const it = sw.events();
-				try {
-					for (;;) {
-						const next = await Promise.race([it.next(), stop.promise]);
-						if (typeof next === 'string' || next.done) {
-							break;
-						}
+  return new Command('events')
+    .description(
+      'print link/carrier, port, lease, vEth request, punt policer and kernel sync events as they happen (Ctrl-C to stop)',
+    )
+    .action(async (_o: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      await withSlipway(g, async (sw) => {
+        const stop = interrupted();
+        const it = sw.events();
+        try {
+          for (;;) {
+            const next = await Promise.race([it.next(), stop.promise]);
+            if (typeof next === 'string' || next.done) {
+              break;
+            }
 
-						const ev = next.value;
-						if (g.json) {
-							process.stdout.write(toJson({time: new Date().toISOString(), ...ev}) + '\n');
-						} else {
-							print(`${new Date().toISOString()} #${ev.seq} ${describe(ev)}`);
-						}
-					}
-				} finally {
-					stop.dispose();
-					await it.return?.();
-				}
-			});
-		});
+            const ev = next.value;
+            if (g.json) {
+              process.stdout.write(toJson({ time: new Date().toISOString(), ...ev }) + '\n');
+            } else {
+              print(`${new Date().toISOString()} #${ev.seq} ${describe(ev)}`);
+            }
+          }
+        } finally {
+          stop.dispose();
+          await it.return?.();
+        }
+      });
+    });
 }

@@ -1,71 +1,73 @@
 /* slipctl start: launch slipwayd in the background and return once it is ready. */
-import {Command} from 'commander';
-import {ctlPath, launch} from '../../index';
-import {cliLogger, globals} from '../context';
-import {portsTable, print, printJson} from '../output';
-import {collect, parseIntArg} from '../parse';
+import { Command } from 'commander';
+import { ctlPath, launch } from '../../index';
+import { cliLogger, globals } from '../context';
+import { portsTable, print, printJson } from '../output';
+import { collect, parseIntArg } from '../parse';
 
 interface StartOptions {
-	port: string[];
-	workers: string;
-	mainLcore?: number;
-	vifPrefix?: string;
-	huge: boolean;
-	mbufs?: number;
-	idleUs?: number;
-	eal: string[];
-	binary?: string;
-	logFile?: string;
-	readyTimeout?: number;
+  port: string[];
+  workers: string;
+  mainLcore?: number;
+  vifPrefix?: string;
+  huge: boolean;
+  mbufs?: number;
+  idleUs?: number;
+  eal: string[];
+  binary?: string;
+  logFile?: string;
+  readyTimeout?: number;
 }
 
 export function startCommand(): Command {
-	return new Command('start')
-		.description('launch slipwayd in the background and wait until it is ready')
-		.option('-p, --port <devargs>', 'port devargs, e.g. net_af_packet0,iface=eth1 (repeatable)', collect, [])
-		.option('-w, --workers <lcores>', 'worker lcores (EAL list, e.g. 1 or 1-3)', '1')
-		.option('--main-lcore <n>', 'lcore of the control loop', parseIntArg(0, 1023))
-		.option('--vif-prefix <prefix>', 'name prefix of the vEth (TAP) interfaces', undefined)
-		.option('--no-huge', 'run without hugepages (development only)')
-		.option('--mbufs <n>', 'mbufs in the mempool', parseIntArg(1, 1 << 24))
-		.option('--idle-us <n>', 'bound on the control loop idle sleep (µs)', parseIntArg(0, 1_000_000))
-		.option('--eal <arg>', 'extra EAL argument (repeatable)', collect, [])
-		.option('--binary <path>', 'slipwayd binary')
-		.option('--log-file <path>', 'slipwayd log file (default /tmp/slipway.<instance>.log)')
-		.option('--ready-timeout <ms>', 'how long to wait for the dataplane to be ready', parseIntArg(1, 600_000))
-		.action(async (o: StartOptions, cmd: Command) => {
-			const g = globals(cmd);
-			const logger = cliLogger(g);
-			const sw = await launch({
-				instance: g.instance,
-				ports: o.port,
-				workers: o.workers,
-				mainLcore: o.mainLcore,
-				vifPrefix: o.vifPrefix,
-				noHuge: !o.huge,
-				mbufs: o.mbufs,
-				idleUs: o.idleUs,
-				eal: o.eal.length > 0 ? o.eal : undefined,
-				binary: o.binary,
-				logFile: o.logFile,
-				ctlDir: g.ctlDir,
-				readyTimeoutMs: o.readyTimeout,
-				detached: true,
-				logger,
-			});
-			try {
-				const ports = await sw.ports.list();
-				const logFile = o.logFile ?? `/tmp/slipway.${g.instance}.log`;
-				logger.info('slipwayd ready', {pid: sw.pid, ports: ports.length});
-				if (g.json) {
-					printJson({instance: g.instance, pid: sw.pid, ctlPath: ctlPath(g.instance, g.ctlDir), logFile, ports});
-				} else {
-					print(`slipwayd pid ${sw.pid} ready: instance ${g.instance}, control ${ctlPath(g.instance, g.ctlDir)}, log ${logFile}`);
-					print(portsTable(ports));
-				}
-			} finally {
-				// Release the lease; the detached daemon keeps running.
-				await sw.close();
-			}
-		});
+  return new Command('start')
+    .description('launch slipwayd in the background and wait until it is ready')
+    .option('-p, --port <devargs>', 'port devargs, e.g. net_af_packet0,iface=eth1 (repeatable)', collect, [])
+    .option('-w, --workers <lcores>', 'worker lcores (EAL list, e.g. 1 or 1-3)', '1')
+    .option('--main-lcore <n>', 'lcore of the control loop', parseIntArg(0, 1023))
+    .option('--vif-prefix <prefix>', 'name prefix of the vEth (TAP) interfaces', undefined)
+    .option('--no-huge', 'run without hugepages (development only)')
+    .option('--mbufs <n>', 'mbufs in the mempool', parseIntArg(1, 1 << 24))
+    .option('--idle-us <n>', 'bound on the control loop idle sleep (µs)', parseIntArg(0, 1_000_000))
+    .option('--eal <arg>', 'extra EAL argument (repeatable)', collect, [])
+    .option('--binary <path>', 'slipwayd binary')
+    .option('--log-file <path>', 'slipwayd log file (default /tmp/slipway.<instance>.log)')
+    .option('--ready-timeout <ms>', 'how long to wait for the dataplane to be ready', parseIntArg(1, 600_000))
+    .action(async (o: StartOptions, cmd: Command) => {
+      const g = globals(cmd);
+      const logger = cliLogger(g);
+      const sw = await launch({
+        instance: g.instance,
+        ports: o.port,
+        workers: o.workers,
+        mainLcore: o.mainLcore,
+        vifPrefix: o.vifPrefix,
+        noHuge: !o.huge,
+        mbufs: o.mbufs,
+        idleUs: o.idleUs,
+        eal: o.eal.length > 0 ? o.eal : undefined,
+        binary: o.binary,
+        logFile: o.logFile,
+        ctlDir: g.ctlDir,
+        readyTimeoutMs: o.readyTimeout,
+        detached: true,
+        logger,
+      });
+      try {
+        const ports = await sw.ports.list();
+        const logFile = o.logFile ?? `/tmp/slipway.${g.instance}.log`;
+        logger.info('slipwayd ready', { pid: sw.pid, ports: ports.length });
+        if (g.json) {
+          printJson({ instance: g.instance, pid: sw.pid, ctlPath: ctlPath(g.instance, g.ctlDir), logFile, ports });
+        } else {
+          print(
+            `slipwayd pid ${sw.pid} ready: instance ${g.instance}, control ${ctlPath(g.instance, g.ctlDir)}, log ${logFile}`,
+          );
+          print(portsTable(ports));
+        }
+      } finally {
+        // Release the lease; the detached daemon keeps running.
+        await sw.close();
+      }
+    });
 }

@@ -1,0 +1,20 @@
+/* slipctl port get PORT */
+import { Command } from 'commander';
+import { globals, withSlipway } from '../../context';
+import { portsTable, print, printJson } from '../../output';
+import { parsePort } from '../../parse';
+
+export function portGetCommand(): Command {
+  return new Command('get')
+    .description('show one port')
+    .argument('<port>', 'slipway port index', parsePort)
+    .action(async (port: number, _o: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      const info = await withSlipway(g, async (sw) => sw.ports.get(port));
+      if (g.json) {
+        printJson(info);
+      } else {
+        print(portsTable([info]));
+      }
+    });
+}

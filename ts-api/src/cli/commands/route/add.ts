@@ -1,0 +1,24 @@
+/* slipctl route add PREFIX via PORT[:GW]... | local | drop */
+import { Command } from 'commander';
+import { globals, withSlipway } from '../../context';
+import { print, printJson } from '../../output';
+import { parseRouteWords } from './words';
+
+export function routeAddCommand(): Command {
+  return new Command('add')
+    .description(
+      'add or replace a route: PREFIX via PORT[:GW] [via PORT[:GW]]... (ECMP; no GW: directly connected), PREFIX local (an address of the host: punt to the vEth) or PREFIX drop',
+    )
+    .argument('<prefix>', 'IPv4 or IPv6 prefix, e.g. 10.2.0.0/24 or fd02::/64')
+    .argument('<target...>', 'via PORT[:GW] ... | local | drop')
+    .action(async (prefix: string, words: string[], _o: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      const spec = parseRouteWords(prefix, words);
+      await withSlipway(g, async (sw) => sw.routes.add(spec));
+      if (g.json) {
+        printJson({ ...spec, added: true });
+      } else {
+        print(`route ${prefix} ${words.join(' ')} added`);
+      }
+    });
+}

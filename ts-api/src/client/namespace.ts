@@ -1,0 +1,82 @@
+/**
+ * What every namespace of the client (sw.ports, sw.routes, ...) is built
+ * on: the requests it can send, the record of the desired configuration,
+ * and the one helper that records what succeeded.
+ */
+import { STATUS_OK } from '../wire/abi/status';
+import type { BatchSource } from '../wire/batch';
+import type { ListPage } from '../codec/common';
+import { encodeListReq } from '../codec/common';
+import type { Family } from '../codec/ip';
+import { SlipwayError, check } from '../errors';
+import type { BatchResult } from './batch';
+import type { DesiredConfig } from './desired';
+
+/** Sending requests (client/transport.ts). */
+export interface Requests {
+  /** Sends a request and returns the OK payload; a non-OK status becomes a SlipwayError. */
+  call(op: number, payload?: Uint8Array): Promise<Uint8Array>;
+  /** Sends a batch; every item gets its own status. */
+  sendBatch(src: BatchSource, timeoutMs?: number): Promise<BatchResult>;
+}
+
+/** Calls `fn(i)` for every item of `r` that succeeded. */
+function forEachOk(r: BatchResult, fn: (i: number) => void): void {
+  for (let i = 0; i < r.length; i++) if (r.statuses[i] === STATUS_OK) fn(i);
+}
+
+/**
+ * The base of a namespace: requests, and the record of the desired
+ * configuration (undefined unless `replay: true`). A single change is
+ * recorded after it succeeded (`this.desired?.…`); a batch goes through
+ * many(), which records each item that succeeded.
+ */
+export abstract class Namespace {
+  constructor(
+    protected readonly rq: Requests,
+    protected readonly desired: DesiredConfig | undefined,
+  ) {}
+
+  /** A batch; `record` notes each item that succeeded in the desired configuration. */
+  protected async many(
+    src: BatchSource,
+    timeoutMs: number | undefined,
+    record?: (d: DesiredConfig, i: number) => void,
+  ): Promise<BatchResult> {
+    const r = await this.rq.sendBatch(src, timeoutMs);
+    const d = this.desired;
+    if (d && record) forEachOk(r, (i) => record(d, i));
+    return r;
+  }
+}
+
+/** Follows a paged listing (sw_list_req cursor) to its end. */
+export async function listAll<T>(
+  rq: Requests,
+  op: number,
+  family: number,
+  decode: (b: Uint8Array) => ListPage<T>,
+  what: string,
+): Promise<T[]> {
+  const out: T[] = [];
+  let cursor = 0;
+  for (;;) {
+    const page = decode(await rq.call(op, encodeListReq({ cursor, family })));
+    for (let i = 0; i < page.items.length; i++) out.push(page.items[i]);
+    if (page.next === 0) return out;
+    if (page.items.length === 0 && page.next === cursor) {
+      throw new SlipwayError(
+        'PROTOCOL',
+        `${what}: the dataplane returned an empty page without advancing the cursor (${cursor})`,
+      );
+    }
+    cursor = page.next;
+  }
+}
+
+/** The family filter of a listing: 4, 6, or 0 for both. */
+export function familyFilter(opts: { family?: Family } | undefined, what: string): number {
+  const f = opts?.family ?? 0;
+  check(f === 0 || f === 4 || f === 6, `bad ${what} family ${JSON.stringify(f)}: expected 4 or 6`);
+  return f;
+}

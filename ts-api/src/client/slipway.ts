@@ -1,0 +1,262 @@
+/**
+ * The client's facade: connect() and the Slipway object, which composes
+ * the connection (client/connection.ts), one namespace per feature
+ * (ports, xconnects, routes, neighbours, rules, policer, kernelSync), the
+ * event stream and the statistics.
+ */
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ControlOps } from '../wire/abi/control';
+import { type BatchRequest, type BatchSource, RawSource } from '../wire/batch';
+import { type CtlHeaderInfo, checkInstance, ctlPath } from '../wire/ctlfile';
+import { type Hello, decodeHello } from '../codec/session';
+import type { Stats } from '../codec/stats';
+import { SlipwayError } from '../errors';
+import type { SlipwayEvent } from '../events';
+import { defaultLogger } from '../logger';
+import { loadNative } from '../native';
+import { mapControlFile } from './attachment';
+import type { BatchResult } from './batch';
+import { Connection, type SlipwayLifecycleEvents } from './connection';
+import type { DesiredConfig } from './desired';
+import { KernelSync, replayKernelSync } from './kernel-sync';
+import { Neighbours, replayNeighbours } from './neighbours';
+import { type ConnectOptions, resolveRetry } from './options';
+import { Policer, replayPolicer } from './policer';
+import { Ports, replayPorts } from './ports';
+import type { ReplayStep } from './replay';
+import { Routes, replayRoutes } from './routes';
+import { Rules, replayRules } from './rules';
+import { readStatsArea } from './stats';
+import type { RawResponse } from './transport';
+import { XConnects, replayXConnects } from './xconnects';
+
+/**
+ * The order of a replay: ports first; routes before neighbours (these then
+ * resolve next hops and add host routes only where none was configured);
+ * rules; the policer; kernel sync last (what the API set is in place
+ * first, and wins).
+ */
+const REPLAY_STEPS: readonly ReplayStep[] = [
+  replayPorts,
+  replayXConnects,
+  replayRoutes,
+  replayNeighbours,
+  replayRules,
+  replayPolicer,
+  replayKernelSync,
+];
+
+/** The connection behind each Slipway, for the internal helpers (client/internal.ts). */
+const connections = new WeakMap<Slipway, Connection>();
+
+/** @internal */
+export function connectionOf(sw: Slipway): Connection {
+  return connections.get(sw) as Connection;
+}
+
+/**
+ * Attaches to the running instance `instance`: maps its control file,
+ * checks magic, ABI version, state READY and that the dataplane pid is
+ * alive, then takes the controller lease.
+ *
+ * Fails with NOT_RUNNING (no file, not ready, dataplane gone), ABI_MISMATCH,
+ * LEASE_HELD (another live controller holds the lease) or NATIVE. With
+ * `retry`, NOT_RUNNING and LEASE_HELD are retried with exponential backoff
+ * (initialDelayMs, doubling, capped at maxDelayMs) and the last error is
+ * thrown after `attempts` tries.
+ */
+export async function connect(instance: string, opts: ConnectOptions = {}): Promise<Slipway> {
+  checkInstance(instance);
+  const retry = resolveRetry(opts.retry);
+  const file = ctlPath(instance, opts.ctlDir);
+  const native = loadNative();
+  const log = (opts.logger ?? defaultLogger()).child({ instance });
+  let delay = retry?.initialDelayMs ?? 0;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return new Slipway(instance, file, opts, () => mapControlFile(instance, file, native));
+    } catch (e) {
+      const retriable = e instanceof SlipwayError && (e.code === 'NOT_RUNNING' || e.code === 'LEASE_HELD');
+      if (!retry || !retriable || attempt >= retry.attempts) throw e;
+      log.debug(
+        `connect attempt ${attempt}/${retry.attempts} failed, retrying in ${delay} ms: ${(e as Error).message}`,
+      );
+      await sleep(delay);
+      delay = Math.min(retry.maxDelayMs, Math.max(1, delay * 2));
+    }
+  }
+}
+
+/**
+ * A connected controller of one slipwayd instance (holds its lease until
+ * close()). Emits the lifecycle events of {@link SlipwayLifecycleEvents}.
+ */
+export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
+  /** Instance name. */
+  readonly instance: string;
+  /** Control file path. */
+  readonly path: string;
+  /** The desired configuration recorded for replay (undefined unless `replay: true`). */
+  readonly desired?: DesiredConfig;
+  /** Port operations. */
+  readonly ports: Ports;
+  /** Cross-connects. */
+  readonly xconnects: XConnects;
+  /** IPv4/IPv6 routes. */
+  readonly routes: Routes;
+  /** The neighbour table. */
+  readonly neighbours: Neighbours;
+  /** Match-action rules. */
+  readonly rules: Rules;
+  /** The punt policer. */
+  readonly policer: Policer;
+  /** Kernel sync. */
+  readonly kernelSync: KernelSync;
+
+  private readonly conn: Connection;
+
+  /** @internal use {@link connect} or {@link launch}. */
+  constructor(instance: string, file: string, opts: ConnectOptions, map: () => ReturnType<typeof mapControlFile>) {
+    super();
+    this.instance = instance;
+    this.path = file;
+    const emit = this.emit.bind(this) as (name: string, ...args: unknown[]) => boolean;
+    this.conn = new Connection(instance, file, map(), loadNative(), opts, REPLAY_STEPS, (name, ...args) =>
+      emit(name, ...args),
+    );
+    connections.set(this, this.conn);
+    this.desired = this.conn.desired;
+    const rq = this.conn.transport;
+    this.ports = new Ports(rq, this.desired);
+    this.xconnects = new XConnects(rq, this.desired);
+    this.routes = new Routes(rq, this.desired);
+    this.neighbours = new Neighbours(rq, this.desired);
+    this.rules = new Rules(rq, this.desired);
+    this.policer = new Policer(rq, this.desired);
+    this.kernelSync = new KernelSync(rq, this.desired);
+  }
+
+  /** Dataplane pid (changes when a restarted dataplane is reattached in replay mode). */
+  get pid(): number {
+    return this.conn.pid;
+  }
+
+  /** The control header as it is now (state, heartbeats, lease, sizes). */
+  header(): CtlHeaderInfo {
+    return this.conn.header();
+  }
+
+  /** HELLO: the dataplane's ABI version, pid, worker and port counts. */
+  async hello(): Promise<Hello> {
+    return decodeHello(await this.conn.transport.call(ControlOps.HELLO));
+  }
+
+  /* ---------------- raw requests ---------------- */
+
+  /**
+   * Low-level: sends `op` with a raw `payload` and resolves with the raw
+   * status and payload, whatever the status. No validation: meant for tests
+   * and tools that check the dataplane's own validation; not recorded for
+   * replay. Rejects only with TIMEOUT, DATAPLANE_GONE, CLOSED or PROTOCOL.
+   *
+   * Many calls may be in flight (pipelining): they are written to the ring
+   * as they are made and matched to their answers by sequence number.
+   */
+  request(
+    op: number,
+    payload: Uint8Array = new Uint8Array(0),
+    opts: { timeoutMs?: number } = {},
+  ): Promise<RawResponse> {
+    return this.conn.transport.request(op, payload, opts);
+  }
+
+  /**
+   * Sends many raw requests as one stream and resolves with every item's
+   * own status and payload, in order: a failed item does not fail the
+   * others (use {@link requestBatch} and BatchResult.throwIfFailed() for a
+   * throwing variant). Items are encoded straight into the request ring,
+   * in chunks, waiting for room when it fills. Not recorded for replay.
+   * Rejects only with TIMEOUT (no progress for timeoutMs), DATAPLANE_GONE,
+   * CLOSED, PROTOCOL or BAD_ARGUMENT (a malformed item, before sending).
+   */
+  async requestMany(items: readonly BatchRequest[], opts: { timeoutMs?: number } = {}): Promise<RawResponse[]> {
+    const r = await this.requestBatch(items, opts);
+    const out: RawResponse[] = new Array(r.length);
+    for (let i = 0; i < r.length; i++) out[i] = { status: r.statuses[i], payload: r.payload(i) };
+    return out;
+  }
+
+  /**
+   * Like {@link requestMany}, returning a {@link BatchResult}: statuses in
+   * one Uint32Array, payloads only for items that carried some. The
+   * lowest-overhead way to send thousands of requests.
+   */
+  requestBatch(items: readonly BatchRequest[], opts: { timeoutMs?: number } = {}): Promise<BatchResult> {
+    let src: BatchSource;
+    try {
+      src = new RawSource(items);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.conn.transport.sendBatch(src, opts.timeoutMs);
+  }
+
+  /* ---------------- statistics and events ---------------- */
+
+  /**
+   * Reads the statistics area. With `refresh` (default true) a
+   * STATS_REFRESH is sent first so device counters are fresh. Counters are
+   * summed over lcores. (`sync` is the former name of `refresh`.)
+   */
+  async stats(opts: { refresh?: boolean; /** @deprecated use refresh */ sync?: boolean } = {}): Promise<Stats> {
+    this.conn.ensureUsable();
+    const refresh = opts.refresh ?? opts.sync ?? true;
+    return readStatsArea(this.conn.transport, () => this.conn.attachment(), refresh, this.instance);
+  }
+
+  /**
+   * Events from the event ring (published since connect, or since an
+   * earlier iterator read them). Every concurrent iterator gets every
+   * event. Ends when close() is called or the iterator is returned; throws
+   * DATAPLANE_GONE if the dataplane disappears (in replay mode the
+   * iterators survive and continue with the restarted dataplane's events).
+   * Lifecycle events are EventEmitter events instead: see
+   * {@link SlipwayLifecycleEvents}.
+   */
+  events(): AsyncIterableIterator<SlipwayEvent> {
+    return this.conn.subscribe();
+  }
+
+  /* ---------------- lifecycle ---------------- */
+
+  /**
+   * Releases the lease (only if still ours), ends event iterators, rejects
+   * requests in flight with CLOSED, stops the heartbeat and the watch. A
+   * dataplane started by launch() keeps running (and no longer keeps this
+   * process alive). Idempotent.
+   */
+  async close(): Promise<void> {
+    await this.conn.close();
+  }
+
+  /**
+   * Stops the dataplane: SIGTERM, then waits until its pid is gone and the
+   * control file removed; SIGKILL after timeoutMs (default 10000), and a
+   * control file left behind by a killed dataplane is removed. Closes the
+   * client. Emits no 'dataplane-gone'.
+   */
+  async shutdown(opts: { timeoutMs?: number } = {}): Promise<void> {
+    await this.conn.shutdown(opts.timeoutMs ?? 10000);
+  }
+
+  /** True once close() (or shutdown()) was called. */
+  get isClosed(): boolean {
+    return this.conn.isClosed;
+  }
+
+  /** True while the control header says READY and the dataplane pid is alive. */
+  isAlive(): boolean {
+    return this.conn.isAlive();
+  }
+}
