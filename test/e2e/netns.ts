@@ -176,7 +176,17 @@ export interface PingOptions {
 export async function ping(netns: string, dst: string, opts: PingOptions = {}): Promise<PingResult> {
   const count = opts.count ?? 5;
   const interval = opts.intervalS ?? 0.05;
-  const args = ['-n', '-c', String(count), '-i', String(interval), '-W', String(opts.waitS ?? 1), ...(opts.extra ?? []), dst];
+  const args = [
+    '-n',
+    '-c',
+    String(count),
+    '-i',
+    String(interval),
+    '-W',
+    String(opts.waitS ?? 1),
+    ...(opts.extra ?? []),
+    dst,
+  ];
   const result = await run('ping', args, {
     netns,
     allowFail: true,

@@ -29,7 +29,7 @@ export const IFNAME_LEN = 16;
 export const ERRMSG_MAX = 256;
 
 export const REQ_RING_SIZE = 256 * 1024;
-export const RESP_RING_SIZE = 256 * 1024;
+export const RESP_RING_SIZE = 1024 * 1024;
 export const EVT_RING_SIZE = 64 * 1024;
 
 /** Offset of a ring's data area from the ring header. */

@@ -60,6 +60,14 @@ export const L3_COUNTERS = [
   'police_icmp',
   'police_host',
   'police_other',
+  'drop_bad_cksum',
+  'drop_martian_src',
+  'drop_martian_dst',
+  'drop_src_mac',
+  'drop_link_local',
+  'drop_ext_hdr',
+  'punt_hop_by_hop',
+  'punt_mtu',
 ] as const;
 /** L3 fast-path counter slots per lcore per port (SW_L3_COUNTER_SLOTS). */
 export const L3_COUNTER_SLOTS = 32;
