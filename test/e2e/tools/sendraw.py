@@ -18,7 +18,8 @@ llsrc6 (source fe80::1), hbh6 (hop-by-hop options), ext6_long (nine
 destination-options headers), ext6_trunc (one longer than the frame), and
 TCP SYNs to port 22: tcp22_6, behind destination options (tcp22_6_dopt), an
 atomic fragment header (tcp22_6_frag) or hop-by-hop options (tcp22_6_hbh).
-Source and destination addresses come from SRC4/DST4/SRC6/DST6 env vars.
+Source and destination addresses come from SRC4/DST4/SRC6/DST6 env vars,
+UDP ports from SPORT/DPORT (default 1234 and 5678).
 """
 import os
 import socket
@@ -70,7 +71,8 @@ def main():
     eth = bytes.fromhex(dst_mac.replace(':', '')) + bytes.fromhex(src_mac.replace(':', ''))
     s4, d4 = os.environ.get('SRC4', '10.1.0.2'), os.environ.get('DST4', '10.2.0.2')
     s6, d6 = os.environ.get('SRC6', 'fd01::2'), os.environ.get('DST6', 'fd02::2')
-    udp = struct.pack('!HHHH', 1234, 5678, 8 + 18, 0) + b'x' * 18
+    sport, dport = int(os.environ.get('SPORT', '1234')), int(os.environ.get('DPORT', '5678'))
+    udp = struct.pack('!HHHH', sport, dport, 8 + 18, 0) + b'x' * 18
     E4, E6 = b'\x08\x00', b'\x86\xdd'
     frames = {
         'good4': eth + E4 + ip4(s4, d4, udp),
