@@ -3,7 +3,7 @@
  * forwarding after each one.
  */
 import test, { type ExecutionContext } from 'ava';
-import { MSG_HDR_SIZE, Op, STATUS_NAMES } from '../../ts-api/src/wire/abi';
+import { MSG_HDR_SIZE, Op, STATUS_NAMES, SyncCfg } from '../../ts-api/src/wire/abi';
 import { ctlPath, SlipwayError } from '../../ts-api/src/index';
 import { assertForwards, controller, e2eSuite, logTail, pidAlive } from './harness';
 import { RawController } from './rawring';
@@ -122,6 +122,24 @@ test.serial('unknown opcode: UNKNOWN_OP', async (t) => {
   t.is(STATUS_NAMES[status!], 'UNKNOWN_OP', `request(0x7777) got status ${status} (${STATUS_NAMES[status!]})`);
   await stillForwards(t, 'an unknown opcode');
 });
+
+test.serial(
+  'checks the handlers make, sent raw: a NUL in devargs (MALFORMED), kernel sync enabled 2 (RANGE)',
+  async (t) => {
+    const sw = await controller(s);
+    const text = (p: Uint8Array) => Buffer.from(p).toString('utf8');
+    const nul = await sw.request(Op.PORT_ADD, new TextEncoder().encode('net_null9\0,x=1'));
+    t.is(STATUS_NAMES[nul.status], 'MALFORMED', text(nul.payload));
+    t.regex(text(nul.payload), /devargs contain a NUL byte/);
+    const cfg = new Uint8Array(SyncCfg.SIZE);
+    cfg[SyncCfg.enabled] = 2;
+    const two = await sw.request(Op.SYNC_SET, cfg);
+    t.is(STATUS_NAMES[two.status], 'RANGE', text(two.payload));
+    t.regex(text(two.payload), /enabled must be 0 or 1, not 2/);
+    t.false((await sw.kernelSync.get()).enabled, 'the refused request changed nothing');
+    await stillForwards(t, 'requests refused by their handlers');
+  },
+);
 
 test.serial('truncated and mis-sized messages written straight into the ring: MALFORMED', async (t) => {
   // No library controller may consume responses meanwhile.
