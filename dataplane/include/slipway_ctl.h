@@ -3,25 +3,32 @@
  * slipway control file ABI.
  *
  * This header is the one definition of the shared-memory layout between
- * slipwayd (the only writer of the header, the response and event rings and
- * the statistics area) and its controller (the TypeScript library, the only
- * writer of the request ring). The TypeScript codec (ts-api/src/abi.ts) is
+ * slipwayd and its clients (the TypeScript library, slipctl, the agent, any
+ * number of them at once). The TypeScript side (ts-api/src/wire/abi/) is
  * checked against it at test time by test/c/abi_dump.c.
  *
- * File: <ctl_dir>/slipway.<instance>.ctl, mode 0600, created by slipwayd.
+ * File: <ctl_dir>/<instance>.ctl (ctl_dir: /run/slipway by default, owned by
+ * root, mode 0700), mode 0600, a regular file created O_EXCL|O_NOFOLLOW by
+ * slipwayd. Both sides check its owner, mode and type before use.
  *
- *   offset 0                header (struct sw_ctl_header, SW_CTL_HEADER_SIZE)
- *   header.req_off          request ring  (controller -> dataplane)
- *   header.resp_off         response ring (dataplane -> controller)
- *   header.evt_off          event ring    (dataplane -> controller)
- *   header.stats_off        statistics area (read-only for everyone else)
+ *   offset 0                   header (struct sw_ctl_header)
+ *   header.slot_off + i * slot_size   client slot i (struct sw_slot), with
+ *                              its own request ring (client -> dataplane)
+ *                              and response ring (dataplane -> client)
+ *   header.evt_off             event log (struct sw_evt_record[evt_records]),
+ *                              read by every client with its own cursor
+ *   header.stats_off           statistics area (slipway_stats.h), read-only
+ *                              for everyone but slipwayd; no slot needed
  *
  * Everything is little-endian, naturally aligned, with fixed-width fields.
- * Readers must take every offset and size from the header, never assume.
+ * Readers take every offset and size from the header, check them against
+ * the file's size, and never assume: memory shared with another process is
+ * untrusted input on both sides.
  *
  * Rings are single-producer/single-consumer byte rings of power-of-two size
  * with free-running 32-bit producer/consumer byte indices on separate cache
- * lines (AF_XDP/netmap discipline):
+ * lines (AF_XDP/netmap discipline), one pair per client as AF_XDP has one
+ * pair per socket:
  *   producer: write message at data[prod & mask], then store-release prod
  *   consumer: load-acquire prod, read, then store-release cons
  * A message is a struct sw_msg_hdr followed by its payload; it occupies
@@ -42,7 +49,7 @@
 #include <stdint.h>
 
 #define SW_CTL_MAGIC	   0x59574c53u /* "SLWY" in memory order */
-#define SW_CTL_ABI_VERSION 2u
+#define SW_CTL_ABI_VERSION 3u
 #define SW_CTL_HEADER_SIZE 4096u
 #define SW_CACHE_LINE	   64u
 
@@ -54,8 +61,13 @@
 #define SW_DEVARGS_MAX 512u
 #define SW_ERRMSG_MAX  256u
 
-#define SW_REQ_RING_SIZE  (256u * 1024u)
-#define SW_RESP_RING_SIZE (1024u * 1024u)
+#define SW_REQ_RING_SIZE  (256u * 1024u)  /* per client slot */
+#define SW_RESP_RING_SIZE (1024u * 1024u) /* per client slot */
+#define SW_MAX_CLIENTS	  16u		  /* client slots */
+#define SW_SLOT_HDR_SIZE  256u
+#define SW_SLOT_TIMEOUT_MS 10000u /* a client heartbeat older than this frees its slot */
+#define SW_EVT_RECORDS	  1024u /* events the log keeps, power of two */
+#define SW_EVT_RECORD_SIZE 128u
 #define SW_EVT_RING_SIZE  (64u * 1024u)
 
 /* Lifecycle of the dataplane, in header.state. */
@@ -69,28 +81,90 @@ struct sw_ctl_header {
 	uint32_t header_size;	  /*   8 SW_CTL_HEADER_SIZE */
 	uint32_t state;		  /*  12 SW_STATE_* (dataplane writes) */
 	uint64_t file_size;	  /*  16 */
-	uint32_t req_off;	  /*  24 offset of request ring (struct sw_ring) */
-	uint32_t req_size;	  /*  28 size of its data area, power of two */
-	uint32_t resp_off;	  /*  32 */
-	uint32_t resp_size;	  /*  36 */
-	uint32_t evt_off;	  /*  40 */
-	uint32_t evt_size;	  /*  44 */
-	uint32_t stats_off;	  /*  48 offset of struct sw_stats */
-	uint32_t stats_size;	  /*  52 */
-	uint32_t dp_pid;	  /*  56 pid of slipwayd */
-	uint32_t n_workers;	  /*  60 worker lcores */
-	uint64_t dp_heartbeat_ns; /*  64 CLOCK_MONOTONIC, dataplane writes at least every 10 ms */
-	uint32_t lease_pid; /*  72 controller holding the lease, 0 = free (CAS by controllers) */
-	uint32_t lease_gen; /*  76 incremented by each controller that takes the lease */
-	uint64_t ctl_heartbeat_ns;	/*  80 CLOCK_MONOTONIC, the lease holder writes */
-	uint64_t evt_dropped;		/*  88 events lost because the event ring was full */
-	uint64_t start_time_ns;		/*  96 CLOCK_REALTIME of start */
-	uint32_t idle_us;		/* 104 main lcore's idle sleep bound */
-	uint32_t reserved0;		/* 108 */
-	char instance[SW_NAME_LEN];	/* 112 NUL-terminated instance name */
-	char vif_prefix[SW_IFNAME_LEN]; /* 144 */
-	uint8_t reserved[SW_CTL_HEADER_SIZE - 160];
+	uint32_t slot_off;	  /*  24 offset of client slot 0 */
+	uint32_t slot_size;	  /*  28 bytes from one slot to the next */
+	uint32_t n_slots;	  /*  32 client slots */
+	uint32_t req_size;	  /*  36 data area of each request ring, power of two */
+	uint32_t resp_size;	  /*  40 data area of each response ring, power of two */
+	uint32_t evt_off;	  /*  44 offset of the event log */
+	uint32_t evt_records;	  /*  48 records in it, power of two */
+	uint32_t evt_record_size; /*  52 bytes per record */
+	uint32_t stats_off;	  /*  56 offset of struct sw_stats */
+	uint32_t stats_size;	  /*  60 */
+	uint32_t dp_pid;	  /*  64 pid of slipwayd */
+	uint32_t n_workers;	  /*  68 worker lcores */
+	uint64_t dp_heartbeat_ns; /*  72 CLOCK_MONOTONIC, dataplane writes at least every 10 ms */
+	uint64_t start_time_ns;	  /*  80 CLOCK_REALTIME of start */
+	uint64_t dp_start_ticks;  /*  88 slipwayd's start, clock ticks after boot (proc(5) stat 22) */
+	uint64_t evt_next;	  /*  96 sequence number of the next event = events so far */
+	uint32_t evt_wake;	  /* 104 futex word: incremented after every event */
+	uint32_t evt_sleepers;	  /* 108 readers waiting on evt_wake; non-zero: wake them */
+	uint32_t idle_us;	  /* 112 main lcore's idle sleep bound */
+	uint32_t dp_pidns;	  /* 116 slipwayd's pid namespace (inode, low 32 bits) */
+	char instance[SW_NAME_LEN];	/* 120 NUL-terminated instance name */
+	char vif_prefix[SW_IFNAME_LEN]; /* 152 */
+	uint8_t reserved[SW_CTL_HEADER_SIZE - 168];
 };
+
+/* sw_slot.state */
+#define SW_SLOT_FREE	 0u
+#define SW_SLOT_CLAIMING 1u /* a client is writing its identity: not served yet */
+#define SW_SLOT_ACTIVE	 2u /* served */
+
+/*
+ * A client slot: this header, then the client's request ring and response
+ * ring (struct sw_ring each, at req_off and resp_off from the slot's start,
+ * data areas of header.req_size and header.resp_size bytes).
+ *
+ * A client claims a slot by a compare-and-swap of state FREE -> CLAIMING,
+ * writes its identity and a heartbeat, takes the rings as they are (both
+ * empty: the dataplane resets them when it frees a slot), then stores
+ * ACTIVE (release). It releases the slot by storing FREE. The dataplane
+ * serves every ACTIVE slot, and frees a slot whose client is gone: one in
+ * its own pid namespace whose pid no longer exists or has another start
+ * time, or any whose heartbeat is older than SW_SLOT_TIMEOUT_MS (a client
+ * in another pid namespace keeps its slot while it beats). Then it resets
+ * the rings and sends SW_EVT_CLIENT_GONE.
+ */
+struct sw_slot {
+	uint32_t state;		/*  0 SW_SLOT_* (CAS by clients; the dataplane frees) */
+	uint32_t gen;		/*  4 incremented at every claim */
+	uint32_t pid;		/*  8 the client's pid as it sees itself */
+	uint32_t pidns;		/* 12 the client's pid namespace (inode, low 32 bits) */
+	uint64_t start_ticks;	/* 16 the client's start (proc(5) stat field 22) */
+	uint64_t heartbeat_ns;	/* 24 CLOCK_MONOTONIC, the client writes at least every second */
+	uint32_t req_off;	/* 32 its request ring, from the slot's start (dataplane writes) */
+	uint32_t resp_off;	/* 36 its response ring, from the slot's start */
+	uint64_t served;	/* 40 requests the dataplane answered for this claim */
+	char name[SW_NAME_LEN]; /* 48 what the client calls itself ("slipctl", "agent"), NUL-terminated */
+	uint8_t reserved[SW_SLOT_HDR_SIZE - 80];
+};
+
+/*
+ * The event log: the event with sequence number seq is record
+ * seq % evt_records. The dataplane writes a record (seq set to
+ * SW_EVT_WRITING first, the real seq last, release), then stores
+ * header.evt_next = seq + 1 (release), increments evt_wake and wakes
+ * sleepers. A reader keeps its own cursor (the next seq it wants): records
+ * from cursor to evt_next are there unless evt_next - cursor exceeds
+ * evt_records (then that many minus evt_records were overwritten: missed).
+ * A record whose seq, read before and after copying it, is not the cursor
+ * was overwritten while being read: missed too.
+ */
+_Static_assert(sizeof(struct sw_ctl_header) == SW_CTL_HEADER_SIZE, "header size");
+_Static_assert(sizeof(struct sw_slot) == SW_SLOT_HDR_SIZE, "slot header size");
+
+#define SW_EVT_WRITING	   UINT64_MAX
+#define SW_EVT_PAYLOAD_MAX (SW_EVT_RECORD_SIZE - 16u)
+
+struct sw_evt_record {
+	uint64_t seq;	   /*  0 this record's event number; SW_EVT_WRITING while written */
+	uint16_t type;	   /*  8 SW_EVT_* */
+	uint16_t len;	   /* 10 payload bytes */
+	uint32_t reserved; /* 12 */
+	uint8_t payload[SW_EVT_PAYLOAD_MAX]; /* 16 */
+};
+_Static_assert(sizeof(struct sw_evt_record) == SW_EVT_RECORD_SIZE, "event record size");
 
 /* Ring header; the data area follows it at offset SW_RING_DATA_OFF. */
 struct sw_ring {
@@ -128,6 +202,7 @@ struct sw_msg_hdr {
 #define SW_OP_PORT_STOP	    0x0013u /* struct sw_port_ref -> struct sw_port_info */
 #define SW_OP_PORT_SET	    0x0014u /* struct sw_port_set -> struct sw_port_info */
 #define SW_OP_PORT_GET	    0x0015u /* struct sw_port_ref -> struct sw_port_info */
+#define SW_OP_PORT_DEVARGS 0x0016u /* struct sw_port_ref -> devargs bytes (no NUL): how the port was added */
 #define SW_OP_XC_ADD	    0x0020u /* struct sw_xconnect -> none */
 #define SW_OP_XC_DEL	    0x0021u /* struct sw_port_ref (in port) -> none */
 #define SW_OP_XC_LIST	    0x0022u /* none -> struct sw_list_hdr + struct sw_xconnect[count] */
@@ -190,7 +265,7 @@ enum sw_status {
 #define SW_EVT_PORT_ADDED      0x0002u /* struct sw_evt_port */
 #define SW_EVT_PORT_STARTED    0x0003u /* struct sw_evt_port */
 #define SW_EVT_PORT_STOPPED    0x0004u /* struct sw_evt_port */
-#define SW_EVT_LEASE_RECLAIMED 0x0005u /* struct sw_evt_lease */
+#define SW_EVT_CLIENT_GONE 0x0005u /* struct sw_evt_client: a dead client's slot was freed */
 #define SW_EVT_KERNEL_REQUEST  0x0006u /* struct sw_evt_kernel: `ip link set vEthN ...` */
 #define SW_EVT_POLICER	       0x0007u /* struct sw_evt_policer: a punt class's drop rate changed */
 #define SW_EVT_SYNC	       0x0008u /* struct sw_evt_sync: kernel sync installed, removed or refused */
@@ -274,7 +349,7 @@ struct sw_list_req {
 struct sw_neigh {
 	uint16_t port;	    /*  0 */
 	uint8_t family;	    /*  2 SW_AF_* */
-	uint8_t reserved0;  /*  3 */
+	uint8_t origin;	    /*  3 SW_ORIGIN_* in listings; 0 in requests */
 	uint8_t mac[6];	    /*  4 */
 	uint16_t reserved1; /* 10 */
 	uint32_t reserved2; /* 12 */
@@ -282,6 +357,13 @@ struct sw_neigh {
 };
 
 #define SW_ECMP_MAX 8u
+
+/* sw_route.origin, sw_neigh.origin: who installed an entry (listings only) */
+#define SW_ORIGIN_API	 1u /* a client */
+#define SW_ORIGIN_NEIGH	 2u /* a neighbour: its attached host route */
+#define SW_ORIGIN_KADDR	 3u /* kernel sync: an address on a vEth (local and connected routes) */
+#define SW_ORIGIN_KROUTE 4u /* kernel sync: a kernel route */
+#define SW_ORIGIN_KNEIGH 5u /* kernel sync: a neighbour the kernel resolved */
 
 /* sw_route.type */
 #define SW_ROUTE_FORWARD 1u /* to the next hops */
@@ -301,7 +383,9 @@ struct sw_route {
 	uint8_t prefix_len;		   /*   1 0..32 or 0..128 */
 	uint8_t type;			   /*   2 SW_ROUTE_* */
 	uint8_t n_nh;			   /*   3 1..SW_ECMP_MAX for FORWARD, else 0 */
-	uint32_t reserved;		   /*   4 */
+	uint8_t origin;			   /*   4 SW_ORIGIN_* in listings; 0 in requests */
+	uint8_t reserved0;		   /*   5 */
+	uint16_t reserved1;		   /*   6 */
 	uint8_t prefix[16];		   /*   8 host bits must be zero */
 	struct sw_nexthop nh[SW_ECMP_MAX]; /* 24 */
 };
@@ -521,9 +605,10 @@ struct sw_evt_sync {
 	char reason[48];    /* 64 why refused / what caused a resync (NUL-terminated) */
 };
 
-struct sw_evt_lease {
-	uint32_t old_pid;  /* 0 */
-	uint32_t reserved; /* 4 */
+struct sw_evt_client {
+	uint32_t pid;	   /* 0 the client's pid (as it saw itself) */
+	uint16_t slot;	   /* 4 */
+	uint16_t reserved; /* 6 */
 };
 
 #include "slipway_stats.h" /* the statistics area */

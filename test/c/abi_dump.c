@@ -359,14 +359,16 @@ static void golden(void)
 	re->bytes = 0xfedcba9876543210ull;
 	hex("rule_list_resp", buf, h->len);
 
-	/* LEASE_RECLAIMED event */
+	/* CLIENT_GONE event, as an event-log record */
 	memset(buf, 0, sizeof(buf));
-	struct sw_evt_lease *el = payload;
-	h->len = SW_MSG_HDR_SIZE + sizeof(*el);
-	h->type = SW_EVT_LEASE_RECLAIMED;
-	h->seq = 10;
-	el->old_pid = 31337;
-	hex("lease_evt", buf, h->len);
+	struct sw_evt_record *rec = (struct sw_evt_record *)buf;
+	struct sw_evt_client *ec = (struct sw_evt_client *)rec->payload;
+	rec->seq = 10;
+	rec->type = SW_EVT_CLIENT_GONE;
+	rec->len = sizeof(*ec);
+	ec->pid = 31337;
+	ec->slot = 5;
+	hex("client_gone_record", buf, sizeof(*rec));
 
 	/* KERNEL_REQUEST event: an MTU the port refused */
 	memset(buf, 0, sizeof(buf));
@@ -511,7 +513,15 @@ int main(void)
 	CONST(SW_ERRMSG_MAX);
 	CONST(SW_REQ_RING_SIZE);
 	CONST(SW_RESP_RING_SIZE);
-	CONST(SW_EVT_RING_SIZE);
+	CONST(SW_MAX_CLIENTS);
+	CONST(SW_SLOT_HDR_SIZE);
+	CONST(SW_SLOT_TIMEOUT_MS);
+	CONST(SW_EVT_RECORDS);
+	CONST(SW_EVT_RECORD_SIZE);
+	CONST(SW_EVT_PAYLOAD_MAX);
+	CONST(SW_SLOT_FREE);
+	CONST(SW_SLOT_CLAIMING);
+	CONST(SW_SLOT_ACTIVE);
 	CONST(SW_STATE_STARTING);
 	CONST(SW_STATE_READY);
 	CONST(SW_STATE_STOPPING);
@@ -580,7 +590,13 @@ int main(void)
 	CONST(SW_EVT_PORT_ADDED);
 	CONST(SW_EVT_PORT_STARTED);
 	CONST(SW_EVT_PORT_STOPPED);
-	CONST(SW_EVT_LEASE_RECLAIMED);
+	CONST(SW_EVT_CLIENT_GONE);
+	CONST(SW_OP_PORT_DEVARGS);
+	CONST(SW_ORIGIN_API);
+	CONST(SW_ORIGIN_NEIGH);
+	CONST(SW_ORIGIN_KADDR);
+	CONST(SW_ORIGIN_KROUTE);
+	CONST(SW_ORIGIN_KNEIGH);
 	CONST(SW_EVT_KERNEL_REQUEST);
 	CONST(SW_KREQ_MTU);
 	CONST(SW_KREQ_UP);
@@ -609,27 +625,51 @@ int main(void)
 	FIELD(sw_ctl_header, header_size);
 	FIELD(sw_ctl_header, state);
 	FIELD(sw_ctl_header, file_size);
-	FIELD(sw_ctl_header, req_off);
+	FIELD(sw_ctl_header, slot_off);
+	FIELD(sw_ctl_header, slot_size);
+	FIELD(sw_ctl_header, n_slots);
 	FIELD(sw_ctl_header, req_size);
-	FIELD(sw_ctl_header, resp_off);
 	FIELD(sw_ctl_header, resp_size);
 	FIELD(sw_ctl_header, evt_off);
-	FIELD(sw_ctl_header, evt_size);
+	FIELD(sw_ctl_header, evt_records);
+	FIELD(sw_ctl_header, evt_record_size);
 	FIELD(sw_ctl_header, stats_off);
 	FIELD(sw_ctl_header, stats_size);
 	FIELD(sw_ctl_header, dp_pid);
 	FIELD(sw_ctl_header, n_workers);
 	FIELD(sw_ctl_header, dp_heartbeat_ns);
-	FIELD(sw_ctl_header, lease_pid);
-	FIELD(sw_ctl_header, lease_gen);
-	FIELD(sw_ctl_header, ctl_heartbeat_ns);
-	FIELD(sw_ctl_header, evt_dropped);
 	FIELD(sw_ctl_header, start_time_ns);
+	FIELD(sw_ctl_header, dp_start_ticks);
+	FIELD(sw_ctl_header, evt_next);
+	FIELD(sw_ctl_header, evt_wake);
+	FIELD(sw_ctl_header, evt_sleepers);
 	FIELD(sw_ctl_header, idle_us);
-	FIELD(sw_ctl_header, reserved0);
+	FIELD(sw_ctl_header, dp_pidns);
 	FIELD(sw_ctl_header, instance);
 	FIELD(sw_ctl_header, vif_prefix);
 	FIELD(sw_ctl_header, reserved);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_slot);
+	FIELD(sw_slot, state);
+	FIELD(sw_slot, gen);
+	FIELD(sw_slot, pid);
+	FIELD(sw_slot, pidns);
+	FIELD(sw_slot, start_ticks);
+	FIELD(sw_slot, heartbeat_ns);
+	FIELD(sw_slot, req_off);
+	FIELD(sw_slot, resp_off);
+	FIELD(sw_slot, served);
+	FIELD(sw_slot, name);
+	FIELD(sw_slot, reserved);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_evt_record);
+	FIELD(sw_evt_record, seq);
+	FIELD(sw_evt_record, type);
+	FIELD(sw_evt_record, len);
+	FIELD(sw_evt_record, reserved);
+	FIELD(sw_evt_record, payload);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_ring);
@@ -787,9 +827,10 @@ int main(void)
 	FIELD(sw_evt_policer, drops);
 	STRUCT_END();
 
-	STRUCT_BEGIN(sw_evt_lease);
-	FIELD(sw_evt_lease, old_pid);
-	FIELD(sw_evt_lease, reserved);
+	STRUCT_BEGIN(sw_evt_client);
+	FIELD(sw_evt_client, pid);
+	FIELD(sw_evt_client, slot);
+	FIELD(sw_evt_client, reserved);
 	STRUCT_END();
 
 	STRUCT_BEGIN(sw_port_counters);
@@ -841,7 +882,7 @@ int main(void)
 	STRUCT_BEGIN(sw_neigh);
 	FIELD(sw_neigh, port);
 	FIELD(sw_neigh, family);
-	FIELD(sw_neigh, reserved0);
+	FIELD(sw_neigh, origin);
 	FIELD(sw_neigh, mac);
 	FIELD(sw_neigh, reserved1);
 	FIELD(sw_neigh, reserved2);
@@ -860,7 +901,9 @@ int main(void)
 	FIELD(sw_route, prefix_len);
 	FIELD(sw_route, type);
 	FIELD(sw_route, n_nh);
-	FIELD(sw_route, reserved);
+	FIELD(sw_route, origin);
+	FIELD(sw_route, reserved0);
+	FIELD(sw_route, reserved1);
 	FIELD(sw_route, prefix);
 	FIELD(sw_route, nh);
 	STRUCT_END();
