@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 //
-// slipway native addon: map the control file and wait/wake on futex words.
+// slipway native addon: map the control file (by path, or an fd TypeScript
+// opened and checked) and wait/wake on futex words.
 // Nothing else lives here: encoding, validation of messages and policy are
 // TypeScript (ts-api/src). The surface is typed in ts-api/src/native.ts.
 
@@ -80,6 +81,28 @@ Napi::Value MapFile(const Napi::CallbackInfo& info) {
   close(fd);
   if (addr == MAP_FAILED) throw ErrnoError(env, "mmap " + path, err);
 
+  Mapping* m = new Mapping{addr, len};
+  return Napi::ArrayBuffer::New(env, addr, len, Unmap, m);
+}
+
+// mapFd(fd): ArrayBuffer over a MAP_SHARED read-write mapping of the whole
+// open file, sized by fstat on that fd. The caller opened and checked the fd
+// (owner, mode, type) and closes it: mapping the checked fd itself leaves no
+// window for the path to be swapped between the check and the map.
+Napi::Value MapFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) throw ArgError(env, "mapFd: fd must be a number");
+  double d = info[0].As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d > INT_MAX || d != static_cast<double>(static_cast<int>(d)))
+    throw ArgError(env, "mapFd: fd must be a non-negative integer");
+  int fd = static_cast<int>(d);
+  std::string what = "fd " + std::to_string(fd);
+  struct stat st;
+  if (fstat(fd, &st) < 0) throw ErrnoError(env, "fstat " + what, errno);
+  if (st.st_size <= 0) throw ErrnoError(env, "mmap " + what + " (empty file)", EINVAL);
+  size_t len = static_cast<size_t>(st.st_size);
+  void* addr = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (addr == MAP_FAILED) throw ErrnoError(env, "mmap " + what, errno);
   Mapping* m = new Mapping{addr, len};
   return Napi::ArrayBuffer::New(env, addr, len, Unmap, m);
 }
@@ -239,6 +262,7 @@ Napi::Value MonotonicNs(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mapFile", Napi::Function::New(env, MapFile, "mapFile"));
+  exports.Set("mapFd", Napi::Function::New(env, MapFd, "mapFd"));
   exports.Set("futexWait", Napi::Function::New(env, FutexWait, "futexWait"));
   exports.Set("futexWaitSync", Napi::Function::New(env, FutexWaitSync, "futexWaitSync"));
   exports.Set("futexWake", Napi::Function::New(env, FutexWake, "futexWake"));

@@ -1,7 +1,8 @@
 /**
  * The one loader for the native addon (native/, node-addon-api) and the
- * typed surface it exposes. The addon only maps the control file and does
- * futex wait/wake; everything else is TypeScript.
+ * typed surface it exposes. The addon only maps the control file (by path,
+ * or an fd TypeScript opened and checked) and does futex wait/wake;
+ * everything else is TypeScript.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,6 +19,12 @@ export interface NativeBinding {
    * `code` = errno name (ENOENT, EACCES...) and a message naming the path.
    */
   mapFile(path: string): ArrayBuffer;
+  /**
+   * Maps the whole file open at `fd` MAP_SHARED read-write (size from fstat
+   * on the fd); the caller keeps and closes the fd. The mapping stays valid
+   * after close and unmaps when the ArrayBuffer is garbage-collected.
+   */
+  mapFd(fd: number): ArrayBuffer;
   /**
    * FUTEX_WAIT (shared) on the u32 at `byteOffset` of `buf`, off the JS
    * thread. `timeoutMs` < 0 or Infinity waits forever.
