@@ -14,9 +14,8 @@ const s = e2eSuite(test, { name: 'clib', vifPrefix: 'clb' });
 test.serial(
   'xconnect add with several pairs and slipctl batch FILE apply each change with its own status',
   async (t) => {
-    // slipctl takes the lease: release the suite's controller first
-    await s.sw?.close();
-    s.sw = undefined;
+    // slipctl takes a client slot of its own: the suite's client stays connected
+    await controller(s);
     const add = await slipctl(['-i', s.instance, '--json', 'xconnect', 'add', '0', '1', '1', '0']);
     t.is(add.code, 0, `xconnect add 0 1 1 0: ${add.stderr}`);
     t.deepEqual(

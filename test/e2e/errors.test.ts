@@ -142,11 +142,9 @@ test.serial(
 );
 
 test.serial('truncated and mis-sized messages written straight into the ring: MALFORMED', async (t) => {
-  // No library controller may consume responses meanwhile.
-  await s.sw?.close();
-  s.sw = undefined;
+  // The raw writer has a slot (and rings) of its own, beside the suite's client.
   const raw = new RawController(ctlPath(s.instance));
-  raw.takeLease();
+  raw.claimSlot();
   try {
     const cases: Array<{ what: string; make: () => { bytes: Uint8Array; seq: number; publish?: number } }> = [
       {
@@ -196,7 +194,7 @@ test.serial('truncated and mis-sized messages written straight into the ring: MA
       t.true(pidAlive(s.pid), `${c.what}: slipwayd died\n${logTail(s.instance)}`);
     }
   } finally {
-    raw.releaseLease();
+    raw.releaseSlot();
   }
 
   // A normal controller works again on the same rings.

@@ -12,6 +12,7 @@ import type { ExecutionContext, TestFn } from 'ava';
 import {
   connect,
   ctlPath,
+  defaultLogFile as launchLogFile,
   launch,
   type LaunchOptions,
   type PortStats,
@@ -41,7 +42,7 @@ export const REPO = path.resolve(__dirname, '..', '..');
 export const logger = createLogger({ level: process.env.SLIPWAY_LOG_LEVEL ?? 'warn' });
 
 export function defaultLogFile(instance: string): string {
-  return `/tmp/slipway.${instance}.log`;
+  return launchLogFile(instance);
 }
 
 /** Last lines of the instance's slipwayd log, for failure messages. */
@@ -215,7 +216,7 @@ export function e2eSuite(test: TestFn, opts: SuiteOptions): Suite {
   return s;
 }
 
-/** The suite's controller, connecting (and retrying while a lease is being reclaimed) when needed. */
+/** The suite's client, connecting when needed. */
 export async function controller(s: Suite): Promise<Slipway> {
   s.sw ??= await connect(s.instance, { logger });
   return s.sw;
@@ -267,8 +268,8 @@ function spawnTs(script: string, args: string[]) {
 }
 
 /** Runs the helper controller script as its own node process (tsx for TypeScript). */
-export function spawnController(instance: string, mode: 'hold' | 'try') {
-  const { child, out } = spawnTs(path.join(__dirname, 'helpers', 'controller.ts'), [instance, mode]);
+export function spawnController(instance: string, mode: 'hold' | 'try' | 'hammer', args: string[] = []) {
+  const { child, out } = spawnTs(path.join(__dirname, 'helpers', 'controller.ts'), [instance, mode, ...args]);
   return {
     child,
     output: () => ({ ...out }),

@@ -2,46 +2,62 @@
  * A deliberately bad controller for the malformed-request tests: maps the
  * control file with the native addon and writes hand-made (truncated,
  * undersized, oversized) messages straight into the request ring, bypassing
- * the library's codec. Use only while no library controller is connected.
+ * the library's codec. It holds a client slot of its own, beside any
+ * library client.
  */
-import { CtlHeader, MSG_HDR_SIZE, MsgHdr, Op, RING_DATA_OFF, RingHdr, msgAlign } from '../../ts-api/src/wire/abi';
+import { MSG_HDR_SIZE, MsgHdr, Op, RING_DATA_OFF, RingHdr, msgAlign } from '../../ts-api/src/wire/abi';
 import type { Message } from '../../ts-api/src/wire/message';
-import { readHeader } from '../../ts-api/src/wire/ctlfile';
+import { ownPidns, startTicks, validateHeader } from '../../ts-api/src/wire/ctlfile';
+import { type ClaimedSlot, SlotTable } from '../../ts-api/src/wire/slots';
 import { loadNative } from '../../ts-api/src/native';
-import { Ring } from '../../ts-api/src/wire/ring';
+import type { Ring } from '../../ts-api/src/wire/ring';
 import { sleep } from './netns';
 
 export class RawController {
   private readonly buf: ArrayBuffer;
   private readonly i32: Int32Array;
-  private readonly resp: Ring;
-  private readonly reqOff: number;
-  private readonly reqSize: number;
+  private readonly slots: SlotTable;
+  private slot?: ClaimedSlot;
   private seq = 0x5a000000;
 
   constructor(readonly file: string) {
     this.buf = loadNative().mapFile(file);
     this.i32 = new Int32Array(this.buf);
-    const h = readHeader(this.buf);
-    this.reqOff = h.reqOff;
-    this.reqSize = h.reqSize;
-    this.resp = new Ring(this.buf, h.respOff, h.respSize, { name: 'response ring' });
+    this.slots = new SlotTable(this.buf, validateHeader(this.buf, file));
   }
 
-  /** Takes the lease like a controller would (CAS lease_pid 0 -> our pid). */
-  takeLease(): void {
-    const idx = CtlHeader.lease_pid / 4;
-    const old = Atomics.compareExchange(this.i32, idx, 0, process.pid);
-    if (old !== 0 && old !== process.pid) {
-      throw new Error(`lease held by pid ${old}; close the library controller first`);
-    }
-
-    Atomics.add(this.i32, CtlHeader.lease_gen / 4, 1);
-    this.resp.skipAll();
+  /** Claims a client slot like a client would (its rings are the ones written to). */
+  claimSlot(): void {
+    const slot = this.slots.claim({
+      pid: process.pid,
+      pidns: ownPidns(),
+      startTicks: startTicks('self') ?? 0n,
+      name: 'rawring',
+      nowNs: loadNative().monotonicNs(),
+    });
+    if (!slot) throw new Error('all client slots are in use');
+    this.slot = slot;
   }
 
-  releaseLease(): void {
-    Atomics.compareExchange(this.i32, CtlHeader.lease_pid / 4, process.pid, 0);
+  releaseSlot(): void {
+    this.slot?.release();
+  }
+
+  private get held(): ClaimedSlot {
+    if (!this.slot) throw new Error('claimSlot() first');
+    return this.slot;
+  }
+
+  private get resp(): Ring {
+    return this.held.resp;
+  }
+
+  private get reqOff(): number {
+    return this.held.req.offset;
+  }
+
+  private get reqSize(): number {
+    return this.held.req.size;
   }
 
   private u32(off: number): number {

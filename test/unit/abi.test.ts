@@ -10,6 +10,7 @@ import * as policer from '../../ts-api/src/codec/policer';
 import * as codec from './helpers/codec';
 import { statusError } from '../../ts-api/src/errors';
 import { Ring } from '../../ts-api/src/wire/ring';
+import { decodeRecord, encodeRecord } from '../../ts-api/src/wire/evlog';
 import * as tables from './helpers/tables';
 
 const dump = buildDump();
@@ -31,7 +32,12 @@ test('scalar constants match the header', (t) => {
     ['SW_ERRMSG_MAX', abi.ERRMSG_MAX],
     ['SW_REQ_RING_SIZE', abi.REQ_RING_SIZE],
     ['SW_RESP_RING_SIZE', abi.RESP_RING_SIZE],
-    ['SW_EVT_RING_SIZE', abi.EVT_RING_SIZE],
+    ['SW_MAX_CLIENTS', abi.MAX_CLIENTS],
+    ['SW_SLOT_HDR_SIZE', abi.SLOT_HDR_SIZE],
+    ['SW_SLOT_TIMEOUT_MS', abi.SLOT_TIMEOUT_MS],
+    ['SW_EVT_RECORDS', abi.EVT_RECORDS],
+    ['SW_EVT_RECORD_SIZE', abi.EVT_RECORD_SIZE],
+    ['SW_EVT_PAYLOAD_MAX', abi.EVT_PAYLOAD_MAX],
     ['SW_RING_DATA_OFF', abi.RING_DATA_OFF],
     ['SW_MSG_HDR_SIZE', abi.MSG_HDR_SIZE],
     ['SW_PORT_COUNTER_SLOTS', abi.PORT_COUNTER_SLOTS],
@@ -55,6 +61,7 @@ test('enumerations match both ways (ops, events, states, port-set mask, roles)',
     ['SW_OP_', abi.Op],
     ['SW_EVT_', abi.EventType],
     ['SW_STATE_', abi.State],
+    ['SW_SLOT_', abi.SlotState],
     ['SW_PORT_SET_', abi.PortSetMask],
     ['SW_ROLE_', abi.Role],
     ['SW_AF_', abi.AF],
@@ -66,7 +73,18 @@ test('enumerations match both ways (ops, events, states, port-set mask, roles)',
   for (const [prefix, table] of groups) {
     const fromC = Object.fromEntries(
       Object.entries(dump.constants)
-        .filter(([k]) => k.startsWith(prefix) && !k.endsWith('_RING_SIZE'))
+        .filter(
+          ([k]) =>
+            k.startsWith(prefix) &&
+            !k.endsWith('_RING_SIZE') &&
+            ![
+              'SW_SLOT_HDR_SIZE',
+              'SW_SLOT_TIMEOUT_MS',
+              'SW_EVT_RECORDS',
+              'SW_EVT_RECORD_SIZE',
+              'SW_EVT_PAYLOAD_MAX',
+            ].includes(k),
+        )
         .map(([k, v]) => [k.slice(prefix.length), v]),
     );
     t.deepEqual({ ...table }, fromC, prefix);
@@ -216,7 +234,7 @@ test('golden: XC_LIST and HELLO responses', (t) => {
   );
   const he = codec.decodeMessage(bytes(dump.golden.hello_resp));
   const hello = codec.decodeHello(he.payload);
-  t.deepEqual(hello, { abiVersion: 2, dpPid: 4242, nWorkers: 2, maxPorts: 16, nPorts: 3 });
+  t.deepEqual(hello, { abiVersion: 3, dpPid: 4242, nWorkers: 2, maxPorts: 16, nPorts: 3 });
   t.is(
     hex(codec.encodeMessage({ type: abi.Op.HELLO, seq: 45, payload: codec.encodeHello(hello) })),
     dump.golden.hello_resp,
@@ -226,10 +244,10 @@ test('golden: XC_LIST and HELLO responses', (t) => {
 test('golden: events decode and re-encode byte-exact', (t) => {
   const link = codec.decodeEvent(codec.decodeMessage(bytes(dump.golden.link_evt)));
   t.deepEqual(link, { type: 'link', seq: 9, port: 1, linkUp: true, started: true, linkSpeed: 25000 });
-  const lease = codec.decodeEvent(codec.decodeMessage(bytes(dump.golden.lease_evt)));
-  t.deepEqual(lease, { type: 'lease-reclaimed', seq: 10, oldPid: 31337 });
+  const gone = codec.decodeEventRecord(decodeRecord(bytes(dump.golden.client_gone_record)));
+  t.deepEqual(gone, { type: 'client-gone', seq: 10, pid: 31337, slot: 5 });
   t.is(hex(codec.encodeMessage(codec.encodeEvent(link!))), dump.golden.link_evt);
-  t.is(hex(codec.encodeMessage(codec.encodeEvent(lease!))), dump.golden.lease_evt);
+  t.is(hex(encodeRecord(codec.encodeEventRecord(gone!))), dump.golden.client_gone_record);
   const kernel = codec.decodeEvent(codec.decodeMessage(bytes(dump.golden.kernel_evt)));
   t.deepEqual(kernel, {
     type: 'kernel-request',

@@ -27,7 +27,7 @@ async function withFake(
   const c = tmpCtl(tag);
   const fake = new FakeDataplane({ file: c.file, ...opts }).start();
   t.teardown(() => fake.destroy());
-  const sw = await connect(c.instance, { logger });
+  const sw = await connect(c.instance, { ctlDir: c.dir, logger });
   t.teardown(() => sw.close());
   return { fake, sw };
 }
@@ -203,7 +203,7 @@ test('a batch that gets no answers times out naming the batch and its progress',
   const c = tmpCtl('btmo');
   const fake = new FakeDataplane({ file: c.file, ignore: [Op.XC_ADD] }).start();
   t.teardown(() => fake.destroy());
-  const sw = await connect(c.instance, { logger, timeoutMs: 200 });
+  const sw = await connect(c.instance, { ctlDir: c.dir, logger, timeoutMs: 200 });
   t.teardown(() => sw.close());
   const e = await t.throwsAsync(
     sw.xconnects.addMany([

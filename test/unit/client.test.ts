@@ -1,11 +1,12 @@
 /**
  * The Slipway client against a fake dataplane (test/unit/helpers): connect
- * checks, lease, pipelining, errors, timeouts, events, stats, shutdown.
+ * checks, pipelining, errors, timeouts, events, stats, shutdown. Slots, the
+ * event log and the checks of the control file are in clients.test.ts.
  */
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { CtlHeader, Op, Role, State } from '../../ts-api/src/wire/abi';
+import { Op, Role, State } from '../../ts-api/src/wire/abi';
 import { connect, Slipway } from '../../ts-api/src/client/slipway';
 import type { SlipwayEvent } from './helpers/codec';
 import { SlipwayError } from '../../ts-api/src/errors';
@@ -22,7 +23,7 @@ async function withFake(
   const c = tmpCtl(tag);
   const fake = new FakeDataplane({ file: c.file, ...opts }).start();
   t.teardown(() => fake.destroy());
-  const sw = await connect(c.instance, { logger });
+  const sw = await connect(c.instance, { ctlDir: c.dir, logger });
   t.teardown(() => sw.close());
   return { fake, sw, instance: c.instance };
 }
@@ -44,7 +45,7 @@ function deadPid(): number {
 
 test('connect fails with NOT_RUNNING, ABI_MISMATCH as appropriate', async (t) => {
   const c = tmpCtl('nf');
-  t.regex((await rejects(connect(c.instance, { logger }), 'NOT_RUNNING')).message, /no control file/);
+  t.regex((await rejects(connect(c.instance, { ctlDir: c.dir, logger }), 'NOT_RUNNING')).message, /no control file/);
   const cases: [Omit<FakeOptions, 'file'>, string, RegExp][] = [
     [{ magic: 0x12345678 }, 'ABI_MISMATCH', /bad magic/],
     [{ abiVersion: 99 }, 'ABI_MISMATCH', /ABI version 99/],
@@ -54,7 +55,7 @@ test('connect fails with NOT_RUNNING, ABI_MISMATCH as appropriate', async (t) =>
   for (const [opts, code, re] of cases) {
     const fake = new FakeDataplane({ file: c.file, ...opts });
     try {
-      t.regex((await rejects(connect(c.instance, { logger }), code)).message, re);
+      t.regex((await rejects(connect(c.instance, { ctlDir: c.dir, logger }), code)).message, re);
     } finally {
       fake.destroy();
     }
@@ -64,7 +65,7 @@ test('connect fails with NOT_RUNNING, ABI_MISMATCH as appropriate', async (t) =>
 
 test('ports and xconnects round-trip through the rings', async (t) => {
   const { sw, fake } = await withFake(t, 'ops');
-  t.like(await sw.hello(), { abiVersion: 2, dpPid: process.pid, maxPorts: 16, nPorts: 0 });
+  t.like(await sw.hello(), { abiVersion: 3, dpPid: process.pid, maxPorts: 16, nPorts: 0 });
   const p0 = await sw.ports.add('net_null0');
   t.like(p0, { port: 0, name: 'net_null0', started: false, workerLcore: null, vif: 'vEth0' });
   await sw.ports.add('net_null1,size=64');
@@ -141,7 +142,7 @@ test('many requests in flight, more than the request ring holds, all resolve to 
 
 test('unsolicited responses (stale seq) are ignored', async (t) => {
   const { sw, fake } = await withFake(t, 'stale');
-  fake.resp.produce({ type: Op.HELLO, seq: 12345, status: 0, payload: new Uint8Array(24) });
+  fake.slots[sw.slot()!.index].resp.produce({ type: Op.HELLO, seq: 12345, status: 0, payload: new Uint8Array(24) });
   t.is((await sw.hello()).dpPid, process.pid);
 });
 
@@ -161,40 +162,6 @@ test('a request without an answer times out; a vanished dataplane fails requests
   await rejects(sw.hello(), 'DATAPLANE_GONE');
 });
 
-test('lease: a live holder is refused, a dead holder is reclaimed, close releases it', async (t) => {
-  const { sw, fake, instance } = await withFake(t, 'lease');
-  t.is(fake.header32('lease_pid'), process.pid);
-  const gen = fake.header32('lease_gen');
-  t.regex(
-    (await rejects(connect(instance, { logger }), 'LEASE_HELD')).message,
-    new RegExp(`lease held by pid ${process.pid}`),
-  );
-  await sw.close();
-  t.is(fake.header32('lease_pid'), 0);
-  await rejects(sw.hello(), 'CLOSED');
-
-  const holder = spawn('sleep', ['30']);
-  t.teardown(() => holder.kill('SIGKILL'));
-  fake.setHeader32('lease_pid', holder.pid!);
-  t.is((await rejects(connect(instance, { logger }), 'LEASE_HELD')).message, `lease held by pid ${holder.pid}`);
-
-  const dead = deadPid();
-  fake.setHeader32('lease_pid', dead);
-  // leftovers of the dead controller must not be delivered to the new one
-  fake.resp.produce({ type: Op.HELLO, seq: 1, status: 0, payload: new Uint8Array(24) });
-  fake.emit({ type: 'link', port: 0, linkUp: true, started: true, linkSpeed: 1 });
-  const sw2 = await connect(instance, { logger });
-  t.teardown(() => sw2.close());
-  t.is(fake.header32('lease_pid'), process.pid);
-  t.is(fake.header32('lease_gen'), gen + 1);
-  t.true(fake.resp.isEmpty());
-  t.true(fake.evt.isEmpty());
-  const hb = new DataView(fake.buf).getBigUint64(CtlHeader.ctl_heartbeat_ns, true);
-  t.true(hb > 0n);
-  await new Promise((r) => setTimeout(r, 250));
-  t.true(new DataView(fake.buf).getBigUint64(CtlHeader.ctl_heartbeat_ns, true) > hb, 'heartbeat advances');
-});
-
 test('events reach every iterator in order and iterators end on close', async (t) => {
   const { sw, fake } = await withFake(t, 'evt');
   const a = sw.events();
@@ -202,7 +169,7 @@ test('events reach every iterator in order and iterators end on close', async (t
   await sw.ports.add('net_null0');
   await sw.ports.start(0);
   fake.emit({ type: 'link', port: 0, linkUp: true, started: true, linkSpeed: 10000 });
-  fake.emit({ type: 'lease-reclaimed', oldPid: 77 });
+  fake.emit({ type: 'client-gone', pid: 77, slot: 3 });
   const take = async (it: AsyncIterableIterator<SlipwayEvent>, n: number) => {
     const out: SlipwayEvent[] = [];
     for await (const e of it) {
@@ -214,14 +181,14 @@ test('events reach every iterator in order and iterators end on close', async (t
   const ea = await take(a, 4);
   t.deepEqual(
     ea.map((e) => e.type),
-    ['port-added', 'port-started', 'link', 'lease-reclaimed'],
+    ['port-added', 'port-started', 'link', 'client-gone'],
   );
   t.like(ea[2], { port: 0, linkUp: true, linkSpeed: 10000 });
-  t.like(ea[3], { oldPid: 77 });
+  t.like(ea[3], { pid: 77, slot: 3 });
   t.deepEqual(await take(b, 4), ea);
   t.deepEqual(
     ea.map((e) => e.seq),
-    [1, 2, 3, 4],
+    [0, 1, 2, 3],
   );
 
   const c = sw.events();
@@ -279,7 +246,7 @@ test('shutdown sends SIGTERM and waits for the pid and the file to go', async (t
   t.teardown(() => child.kill('SIGKILL'));
   const fake = new FakeDataplane({ file: c.file, dpPid: child.pid }).start();
   t.teardown(() => fake.destroy());
-  const sw = await connect(c.instance, { logger });
+  const sw = await connect(c.instance, { ctlDir: c.dir, logger });
   await sw.shutdown({ timeoutMs: 3000 });
   t.false(fs.existsSync(c.file));
   t.true(sw.isClosed);

@@ -1,5 +1,6 @@
 /** Round trips of every message type (fast-check) and argument validation. */
 import test from 'ava';
+import { decodeRecord, encodeRecord } from '../../ts-api/src/wire/evlog';
 import fc from 'fast-check';
 import { DEVARGS_MAX, EventType, MAX_PORTS, PortSet } from '../../ts-api/src/wire/abi';
 import * as codec from './helpers/codec';
@@ -137,11 +138,17 @@ test('events round-trip; unknown event types decode to null', (t) => {
     started: fc.boolean(),
     linkSpeed: u32,
   });
-  const leaseEvt = fc.record({ type: fc.constant('lease-reclaimed' as const), seq: u32, oldPid: u32 });
+  const goneEvt = fc.record({
+    type: fc.constant('client-gone' as const),
+    seq: u32,
+    pid: u32,
+    slot: fc.integer({ min: 0, max: 0xffff }),
+  });
   fc.assert(
-    fc.property(fc.oneof(portEvt, leaseEvt), (e) => {
+    fc.property(fc.oneof(portEvt, goneEvt), (e) => {
       const m = codec.encodeEvent(e);
       t.deepEqual(codec.decodeEvent(codec.decodeMessage(codec.encodeMessage(m))), e);
+      t.deepEqual(codec.decodeEventRecord(decodeRecord(encodeRecord(codec.encodeEventRecord(e)))), e);
     }),
   );
   t.is(codec.decodeEvent({ type: 0x7777, flags: 0, seq: 1, status: 0, payload: new Uint8Array(8) }), null);

@@ -3,7 +3,7 @@ import test from 'ava';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildArgv, launch } from '../../ts-api/src/launch';
+import { buildArgv, defaultLogFile, launch } from '../../ts-api/src/launch';
 import { SlipwayError } from '../../ts-api/src/errors';
 import { createLogger } from '../../ts-api/src/logger';
 import { tmpCtl } from './helpers/fake-dataplane';
@@ -75,14 +75,14 @@ test('argv: daemon options, then EAL options after --', (t) => {
   }
 });
 
-test('launch spawns, waits for READY, connects; shutdown stops it and removes the file', async (t) => {
-  const { bin, dir } = fakeBinary(t);
+test('launch spawns, waits for READY, connects, logs beside the control file; shutdown stops it and removes the file', async (t) => {
+  const { bin } = fakeBinary(t);
   const c = tmpCtl('launch');
   const sw = await launch({
     instance: c.instance,
     binary: bin,
     ports: ['net_null0'],
-    logFile: path.join(dir, 'log'),
+    ctlDir: c.dir,
     logger,
     readyTimeoutMs: 15000,
   });
@@ -90,9 +90,24 @@ test('launch spawns, waits for READY, connects; shutdown stops it and removes th
   t.is(sw.path, c.file);
   t.like(await sw.hello(), { dpPid: sw.pid, nPorts: 1 });
   t.is((await sw.ports.get(0)).name, 'net_null0');
-  t.regex(fs.readFileSync(path.join(dir, 'log'), 'utf8'), /--instance \S+ --port net_null0 -- -l 0,1 --main-lcore 0/);
+  const log = defaultLogFile(c.instance, c.dir);
+  t.is(log, path.join(c.dir, `${c.instance}.log`), 'the log is in the control directory, not in /tmp');
+  t.is(fs.statSync(log).mode & 0o777, 0o600);
+  t.regex(fs.readFileSync(log, 'utf8'), /--instance \S+ --port net_null0 --ctl-dir \S+ -- -l 0,1 --main-lcore 0/);
   await sw.shutdown({ timeoutMs: 5000 });
   t.false(fs.existsSync(c.file));
+});
+
+test('launch refuses a control directory others can enter, naming its mode', async (t) => {
+  const { bin } = fakeBinary(t);
+  const c = tmpCtl('ldir');
+  fs.chmodSync(c.dir, 0o755);
+  const e = await t.throwsAsync(launch({ instance: c.instance, binary: bin, ctlDir: c.dir, logger }), {
+    instanceOf: SlipwayError,
+  });
+  t.is(e?.code, 'LAUNCH_FAILED');
+  t.regex(e?.message ?? '', /control directory \S+ has mode 0755, expected no group or other access/);
+  t.false(fs.existsSync(defaultLogFile(c.instance, c.dir)), 'nothing was written there');
 });
 
 test('launch fails with LAUNCH_FAILED and the end of the log when the daemon exits early', async (t) => {
@@ -100,15 +115,21 @@ test('launch fails with LAUNCH_FAILED and the end of the log when the daemon exi
   const c = tmpCtl('fail');
   const bin = path.join(dir, 'failing-slipwayd');
   fs.writeFileSync(bin, "#!/bin/sh\necho 'EAL: FATAL: cannot init memory (fake)' >&2\nexit 3\n", { mode: 0o755 });
-  const e = await t.throwsAsync(launch({ instance: c.instance, binary: bin, logFile: path.join(dir, 'log'), logger }), {
-    instanceOf: SlipwayError,
-  });
+  const e = await t.throwsAsync(
+    launch({ instance: c.instance, binary: bin, ctlDir: c.dir, logFile: path.join(dir, 'log'), logger }),
+    {
+      instanceOf: SlipwayError,
+    },
+  );
   t.is(e?.code, 'LAUNCH_FAILED');
   t.regex(e?.message ?? '', /exited with code 3/);
   t.regex(e?.message ?? '', /EAL: FATAL: cannot init memory/);
-  const missing = await t.throwsAsync(launch({ instance: c.instance, binary: path.join(dir, 'nope'), logger }), {
-    instanceOf: SlipwayError,
-  });
+  const missing = await t.throwsAsync(
+    launch({ instance: c.instance, binary: path.join(dir, 'nope'), ctlDir: c.dir, logger }),
+    {
+      instanceOf: SlipwayError,
+    },
+  );
   t.is(missing?.code, 'LAUNCH_FAILED');
   t.regex(missing?.message ?? '', /nope/);
 });

@@ -25,12 +25,19 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 test('connect retries with backoff until the dataplane is up; without retry it fails at once', async (t) => {
   const c = tmpCtl('retry');
-  await t.throwsAsync(connect(c.instance, { logger }), { instanceOf: SlipwayError, message: /no control file/ });
+  await t.throwsAsync(connect(c.instance, { ctlDir: c.dir, logger }), {
+    instanceOf: SlipwayError,
+    message: /no control file/,
+  });
   let fake: FakeDataplane | undefined;
   t.teardown(() => fake?.destroy());
   setTimeout(() => (fake = new FakeDataplane({ file: c.file }).start()), 300);
   const t0 = Date.now();
-  const sw = await connect(c.instance, { logger, retry: { attempts: 20, initialDelayMs: 10, maxDelayMs: 100 } });
+  const sw = await connect(c.instance, {
+    ctlDir: c.dir,
+    logger,
+    retry: { attempts: 20, initialDelayMs: 10, maxDelayMs: 100 },
+  });
   t.teardown(() => sw.close());
   t.true(Date.now() - t0 >= 250, `connected after ${Date.now() - t0} ms, the file appeared after 300`);
   t.is((await sw.hello()).dpPid, process.pid);
@@ -38,19 +45,25 @@ test('connect retries with backoff until the dataplane is up; without retry it f
   const missing = tmpCtl('retry2');
   const t1 = Date.now();
   const e = await t.throwsAsync(
-    connect(missing.instance, { logger, retry: { attempts: 4, initialDelayMs: 20, maxDelayMs: 40 } }),
+    connect(missing.instance, {
+      ctlDir: missing.dir,
+      logger,
+      retry: { attempts: 4, initialDelayMs: 20, maxDelayMs: 40 },
+    }),
     { instanceOf: SlipwayError },
   );
   t.is(e?.code, 'NOT_RUNNING');
   t.true(Date.now() - t1 >= 20 + 40 + 40, `three delays of 20, 40, 40 ms (took ${Date.now() - t1} ms)`);
-  await t.throwsAsync(connect(c.instance, { logger, retry: { attempts: 0 } }), { message: /bad retry.attempts 0/ });
+  await t.throwsAsync(connect(c.instance, { ctlDir: c.dir, logger, retry: { attempts: 0 } }), {
+    message: /bad retry.attempts 0/,
+  });
 });
 
 test('a stale dataplane heartbeat emits dataplane-gone within a second and fails requests with DATAPLANE_GONE', async (t) => {
   const c = tmpCtl('hb');
   const fake = new FakeDataplane({ file: c.file }).start();
   t.teardown(() => fake.destroy());
-  const sw = await connect(c.instance, { logger });
+  const sw = await connect(c.instance, { ctlDir: c.dir, logger });
   t.teardown(() => sw.close());
   await sw.hello();
   const gone = once(sw, 'dataplane-gone') as Promise<[DataplaneGoneEvent]>;
@@ -74,7 +87,7 @@ test('replay: a restarted dataplane is detected within a second and gets ports, 
     first.destroy();
     second?.destroy();
   });
-  const sw = await connect(c.instance, { logger, replay: true });
+  const sw = await connect(c.instance, { ctlDir: c.dir, logger, replay: true });
   t.teardown(() => sw.close());
   await sw.ports.add('net_null0');
   await sw.ports.add('net_null1,size=64');
@@ -121,7 +134,8 @@ test('replay: a restarted dataplane is detected within a second and gets ports, 
     [0, 1],
     [1, 0],
   ]);
-  t.is(second.header32('lease_pid'), process.pid, 'the lease was taken on the new dataplane');
+  t.deepEqual(second.active(), [sw.slot()!.index], 'a slot was claimed on the new dataplane');
+  t.is(second.slot32(sw.slot()!.index, 'pid'), process.pid);
   t.is((await sw.hello()).dpPid, standPid, 'the same client works against the new dataplane');
 });
 
@@ -133,7 +147,7 @@ test('without replay a restart leaves the client unusable with DATAPLANE_GONE', 
     first.destroy();
     second?.destroy();
   });
-  const sw = await connect(c.instance, { logger });
+  const sw = await connect(c.instance, { ctlDir: c.dir, logger });
   t.teardown(() => sw.close());
   const restarted = once(sw, 'dataplane-restarted') as Promise<[DataplaneRestartedEvent]>;
   const stand = spawn('sleep', ['30']);

@@ -18,11 +18,11 @@ const MAC = '02:00:00:00:00:22';
 async function withRoutes(
   t: { teardown: (fn: () => void | Promise<void>) => void },
   tag: string,
-): Promise<{ fake: FakeDataplane; sw: Slipway; instance: string }> {
+): Promise<{ fake: FakeDataplane; sw: Slipway; instance: string; dir: string }> {
   const c = tmpCtl(tag);
   const fake = new FakeDataplane({ file: c.file }).start();
   t.teardown(() => fake.destroy());
-  const sw = await connect(c.instance, { logger });
+  const sw = await connect(c.instance, { ctlDir: c.dir, logger });
   t.teardown(() => sw.close());
   await sw.routes.add({
     prefix: '10.2.0.0/16',
@@ -34,7 +34,7 @@ async function withRoutes(
   await sw.routes.add({ prefix: '10.2.3.0/24', via: [{ port: 1 }] });
   await sw.routes.add({ prefix: '10.1.0.1/32', type: 'local' });
   await sw.neighbours.add({ port: 1, ip: '10.255.0.1', mac: MAC });
-  return { fake, sw, instance: c.instance };
+  return { fake, sw, instance: c.instance, dir: c.dir };
 }
 
 test('routes.get: the longest prefix, the ECMP member of the flow, its neighbour and output port', async (t) => {
@@ -103,26 +103,25 @@ function slipctl(args: string[]): Promise<{ code: number; stdout: string; stderr
 }
 
 test('slipctl route get: one line for humans, the match as JSON, a bad flow fails naming it', async (t) => {
-  const { sw, instance } = await withRoutes(t, 'rgcli');
-  await sw.close(); // slipctl takes the lease
-  const text = await slipctl(['-i', instance, 'route', 'get', '10.2.3.4']);
+  const { instance, dir } = await withRoutes(t, 'rgcli'); // the client stays connected: slipctl takes a slot of its own
+  const text = await slipctl(['-i', instance, '--ctl-dir', dir, 'route', 'get', '10.2.3.4']);
   t.is(text.code, 0, text.stderr);
   t.is(
     text.stdout,
     '10.2.3.4: route 10.2.3.0/24, next hop #0 of 1: port 1 (connected), neighbour unresolved (punted until it resolves), out port 1\n',
   );
   const flow = ['--from', '10.1.0.2', '--proto', 'udp', '--sport', '40000', '--dport', '5001'];
-  const json = await slipctl(['-i', instance, 'route', 'get', '10.2.0.9', ...flow, '--json']);
+  const json = await slipctl(['-i', instance, '--ctl-dir', dir, 'route', 'get', '10.2.0.9', ...flow, '--json']);
   t.is(json.code, 0, json.stderr);
   const m = JSON.parse(json.stdout) as { addr: string; found: boolean; member: number; route: { prefix: string } };
   t.like(m, { addr: '10.2.0.9', found: true, route: { prefix: '10.2.0.0/16' } });
-  const again = await slipctl(['-i', instance, 'route', 'get', '10.2.0.9', ...flow]);
+  const again = await slipctl(['-i', instance, '--ctl-dir', dir, 'route', 'get', '10.2.0.9', ...flow]);
   t.regex(again.stdout, new RegExp(`^10\\.2\\.0\\.9: route 10\\.2\\.0\\.0/16, next hop #${m.member} of 2: `));
-  const miss = await slipctl(['-i', instance, 'route', 'get', '192.0.2.1']);
+  const miss = await slipctl(['-i', instance, '--ctl-dir', dir, 'route', 'get', '192.0.2.1']);
   t.is(miss.stdout, '192.0.2.1: no route (punted to the ingress vEth)\n');
-  const local = await slipctl(['-i', instance, 'route', 'get', '10.1.0.1']);
+  const local = await slipctl(['-i', instance, '--ctl-dir', dir, 'route', 'get', '10.1.0.1']);
   t.is(local.stdout, '10.1.0.1: route 10.1.0.1/32 local (an address of the host: punted to the ingress vEth)\n');
-  const bad = await slipctl(['-i', instance, 'route', 'get', '10.2.0.9', '--dport', '53']);
+  const bad = await slipctl(['-i', instance, '--ctl-dir', dir, 'route', 'get', '10.2.0.9', '--dport', '53']);
   t.is(bad.code, 1);
   t.regex(bad.stderr, /route lookup dport 53: L4 ports need proto tcp or udp \(BAD_ARGUMENT\)/);
 });

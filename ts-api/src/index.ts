@@ -12,7 +12,7 @@
  *   console.log(await sw.stats());
  *   await sw.shutdown();
  */
-export { launch, buildArgv, defaultBinary, tailFile } from './launch';
+export { launch, buildArgv, defaultBinary, defaultLogFile, tailFile } from './launch';
 export type { LaunchOptions } from './launch';
 export { connect, Slipway } from './client/slipway';
 export { DEFAULT_SPIN_US } from './client/options';
@@ -23,6 +23,7 @@ export type {
   DataplaneGoneEvent,
   DataplaneRestartedEvent,
   ReplayFailedEvent,
+  SlotLostEvent,
 } from './client/connection';
 export type { Ports } from './client/ports';
 export type { XConnects } from './client/xconnects';
@@ -55,7 +56,8 @@ export type * from './codec/rules';
 export type * from './codec/policer';
 export type * from './codec/kernel-sync';
 export type { Family } from './codec/ip';
-export type { SlipwayEvent } from './events';
+export type { SlipwayEvent, EventsMissedEvent } from './events';
+export type { EventsOptions } from './client/event-stream';
 export { PROTOCOLS, canonicalIp, canonicalPrefix } from './codec/ip';
 export { PUNT_CLASS_NAMES } from './codec/policer';
 export { describeSyncEvent } from './codec/kernel-sync';

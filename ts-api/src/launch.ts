@@ -1,14 +1,15 @@
 /**
- * Starting slipwayd: argv construction, spawning with its output in a log
- * file, waiting for the control file to say READY, then connect().
+ * Starting slipwayd: argv construction, the control directory (root-owned,
+ * 0700, created when missing), spawning with its output in a log file in
+ * that directory, waiting for the control file to say READY, then connect().
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type winston from 'winston';
-import { CTL_MAGIC, State } from './wire/abi/control';
-import { DEFAULT_CTL_DIR, checkInstance, ctlPath, pidAlive, readHeader } from './wire/ctlfile';
+import { DEFAULT_CTL_DIR, checkInstance, ctlDirProblem, ctlPath, dataplaneAlive, readHeader } from './wire/ctlfile';
+import { mapControlFile, openControlFile } from './client/attachment';
 import { adoptLaunched } from './client/internal';
 import type { ConnectOptions } from './client/options';
 import { type Slipway, connect } from './client/slipway';
@@ -74,15 +75,45 @@ export interface LaunchOptions {
   eal?: string[];
   /** slipwayd binary (default env SLIPWAYD, else <repo>/build/dataplane/slipwayd). */
   binary?: string;
-  /** Daemon stdout+stderr (default /tmp/slipway.<instance>.log). */
+  /** Daemon stdout+stderr (default <ctlDir>/<instance>.log, a root-owned place; see {@link defaultLogFile}). */
   logFile?: string;
-  /** Control file directory (default /dev/shm). */
+  /** Control file directory (default /run/slipway; created 0700 when missing). */
   ctlDir?: string;
   /** Spawn detached (own session) and unref'd, e.g. for `slipctl start`. */
   detached?: boolean;
   /** How long to wait for READY (default 20000 ms). */
   readyTimeoutMs?: number;
   logger?: winston.Logger;
+}
+
+/** Where launch() puts the daemon's log unless told: `<ctlDir>/<instance>.log`, beside the control file. */
+export function defaultLogFile(instance: string, ctlDir: string = DEFAULT_CTL_DIR): string {
+  checkInstance(instance);
+  return path.join(ctlDir, `${instance}.log`);
+}
+
+/**
+ * The control directory, created (mode 0700) when missing, and checked:
+ * a directory of ours with no group or other access. LAUNCH_FAILED naming
+ * what is wrong otherwise (slipwayd would refuse it too).
+ */
+function prepareCtlDir(ctlDir: string, instance: string): void {
+  try {
+    fs.mkdirSync(ctlDir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new SlipwayError('LAUNCH_FAILED', `instance ${instance}: cannot create ${ctlDir}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  const wrong = ctlDirProblem(fs.lstatSync(ctlDir), process.geteuid?.() ?? 0);
+  if (wrong) throw new SlipwayError('LAUNCH_FAILED', `instance ${instance}: control directory ${ctlDir} ${wrong}`);
+}
+
+/** Opens the default log file: no link followed, created 0600, appended to. */
+function openLog(file: string, chosen: boolean): number {
+  if (chosen) return fs.openSync(file, 'a');
+  const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = fs.constants;
+  return fs.openSync(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o600);
 }
 
 /** The slipwayd binary launch() uses for `opts`. */
@@ -196,7 +227,7 @@ export async function launch(opts: LaunchOptions): Promise<Slipway> {
   const binary = defaultBinary(opts);
   const ctlDir = opts.ctlDir ?? DEFAULT_CTL_DIR;
   const file = ctlPath(opts.instance, ctlDir);
-  const logFile = opts.logFile ?? `/tmp/slipway.${opts.instance}.log`;
+  const logFile = opts.logFile ?? defaultLogFile(opts.instance, ctlDir);
   const readyTimeoutMs = opts.readyTimeoutMs ?? 20000;
   const native = loadNative();
 
@@ -208,19 +239,23 @@ export async function launch(opts: LaunchOptions): Promise<Slipway> {
       `slipwayd not found or not executable at ${binary} (run \`npm run build:c\` or set SLIPWAYD)`,
     );
   }
+  prepareCtlDir(ctlDir, opts.instance);
   if (fs.existsSync(file)) {
-    let pid = 0;
+    let h: ReturnType<typeof readHeader> | undefined;
     try {
-      pid = readHeader(native.mapFile(file)).dpPid;
-    } catch {
+      h = readHeader(openControlFile(opts.instance, file, native).buf);
+    } catch (e) {
+      if (e instanceof SlipwayError && e.code === 'INSECURE') {
+        throw new SlipwayError('LAUNCH_FAILED', e.message, { cause: e });
+      }
       /* unreadable: let slipwayd decide */
     }
-    if (pid && pidAlive(pid)) {
-      throw new SlipwayError('LAUNCH_FAILED', `instance ${opts.instance} is already running (pid ${pid}, ${file})`);
+    if (h && h.dpPid && dataplaneAlive(h)) {
+      throw new SlipwayError('LAUNCH_FAILED', `instance ${opts.instance} is already running (pid ${h.dpPid}, ${file})`);
     }
   }
 
-  const out = fs.openSync(logFile, 'a');
+  const out = openLog(logFile, opts.logFile !== undefined);
   const startedNs = BigInt(Date.now() - 1000) * 1_000_000n;
   log.info(`starting ${binary} ${argv.join(' ')}`, { logFile });
   let child;
@@ -255,7 +290,14 @@ export async function launch(opts: LaunchOptions): Promise<Slipway> {
           : `exited with code ${exited.code} before becoming ready`,
       );
     }
-    if (isReady(file, child.pid ?? -1, startedNs, native.mapFile)) break;
+    let ready: boolean;
+    try {
+      ready = isReady(opts.instance, file, child.pid ?? -1, startedNs, native);
+    } catch (e) {
+      child.kill('SIGKILL');
+      throw failed(`left a control file this client refuses (killed): ${(e as Error).message}`);
+    }
+    if (ready) break;
     if (performance.now() > deadline) {
       child.kill('SIGKILL');
       throw failed(`did not become ready within ${readyTimeoutMs} ms (killed)`);
@@ -276,17 +318,22 @@ export async function launch(opts: LaunchOptions): Promise<Slipway> {
   return sw;
 }
 
-// READY, with the magic set, and created by this launch (our child's pid, or
-// a process started after us when the binary is a wrapper).
-function isReady(file: string, childPid: number, startedNs: bigint, mapFile: (p: string) => ArrayBuffer): boolean {
-  let buf: ArrayBuffer;
+// READY, checked, and created by this launch (our child's pid, or a process
+// started after us when the binary is a wrapper). A file that fails the
+// owner/mode/type checks is an error at once, not a wait.
+function isReady(
+  instance: string,
+  file: string,
+  childPid: number,
+  startedNs: bigint,
+  native: ReturnType<typeof loadNative>,
+): boolean {
+  let h: ReturnType<typeof readHeader>;
   try {
-    buf = mapFile(file);
-  } catch {
+    h = mapControlFile(instance, file, native).h;
+  } catch (e) {
+    if (e instanceof SlipwayError && e.code === 'INSECURE') throw e;
     return false;
   }
-  if (buf.byteLength < 4096) return false;
-  const h = readHeader(buf);
-  if (h.magic !== CTL_MAGIC || h.state !== State.READY) return false;
-  return h.dpPid === childPid || (h.startTimeNs >= startedNs && pidAlive(h.dpPid));
+  return h.dpPid === childPid || h.startTimeNs >= startedNs;
 }

@@ -1,30 +1,42 @@
 /**
  * A fake slipwayd in TypeScript for unit tests: creates a control file with
- * the real layout (from ts-api/src/abi), serves the request ring from a
- * timer, keeps a small port/xconnect model and writes the stats area. It is
+ * the real layout (from ts-api/src/wire/abi: client slots, event log, stats
+ * area), serves every ACTIVE slot's request ring from a timer (one request
+ * per slot in turn), frees the slots of dead clients with a CLIENT_GONE
+ * event, keeps a small port/xconnect model and writes the stats area. It is
  * not a reference implementation of the dataplane, just enough to exercise
- * the client (lease, pipelining, errors, events, stats, timeouts) and the
+ * the client (slots, pipelining, errors, events, stats, timeouts) and the
  * route lookup (a route and neighbour table, ROUTE_GET).
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import {
   CTL_ABI_VERSION,
   CTL_HEADER_SIZE,
   CTL_MAGIC,
   CtlHeader,
   DevStats,
+  EVT_RECORD_SIZE,
   LcoreStats,
+  MAX_CLIENTS,
   MAX_PORTS,
   Op,
   PORT_COUNTERS,
   PortCounters,
   RING_DATA_OFF,
+  SLOT_HDR_SIZE,
+  SLOT_TIMEOUT_MS,
+  SlotHdr,
+  SlotState,
   State,
   StatsArea,
 } from '../../../ts-api/src/wire/abi';
 import * as codec from './codec';
 import * as tables from './tables';
 import * as ip from '../../../ts-api/src/codec/ip';
+import { ctlPath, ownPidns, pidAlive, startTicks } from '../../../ts-api/src/wire/ctlfile';
+import { EventLog } from '../../../ts-api/src/wire/evlog';
 import { loadNative } from '../../../ts-api/src/native';
 import { Ring } from '../../../ts-api/src/wire/ring';
 
@@ -32,45 +44,66 @@ export interface FakeOptions {
   file: string;
   reqSize?: number;
   respSize?: number;
-  evtSize?: number;
+  /** client slots (default 16) */
+  nSlots?: number;
+  /** event-log records (default 1024) */
+  evtRecords?: number;
   dpPid?: number;
   state?: number;
   magic?: number;
   abiVersion?: number;
   /** ops the fake never answers (to provoke TIMEOUT) */
   ignore?: number[];
+  /** a slot whose heartbeat is older than this is freed (default SLOT_TIMEOUT_MS) */
+  slotTimeoutMs?: number;
+  /** file mode (default 0600) */
+  mode?: number;
 }
 
 const ST = { OK: 0, MALFORMED: 1, UNKNOWN_OP: 2, NO_PORT: 3, RANGE: 5, EXISTS: 6, NOT_FOUND: 7 };
 
+const align64 = (n: number) => Math.ceil(n / 64) * 64;
+
+/** One client slot as the fake sees it. */
+export interface FakeSlot {
+  index: number;
+  offset: number;
+  req: Ring;
+  resp: Ring;
+  held?: { type: number; seq: number; status: number; payload: Uint8Array };
+}
+
 export class FakeDataplane {
   readonly buf: ArrayBuffer;
-  readonly req: Ring;
-  readonly resp: Ring;
-  readonly evt: Ring;
+  readonly slots: FakeSlot[] = [];
+  readonly evlog: EventLog;
   readonly statsOff: number;
   readonly ports: codec.PortInfo[] = [];
   readonly xcs = new Map<number, number>();
   /** routes by canonical prefix, neighbours by "port|ip" */
   readonly routes = new Map<string, tables.Route>();
   readonly neighbours = new Map<string, tables.Neighbour>();
-  /** every request seen, in order */
+  /** every request seen, in order, and the slot it came on */
   readonly seen: codec.Message[] = [];
+  readonly seenSlot: number[] = [];
   private timer?: NodeJS.Timeout;
-  private evtSeq = 1;
   private readonly ignore: Set<number>;
-  private held?: { type: number; seq: number; status: number; payload: Uint8Array };
+  private next = 0;
 
   constructor(readonly opts: FakeOptions) {
     const reqSize = opts.reqSize ?? 4096;
     const respSize = opts.respSize ?? 4096;
-    const evtSize = opts.evtSize ?? 1024;
-    const reqOff = CTL_HEADER_SIZE;
+    const nSlots = opts.nSlots ?? MAX_CLIENTS;
+    const evtRecords = opts.evtRecords ?? 1024;
+    const reqOff = SLOT_HDR_SIZE;
     const respOff = reqOff + RING_DATA_OFF + reqSize;
-    const evtOff = respOff + RING_DATA_OFF + respSize;
-    this.statsOff = evtOff + RING_DATA_OFF + evtSize;
+    const slotSize = align64(respOff + RING_DATA_OFF + respSize);
+    const slotOff = CTL_HEADER_SIZE;
+    const evtOff = slotOff + nSlots * slotSize;
+    this.statsOff = align64(evtOff + evtRecords * EVT_RECORD_SIZE);
     const size = this.statsOff + StatsArea.SIZE;
-    fs.writeFileSync(opts.file, Buffer.alloc(size), { mode: 0o600 });
+    fs.writeFileSync(opts.file, Buffer.alloc(size), { mode: opts.mode ?? 0o600 });
+    fs.chmodSync(opts.file, opts.mode ?? 0o600);
     this.buf = loadNative().mapFile(opts.file);
     const v = new DataView(this.buf);
     const u32 = (off: number, x: number) => v.setUint32(off, x, true);
@@ -78,32 +111,47 @@ export class FakeDataplane {
     u32(CtlHeader.header_size, CTL_HEADER_SIZE);
     u32(CtlHeader.state, opts.state ?? State.READY);
     v.setBigUint64(CtlHeader.file_size, BigInt(size), true);
-    u32(CtlHeader.req_off, reqOff);
+    u32(CtlHeader.slot_off, slotOff);
+    u32(CtlHeader.slot_size, slotSize);
+    u32(CtlHeader.n_slots, nSlots);
     u32(CtlHeader.req_size, reqSize);
-    u32(CtlHeader.resp_off, respOff);
     u32(CtlHeader.resp_size, respSize);
     u32(CtlHeader.evt_off, evtOff);
-    u32(CtlHeader.evt_size, evtSize);
+    u32(CtlHeader.evt_records, evtRecords);
+    u32(CtlHeader.evt_record_size, EVT_RECORD_SIZE);
     u32(CtlHeader.stats_off, this.statsOff);
     u32(CtlHeader.stats_size, StatsArea.SIZE);
     u32(CtlHeader.dp_pid, opts.dpPid ?? process.pid);
     u32(CtlHeader.n_workers, 1);
-    Ring.init(this.buf, reqOff, reqSize);
-    Ring.init(this.buf, respOff, respSize);
-    Ring.init(this.buf, evtOff, evtSize);
+    if (opts.dpPid === undefined) {
+      v.setBigUint64(CtlHeader.dp_start_ticks, startTicks('self') ?? 0n, true);
+      u32(CtlHeader.dp_pidns, ownPidns());
+    }
     const wake = loadNative().futexWake;
-    this.req = new Ring(this.buf, reqOff, reqSize, { wake, name: 'fake request ring' });
-    this.resp = new Ring(this.buf, respOff, respSize, { wake, name: 'fake response ring' });
-    this.evt = new Ring(this.buf, evtOff, evtSize, { wake, name: 'fake event ring' });
+    for (let i = 0; i < nSlots; i++) {
+      const offset = slotOff + i * slotSize;
+      u32(offset + SlotHdr.req_off, reqOff);
+      u32(offset + SlotHdr.resp_off, respOff);
+      Ring.init(this.buf, offset + reqOff, reqSize);
+      Ring.init(this.buf, offset + respOff, respSize);
+      this.slots.push({
+        index: i,
+        offset,
+        req: new Ring(this.buf, offset + reqOff, reqSize, { wake, name: `fake slot ${i} request ring` }),
+        resp: new Ring(this.buf, offset + respOff, respSize, { wake, name: `fake slot ${i} response ring` }),
+      });
+    }
+    this.evlog = new EventLog(this.buf, evtOff, evtRecords);
     this.ignore = new Set(opts.ignore ?? []);
     u32(CtlHeader.magic, opts.magic ?? CTL_MAGIC); // last, like slipwayd
   }
 
-  /** Serve requests every millisecond and keep the heartbeat fresh, like slipwayd. */
+  /** Serve requests every millisecond, free dead clients' slots and keep the heartbeat fresh, like slipwayd. */
   start(): this {
     this.beat();
     this.timer = setInterval(() => {
       this.beat();
+      this.reap();
       this.serve();
     }, 1);
     return this;
@@ -132,9 +180,66 @@ export class FakeDataplane {
     new DataView(this.buf).setUint32(CtlHeader[field], x, true);
   }
 
-  emit(e: Omit<codec.PortEvent, 'seq'> | Omit<codec.LeaseEvent, 'seq'>): void {
-    const m = codec.encodeEvent({ ...e, seq: this.evtSeq++ } as codec.SlipwayEvent);
-    if (!this.evt.produce(m)) throw new Error('fake: event ring full');
+  /** A u32 field of slot `i`'s header. */
+  slot32(i: number, field: 'state' | 'gen' | 'pid' | 'pidns' | 'req_off' | 'resp_off'): number {
+    return new DataView(this.buf).getUint32(this.slots[i].offset + SlotHdr[field], true);
+  }
+
+  setSlot32(i: number, field: 'state' | 'gen' | 'pid' | 'pidns' | 'req_off' | 'resp_off', x: number): void {
+    new DataView(this.buf).setUint32(this.slots[i].offset + SlotHdr[field], x, true);
+  }
+
+  /** A u64 field of slot `i`'s header. */
+  slot64(i: number, field: 'start_ticks' | 'heartbeat_ns' | 'served'): bigint {
+    return new DataView(this.buf).getBigUint64(this.slots[i].offset + SlotHdr[field], true);
+  }
+
+  setSlot64(i: number, field: 'start_ticks' | 'heartbeat_ns' | 'served', x: bigint): void {
+    new DataView(this.buf).setBigUint64(this.slots[i].offset + SlotHdr[field], x, true);
+  }
+
+  /** The name a client gave in slot `i`. */
+  slotName(i: number): string {
+    const b = new Uint8Array(this.buf, this.slots[i].offset + SlotHdr.name, 32);
+    const nul = b.indexOf(0);
+    return Buffer.from(b.subarray(0, nul < 0 ? 32 : nul)).toString();
+  }
+
+  /** Indices of the ACTIVE slots. */
+  active(): number[] {
+    return this.slots.filter((s) => this.slot32(s.index, 'state') === SlotState.ACTIVE).map((s) => s.index);
+  }
+
+  /** Frees slot `i` as slipwayd does: rings reset, state FREE, and CLIENT_GONE for a dead client. */
+  free(i: number, gone = true): void {
+    const s = this.slots[i];
+    const pid = this.slot32(i, 'pid');
+    Ring.init(this.buf, s.req.offset, s.req.size);
+    Ring.init(this.buf, s.resp.offset, s.resp.size);
+    s.held = undefined;
+    this.setSlot32(i, 'state', SlotState.FREE);
+    if (gone) this.emit({ type: 'client-gone', pid, slot: i });
+  }
+
+  /** Frees released slots, and those of clients that are gone (pid gone or reused, or heartbeat too old). */
+  reap(): void {
+    const now = loadNative().monotonicNs();
+    const timeoutNs = BigInt(this.opts.slotTimeoutMs ?? SLOT_TIMEOUT_MS) * 1_000_000n;
+    const ns = ownPidns();
+    for (const s of this.slots) {
+      if (this.slot32(s.index, 'state') === SlotState.RELEASED) this.free(s.index, false);
+    }
+    for (const i of this.active()) {
+      const pid = this.slot32(i, 'pid');
+      const sameNs = this.slot32(i, 'pidns') === ns;
+      const dead = sameNs && (!pidAlive(pid) || startTicks(pid) !== this.slot64(i, 'start_ticks'));
+      if (dead || now - this.slot64(i, 'heartbeat_ns') > timeoutNs) this.free(i);
+    }
+  }
+
+  emit(e: Omit<codec.PortEvent, 'seq'> | Omit<codec.ClientGoneEvent, 'seq'>): bigint {
+    const m = codec.encodeEvent({ ...e, seq: 0 } as codec.SlipwayEvent);
+    return this.evlog.append(m.type, m.payload, loadNative().futexWake);
   }
 
   /** Writes counter `name` of `port` on stats slot `slot`. */
@@ -176,21 +281,36 @@ export class FakeDataplane {
     v.setUint32(seq, v.getUint32(seq, true) + 1, true);
   }
 
+  /** Serves every ACTIVE slot, one request from each in turn (fairly), like slipwayd. */
   serve(): void {
-    // Like slipwayd: an answer that does not fit waits (and holds back the
-    // requests behind it) until the controller has consumed enough.
-    for (;;) {
-      if (this.held) {
-        if (!this.resp.produce(this.held)) return;
-        this.held = undefined;
+    const active = this.active();
+    let progress = true;
+    while (progress) {
+      progress = false;
+      for (let k = 0; k < active.length; k++) {
+        const s = this.slots[active[(this.next + k) % active.length]];
+        if (this.serveOne(s)) progress = true;
       }
-      const m = this.req.consume();
-      if (m === null) return;
-      this.seen.push(m);
-      if (this.ignore.has(m.type)) continue;
-      const [status, payload] = this.handle(m);
-      this.held = { type: m.type, seq: m.seq, status, payload };
+      this.next++;
     }
+  }
+
+  // Like slipwayd: an answer that does not fit waits (and holds back the
+  // requests behind it) until the client has consumed enough.
+  private serveOne(s: FakeSlot): boolean {
+    if (s.held) {
+      if (!s.resp.produce(s.held)) return false;
+      s.held = undefined;
+    }
+    const m = s.req.consume();
+    if (m === null) return false;
+    this.seen.push(m);
+    this.seenSlot.push(s.index);
+    if (this.ignore.has(m.type)) return true;
+    const [status, payload] = this.handle(m, s.index);
+    s.held = { type: m.type, seq: m.seq, status, payload };
+    this.setSlot64(s.index, 'served', this.slot64(s.index, 'served') + 1n);
+    return true;
   }
 
   private err(status: number, text: string): [number, Uint8Array] {
@@ -203,7 +323,7 @@ export class FakeDataplane {
     return p < this.ports.length ? this.ports[p] : p;
   }
 
-  private handle(m: codec.Message): [number, Uint8Array] {
+  private handle(m: codec.Message, slot: number): [number, Uint8Array] {
     const none = new Uint8Array(0);
     switch (m.type) {
       case Op.HELLO:
@@ -309,6 +429,12 @@ export class FakeDataplane {
         return [ST.OK, tables.encodeRouteMatch(this.lookup(tables.decodeRouteLookup(m.payload)))];
       case Op.STATS_REFRESH:
         return [ST.OK, none];
+      case Op.PORT_DEVARGS: {
+        // answers which slot asked: lets tests check that every client gets its own answers
+        const p = this.port(m.payload);
+        if (typeof p === 'number') return this.err(ST.NO_PORT, `port ${p} does not exist`);
+        return [ST.OK, new TextEncoder().encode(`${p.name},slot=${slot},seq=${m.seq}`)];
+      }
       default:
         return this.err(ST.UNKNOWN_OP, `unknown op 0x${m.type.toString(16)}`);
     }
@@ -366,8 +492,16 @@ export class FakeDataplane {
   }
 }
 
-/** A unique control-file directory-less path in /dev/shm for one test. */
+const dirs: string[] = [];
+process.on('exit', () => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+/**
+ * A unique instance for one test, its control file in a private directory
+ * of its own (mode 0700, as the client requires); pass `ctlDir: dir`.
+ */
 export function tmpCtl(tag: string): { dir: string; instance: string; file: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-unit-'));
+  dirs.push(dir);
   const instance = `t${process.pid}-${tag}-${Math.floor(Math.random() * 1e6)}`.slice(0, 31);
-  return { dir: '/dev/shm', instance, file: `/dev/shm/slipway.${instance}.ctl` };
+  return { dir, instance, file: ctlPath(instance, dir) };
 }

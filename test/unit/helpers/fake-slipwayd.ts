@@ -2,6 +2,7 @@
  * A stand-in for the slipwayd binary in launch tests: parses the argv that
  * launch() builds, serves a FakeDataplane control file, removes it on SIGTERM.
  */
+import { ctlPath } from '../../../ts-api/src/wire/ctlfile';
 import { FakeDataplane } from './fake-dataplane';
 
 const argv = process.argv.slice(2);
@@ -10,7 +11,7 @@ const opt = (name: string) => {
   return i >= 0 && i < argv.indexOf('--') ? argv[i + 1] : undefined;
 };
 console.log(`fake slipwayd ${argv.join(' ')}`);
-const file = `${opt('--ctl-dir') ?? '/dev/shm'}/slipway.${opt('--instance')}.ctl`;
+const file = ctlPath(opt('--instance') ?? '', opt('--ctl-dir'));
 const fake = new FakeDataplane({ file }).start();
 for (const p of argv.flatMap((a, i) => (a === '--port' ? [argv[i + 1]] : []))) {
   fake.ports.push({

@@ -1,6 +1,7 @@
 /*
  * What every command shares: the global options, the logger, and a
- * connection to the instance that is always closed (releasing the lease).
+ * connection to the instance (a client slot named "slipctl") that is always
+ * closed (releasing the slot).
  */
 import type { Command } from 'commander';
 import type winston from 'winston';
@@ -58,7 +59,7 @@ export async function closeLogger(): Promise<void> {
 
 /** Connects to the instance, runs fn, and always closes the connection. */
 export async function withSlipway<T>(g: GlobalOptions, fn: (sw: Slipway) => Promise<T>): Promise<T> {
-  const sw = await connect(g.instance, { ctlDir: g.ctlDir, logger: cliLogger(g) });
+  const sw = await connect(g.instance, { ctlDir: g.ctlDir, logger: cliLogger(g), name: 'slipctl' });
   try {
     return await fn(sw);
   } finally {

@@ -31,7 +31,7 @@ const program = new Command('slipctl')
       .choices(['error', 'warn', 'info', 'verbose', 'debug', 'silly'])
       .default('warn'),
   )
-  .option('--ctl-dir <dir>', 'directory of the control file (default /dev/shm)')
+  .option('--ctl-dir <dir>', 'directory of the control file (default /run/slipway)')
   .showHelpAfterError()
   .addCommand(startCommand())
   .addCommand(statusCommand())

@@ -1,9 +1,9 @@
 /**
  * The life of a client's connection to one instance: the attachment to the
- * current dataplane (lease, heartbeat), the transport and the event stream
- * that use it, the watch that notices a dataplane gone or restarted, the
- * reattach and replay on a restart (with `replay: true`), and the end
- * (close, or shutdown of the dataplane itself).
+ * current dataplane (its client slot, the slot's heartbeat), the transport
+ * and the event stream that use it, the watch that notices a dataplane gone
+ * or restarted and a slot lost, the reattach and replay on a restart (with
+ * `replay: true`), and the end (close, or shutdown of the dataplane itself).
  *
  * Lifecycle events (EventEmitter events of Slipway):
  * - 'dataplane-gone': the dataplane pid is gone, its heartbeat is older than
@@ -12,25 +12,35 @@
  * - 'dataplane-restarted': a new slipwayd replaced the control file of the
  *   same instance (different inode, pid or start time).
  * - 'replayed' / 'replay-failed': with `replay: true`, the client
- *   reattaches to the new dataplane, takes the lease and applies the desired
- *   configuration recorded from the calls made through it.
+ *   reattaches to the new dataplane, claims a slot there and applies the
+ *   desired configuration recorded from the calls made through it.
+ * - 'slot-lost': the dataplane freed this client's slot while the client
+ *   runs (its heartbeat was older than SLOT_TIMEOUT_MS: the process was
+ *   stopped or its event loop blocked that long), or the slot was claimed
+ *   again. Requests in flight on the old slot fail with SLOT_LOST (they may
+ *   or may not have been applied: the client never resends them); the
+ *   client claims a new slot at once and later requests go there. While no
+ *   slot is free, requests fail with BUSY, and every request and watch tick
+ *   tries again.
  * Without replay, the client stays unusable (DATAPLANE_GONE) after either;
  * connect() again.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import * as fs from 'node:fs';
+import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type winston from 'winston';
 import { State } from '../wire/abi/control';
-import { type CtlHeaderInfo, pidAlive, readHeader } from '../wire/ctlfile';
+import { type CtlHeaderInfo, dataplaneAlive, ownPidns, pidAlive, readHeader, startTicks } from '../wire/ctlfile';
+import type { ClientIdentity } from '../wire/slots';
 import { SlipwayError, check } from '../errors';
 import type { SlipwayEvent } from '../events';
 import { defaultLogger } from '../logger';
 import type { NativeBinding } from '../native';
 import { Attachment, type MappedFile, mapControlFile } from './attachment';
 import { DesiredConfig } from './desired';
-import { EventStream, type EventStreamHost } from './event-stream';
+import { EventStream, type EventStreamHost, type EventsOptions } from './event-stream';
 import { type ConnectOptions, DEFAULT_HB_TIMEOUT_MS, DEFAULT_WATCH_MS } from './options';
 import { type ReplayStep, type ReplaySummary, replay } from './replay';
 import { Transport, type TransportHost } from './transport';
@@ -52,6 +62,19 @@ export interface DataplaneRestartedEvent {
   newPid: number;
 }
 
+/** Payload of 'slot-lost'. */
+export interface SlotLostEvent {
+  instance: string;
+  /** the slot the dataplane freed */
+  slot: number;
+  /** why it is not ours any more */
+  reason: string;
+  /** requests and batches in flight that failed with SLOT_LOST */
+  failed: number;
+  /** the slot claimed instead; undefined while every slot is taken */
+  newSlot?: number;
+}
+
 /** Payload of 'replay-failed'. */
 export interface ReplayFailedEvent {
   instance: string;
@@ -65,6 +88,7 @@ export interface SlipwayLifecycleEvents {
   'dataplane-restarted': [DataplaneRestartedEvent];
   replayed: [ReplaySummary];
   'replay-failed': [ReplayFailedEvent];
+  'slot-lost': [SlotLostEvent];
 }
 
 /** How the connection announces lifecycle events (the facade's EventEmitter.emit). */
@@ -93,9 +117,12 @@ export class Connection implements TransportHost, EventStreamHost {
   private broken?: SlipwayError;
   private connectedNs: bigint;
   private replayAttempts = 0;
+  /** Set while the slot was lost and no other is free: what requests fail with. */
+  private noSlot?: SlipwayError;
+  private readonly identity: Omit<ClientIdentity, 'nowNs'>;
   private readonly hbTimeoutNs: bigint;
   private readonly watchTimer: NodeJS.Timeout;
-  private readonly onExit = (): void => this.a.releaseLease();
+  private readonly onExit = (): void => this.a.releaseSlot();
 
   constructor(
     readonly instance: string,
@@ -115,16 +142,15 @@ export class Connection implements TransportHost, EventStreamHost {
     if (opts.replay) this.desired = new DesiredConfig();
     this.log = (opts.logger ?? defaultLogger()).child({ instance });
     this.events = new EventStream(this);
+    this.identity = clientIdentity(opts.name);
     this.a = new Attachment(mapped, native);
-    this.a.takeLease(this.log);
-    this.a.skipLeftovers(); // a dead controller's leftovers are not ours
-    this.events.resetDropped();
+    const slot = this.a.claimSlot(instance, { ...this.identity, nowNs: native.monotonicNs() });
+    this.events.attached();
     this.connectedNs = native.monotonicNs();
-    this.a.writeHeartbeat();
     this.watchTimer = setInterval(() => this.watch(), watchMs);
     this.watchTimer.unref();
     process.on('exit', this.onExit);
-    this.log.debug('connected', { path, dpPid: this.a.pid, leaseGen: this.a.leaseGen });
+    this.log.debug('connected', { path, dpPid: this.a.pid, slot: slot.index, gen: slot.gen });
   }
 
   /* ---------------- what the transport and the event stream ask ---------------- */
@@ -136,6 +162,10 @@ export class Connection implements TransportHost, EventStreamHost {
   ensureUsable(): void {
     if (this.closed) throw new SlipwayError('CLOSED', `instance ${this.instance}: client is closed`);
     if (this.broken) throw this.broken;
+    if (this.noSlot) {
+      this.reclaim();
+      if (this.noSlot) throw this.noSlot;
+    }
   }
 
   canRun(): boolean {
@@ -151,7 +181,9 @@ export class Connection implements TransportHost, EventStreamHost {
   }
 
   checkAlive(): void {
-    if (this.life === 'up' && !this.stopping && !pidAlive(this.a.pid)) this.gone('pid-gone', 0);
+    if (this.life !== 'up' || this.stopping) return;
+    if (!dataplaneAlive(this.a.h)) return this.gone('pid-gone', 0);
+    this.checkSlot();
   }
 
   /** The rings cannot be trusted any more: the client becomes unusable. */
@@ -172,7 +204,13 @@ export class Connection implements TransportHost, EventStreamHost {
 
   /** True while the control header says READY and the dataplane pid is alive. */
   isAlive(): boolean {
-    return this.a.state() === State.READY && pidAlive(this.a.pid);
+    return this.a.state() === State.READY && dataplaneAlive(this.a.h);
+  }
+
+  /** The client slot held now: its index and the gen of the claim (undefined while none). */
+  slot(): { index: number; gen: number } | undefined {
+    const s = this.noSlot ? undefined : this.a.claimed;
+    return s && { index: s.index, gen: s.gen };
   }
 
   header(): CtlHeaderInfo {
@@ -180,14 +218,14 @@ export class Connection implements TransportHost, EventStreamHost {
   }
 
   /** A new event subscriber (ended at once when closed, or failed without replay). */
-  subscribe(): AsyncIterableIterator<SlipwayEvent> {
-    if (this.closed) return this.events.subscribe({});
-    if (this.broken && !this.desired) return this.events.subscribe({ error: this.broken });
-    return this.events.subscribe();
+  subscribe(opts: EventsOptions = {}): AsyncIterableIterator<SlipwayEvent> {
+    if (this.closed) return this.events.subscribe(opts, {});
+    if (this.broken && !this.desired) return this.events.subscribe(opts, { error: this.broken });
+    return this.events.subscribe(opts);
   }
 
   /**
-   * Releases the lease (only if still ours), ends event iterators, rejects
+   * Releases the slot (only if still ours), ends event iterators, rejects
    * requests in flight with CLOSED, stops the heartbeat and the watch.
    * Idempotent.
    */
@@ -200,7 +238,7 @@ export class Connection implements TransportHost, EventStreamHost {
     this.events.endAll();
     this.a.interruptWaits();
     await Promise.allSettled([this.transport.idle(), this.events.idle()]);
-    this.a.releaseLease();
+    this.a.releaseSlot();
     this.child?.unref();
     this.log.debug('closed');
   }
@@ -256,6 +294,8 @@ export class Connection implements TransportHost, EventStreamHost {
     if (this.life !== 'gone') this.a.writeHeartbeat();
     if (this.stopping || this.life === 'reattaching') return;
     try {
+      if (this.life === 'up') this.checkSlot();
+      if (this.life === 'up' && this.noSlot) this.reclaim();
       if (this.life === 'up') this.watchUp();
       if (this.life === 'gone') this.watchGone();
     } catch (e) {
@@ -270,7 +310,7 @@ export class Connection implements TransportHost, EventStreamHost {
     const age = now - (hb > this.connectedNs ? hb : hb === 0n ? this.connectedNs : hb);
     const ageMs = Number(age) / 1e6;
     if (a.headerPid() !== a.pid) return this.gone('file-removed', ageMs);
-    if (!pidAlive(a.pid)) return this.gone('pid-gone', ageMs);
+    if (!dataplaneAlive(a.h)) return this.gone('pid-gone', ageMs);
     if (a.state() === State.STOPPING) return this.gone('stopping', ageMs);
     if (age > this.hbTimeoutNs) return this.gone('heartbeat', ageMs);
     let ino: number | undefined;
@@ -283,6 +323,43 @@ export class Connection implements TransportHost, EventStreamHost {
       // Our file was removed or replaced while our pid still runs: a
       // dataplane that lost its file cannot be reached by anyone else.
       this.gone('file-removed', ageMs);
+    }
+  }
+
+  /** The dataplane freed our slot (or it was claimed again): fail what was in flight, claim another. */
+  private checkSlot(): void {
+    const slot = this.a.claimed;
+    if (this.noSlot || !slot) return;
+    const reason = slot.lost();
+    if (reason === undefined) return;
+    const failed = this.transport.inFlight();
+    const err = new SlipwayError(
+      'SLOT_LOST',
+      `instance ${this.instance}: client slot ${slot.index} was ${reason}` +
+        (failed > 0 ? `; ${failed} request(s) in flight were lost (applied or not: not resent)` : ''),
+    );
+    this.log.warn(err.message, { slot: slot.index, reason, failed });
+    this.transport.failAll(err);
+    this.a.interruptWaits();
+    this.noSlot = err;
+    this.reclaim();
+    this.emit('slot-lost', {
+      instance: this.instance,
+      slot: slot.index,
+      reason,
+      failed,
+      newSlot: this.noSlot ? undefined : this.a.claimed?.index,
+    });
+  }
+
+  /** Claims a new slot after a loss; leaves `noSlot` set (BUSY) while none is free. */
+  private reclaim(): void {
+    try {
+      const s = this.a.claimSlot(this.instance, { ...this.identity, nowNs: this.native.monotonicNs() });
+      this.noSlot = undefined;
+      this.log.info(`claimed client slot ${s.index}`, { slot: s.index, gen: s.gen });
+    } catch (e) {
+      this.noSlot = e instanceof SlipwayError ? e : new SlipwayError('PROTOCOL', String(e), { cause: e });
     }
   }
 
@@ -335,12 +412,12 @@ export class Connection implements TransportHost, EventStreamHost {
     const t0 = performance.now();
     const old = this.a;
     try {
-      this.a = new Attachment(m, this.native);
-      this.a.takeLease(this.log);
-      this.a.skipLeftovers();
-      this.events.resetDropped();
+      const a = new Attachment(m, this.native);
+      a.claimSlot(this.instance, { ...this.identity, nowNs: this.native.monotonicNs() });
+      this.a = a;
+      this.noSlot = undefined;
+      this.events.attached();
       this.connectedNs = this.native.monotonicNs();
-      this.a.writeHeartbeat();
       this.broken = undefined;
       this.life = 'up';
       const summary = await replay(this.transport, this.desired as DesiredConfig, this.a.pid, this.replaySteps, t0);
@@ -350,7 +427,7 @@ export class Connection implements TransportHost, EventStreamHost {
     } catch (e) {
       const err = e instanceof SlipwayError ? e : new SlipwayError('REPLAY_FAILED', String(e), { cause: e });
       this.log.warn(`replay on pid ${m.h.dpPid} failed: ${err.message}`);
-      if (this.a !== old && this.life === 'up' && err.code !== 'LEASE_HELD') {
+      if (this.a !== old && this.life === 'up') {
         // Attached, but the replay itself failed: keep the client usable and say so.
         this.emit('replay-failed', { instance: this.instance, pid: m.h.dpPid, error: err });
         return;
@@ -362,6 +439,17 @@ export class Connection implements TransportHost, EventStreamHost {
       this.emit('replay-failed', { instance: this.instance, pid: m.h.dpPid, error: err });
     }
   }
+}
+
+/** Who this process is, for its slot: pid, pid namespace, start time, and the name it gives. */
+function clientIdentity(name: string | undefined): Omit<ClientIdentity, 'nowNs'> {
+  const script = process.argv[1] ? basename(process.argv[1]).replace(/\.[cm]?[jt]s$/, '') : '';
+  return {
+    pid: process.pid,
+    pidns: ownPidns(),
+    startTicks: startTicks('self') ?? 0n,
+    name: name ?? (script || 'node'),
+  };
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

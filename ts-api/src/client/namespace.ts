@@ -50,7 +50,16 @@ export abstract class Namespace {
   }
 }
 
-/** Follows a paged listing (sw_list_req cursor) to its end. */
+/** Entries a listing may return at most (beyond every table's bound): a corrupt dataplane cannot grow memory forever. */
+export const LIST_MAX_ENTRIES = 1 << 26;
+
+/**
+ * Follows a paged listing (sw_list_req cursor) to its end. The dataplane's
+ * cursors only move forward and a page other than the last is never empty:
+ * a cursor that does not advance, an empty page that is not the last, or
+ * more than {@link LIST_MAX_ENTRIES} entries is PROTOCOL, so the loop ends
+ * whatever comes back.
+ */
 export async function listAll<T>(
   rq: Requests,
   op: number,
@@ -62,12 +71,15 @@ export async function listAll<T>(
   let cursor = 0;
   for (;;) {
     const page = decode(await rq.call(op, encodeListReq({ cursor, family })));
+    if (out.length + page.items.length > LIST_MAX_ENTRIES) {
+      throw new SlipwayError('PROTOCOL', `${what}: the dataplane listed more than ${LIST_MAX_ENTRIES} entries`);
+    }
     for (let i = 0; i < page.items.length; i++) out.push(page.items[i]);
     if (page.next === 0) return out;
-    if (page.items.length === 0 && page.next === cursor) {
+    if (page.items.length === 0 || page.next >>> 0 <= cursor >>> 0) {
       throw new SlipwayError(
         'PROTOCOL',
-        `${what}: the dataplane returned an empty page without advancing the cursor (${cursor})`,
+        `${what}: the dataplane returned a page of ${page.items.length} entries with next cursor ${page.next} after cursor ${cursor} (a cursor must advance)`,
       );
     }
     cursor = page.next;

@@ -14,8 +14,18 @@ export interface RetryOptions {
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {
-  /** Directory of the control file (default /dev/shm). */
+  /**
+   * Directory of the control file (default /run/slipway). It must belong to
+   * the control file's owner (root, or this user when not root) and grant
+   * no group or other access.
+   */
   ctlDir?: string;
+  /**
+   * What this client calls itself in its slot of the control file, as other
+   * clients see it ("slipctl", "agent", ...; at most 31 bytes). Default: the
+   * base name of the main script.
+   */
+  name?: string;
   /** Default per-request timeout in ms (default 5000); for batches, the longest wait without progress. */
   timeoutMs?: number;
   logger?: winston.Logger;
@@ -37,9 +47,10 @@ export interface ConnectOptions {
   /** Period of the heartbeat write and the dataplane watch, in ms (default 100). */
   watchIntervalMs?: number;
   /**
-   * Retry while the instance is not running (yet) or its lease is held,
-   * with exponential backoff. `true` uses the defaults of {@link RetryOptions}.
-   * Other errors (ABI_MISMATCH, BAD_ARGUMENT, NATIVE) fail at once.
+   * Retry while the instance is not running (yet) or all its client slots
+   * are taken (BUSY), with exponential backoff. `true` uses the defaults of
+   * {@link RetryOptions}. Other errors (INSECURE, ABI_MISMATCH,
+   * BAD_ARGUMENT, NATIVE) fail at once.
    */
   retry?: RetryOptions | boolean;
   /**

@@ -18,6 +18,7 @@ import { loadNative } from '../native';
 import { mapControlFile } from './attachment';
 import type { BatchResult } from './batch';
 import { Connection, type SlipwayLifecycleEvents } from './connection';
+import type { EventsOptions } from './event-stream';
 import type { DesiredConfig } from './desired';
 import { KernelSync, replayKernelSync } from './kernel-sync';
 import { Neighbours, replayNeighbours } from './neighbours';
@@ -56,15 +57,17 @@ export function connectionOf(sw: Slipway): Connection {
 }
 
 /**
- * Attaches to the running instance `instance`: maps its control file,
- * checks magic, ABI version, state READY and that the dataplane pid is
- * alive, then takes the controller lease.
+ * Attaches to the running instance `instance`: opens its control file
+ * without following links, checks its owner, mode and type (and its
+ * directory's), maps it, checks magic, ABI version, layout, state READY
+ * and that the dataplane is alive, then claims one of its client slots.
+ * Any number of clients (as many as the file has slots, 16) work at once.
  *
- * Fails with NOT_RUNNING (no file, not ready, dataplane gone), ABI_MISMATCH,
- * LEASE_HELD (another live controller holds the lease) or NATIVE. With
- * `retry`, NOT_RUNNING and LEASE_HELD are retried with exponential backoff
- * (initialDelayMs, doubling, capped at maxDelayMs) and the last error is
- * thrown after `attempts` tries.
+ * Fails with INSECURE (the file or its directory could be another user's),
+ * NOT_RUNNING (no file, not ready, dataplane gone), ABI_MISMATCH, BUSY (all
+ * client slots are in use) or NATIVE. With `retry`, NOT_RUNNING and BUSY
+ * are retried with exponential backoff (initialDelayMs, doubling, capped at
+ * maxDelayMs) and the last error is thrown after `attempts` tries.
  */
 export async function connect(instance: string, opts: ConnectOptions = {}): Promise<Slipway> {
   checkInstance(instance);
@@ -77,7 +80,7 @@ export async function connect(instance: string, opts: ConnectOptions = {}): Prom
     try {
       return new Slipway(instance, file, opts, () => mapControlFile(instance, file, native));
     } catch (e) {
-      const retriable = e instanceof SlipwayError && (e.code === 'NOT_RUNNING' || e.code === 'LEASE_HELD');
+      const retriable = e instanceof SlipwayError && (e.code === 'NOT_RUNNING' || e.code === 'BUSY');
       if (!retry || !retriable || attempt >= retry.attempts) throw e;
       log.debug(
         `connect attempt ${attempt}/${retry.attempts} failed, retrying in ${delay} ms: ${(e as Error).message}`,
@@ -89,8 +92,9 @@ export async function connect(instance: string, opts: ConnectOptions = {}): Prom
 }
 
 /**
- * A connected controller of one slipwayd instance (holds its lease until
- * close()). Emits the lifecycle events of {@link SlipwayLifecycleEvents}.
+ * A client of one slipwayd instance (holds one client slot of its control
+ * file until close()). Emits the lifecycle events of
+ * {@link SlipwayLifecycleEvents}.
  */
 export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
   /** Instance name. */
@@ -142,9 +146,14 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
     return this.conn.pid;
   }
 
-  /** The control header as it is now (state, heartbeats, lease, sizes). */
+  /** The control header as it is now (state, heartbeat, layout, event count). */
   header(): CtlHeaderInfo {
     return this.conn.header();
+  }
+
+  /** The client slot this client holds: its index and the gen of the claim (undefined while it has none). */
+  slot(): { index: number; gen: number } | undefined {
+    return this.conn.slot();
   }
 
   /** HELLO: the dataplane's ABI version, pid, worker and port counts. */
@@ -216,22 +225,26 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
   }
 
   /**
-   * Events from the event ring (published since connect, or since an
-   * earlier iterator read them). Every concurrent iterator gets every
-   * event. Ends when close() is called or the iterator is returned; throws
+   * Events from the dataplane's event log, read with this client's own
+   * cursor (published since connect, or since an earlier iterator read
+   * them). Every concurrent iterator gets every event; every client gets
+   * every event. Missed events are never silent: an 'events-missed' event
+   * says how many (overwritten in the log before this client read them, or
+   * dropped because this iterator held `queueSize` unread events). Ends
+   * when close() is called or the iterator is returned; throws
    * DATAPLANE_GONE if the dataplane disappears (in replay mode the
    * iterators survive and continue with the restarted dataplane's events).
    * Lifecycle events are EventEmitter events instead: see
    * {@link SlipwayLifecycleEvents}.
    */
-  events(): AsyncIterableIterator<SlipwayEvent> {
-    return this.conn.subscribe();
+  events(opts: EventsOptions = {}): AsyncIterableIterator<SlipwayEvent> {
+    return this.conn.subscribe(opts);
   }
 
   /* ---------------- lifecycle ---------------- */
 
   /**
-   * Releases the lease (only if still ours), ends event iterators, rejects
+   * Releases the client slot (only if still ours), ends event iterators, rejects
    * requests in flight with CLOSED, stops the heartbeat and the watch. A
    * dataplane started by launch() keeps running (and no longer keeps this
    * process alive). Idempotent.

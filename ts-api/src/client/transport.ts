@@ -32,6 +32,13 @@
  *   wake us after every pass); they poll for `busyPollUs`, then sleep
  *   asynchronously while the request ring keeps the dataplane busy, and
  *   yield to the event loop at least every {@link SLICE_MS} ms.
+ * - A batch is one batch for the dataplane only if its requests keep
+ *   coming: it compiles a rule set once per batch and commits a batch it
+ *   holds at the latest every 50 ms. So while a batch still has items to
+ *   write and the request ring is full, the pump looks for the room the
+ *   dataplane frees every {@link REFILL_POLL_MS} ms (or as soon as an answer
+ *   comes), not after a futex sleep of {@link RESP_WAIT_MS} ms: the dataplane
+ *   consumes requests long before it answers a held batch.
  * - slipwayd's own knobs (LaunchOptions.dataplaneSpinUs / idleUs): its main
  *   lcore polls for --spin-us after its last work, then sleeps on the futex
  *   up to --idle-us; a request always wakes it.
@@ -58,6 +65,8 @@ export interface RawResponse {
 const SLICE_MS = 4;
 /** Futex sleep on the response ring between liveness checks, ms. */
 const RESP_WAIT_MS = 50;
+/** Wait for request-ring room while a batch has items left to write, ms. */
+const REFILL_POLL_MS = 1;
 /** Requests published per commit (one wake at most per chunk). */
 const CHUNK = 1024;
 
@@ -232,6 +241,20 @@ export class Transport {
     return this.pending.size > 0 || this.batches.length > 0;
   }
 
+  /** Requests and batches in flight (sent or waiting to be). */
+  inFlight(): number {
+    return this.pending.size + this.batches.length;
+  }
+
+  // A batch (or a request) still waits for room on the request ring.
+  private unsent(): boolean {
+    if (this.outgoing.length > 0) return true;
+    for (let bi = 0; bi < this.batches.length; bi++) {
+      if (this.batches[bi].sent < this.batches[bi].src.count) return true;
+    }
+    return false;
+  }
+
   // Requests made in the same tick are written first; one microtask then
   // spins for all of them.
   private schedule(): void {
@@ -338,6 +361,11 @@ export class Transport {
         continue;
       }
       if (!this.busy() || !this.host.canRun()) break;
+      if (this.unsent()) {
+        // the dataplane frees request-ring room before it answers a held batch
+        await this.a.sleepOn(this.a.resp, REFILL_POLL_MS);
+        continue;
+      }
       if ((await this.a.sleepOn(this.a.resp, RESP_WAIT_MS)) === 'timeout') this.host.checkAlive();
     }
   }
@@ -367,9 +395,10 @@ export class Transport {
           if (off < 0) break;
           src.write(i, view, data, off);
         }
+        if (i > b.sent) b.deadline = performance.now() + b.timeoutMs; // the dataplane took more: progress
         b.sent = i;
         req.commit();
-        if (i < stop) return; // ring full: the rest when answers free room
+        if (i < stop) return; // ring full: the rest when the dataplane frees room
       }
     }
   }

@@ -1,5 +1,5 @@
-/** The controller's session with the dataplane: HELLO and the lease event. */
-import { ControlEvents, EvtLease, HelloMsg } from '../wire/abi/control';
+/** A client's session with the dataplane: HELLO and the client-gone event. */
+import { ControlEvents, EvtClient, HelloMsg } from '../wire/abi/control';
 import { need, viewOf } from '../wire/bytes';
 import type { EventCodec } from './common';
 
@@ -37,23 +37,29 @@ export function encodeHello(h: Hello): Uint8Array {
   return out;
 }
 
-/** A dead controller's lease was reclaimed by a new one. */
-export interface LeaseEvent {
-  type: 'lease-reclaimed';
+/** The dataplane freed the slot of a client that is gone (dead, or silent too long). */
+export interface ClientGoneEvent {
+  type: 'client-gone';
   seq: number;
-  oldPid: number;
+  /** the client's pid, as it saw itself */
+  pid: number;
+  /** the slot that was freed */
+  slot: number;
 }
 
-export const LEASE_EVENT: EventCodec<LeaseEvent> = {
-  code: ControlEvents.LEASE_RECLAIMED,
-  name: 'lease-reclaimed',
+export const CLIENT_GONE_EVENT: EventCodec<ClientGoneEvent> = {
+  code: ControlEvents.CLIENT_GONE,
+  name: 'client-gone',
   decode(seq, payload) {
-    need(payload, EvtLease.SIZE, 'event lease-reclaimed');
-    return { type: 'lease-reclaimed', seq, oldPid: viewOf(payload).getUint32(EvtLease.old_pid, true) };
+    need(payload, EvtClient.SIZE, 'event client-gone');
+    const v = viewOf(payload);
+    return { type: 'client-gone', seq, pid: v.getUint32(EvtClient.pid, true), slot: v.getUint16(EvtClient.slot, true) };
   },
   encode(e) {
-    const p = new Uint8Array(EvtLease.SIZE);
-    viewOf(p).setUint32(EvtLease.old_pid, e.oldPid, true);
-    return { type: ControlEvents.LEASE_RECLAIMED, flags: 0, seq: e.seq, status: 0, payload: p };
+    const p = new Uint8Array(EvtClient.SIZE);
+    const v = viewOf(p);
+    v.setUint32(EvtClient.pid, e.pid, true);
+    v.setUint16(EvtClient.slot, e.slot, true);
+    return { type: ControlEvents.CLIENT_GONE, flags: 0, seq: e.seq, status: 0, payload: p };
   },
 };

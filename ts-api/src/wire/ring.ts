@@ -5,9 +5,14 @@
  * indices, messages aligned to 8 and never wrapping (a PAD message fills the
  * rest of the area instead).
  *
- * One instance is used by one side only: the controller produces on the
- * request ring and consumes the response and event rings. Works on any
- * ArrayBuffer so it can be tested without the daemon.
+ * One instance is used by one side only: a client produces on its slot's
+ * request ring and consumes its response ring. Works on any ArrayBuffer so
+ * it can be tested without the daemon.
+ *
+ * The indices and message headers are written by another process: every
+ * length is checked against the bytes published and the bytes left before
+ * the end of the area before it is used (or rounded up), so a corrupt ring
+ * fails with PROTOCOL and never makes a reader loop or read outside it.
  */
 import { ControlOps, MSG_HDR_SIZE, MsgHdr, RING_DATA_OFF, RingHdr, msgAlign } from './abi/control';
 import type { Message } from './message';
@@ -152,8 +157,8 @@ export class Ring {
    */
   reserve(type: number, seq: number, payloadLen: number, flags = 0, status = 0): number {
     const len = MSG_HDR_SIZE + payloadLen;
-    const alen = (len + 7) & ~7;
-    if (alen > this.size) {
+    // len first: (len + 7) & ~7 wraps to a small number in 32 bits for len near 2^32
+    if (!(len <= this.size) || ((len + 7) & ~7) > this.size) {
       throw new SlipwayError(
         'BAD_ARGUMENT',
         `${this.name}: message of ${len} bytes does not fit a ${this.size}-byte ring`,
@@ -162,6 +167,7 @@ export class Ring {
     const cons = Atomics.load(this.ctl, I_CONS) >>> 0; // acquire: consumer is done with those bytes
     let prod = this.wprod >= 0 ? this.wprod : Atomics.load(this.ctl, I_PROD) >>> 0;
     const free = this.size - ((prod - cons) >>> 0);
+    const alen = (len + 7) & ~7;
     let pos = prod & this.mask;
     const toEnd = this.size - pos;
     const padLen = alen > toEnd ? toEnd : 0;
@@ -257,8 +263,9 @@ export class Ring {
           cons = (cons + toEnd) >>> 0;
           continue;
         }
-        const alen = (len + 7) & ~7;
-        if (len < MSG_HDR_SIZE || alen > toEnd || alen > avail) {
+        // len is checked against the space left before it is rounded up:
+        // (len + 7) & ~7 wraps to 0 in 32 bits for len >= 0xfffffff9
+        if (len < MSG_HDR_SIZE || len > toEnd || msgAlign(len) > toEnd || msgAlign(len) > avail) {
           throw new SlipwayError(
             'PROTOCOL',
             `${this.name}: bad message length ${len} at index ${cons} (${avail} bytes published, ${toEnd} to the end)`,
@@ -271,7 +278,7 @@ export class Ring {
           pos + MSG_HDR_SIZE,
           len - MSG_HDR_SIZE,
         );
-        cons = (cons + alen) >>> 0;
+        cons = (cons + msgAlign(len)) >>> 0;
         n++;
       }
     } finally {
@@ -310,8 +317,7 @@ export class Ring {
         Atomics.store(this.ctl, I_CONS, (cons + toEnd) | 0);
         continue;
       }
-      const alen = msgAlign(len);
-      if (len < MSG_HDR_SIZE || alen > toEnd || alen > avail) {
+      if (len < MSG_HDR_SIZE || len > toEnd || msgAlign(len) > toEnd || msgAlign(len) > avail) {
         throw new SlipwayError(
           'PROTOCOL',
           `${this.name}: bad message length ${len} at index ${cons} (${avail} bytes published, ${toEnd} to the end)`,
@@ -324,7 +330,7 @@ export class Ring {
         status: v.getUint32(pos + MsgHdr.status, true),
         payload: this.data.slice(pos + MSG_HDR_SIZE, pos + len),
       };
-      cons = (cons + alen) >>> 0;
+      cons = (cons + msgAlign(len)) >>> 0;
       Atomics.store(this.ctl, I_CONS, cons | 0); // release: producer may reuse the bytes
       return msg;
     }

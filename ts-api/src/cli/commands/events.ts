@@ -5,8 +5,14 @@ import { globals, interrupted, withSlipway } from '../context';
 import { print, toJson } from '../output';
 
 function describe(ev: SlipwayEvent): string {
-  if (ev.type === 'lease-reclaimed') {
-    return `lease reclaimed from dead controller pid ${ev.oldPid}`;
+  if (ev.type === 'client-gone') {
+    return `client pid ${ev.pid} is gone: its slot ${ev.slot} was freed`;
+  }
+
+  if (ev.type === 'events-missed') {
+    return ev.reason === 'overwritten'
+      ? `missed ${ev.count} event(s) from #${ev.seq}: overwritten in the dataplane's event log before they were read`
+      : `missed ${ev.count} event(s) from #${ev.seq}: this reader fell too far behind`;
   }
 
   if (ev.type === 'kernel-request') {
@@ -38,7 +44,7 @@ function describe(ev: SlipwayEvent): string {
 export function eventsCommand(): Command {
   return new Command('events')
     .description(
-      'print link/carrier, port, lease, vEth request, punt policer and kernel sync events as they happen (Ctrl-C to stop)',
+      'print link/carrier, port, client, vEth request, punt policer and kernel sync events as they happen (Ctrl-C to stop)',
     )
     .action(async (_o: unknown, cmd: Command) => {
       const g = globals(cmd);

@@ -1,6 +1,6 @@
 /* slipctl start: launch slipwayd in the background and return once it is ready. */
 import { Command } from 'commander';
-import { ctlPath, launch } from '../../index';
+import { ctlPath, defaultLogFile, launch } from '../../index';
 import { cliLogger, globals } from '../context';
 import { portsTable, print, printJson } from '../output';
 import { collect, parseIntArg } from '../parse';
@@ -31,7 +31,7 @@ export function startCommand(): Command {
     .option('--idle-us <n>', 'bound on the control loop idle sleep (µs)', parseIntArg(0, 1_000_000))
     .option('--eal <arg>', 'extra EAL argument (repeatable)', collect, [])
     .option('--binary <path>', 'slipwayd binary')
-    .option('--log-file <path>', 'slipwayd log file (default /tmp/slipway.<instance>.log)')
+    .option('--log-file <path>', 'slipwayd log file (default <ctl-dir>/<instance>.log)')
     .option('--ready-timeout <ms>', 'how long to wait for the dataplane to be ready', parseIntArg(1, 600_000))
     .action(async (o: StartOptions, cmd: Command) => {
       const g = globals(cmd);
@@ -55,7 +55,7 @@ export function startCommand(): Command {
       });
       try {
         const ports = await sw.ports.list();
-        const logFile = o.logFile ?? `/tmp/slipway.${g.instance}.log`;
+        const logFile = o.logFile ?? defaultLogFile(g.instance, g.ctlDir);
         logger.info('slipwayd ready', { pid: sw.pid, ports: ports.length });
         if (g.json) {
           printJson({ instance: g.instance, pid: sw.pid, ctlPath: ctlPath(g.instance, g.ctlDir), logFile, ports });
@@ -66,7 +66,7 @@ export function startCommand(): Command {
           print(portsTable(ports));
         }
       } finally {
-        // Release the lease; the detached daemon keeps running.
+        // Release the client slot; the detached daemon keeps running.
         await sw.close();
       }
     });

@@ -36,7 +36,10 @@ export const RouteMsg = {
   prefix_len: 1,
   type: 2,
   n_nh: 3,
-  reserved: 4,
+  /** SW_ORIGIN_* in listings; 0 in requests */
+  origin: 4,
+  reserved0: 5,
+  reserved1: 6,
   prefix: 8,
   nh: 24,
 } as const;
