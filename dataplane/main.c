@@ -41,7 +41,7 @@
 struct sw_state sw = {
 	.instance = "default",
 	.vif_prefix = "vEth",
-	.ctl_dir = "/dev/shm",
+	.ctl_dir = "/run/slipway",
 	.n_mbufs = 16383,
 	.idle_us = 200,
 	.spin_us = 100,
@@ -72,7 +72,9 @@ static void usage(const char *prog)
 		"  --idle-us N         main lcore sleep bound when idle, default 200\n"
 		"  --max-routes N      IPv4 route table size, default 65536 (1M routes: 1100000)\n"
 		"  --max-rules N       match-action rules, default 16384\n"
-		"  --ctl-dir DIR       control file directory, default /dev/shm\n"
+		"  --ctl-dir DIR       control file directory (created 0700 if missing; it must "
+		"be\n"
+		"                      ours and closed to others), default /run/slipway\n"
 		"  --json-socket PATH  also serve newline-delimited JSON requests on a Unix\n"
 		"                      socket (the benchmark's baseline transport)\n"
 		"  --kernel-sync       start with kernel sync on: the vEths' addresses, "
