@@ -843,6 +843,9 @@ int main(void)
 	FIELD(sw_lcore_stats, role);
 	FIELD(sw_lcore_stats, busy_polls);
 	FIELD(sw_lcore_stats, idle_polls);
+	FIELD(sw_lcore_stats, busy_ns);
+	FIELD(sw_lcore_stats, idle_ns);
+	FIELD(sw_lcore_stats, sleep_ns);
 	FIELD(sw_lcore_stats, reserved);
 	FIELD(sw_lcore_stats, ports);
 	STRUCT_END();
