@@ -81,9 +81,17 @@ export const LcoreStats = {
   SIZE: 64 + MAX_PORTS * PortCounters.SIZE,
   lcore_id: 0,
   role: 4,
+  /** loop iterations that moved packets */
   busy_polls: 8,
+  /** loop iterations that found nothing */
   idle_polls: 16,
-  reserved: 24,
+  /** time in iterations that moved packets, ns */
+  busy_ns: 24,
+  /** time polling and finding nothing, ns */
+  idle_ns: 32,
+  /** time asleep (idle back-off; main lcore: idle sleep), ns */
+  sleep_ns: 40,
+  reserved: 48,
   ports: 64,
 } as const;
 
