@@ -86,6 +86,8 @@ export class FakeDataplane {
   /** every request seen, in order, and the slot it came on */
   readonly seen: codec.Message[] = [];
   readonly seenSlot: number[] = [];
+  /** answers instead of the model when it returns something (corrupt answers in tests) */
+  override?: (m: codec.Message) => [number, Uint8Array] | undefined;
   private timer?: NodeJS.Timeout;
   private readonly ignore: Set<number>;
   private next = 0;
@@ -307,7 +309,7 @@ export class FakeDataplane {
     this.seen.push(m);
     this.seenSlot.push(s.index);
     if (this.ignore.has(m.type)) return true;
-    const [status, payload] = this.handle(m, s.index);
+    const [status, payload] = this.override?.(m) ?? this.handle(m, s.index);
     s.held = { type: m.type, seq: m.seq, status, payload };
     this.setSlot64(s.index, 'served', this.slot64(s.index, 'served') + 1n);
     return true;

@@ -122,7 +122,8 @@ export class Connection implements TransportHost, EventStreamHost {
   private readonly identity: Omit<ClientIdentity, 'nowNs'>;
   private readonly hbTimeoutNs: bigint;
   private readonly watchTimer: NodeJS.Timeout;
-  private readonly onExit = (): void => this.a.releaseSlot();
+  /** Gives the slot back when the process exits without close(). */
+  readonly releaseAtExit = (): void => this.a.releaseSlot();
 
   constructor(
     readonly instance: string,
@@ -149,7 +150,7 @@ export class Connection implements TransportHost, EventStreamHost {
     this.connectedNs = native.monotonicNs();
     this.watchTimer = setInterval(() => this.watch(), watchMs);
     this.watchTimer.unref();
-    process.on('exit', this.onExit);
+    atExit(this.releaseAtExit, true);
     this.log.debug('connected', { path, dpPid: this.a.pid, slot: slot.index, gen: slot.gen });
   }
 
@@ -233,7 +234,7 @@ export class Connection implements TransportHost, EventStreamHost {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.watchTimer);
-    process.off('exit', this.onExit);
+    atExit(this.releaseAtExit, false);
     this.transport.failAll(new SlipwayError('CLOSED', `instance ${this.instance}: client is closed`));
     this.events.endAll();
     this.a.interruptWaits();
@@ -439,6 +440,18 @@ export class Connection implements TransportHost, EventStreamHost {
       this.emit('replay-failed', { instance: this.instance, pid: m.h.dpPid, error: err });
     }
   }
+}
+
+/** One 'exit' listener for every client of the process (any number of them: no listener leak warning). */
+const exitHooks = new Set<() => void>();
+function atExit(fn: () => void, on: boolean): void {
+  if (exitHooks.size === 0 && on) process.on('exit', runExitHooks);
+  if (on) exitHooks.add(fn);
+  else exitHooks.delete(fn);
+  if (exitHooks.size === 0) process.off('exit', runExitHooks);
+}
+function runExitHooks(): void {
+  for (const fn of exitHooks) fn();
 }
 
 /** Who this process is, for its slot: pid, pid namespace, start time, and the name it gives. */
