@@ -1,111 +1,135 @@
 /*
- * One controller at a time: a second live controller gets LEASE_HELD naming
- * the holder, and SIGKILL of the holder leaves the dataplane forwarding and
- * lets a new controller take the lease over.
+ * Many clients at once against a real slipwayd: an application holds a
+ * client while slipctl reads statistics and adds a route; four clients send
+ * requests together and each gets exactly its own answers; SIGKILL of a
+ * client frees its slot (another client gets CLIENT_GONE) and the others
+ * keep working; a control file planted by another user is refused, naming
+ * its owner.
  */
 import test from 'ava';
-import { connect, SlipwayError, type Slipway } from '../../ts-api/src/index';
-import { assertForwards, controller, e2eSuite, logger, logTail, pidAlive, spawnController } from './harness';
-import { sleep } from './netns';
+import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { connect, ctlPath, SlipwayError, type SlipwayEvent } from '../../ts-api/src/index';
+import { assertForwards, controller, e2eSuite, logger, logTail, pidAlive, slipctl, spawnController } from './harness';
+import { waitFor } from './netns';
 
-const s = e2eSuite(test, { name: 'lease', vifPrefix: 'swl', addrsA: ['10.14.0.1/24'], addrsB: ['10.14.0.2/24'] });
+const s = e2eSuite(test, { name: 'clients', vifPrefix: 'swl', addrsA: ['10.14.0.1/24'], addrsB: ['10.14.0.2/24'] });
 
-test.serial('set-up: cross-connects forward A <-> B, then the launcher releases its lease', async (t) => {
+test.serial('set-up: cross-connects forward A <-> B', async (t) => {
   const sw = await controller(s);
   await sw.xconnects.add(0, 1);
   await sw.xconnects.add(1, 0);
   await assertForwards(t, s, 'baseline');
-  await sw.close();
-  s.sw = undefined;
 });
 
-test.serial('a second live controller gets LEASE_HELD "lease held by pid N"', async (t) => {
-  const holder = spawnController(s.instance, 'hold');
-  const m = await holder.line(/READY (\d+) (\d+)/);
-  const holderPid = Number(m[1]);
-  t.is(holderPid, holder.child.pid ?? -1, 'holder reports its own pid');
-  t.is(Number(m[2]), s.pid, 'holder talks to our slipwayd');
-
-  // from another process
-  const other = spawnController(s.instance, 'try');
-  await other.exited();
-  const out = other.output();
-  t.regex(
-    out.stdout,
-    new RegExp(`^ERROR LEASE_HELD .*lease held by pid ${holderPid}\\b`, 'm'),
-    `second controller process: ${out.stdout}${out.stderr}`,
-  );
-
-  // and from this process
+test.serial('an application holds a client while slipctl stats and slipctl route add run and succeed', async (t) => {
+  const app = spawnController(s.instance, 'hold');
+  const m = await app.line(/READY (\d+) (\d+) (\d+)/);
+  t.is(Number(m[2]), s.pid, 'the application talks to our slipwayd');
   try {
-    const sw = await connect(s.instance, { logger, timeoutMs: 3000 });
-    await sw.close();
-    t.fail('connect succeeded while another live process holds the lease');
-  } catch (error) {
-    t.true(error instanceof SlipwayError, String(error));
-    t.is((error as SlipwayError).code, 'LEASE_HELD', (error as Error).message);
-    t.regex((error as Error).message, new RegExp(`lease held by pid ${holderPid}\\b`));
+    const stats = await slipctl(['-i', s.instance, '--json', 'stats']);
+    t.is(stats.code, 0, `slipctl stats: ${stats.stderr}`);
+    t.true(Array.isArray(JSON.parse(stats.stdout).ports), stats.stdout.slice(0, 200));
+    const add = await slipctl(['-i', s.instance, 'route', 'add', '10.77.0.0/24', 'via', '1']);
+    t.is(add.code, 0, `slipctl route add: ${add.stdout}${add.stderr}`);
+    const sw = await controller(s);
+    const routes = await sw.routes.list();
+    t.truthy(
+      routes.find((r) => r.prefix === '10.77.0.0/24'),
+      `the route slipctl added is there: ${JSON.stringify(routes.map((r) => r.prefix))}`,
+    );
+    t.true(pidAlive(app.child.pid ?? -1), 'the application is still connected');
+    await sw.routes.remove('10.77.0.0/24');
+  } finally {
+    app.child.kill('SIGTERM');
+    await app.exited();
   }
+});
 
-  holder.child.kill('SIGTERM');
-  await holder.exited();
+test.serial('4 clients send requests at once and each gets exactly its own answers', async (t) => {
+  const n = 2000;
+  const clients = [0, 1, 2, 3].map((k) => spawnController(s.instance, 'hammer', [String(k), String(n)]));
+  const done = await Promise.all(clients.map((c) => c.line(/DONE (\d+) (\d+) (\d+) (.*)/, 60_000)));
+  for (const d of done) {
+    t.is(Number(d[2]), n, `client ${d[1]}: ${d[2]} right answers, ${d[3]} wrong (first: ${d[4]})`);
+    t.is(Number(d[3]), 0, `client ${d[1]}: wrong answers, first ${d[4]}`);
+  }
+  await Promise.all(clients.map((c) => c.exited()));
+  const sw = await controller(s);
+  const ours = (await sw.routes.list()).filter((r) => /^10\.10[0-3]\./.test(r.prefix));
+  t.is(ours.length, 4 * n, 'every client added its routes');
+  (await sw.routes.removeMany(ours.map((r) => r.prefix))).throwIfFailed();
 });
 
 test.serial(
-  'SIGKILL of the controller: the dataplane keeps forwarding and a new controller takes the lease',
+  'SIGKILL of a client frees its slot, another client gets CLIENT_GONE, the others keep working',
   async (t) => {
-    const holder = spawnController(s.instance, 'hold');
-    const m = await holder.line(/READY (\d+)/);
-    const holderPid = Number(m[1]);
+    const sw = await controller(s);
+    const events = sw.events();
+    const victim = spawnController(s.instance, 'hold');
+    const witness = spawnController(s.instance, 'hold');
+    const [, victimPid, , victimSlot] = (await victim.line(/READY (\d+) (\d+) (\d+)/)).map(Number);
+    await witness.line(/READY (\d+)/);
 
-    holder.child.kill('SIGKILL');
-    const exit = await holder.exited(); // reaped, so the pid is really gone
+    victim.child.kill('SIGKILL');
+    const exit = await victim.exited();
     t.is(exit.signal, 'SIGKILL');
-    t.false(pidAlive(holderPid), `controller pid ${holderPid} is gone`);
 
-    await assertForwards(t, s, 'after the controller was killed');
-    t.true(pidAlive(s.pid), `slipwayd survived its controller\n${logTail(s.instance)}`);
+    const gone = await waitForEvent(events, (e) => e.type === 'client-gone' && e.pid === victimPid, 15_000);
+    t.like(gone, { type: 'client-gone', pid: victimPid, slot: victimSlot });
+    await witness.line(new RegExp(`EVENT client-gone .*"pid":${victimPid}\\b`), 5000);
+    await events.return?.();
 
-    // The dead holder's lease is reclaimed (allow the dataplane a moment if it does the reclaiming).
-    let sw: Slipway | undefined;
-    let lastError: unknown;
-    const deadline = Date.now() + 5000;
-    while (!sw && Date.now() < deadline) {
-      try {
-        sw = await connect(s.instance, { logger, timeoutMs: 3000 });
-      } catch (error) {
-        lastError = error;
-        if (!(error instanceof SlipwayError && error.code === 'LEASE_HELD')) {
-          break;
-        }
-
-        await sleep(200);
-      }
-    }
-
-    if (!sw) {
-      t.fail(`no new controller could take the lease of dead pid ${holderPid}: ${String(lastError)}`);
-      return;
-    }
-
-    s.sw = sw;
-    const hello = await sw.hello();
-    t.is(hello.dpPid, s.pid, 'same dataplane, not restarted');
-    const xcs = await sw.xconnects.list();
-    t.is(xcs.length, 2, `cross-connects survived the controller: ${JSON.stringify(xcs)}`);
-
-    // the new controller can change configuration
-    await sw.xconnects.remove(0);
-    await sw.xconnects.add(0, 1);
-    await assertForwards(t, s, 'after the new controller re-added 0->1');
-
-    // and a live third party is refused with the new holder's pid
+    t.is((await sw.hello()).dpPid, s.pid, 'this client still works');
     const other = spawnController(s.instance, 'try');
     await other.exited();
     t.regex(
       other.output().stdout,
-      new RegExp(`^ERROR LEASE_HELD .*lease held by pid ${process.pid}\\b`, 'm'),
-      `third controller: ${other.output().stdout}${other.output().stderr}`,
+      /^CONNECTED /m,
+      `a new client connects: ${other.output().stdout}${other.output().stderr}`,
     );
+    t.true(pidAlive(witness.child.pid ?? -1), 'the witness survived');
+    witness.child.kill('SIGTERM');
+    await witness.exited();
+    await assertForwards(t, s, 'after a client was killed');
+    t.true(pidAlive(s.pid), `slipwayd survived\n${logTail(s.instance)}`);
   },
 );
+
+test.serial('a control file planted by another user (nobody) is refused, naming its owner', async (t) => {
+  const instance = `e2e-planted-${process.pid}`;
+  const file = ctlPath(instance);
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, Buffer.alloc(1 << 20), { mode: 0o600 });
+  t.teardown(() => rmSync(file, { force: true }));
+  chownSync(file, 65534, 65534);
+
+  const e = await t.throwsAsync(connect(instance, { logger }), { instanceOf: SlipwayError });
+  t.is(e?.code, 'INSECURE');
+  t.regex(e?.message ?? '', /owned by uid 65534 \(nobody\), expected uid 0 \(root\)/);
+
+  const cli = await slipctl(['-i', instance, 'status']);
+  t.not(cli.code, 0);
+  t.regex(cli.stderr, /owned by uid 65534 \(nobody\)/);
+});
+
+async function waitForEvent(
+  it: AsyncIterableIterator<SlipwayEvent>,
+  match: (e: SlipwayEvent) => boolean,
+  timeoutMs: number,
+): Promise<SlipwayEvent> {
+  let found: SlipwayEvent | undefined;
+  const reader = (async () => {
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      if (match(r.value)) {
+        found = r.value;
+        return;
+      }
+    }
+  })();
+  await waitFor('the event', () => found !== undefined, timeoutMs);
+  void reader;
+  return found as SlipwayEvent;
+}
