@@ -183,6 +183,7 @@ test('a slot lost while every other slot is taken: BUSY until one is free, then 
   await sleep(50);
   t.is(sw.slot(), undefined);
   t.regex((await rejects(sw.hello(), 'BUSY')).message, /all 2 client slots are in use/);
+  t.truthy(await sw.stats({ refresh: false }), 'statistics need no slot');
   await other.close();
   await sleep(20);
   t.truthy(await sw.hello());

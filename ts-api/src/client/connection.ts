@@ -160,6 +160,12 @@ export class Connection implements TransportHost, EventStreamHost {
     return this.a;
   }
 
+  /** Throws CLOSED, or the error that made the client unusable (not whether it holds a slot). */
+  ensureAttached(): void {
+    if (this.closed) throw new SlipwayError('CLOSED', `instance ${this.instance}: client is closed`);
+    if (this.broken) throw this.broken;
+  }
+
   ensureUsable(): void {
     if (this.closed) throw new SlipwayError('CLOSED', `instance ${this.instance}: client is closed`);
     if (this.broken) throw this.broken;

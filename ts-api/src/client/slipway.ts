@@ -219,8 +219,10 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
    * summed over lcores. (`sync` is the former name of `refresh`.)
    */
   async stats(opts: { refresh?: boolean; /** @deprecated use refresh */ sync?: boolean } = {}): Promise<Stats> {
-    this.conn.ensureUsable();
     const refresh = opts.refresh ?? opts.sync ?? true;
+    // a plain read of the statistics area needs no slot; STATS_REFRESH is a request
+    if (refresh) this.conn.ensureUsable();
+    else this.conn.ensureAttached();
     return readStatsArea(this.conn.transport, () => this.conn.attachment(), refresh, this.instance);
   }
 
