@@ -58,6 +58,11 @@ export interface FakeOptions {
   slotTimeoutMs?: number;
   /** file mode (default 0600) */
   mode?: number;
+  /**
+   * Hold answers like slipwayd holds a batch: requests are consumed as they
+   * come, answers published only once no request came for this many ms.
+   */
+  holdMs?: number;
 }
 
 const ST = { OK: 0, MALFORMED: 1, UNKNOWN_OP: 2, NO_PORT: 3, RANGE: 5, EXISTS: 6, NOT_FOUND: 7 };
@@ -86,6 +91,12 @@ export class FakeDataplane {
   /** every request seen, in order, and the slot it came on */
   readonly seen: codec.Message[] = [];
   readonly seenSlot: number[] = [];
+  /** with holdMs: held batches committed (answers published) */
+  commits = 0;
+  /** with holdMs: the longest wait between two requests while answers were held, ms */
+  maxHeldGapMs = 0;
+  private heldAnswers: { slot: FakeSlot; m: { type: number; seq: number; status: number; payload: Uint8Array } }[] = [];
+  private lastRequestAt = 0;
   /** answers instead of the model when it returns something (corrupt answers in tests) */
   override?: (m: codec.Message) => [number, Uint8Array] | undefined;
   private timer?: NodeJS.Timeout;
@@ -285,6 +296,14 @@ export class FakeDataplane {
 
   /** Serves every ACTIVE slot, one request from each in turn (fairly), like slipwayd. */
   serve(): void {
+    if (this.opts.holdMs !== undefined && this.heldAnswers.length > 0) {
+      if (performance.now() - this.lastRequestAt >= this.opts.holdMs) {
+        // commit the held batch: every answer, in order
+        for (const h of this.heldAnswers) if (!h.slot.resp.produce(h.m)) throw new Error('fake: held answers overflow');
+        this.heldAnswers = [];
+        this.commits++;
+      }
+    }
     const active = this.active();
     let progress = true;
     while (progress) {
@@ -310,6 +329,13 @@ export class FakeDataplane {
     this.seenSlot.push(s.index);
     if (this.ignore.has(m.type)) return true;
     const [status, payload] = this.override?.(m) ?? this.handle(m, s.index);
+    if (this.opts.holdMs !== undefined) {
+      const now = performance.now();
+      if (this.heldAnswers.length > 0) this.maxHeldGapMs = Math.max(this.maxHeldGapMs, now - this.lastRequestAt);
+      this.lastRequestAt = now;
+      this.heldAnswers.push({ slot: s, m: { type: m.type, seq: m.seq, status, payload } });
+      return true;
+    }
     s.held = { type: m.type, seq: m.seq, status, payload };
     this.setSlot64(s.index, 'served', this.slot64(s.index, 'served') + 1n);
     return true;
