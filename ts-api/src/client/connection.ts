@@ -123,7 +123,7 @@ export class Connection implements TransportHost, EventStreamHost {
   private readonly hbTimeoutNs: bigint;
   private readonly watchTimer: NodeJS.Timeout;
   /** Gives the slot back when the process exits without close(). */
-  readonly releaseAtExit = (): void => this.a.releaseSlot();
+  private readonly releaseAtExit = (): void => this.a.releaseSlot();
 
   constructor(
     readonly instance: string,
@@ -301,9 +301,10 @@ export class Connection implements TransportHost, EventStreamHost {
     if (this.life !== 'gone') this.a.writeHeartbeat();
     if (this.stopping || this.life === 'reattaching') return;
     try {
+      // the dataplane first: one that stopped is gone, not a lost slot
+      if (this.life === 'up') this.watchUp();
       if (this.life === 'up') this.checkSlot();
       if (this.life === 'up' && this.noSlot) this.reclaim();
-      if (this.life === 'up') this.watchUp();
       if (this.life === 'gone') this.watchGone();
     } catch (e) {
       this.log.warn(`dataplane watch failed: ${(e as Error).message}`);
