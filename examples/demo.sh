@@ -27,7 +27,7 @@ quietly() { "$@" >/dev/null 2>&1 || true; }
 cleanup() {
 	local rc=$?
 	[ -n "$TCPDUMP_PID" ] && quietly kill "$TCPDUMP_PID"
-	if [ -e "/dev/shm/slipway.$INSTANCE.ctl" ]; then
+	if [ -e "/run/slipway/$INSTANCE.ctl" ]; then
 		"${SLIPCTL[@]}" stop >/dev/null 2>&1 || true
 	fi
 	quietly ip link del "$H0"

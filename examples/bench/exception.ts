@@ -42,7 +42,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
-import { launch, type PortCounterValues, type Slipway, type Stats } from '../../ts-api/src/index';
+import { defaultLogFile, launch, type PortCounterValues, type Slipway, type Stats } from '../../ts-api/src/index';
 import { createTopology, run, sleep, waitFor, type Topology } from '../../test/e2e/netns';
 import { PCAP_PORT0_MAC, writeUdpPcap } from './pcap';
 import { startTestpmd, testpmdForwardStats } from './peers';
@@ -334,8 +334,8 @@ function inAddrErrors(): number {
 /** How a slipwayd run ended: its log tells whether the mempool came back full. */
 function checkLog(instance: string, notes: string[]): void {
   try {
-    const log = readFileSync(`/tmp/slipway.${instance}.log`, 'utf8');
-    if (/leaked \d+ mbufs/.test(log)) notes.push(`slipwayd ${instance} leaked mbufs: see /tmp/slipway.${instance}.log`);
+    const log = readFileSync(defaultLogFile(instance), 'utf8');
+    if (/leaked \d+ mbufs/.test(log)) notes.push(`slipwayd ${instance} leaked mbufs: see ${defaultLogFile(instance)}`);
   } catch {
     /* no log: nothing to check */
   }
