@@ -216,18 +216,23 @@ test('a batch that gets no answers times out naming the batch and its progress',
   t.regex(e?.message ?? '', /xconnect add of 2 pairs: no response for 200 ms \(0 of 2 answered\)/);
 });
 
-test('a batch larger than the request ring reaches the dataplane as one batch: room is refilled within ms, not after a 50 ms sleep', async (t) => {
-  // The fake holds every answer until no request came for 30 ms (as slipwayd
-  // holds a batch): a client that waited for answers before writing more
-  // would let it commit mid-batch.
-  const { sw, fake } = await withFake(t, 'onebatch', { reqSize: 1024, respSize: 256 * 1024, holdMs: 30 });
-  const n = 3000;
-  const t0 = performance.now();
-  const r = await churn(sw, n, 0, 1);
-  t.is(r.length, n);
-  t.is(r.failed, 0);
-  t.log(
-    `${n} updates through a 1 KiB ring in ${(performance.now() - t0).toFixed(0)} ms, ${fake.commits} commit(s); longest gap ${fake.maxHeldGapMs.toFixed(1)} ms`,
-  );
-  t.is(fake.commits, 1, 'the dataplane saw one batch');
-});
+test.serial(
+  'a batch larger than the request ring reaches the dataplane as one batch: room is refilled within ms, not after a 50 ms sleep',
+  async (t) => {
+    // The fake holds every answer until no request came for 30 ms (as slipwayd
+    // holds a batch): a client that waited for answers before writing more
+    // would let it commit mid-batch (72 commits with the former 50 ms sleep).
+    const { sw, fake } = await withFake(t, 'onebatch', { reqSize: 1024, respSize: 256 * 1024, holdMs: 30 });
+    const n = 3000;
+    const t0 = performance.now();
+    const r = await churn(sw, n, 0, 1);
+    t.is(r.length, n);
+    t.is(r.failed, 0);
+    t.log(
+      `${n} updates through a 1 KiB ring in ${(performance.now() - t0).toFixed(0)} ms, ${fake.commits} commit(s); longest gap ${fake.maxHeldGapMs.toFixed(1)} ms`,
+    );
+    // one commit when nothing else runs; the fake shares this event loop, so a
+    // busy machine may split it in a few, never in the ~70 of a 50 ms sleep
+    t.true(fake.commits <= 5, `the dataplane saw the batch in ${fake.commits} commits`);
+  },
+);
