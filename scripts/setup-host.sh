@@ -5,6 +5,7 @@
 #  - npm packages (npm ci when node_modules is missing or older than the lock)
 #  - 2 MiB hugepages for mempools and route tables (SLIPWAY_HUGEPAGES, default
 #    1024 = 2 GiB: room for two instances, or one with a million routes)
+#  - bpffs on /sys/fs/bpf (net_af_xdp ports load their XDP program through it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,5 +52,10 @@ if ! grep -q ' /dev/hugepages hugetlbfs ' /proc/mounts; then
   say "mounting hugetlbfs on /dev/hugepages"
   mkdir -p /dev/hugepages
   mount -t hugetlbfs -o pagesize=2M nodev /dev/hugepages
+fi
+if ! grep -q ' /sys/fs/bpf bpf ' /proc/mounts; then
+  say "mounting bpffs on /sys/fs/bpf"
+  mkdir -p /sys/fs/bpf
+  mount -t bpf bpf /sys/fs/bpf
 fi
 exit 0

@@ -20,6 +20,8 @@
 #include "core/err.h"
 #include "slipway_ctl.h"
 
+struct rte_mempool;
+
 struct sw_port {
 	bool in_use;
 	bool started;
@@ -35,6 +37,10 @@ struct sw_port {
 	/* the vEth, set by its observer (kni/vif.c) */
 	char vif_name[SW_IFNAME_LEN];
 	unsigned int vif_ifindex;
+	/* the port's own mbuf pool when its driver lends mbufs to the device
+	 * (AF_XDP: its fill ring); NULL: the shared pool */
+	struct rte_mempool *pool;
+	unsigned int lent; /* mbufs the driver took from it at queue set-up */
 };
 
 /* A port in use, or NULL. */
@@ -60,6 +66,10 @@ uint32_t sw_port_mtu(uint16_t port);
 void sw_port_mac(uint16_t port, struct rte_ether_addr *mac);
 void sw_port_info(uint16_t port, struct sw_port_info *info);
 void sw_ports_close_all(void);
+/* Once every port is closed and every ring drained: each mbuf of each port's
+ * own pool is home but those its driver kept (logged); frees those pools and
+ * returns how many mbufs were leaked. */
+unsigned int sw_port_pools_release(void);
 
 /* Cross-connects (port/xconnect.c). */
 int sw_xc_add(uint16_t in, uint16_t out, struct sw_err *e);
