@@ -12,7 +12,8 @@ export const NeighMsg = {
   SIZE: 32,
   port: 0,
   family: 2,
-  reserved0: 3,
+  /** SW_ORIGIN_* (wire/abi/routes.ts) in listings; 0 in requests */
+  origin: 3,
   mac: 4,
   reserved1: 10,
   reserved2: 12,
