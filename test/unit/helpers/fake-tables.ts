@@ -9,7 +9,8 @@
  * `fail` makes chosen requests fail (a transaction's rollback is tested
  * with it); every request that changed something is in `changes`.
  */
-import { Op, PORT_NONE, PUNT_CLASS_NAMES, type PuntClassName } from '../../../ts-api/src/wire/abi';
+import { Op, PORT_NONE, PUNT_CLASS_NAMES, type PuntClassName, RouteMsg } from '../../../ts-api/src/wire/abi';
+import { formatPrefix } from '../../../ts-api/src/codec/ip';
 import type { Message } from '../../../ts-api/src/wire/message';
 import * as policer from '../../../ts-api/src/codec/policer';
 import { decodeSyncState, encodeSyncSet } from '../../../ts-api/src/codec/kernel-sync';
@@ -81,6 +82,13 @@ export class FakeTables {
           .filter((n) => q.family === 0 || familyOf(n.ip) === q.family)
           .map((n) => ({ ...n, origin: n.origin ?? 'api' }) as tables.Neighbour);
         return [ST.OK, tables.encodeNeighbourList(this.page(ns, q.cursor))];
+      }
+      case Op.ROUTE_DEL: {
+        // the request carries the prefix only (type 0): the route decoder would refuse it
+        const b = m.payload;
+        const prefix = formatPrefix(b[RouteMsg.family], b, b[RouteMsg.prefix_len], RouteMsg.prefix);
+        if (!this.core.routes.delete(prefix)) return err(ST.NOT_FOUND, `route ${prefix} does not exist`);
+        return [ST.OK, none];
       }
       case Op.NEIGH_DEL: {
         const n = tables.decodeNeighbourPayload(m.payload);

@@ -24,11 +24,14 @@ export interface LoadedConfig {
 
 /** Parses and checks configuration text; ConfigError naming every problem. */
 export function parseConfig(text: string, source = 'configuration'): LoadedConfig {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const issues: ConfigIssue[] = doc.errors.map((e) => {
       const at = e.linePos?.[0];
-      return { path: at ? [`line ${at.line}, column ${at.col}`] : [], message: e.message.split('\n')[0] };
+      return {
+        path: at ? [`line ${at.line}, column ${at.col}`] : [],
+        message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''),
+      };
     });
     throw new ConfigError(source, issues);
   }

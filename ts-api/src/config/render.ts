@@ -4,7 +4,7 @@
  * `$comment`).
  */
 import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
-import { PROTOCOLS } from '../codec/ip';
+import { PROTOCOLS, parsePrefix } from '../codec/ip';
 import { PUNT_CLASS_NAMES } from '../codec/policer';
 import type { Origin } from '../codec/routes';
 import type { Rule } from '../codec/rules';
@@ -33,7 +33,18 @@ function ruleForFile(r: Rule): NonNullable<SlipwayConfig['rules']>[number] {
   };
 }
 
-/** The running state as a configuration file. */
+/** Sort key of a prefix or address: family, then address bytes, then length. */
+function addrKey(s: string): string {
+  const p = parsePrefix(s);
+  return `${p.family}:${Buffer.from(p.bytes).toString('hex')}:${String(p.len).padStart(3, '0')}`;
+}
+
+const byKey =
+  <T>(key: (x: T) => string) =>
+  (a: T, b: T) =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+
+/** The running state as a configuration file (entries in a stable order: ports, prefixes, addresses, ids). */
 export function configOf(s: RunningState): SlipwayConfig {
   return {
     ports: s.ports.map((p) => {
@@ -50,12 +61,16 @@ export function configOf(s: RunningState): SlipwayConfig {
       };
     }),
     xconnects: [...s.xconnects].sort((a, b) => a[0] - b[0]).map(([inPort, outPort]) => ({ inPort, outPort })),
-    routes: [...s.routes.values()].map((r) =>
-      r.type === 'forward'
-        ? { prefix: r.prefix, via: r.via.map((h) => ({ ...h })) }
-        : { prefix: r.prefix, type: r.type },
-    ),
-    neighbours: [...s.neighbours.values()].map((n) => ({ port: n.port, ip: n.ip, mac: n.mac })),
+    routes: [...s.routes.values()]
+      .sort(byKey((r) => addrKey(r.prefix)))
+      .map((r) =>
+        r.type === 'forward'
+          ? { prefix: r.prefix, via: r.via.map((h) => ({ ...h })) }
+          : { prefix: r.prefix, type: r.type },
+      ),
+    neighbours: [...s.neighbours.values()]
+      .sort(byKey((n) => `${String(n.port).padStart(2, '0')}|${addrKey(n.ip)}`))
+      .map((n) => ({ port: n.port, ip: n.ip, mac: n.mac })),
     rules: [...s.rules.values()].sort((a, b) => a.id - b.id).map(ruleForFile),
     policer: Object.fromEntries(PUNT_CLASS_NAMES.map((k) => [k, { ...s.policer[k]! }])),
     kernelSync: s.kernelSync,

@@ -177,14 +177,17 @@ export function desiredState(cfg: SlipwayConfig, source: string): ConfigState {
   const ruleIds = new Map<number, Path>();
   (cfg.rules ?? []).forEach((r, i) => {
     const at: Path = ['rules', i];
+    const before = c.issues.length;
+    const unique = c.unique(ruleIds, r.id, [...at, 'id'], `rule ${r.id}`);
     c.port([...at, 'match', 'inPort'], r.match?.inPort);
     c.port([...at, 'action', 'port'], r.action.port);
     if (r.action.type === 'forward' && r.action.port === undefined)
       c.add([...at, 'action', 'port'], 'is required for a forward action');
     if (r.action.type !== 'forward' && r.action.type !== 'mirror' && r.action.port !== undefined)
       c.add([...at, 'action', 'port'], `must be left out of a ${r.action.type} action`);
+    if (c.issues.length > before) return; // the codec would say the same again
     const canonical = canonicalRule(r as Rule, at, c);
-    if (canonical && c.unique(ruleIds, r.id, [...at, 'id'], `rule ${r.id}`)) state.rules.set(r.id, canonical);
+    if (canonical && unique) state.rules.set(r.id, canonical);
   });
 
   if (c.issues.length > 0) throw new ConfigError(source, c.issues);
