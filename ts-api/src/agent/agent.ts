@@ -91,6 +91,11 @@ export class Agent {
     };
   }
 
+  /** The client the agent holds while the dataplane is up (tools that embed the agent, tests). */
+  get client(): Slipway | undefined {
+    return this.state === 'up' ? this.sw : undefined;
+  }
+
   /** The pid of the dataplane the agent holds (0 when none). */
   get dataplanePid(): number {
     return this.sw?.pid ?? 0;
@@ -168,6 +173,7 @@ export class Agent {
   private async bringUp(): Promise<void> {
     await this.attachOrLaunch();
     await this.apply('start');
+    this.state = 'up';
   }
 
   private async attachOrLaunch(): Promise<void> {
@@ -192,10 +198,10 @@ export class Agent {
       this.log.info('launched the dataplane', { pid: sw.pid });
     }
     this.sw = sw;
-    this.state = 'up';
+    this.state = 'starting'; // 'up' once the file is applied (or its apply failed on a running dataplane)
     this.upSince = Date.now();
     const lost = (why: string) => {
-      if (this.sw !== sw || this.state !== 'up') return;
+      if (this.sw !== sw || this.state === 'down' || this.state === 'stopping') return;
       this.log.warn(`dataplane pid ${sw.pid} ${why}`);
       this.state = 'down';
       void sdNotify([`STATUS=dataplane ${why}; starting it again`], this.log);
@@ -234,12 +240,17 @@ export class Agent {
       try {
         this.restarts++;
         await this.attachOrLaunch();
-        await this.apply('restart');
+        try {
+          await this.apply('restart');
+        } finally {
+          // up even when the file did not apply: the dataplane runs, /health says what failed
+          if ((this.state as AgentState) === 'starting') this.state = 'up';
+        }
         await sdNotify([`STATUS=dataplane pid ${this.dataplanePid}, configuration applied`], this.log);
         return;
       } catch (e) {
         this.fail('restart failed', e);
-        if (this.sw && this.state === 'up') {
+        if ((this.sw as Slipway | undefined)?.isAlive() && (this.state as AgentState) === 'up') {
           // up but not configured: keep it, the configuration may apply later (SIGHUP)
           return;
         }

@@ -10,7 +10,7 @@ import { check } from '../errors';
 
 /** Where to listen: `[HOST:]PORT` (IPv6 hosts in brackets); no host: every address. */
 export function parseListen(s: string): { host?: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*))?:?(\d+)$/.exec(s);
+  const m = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):)?(\d+)$/.exec(s);
   const port = m ? Number(m[3]) : NaN;
   check(
     m !== null && Number.isInteger(port) && port >= 0 && port <= 65535,
