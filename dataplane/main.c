@@ -41,10 +41,11 @@
 struct sw_state sw = {
 	.instance = "default",
 	.vif_prefix = "vEth",
-	.ctl_dir = "/dev/shm",
+	.ctl_dir = "/run/slipway",
 	.n_mbufs = 16383,
 	.idle_us = 200,
 	.spin_us = 100,
+	.idle_sleep_us = 1000,
 	.max_routes = SW_MAX_ROUTES_DEFAULT,
 	.max_rules = SW_MAX_RULES_DEFAULT,
 };
@@ -52,6 +53,8 @@ int sw_logtype;
 
 #define MAX_CLI_PORTS SW_MAX_PORTS
 #define STATS_NS      (500ull * 1000 * 1000) /* device counters refresh */
+#define DEEP_IDLE_NS  (50ull * 1000 * 1000)  /* no work for this long: deep idle */
+#define DEEP_IDLE_US  2000u		     /* the main lcore's sleep bound in deep idle */
 
 static const char *json_socket;
 static const char *cli_ports[MAX_CLI_PORTS];
@@ -70,9 +73,15 @@ static void usage(const char *prog)
 		"  --spin-us N         main lcore keeps polling this long after its last work\n"
 		"                      before sleeping, default 100 (0: sleep at once)\n"
 		"  --idle-us N         main lcore sleep bound when idle, default 200\n"
+		"  --idle-sleep-us N   a worker whose queues stay empty sleeps, growing to this\n"
+		"                      bound (1..10000), default 1000; the first packet ends it\n"
+		"  --poll-mode M       sleep (default: idle back-off) or busy (workers always "
+		"poll)\n"
 		"  --max-routes N      IPv4 route table size, default 65536 (1M routes: 1100000)\n"
 		"  --max-rules N       match-action rules, default 16384\n"
-		"  --ctl-dir DIR       control file directory, default /dev/shm\n"
+		"  --ctl-dir DIR       control file directory (created 0700 if missing; it must "
+		"be\n"
+		"                      ours and closed to others), default /run/slipway\n"
 		"  --json-socket PATH  also serve newline-delimited JSON requests on a Unix\n"
 		"                      socket (the benchmark's baseline transport)\n"
 		"  --kernel-sync       start with kernel sync on: the vEths' addresses, "
@@ -123,6 +132,8 @@ static int parse_app_args(int argc, char **argv)
 		{ "mbufs", required_argument, NULL, 'm' },
 		{ "idle-us", required_argument, NULL, 'u' },
 		{ "spin-us", required_argument, NULL, 's' },
+		{ "idle-sleep-us", required_argument, NULL, 'I' },
+		{ "poll-mode", required_argument, NULL, 'P' },
 		{ "ctl-dir", required_argument, NULL, 'c' },
 		{ "json-socket", required_argument, NULL, 'j' },
 		{ "max-routes", required_argument, NULL, 'r' },
@@ -172,6 +183,19 @@ static int parse_app_args(int argc, char **argv)
 		case 's':
 			if (parse_uint("--spin-us", optarg, 0, 1000000, &sw.spin_us))
 				return -1;
+			break;
+		case 'I':
+			if (parse_uint("--idle-sleep-us", optarg, 1, 10000, &sw.idle_sleep_us))
+				return -1;
+			break;
+		case 'P':
+			if (strcmp(optarg, "busy") != 0 && strcmp(optarg, "sleep") != 0) {
+				fprintf(stderr,
+					"slipwayd: --poll-mode '%s': expected busy or sleep\n",
+					optarg);
+				return -1;
+			}
+			sw.busy_poll = strcmp(optarg, "busy") == 0;
 			break;
 		case 'c':
 			sw.ctl_dir = optarg;
@@ -311,34 +335,49 @@ static void stats_tick(uint64_t now_ns)
 }
 SW_PERIODIC_REGISTER("statistics", STATS_NS, stats_tick)
 
+static void lcore_time(uint64_t *field, uint64_t ns)
+{
+	__atomic_store_n(field, *field + ns, __ATOMIC_RELAXED);
+}
+
 static void main_loop(void)
 {
-	uint64_t now = sw_mono_ns(), last_work = now;
+	struct sw_lcore_stats *st = &sw.stats->lcores[0];
+	uint64_t now = sw_mono_ns(), last_work = now, then;
 
 	while (!sw.quit) {
 		unsigned int work = sw_vif_service() + sw_ctl_serve() + sw_json_serve();
 
 		sw_publish_poll();
+		then = now;
 		now = sw_mono_ns();
 		sw_ctl_heartbeat(now);
 		sw_periodic_run(now);
 		if (work) {
 			last_work = now;
-			__atomic_store_n(&sw.stats->lcores[0].busy_polls,
-					 sw.stats->lcores[0].busy_polls + 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&st->busy_polls, st->busy_polls + 1, __ATOMIC_RELAXED);
+			lcore_time(&st->busy_ns, now - then);
 			continue;
 		}
-		__atomic_store_n(&sw.stats->lcores[0].idle_polls,
-				 sw.stats->lcores[0].idle_polls + 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&st->idle_polls, st->idle_polls + 1, __ATOMIC_RELAXED);
+		lcore_time(&st->idle_ns, now - then);
 		if (now - last_work < (uint64_t)sw.spin_us * 1000 || sw_publish_busy())
 			continue;
+		/* after 50 ms of nothing at all, sleep longer: a request still wakes
+		 * us at once, a punted frame or one from the kernel waits at most that */
+		uint64_t us = now - last_work > DEEP_IDLE_NS
+				      ? RTE_MAX(sw.idle_us, (unsigned int)DEEP_IDLE_US)
+				      : sw.idle_us;
 		if (sw_json_client_fd() >= 0) {
 			/* a JSON client is connected: its socket wakes us */
 			struct pollfd pfd = { .fd = sw_json_client_fd(), .events = POLLIN };
-			poll(&pfd, 1, (sw.idle_us + 999) / 1000);
+			poll(&pfd, 1, (int)((us + 999) / 1000));
 		} else {
-			sw_ctl_sleep((uint64_t)sw.idle_us * 1000);
+			sw_ctl_sleep(us * 1000);
 		}
+		then = now;
+		now = sw_mono_ns();
+		lcore_time(&st->sleep_ns, now - then);
 	}
 }
 

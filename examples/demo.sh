@@ -75,10 +75,12 @@ for side in 0 1; do
 	ip netns add "$ns"
 	ip link add "$h" type veth peer name "$p" netns "$ns"
 	# the host end belongs to slipwayd: no IPv6, no ARP answers, strict rp_filter
-	sysctl -qw "net.ipv6.conf.$h.disable_ipv6=1" "net.ipv4.conf.$h.arp_ignore=8" "net.ipv4.conf.$h.rp_filter=1"
+	sysctl -qw "net.ipv6.conf.$h.disable_ipv6=1" "net.ipv4.conf.$h.arp_ignore=8" "net.ipv4.conf.$h.rp_filter=1" \
+		"net.ipv4.conf.$h.forwarding=0"
 	ethtool -K "$h" tso off gso off tx off >/dev/null
 	ip link set "$h" up
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	# the peers are hosts, not routers, whatever the machine is
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 	ip netns exec "$ns" ethtool -K "$p" tso off gso off tx off >/dev/null
 	ip -n "$ns" link set lo up
 	ip -n "$ns" link set "$p" up

@@ -166,7 +166,7 @@ static int sync_get(const void *req, uint32_t len, void *resp, uint32_t *resp_le
 
 static const struct sw_api_handler sync_handlers[] = {
 	{ SW_OP_SYNC_SET, "SYNC_SET", SW_API_SIZE(struct sw_sync_cfg), sync_set, NULL },
-	{ SW_OP_SYNC_GET, "SYNC_GET", SW_API_NONE, sync_get, NULL },
+	{ SW_OP_SYNC_GET, "SYNC_GET", SW_API_NONE, sync_get, SW_API_READ },
 };
 SW_API_REGISTER(sync_handlers)
 

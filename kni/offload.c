@@ -322,6 +322,19 @@ static unsigned int segment(struct rte_mbuf *m, uint8_t gso_type, uint16_t mss, 
 	    !((gso_type == VIRTIO_NET_HDR_GSO_TCPV4 && v4) ||
 	      (gso_type == VIRTIO_NET_HDR_GSO_TCPV6 && v6)))
 		goto drop;
+	/* what the kernel never sends, and what segmenting would trust: headers
+	 * beyond the first mbuf, segments beyond 64 KB, an IP length that is not
+	 * the frame's */
+	if ((uint32_t)l2 + l3 + l4 > m->data_len || (uint32_t)l2 + l3 + l4 + mss > UINT16_MAX)
+		goto drop;
+	if (v4 &&
+	    rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l2)->total_length) !=
+		    m->pkt_len - l2)
+		goto drop;
+	if (v6 &&
+	    rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, l2)->payload_len) !=
+		    m->pkt_len - l2 - l3)
+		goto drop;
 	if ((txo & TX_TSO) == TX_TSO && (v6 || (txo & TX_CSUM4) == TX_CSUM4)) {
 		struct rte_tcp_hdr *tcp = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *,
 								  m->l2_len + m->l3_len);

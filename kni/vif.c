@@ -148,14 +148,18 @@ static int vif_create(uint16_t index, struct sw_port *p, struct sw_err *e)
 	v->n_fd = sw.n_workers;
 	p->vif_ifindex = if_nametoindex(p->vif_name);
 
-	/* the port's MAC and MTU, and up, as KNI created them */
+	/* the port's MAC, MTU and flags, and up, as KNI created them */
 	rte_eth_dev_get_mtu(p->eth_port, &mtu);
 	rte_eth_macaddr_get(p->eth_port, &mac);
 	if ((ret = sw_vif_set_mac(p, &mac)) != 0 ||
 	    (mtu != 0 && (ret = sw_vif_set_mtu(p, mtu)) != 0) ||
+	    (ret = sw_vif_set_flag(p, IFF_PROMISC, rte_eth_promiscuous_get(p->eth_port) == 1)) !=
+		    0 ||
+	    (ret = sw_vif_set_flag(p, IFF_ALLMULTI, rte_eth_allmulticast_get(p->eth_port) == 1)) !=
+		    0 ||
 	    (ret = sw_vif_set_up(p, true)) != 0) {
-		sw_fail(e, SW_ST_DEVICE, "vEth %s: cannot set MAC, MTU %u or up: %s", p->vif_name,
-			mtu, strerror(-ret));
+		sw_fail(e, SW_ST_DEVICE, "vEth %s: cannot set MAC, MTU %u, flags or up: %s",
+			p->vif_name, mtu, strerror(-ret));
 		goto fail;
 	}
 	if (vif_rings(index, v, p->vif_name, e) != 0)

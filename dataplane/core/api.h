@@ -34,10 +34,13 @@ struct sw_api_handler {
 	sw_api_fn fn;
 	/* for handlers that defer: the outcome of the last publish for them */
 	int (*deferred)(struct sw_err *e);
+	/* changes nothing the fast path uses: answered without a commit */
+	bool read_only;
 };
 
 #define SW_API_NONE	  0, 0 /* no payload */
 #define SW_API_SIZE(type) sizeof(type), sizeof(type)
+#define SW_API_READ	  NULL, true /* the last fields of a read-only handler */
 
 /* Registers one handler; a second one for the same op is a bug (abort). */
 void sw_api_register(const struct sw_api_handler *h);

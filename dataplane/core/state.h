@@ -39,11 +39,13 @@ struct sw_state {
 	const char *vif_prefix;
 	const char *ctl_dir;
 	unsigned int n_mbufs;
-	unsigned int idle_us;	 /* longest main lcore sleep when idle */
-	unsigned int spin_us;	 /* main lcore polling time after its last work */
-	unsigned int max_routes; /* IPv4 FIB size */
-	unsigned int max_rules;	 /* match-action rules */
-	bool kernel_sync;	 /* start with kernel sync on */
+	unsigned int idle_us;	    /* longest main lcore sleep when idle */
+	unsigned int spin_us;	    /* main lcore polling time after its last work */
+	unsigned int idle_sleep_us; /* longest worker sleep when its queues stay empty */
+	bool busy_poll;		    /* --poll-mode busy: workers never sleep */
+	unsigned int max_routes;    /* IPv4 FIB size */
+	unsigned int max_rules;	    /* match-action rules */
+	bool kernel_sync;	    /* start with kernel sync on */
 	/* set up at start */
 	unsigned int n_workers;
 	struct sw_worker workers[SW_MAX_WORKERS];

@@ -17,17 +17,26 @@ void sw_ctl_heartbeat(uint64_t now_ns);
 void sw_ctl_close(void); /* unmap and remove the file */
 const char *sw_ctl_path(void);
 
-/* The rings of the control file (ctl/serve.c, ctl/events.c). */
-struct sw_ring_view *sw_ctl_req(void);
-struct sw_ring_view *sw_ctl_resp(void);
-struct sw_ring_view *sw_ctl_evt(void);
-/* An event could not be written (the event ring is full). */
-void sw_ctl_event_dropped(void);
+/* A client slot as the serve loop sees it (ctl/ctlfile.c). */
+struct sw_ctl_slot {
+	uint32_t state; /* SW_SLOT_* */
+	uint32_t gen;	/* its claim */
+	void *req;	/* its request ring (struct sw_ring) */
+	void *resp;	/* its response ring */
+};
+bool sw_ctl_slot(unsigned int i, struct sw_ctl_slot *out);
+void sw_ctl_slot_served(unsigned int i, uint32_t n);
+/* Writes one event into the event log (every client reads it). */
+void sw_ctl_event(uint16_t type, const void *payload, uint32_t len);
+/* A process's start time in clock ticks after boot, 0 when it is gone. */
+uint64_t sw_proc_start_ticks(uint32_t pid);
 
 /* ctl/serve.c: answer pending requests; returns how many. */
 int sw_ctl_serve_init(void);
 void sw_ctl_serve_fini(void);
 unsigned int sw_ctl_serve(void);
+/* A slot's client is gone or released it: drop what was pending for it. */
+void sw_ctl_serve_forget(unsigned int i);
 void sw_ctl_sleep(uint64_t timeout_ns); /* futex-wait for a request */
 void sw_ctl_wake(void);			/* async-signal-safe: end sw_ctl_sleep now */
 

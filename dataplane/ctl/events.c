@@ -1,30 +1,26 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The control file's event ring: every event on the bus, serialized into
- * its ABI payload, numbered, written for the controller. A full ring drops
- * the event and counts it in the header.
+ * The control file's event log: every event on the bus, serialized into
+ * its ABI payload and written as the next record; every client reads the
+ * log with its own cursor (ctl/ctlfile.c writes the record).
  */
 #include "core/event.h"
 #include "core/module.h"
 #include "ctl/ctl.h"
 
-static uint32_t evt_seq;
-
-static void to_ring(uint16_t type, const void *obj, void *arg)
+static void to_log(uint16_t type, const void *obj, void *arg)
 {
-	uint8_t buf[256];
+	uint8_t buf[SW_EVT_PAYLOAD_MAX];
 	uint32_t len = sw_event_serialize(type, obj, buf, sizeof(buf));
 
 	(void)arg;
-	if (len == 0)
-		return;
-	if (sw_ring_produce(sw_ctl_evt(), type, 0, ++evt_seq, 0, buf, len) != 0)
-		sw_ctl_event_dropped();
+	if (len != 0)
+		sw_ctl_event(type, buf, len);
 }
 
 static int ctl_init(void)
 {
-	sw_event_subscribe(SW_EVENT_ALL, to_ring, NULL);
+	sw_event_subscribe(SW_EVENT_ALL, to_log, NULL);
 	return sw_ctl_serve_init();
 }
 

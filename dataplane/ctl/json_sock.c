@@ -213,9 +213,19 @@ unsigned int sw_json_serve(void)
 	if (js.lfd < 0)
 		return 0;
 	if (js.cfd < 0) {
+		struct ucred cred;
+		socklen_t clen = sizeof(cred);
+
 		js.cfd = accept4(js.lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (js.cfd < 0)
 			return 0;
+		/* the socket file is 0600, and the peer must be root or us as well */
+		if (getsockopt(js.cfd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0 ||
+		    (cred.uid != 0 && cred.uid != geteuid())) {
+			SW_LOG(WARNING, "json socket: refused a client of uid %u", cred.uid);
+			drop_client();
+			return 0;
+		}
 	}
 	if (js.out_len > 0) { /* back-pressure: answer before reading more */
 		flush_out();

@@ -1,39 +1,49 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Serving the request ring: each pass takes requests, runs their handlers
- * (ctl/decode.c), and then commits (group commit): the table changes of
- * the pass are published to the fast path (one grace period) before any of
- * its responses is released, with one index store and at most one wake.
+ * Serving the clients' request rings, every slot in one pass, fairly (a
+ * slot gets a share of requests per round, round after round). Requests
+ * run their handlers (ctl/decode.c); then the pass commits once (group
+ * commit): the table changes of the pass are published to the fast path
+ * (one grace period) before any response to a request that changed
+ * something is released; then each slot's responses leave with one index
+ * store and at most one wake.
  *
- * A batch that outlasts a pass (the pass stopped at its time budget with
- * more requests waiting) is committed once, when it ends, or every HOLD_US
- * while it goes on: a classifier is then compiled once per batch, not once
- * per pass. Between passes the main loop runs as usual.
+ * A slot whose requests only read is answered at once: its answers need no
+ * commit. A batch that outlasts a pass (the pass stopped at its time budget
+ * with requests still waiting) is committed once, when it ends, or every
+ * HOLD_US while it goes on: a classifier is compiled once per batch, not
+ * once per pass. Between passes the main loop runs as usual.
  *
  * A commit may wait for a module's preparation off the main lcore (a large
- * rule set being compiled). Meanwhile the pass's responses stay staged, no
- * new request is taken, and the main loop goes on (heartbeat, vEths,
- * housekeeping); the next passes finish the commit. Requests whose outcome
- * depends on that preparation are answered after it, OK or with the error
- * that undid their change.
+ * rule set being compiled). Meanwhile the slots waiting for it take nothing
+ * new, other slots are still answered as long as they only read, and the
+ * main loop goes on (heartbeat, vEths, housekeeping). Requests whose
+ * outcome depends on that preparation are answered after it, OK or with the
+ * error that undid their change.
  */
 #include <errno.h>
+#include <linux/futex.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 
 #include "core/log.h"
 #include "core/publish.h"
+#include "core/util.h"
 #include "ctl/ctl.h"
 #include "ctl/decode.h"
 
-#define REQS_PER_SERVE	 16384u /* requests per pass at most */
-#define SERVE_BUDGET_US	 2000u	/* and at most this long of handler time */
+#define SLOT_SHARE	 256u	/* requests a slot gets per round */
+#define SERVE_BUDGET_US	 2000u	/* handler time per pass at most */
 #define HOLD_US		 50000u /* a batch that keeps coming commits at least this often */
 #define DEFERRED_MSG_MAX 64u	/* the error text of a deferred answer */
 #define DEFERRED_ROOM	 SW_MSG_ALIGN(SW_MSG_HDR_SIZE + DEFERRED_MSG_MAX)
+#define MAX_DEFERRED	 (SW_RESP_RING_SIZE / DEFERRED_ROOM)
 
 struct deferred {
 	uint32_t seq;
@@ -41,183 +51,312 @@ struct deferred {
 	const struct sw_api_handler *h;
 };
 
+struct slot_serve {
+	uint32_t gen; /* the claim being served */
+	bool active;
+	struct sw_ring_view req, resp;
+	bool writes;		   /* staged answers wait for the commit */
+	bool committing;	   /* ... which waits for a preparation */
+	struct deferred *deferred; /* answers that wait for the commit's outcome */
+	uint32_t n_deferred;
+};
+
 static struct {
 	_Alignas(8) uint8_t req_copy[SW_REQ_RING_SIZE / 2];
 	uint8_t resp[SW_RESP_MAX];
-	bool committing;	   /* staged responses wait for a commit to finish */
-	uint32_t taken;		   /* requests taken since the last commit */
-	uint64_t hold_since;	   /* TSC of the first of them */
-	struct deferred *deferred; /* answers that wait for the commit's outcome */
-	uint32_t n_deferred, max_deferred;
+	struct slot_serve slot[SW_MAX_CLIENTS];
+	unsigned int next;   /* first slot of the next round (fairness) */
+	uint32_t taken;	     /* requests that wait for a commit */
+	uint64_t hold_since; /* TSC of the first of them */
+	uint32_t quit_word;  /* futex word sw_ctl_wake bumps */
 } serve;
 
-static void respond(uint16_t type, uint32_t seq, uint32_t status, const void *p, uint32_t plen)
+static void respond(struct slot_serve *ss, uint16_t type, uint32_t seq, uint32_t status,
+		    const void *p, uint32_t plen)
 {
 	/* room was checked before the request was taken */
-	if (sw_ring_stage(sw_ctl_resp(), type, 0, seq, status, p, plen) != 0)
+	if (sw_ring_stage(&ss->resp, type, 0, seq, status, p, plen) != 0)
 		SW_LOG(ERR, "response ring full: response to seq %u lost", seq);
 }
 
 /* Room to take one more request: its answer, and the deferred answers. */
-static bool room_for_one(void)
+static bool room_for_one(const struct slot_serve *ss)
 {
-	struct sw_ring_view *resp = sw_ctl_resp();
-	uint32_t want = (serve.n_deferred + 1) * DEFERRED_ROOM +
-			2 * (SW_MSG_HDR_SIZE + SW_RESP_MAX);
+	uint32_t want = (ss->n_deferred + 1) * DEFERRED_ROOM + 2 * (SW_MSG_HDR_SIZE + SW_RESP_MAX);
 
-	return sw_ring_room(resp) >= SW_RESP_MAX && sw_ring_free(resp) >= want &&
-	       serve.n_deferred < serve.max_deferred;
+	return sw_ring_room(&ss->resp) >= SW_RESP_MAX && sw_ring_free(&ss->resp) >= want &&
+	       ss->n_deferred < MAX_DEFERRED;
 }
 
-static void answer_deferred(void)
+/* The slot's view of its claim, fresh when the claim is new. */
+static bool slot_open(unsigned int i)
 {
-	for (uint32_t i = 0; i < serve.n_deferred; i++) {
-		const struct deferred *d = &serve.deferred[i];
+	struct slot_serve *ss = &serve.slot[i];
+	struct sw_ctl_slot cs;
+
+	if (!sw_ctl_slot(i, &cs) || cs.state != SW_SLOT_ACTIVE) {
+		ss->active = false;
+		return false;
+	}
+	if (!ss->active || ss->gen != cs.gen) {
+		sw_ctl_serve_forget(i);
+		sw_ring_view(&ss->req, cs.req);
+		sw_ring_view(&ss->resp, cs.resp);
+		ss->gen = cs.gen;
+		ss->active = true;
+	}
+	return true;
+}
+
+void sw_ctl_serve_forget(unsigned int i)
+{
+	struct slot_serve *ss = &serve.slot[i];
+
+	ss->active = false;
+	ss->writes = ss->committing = false;
+	ss->n_deferred = 0;
+}
+
+static void answer_deferred(struct slot_serve *ss)
+{
+	for (uint32_t k = 0; k < ss->n_deferred; k++) {
+		const struct deferred *d = &ss->deferred[k];
 		struct sw_err e = { .status = SW_ST_OK };
 
-		if (d->h->deferred == NULL || d->h->deferred(&e) == 0) {
-			respond(d->type, d->seq, SW_ST_OK, NULL, 0);
-			continue;
-		}
-		respond(d->type, d->seq, e.status, e.msg, strnlen(e.msg, DEFERRED_MSG_MAX));
+		if (d->h->deferred == NULL || d->h->deferred(&e) == 0)
+			respond(ss, d->type, d->seq, SW_ST_OK, NULL, 0);
+		else
+			respond(ss, d->type, d->seq, e.status, e.msg,
+				strnlen(e.msg, DEFERRED_MSG_MAX));
 	}
-	serve.n_deferred = 0;
+	ss->n_deferred = 0;
 }
 
-/* The pass's changes are published (or the commit goes on): release its answers. */
-static void finish(void)
-{
-	if (sw_publish_commit() == SW_PREPARE_BUSY) {
-		serve.committing = true;
-		return;
-	}
-	serve.committing = false;
-	serve.taken = 0;
-	answer_deferred();
-	sw_ring_flush(sw_ctl_resp());
-}
-
-static void corrupt(const char *why, uint32_t seq)
+static void corrupt(struct slot_serve *ss, const char *why, uint32_t seq)
 {
 	char msg[SW_ERRMSG_MAX];
 	uint32_t n = snprintf(msg, sizeof(msg), "request ring: %s; pending requests discarded",
 			      why);
 
 	SW_LOG(WARNING, "%s", msg);
-	sw_ring_discard(sw_ctl_req());
-	respond(SW_OP_RING_ERROR, seq, SW_ST_MALFORMED, msg, RTE_MIN(n, (uint32_t)sizeof(msg) - 1));
+	sw_ring_discard(&ss->req);
+	respond(ss, SW_OP_RING_ERROR, seq, SW_ST_MALFORMED, msg,
+		RTE_MIN(n, (uint32_t)sizeof(msg) - 1));
 }
 
-unsigned int sw_ctl_serve(void)
+/*
+ * Up to `share` requests of one slot. While a preparation is under way,
+ * only requests that read: the first that writes waits in the ring.
+ */
+static unsigned int serve_slot(unsigned int i, unsigned int share, bool preparing)
 {
-	const uint64_t deadline = rte_get_timer_cycles() +
-				  rte_get_timer_hz() / 1000000 * SERVE_BUDGET_US;
-	struct sw_ring_view *req = sw_ctl_req();
-	unsigned int served = 0;
-	bool more = false; /* stopped at the time budget with requests waiting */
+	struct slot_serve *ss = &serve.slot[i];
+	unsigned int n = 0;
 
-	if (sw_publish_busy()) {
-		/* a commit waits for a preparation: take nothing until it is done */
-		serve.committing = serve.committing || serve.taken > 0;
-		return 0;
-	}
-	if (serve.committing) {
-		finish();
-		return 1;
-	}
-	while (served < REQS_PER_SERVE && room_for_one()) {
-		if (served > 0 && rte_get_timer_cycles() > deadline) {
-			more = sw_ring_pending(req);
-			break;
-		}
+	while (n < share && room_for_one(ss)) {
 		const struct sw_msg_hdr *m;
+		const struct sw_api_handler *h;
 		const char *why = NULL;
 		uint32_t seq, len, rlen = 0, st;
 		struct sw_err e;
 		bool deferred;
 
-		switch (sw_ring_peek(req, &m, &seq, &why)) {
+		switch (sw_ring_peek(&ss->req, &m, &seq, &why)) {
 		case SW_PEEK_EMPTY:
-			goto done;
+			return n;
 		case SW_PEEK_CORRUPT:
-			corrupt(why, seq);
-			served++;
+			corrupt(ss, why, seq);
+			n++;
 			continue;
 		case SW_PEEK_MSG:
 			break;
 		}
-		/* copy out: the controller must not be able to change it under us */
+		h = sw_api_lookup(m->type);
+		if (preparing && (h == NULL || !h->read_only))
+			return n;
+		/* copy out: the client must not be able to change it under us */
 		len = m->len;
 		if (len > sizeof(serve.req_copy)) {
 			uint16_t type = m->type;
-			uint32_t n = snprintf(e.msg, sizeof(e.msg),
+			uint32_t k = snprintf(e.msg, sizeof(e.msg),
 					      "request of %u bytes is larger than %zu", len,
 					      sizeof(serve.req_copy));
 
-			sw_ring_consume(req, m);
-			respond(type, seq, SW_ST_MALFORMED, e.msg, n);
-			served++;
+			sw_ring_consume(&ss->req, m);
+			respond(ss, type, seq, SW_ST_MALFORMED, e.msg, k);
+			n++;
 			continue;
 		}
 		memcpy(serve.req_copy, m, len);
-		sw_ring_consume(req, m);
+		sw_ring_consume(&ss->req, m);
 
 		const struct sw_msg_hdr *rq = (const void *)serve.req_copy;
-		sw_publish_make_room(); /* a table whose change log is full: publish first */
+		if (h == NULL || !h->read_only) {
+			sw_publish_make_room(); /* a table whose change log is full: publish first */
+			ss->writes = true;
+		}
 		st = sw_api_dispatch(rq->type, serve.req_copy + SW_MSG_HDR_SIZE,
 				     len - SW_MSG_HDR_SIZE, serve.resp, &rlen, &e, &deferred);
 		if (deferred)
-			serve.deferred[serve.n_deferred++] = (struct deferred){
+			ss->deferred[ss->n_deferred++] = (struct deferred){
 				.seq = rq->seq,
 				.type = rq->type,
-				.h = sw_api_lookup(rq->type),
+				.h = h,
 			};
 		else if (st == SW_ST_OK)
-			respond(rq->type, rq->seq, st, serve.resp, rlen);
+			respond(ss, rq->type, rq->seq, st, serve.resp, rlen);
 		else
-			respond(rq->type, rq->seq, st, e.msg, strnlen(e.msg, sizeof(e.msg)));
-		served++;
+			respond(ss, rq->type, rq->seq, st, e.msg, strnlen(e.msg, sizeof(e.msg)));
+		n++;
 	}
-done:
-	if (served > 0 && serve.taken == 0)
-		serve.hold_since = rte_get_timer_cycles();
-	serve.taken += served;
-	if (serve.taken > 0 && more &&
+	return n;
+}
+
+/* The commit is done (or nothing waited for one): release every answer. */
+static void release_all(void)
+{
+	for (unsigned int i = 0; i < SW_MAX_CLIENTS; i++) {
+		struct slot_serve *ss = &serve.slot[i];
+
+		if (!ss->active || !ss->writes)
+			continue;
+		answer_deferred(ss);
+		ss->writes = ss->committing = false;
+		sw_ring_flush(&ss->resp);
+	}
+	serve.taken = 0;
+}
+
+static void commit(void)
+{
+	if (sw_publish_commit() == SW_PREPARE_BUSY) {
+		for (unsigned int i = 0; i < SW_MAX_CLIENTS; i++)
+			serve.slot[i].committing = serve.slot[i].active && serve.slot[i].writes;
+		return;
+	}
+	release_all();
+}
+
+unsigned int sw_ctl_serve(void)
+{
+	const uint64_t start = rte_get_timer_cycles();
+	const uint64_t deadline = start + rte_get_timer_hz() / 1000000 * SERVE_BUDGET_US;
+	const bool preparing = sw_publish_busy();
+	unsigned int served = 0, round;
+	bool more = false;
+
+	if (!preparing) {
+		bool waiting = false;
+
+		for (unsigned int i = 0; i < SW_MAX_CLIENTS; i++)
+			waiting |= serve.slot[i].committing;
+		if (waiting) { /* the preparation is over: finish that commit first */
+			commit();
+			return 1;
+		}
+	}
+	do {
+		round = 0;
+		for (unsigned int k = 0; k < SW_MAX_CLIENTS; k++) {
+			unsigned int i = (serve.next + k) % SW_MAX_CLIENTS;
+			struct slot_serve *ss = &serve.slot[i];
+			unsigned int n;
+
+			if (!slot_open(i) || ss->committing)
+				continue;
+			n = serve_slot(i, SLOT_SHARE, preparing);
+			round += n;
+			if (n > 0)
+				sw_ctl_slot_served(i, n);
+			if (ss->writes)
+				serve.taken += n;
+			else if (n > 0)
+				sw_ring_flush(&ss->resp); /* only reads: nothing to wait for */
+			more |= sw_ring_pending(&ss->req);
+		}
+		served += round;
+		serve.next = (serve.next + 1) % SW_MAX_CLIENTS;
+	} while (round > 0 && rte_get_timer_cycles() < deadline);
+
+	if (serve.taken == 0 || preparing)
+		return served;
+	if (served > 0 && serve.hold_since == 0)
+		serve.hold_since = start;
+	if (more &&
 	    rte_get_timer_cycles() - serve.hold_since < rte_get_timer_hz() / 1000000 * HOLD_US)
 		return served; /* the batch goes on: commit it when it ends */
-	if (serve.taken > 0 || served > 0)
-		finish();
+	serve.hold_since = 0;
+	commit();
 	return served;
 }
 
+/*
+ * Sleep until a client writes a request (or timeout_ns): every active
+ * slot's request ring says a sleeper waits, and one futex_waitv covers
+ * them all.
+ */
 void sw_ctl_sleep(uint64_t timeout_ns)
 {
-	sw_ring_sleep(sw_ctl_req(), timeout_ns);
+	struct futex_waitv w[SW_MAX_CLIENTS + 1];
+	struct sw_ring_view *rings[SW_MAX_CLIENTS];
+	unsigned int n = 0, nr = 0;
+	struct timespec ts;
+	bool pending = false;
+
+	w[n++] = (struct futex_waitv){
+		.val = __atomic_load_n(&serve.quit_word, __ATOMIC_ACQUIRE),
+		.uaddr = (uintptr_t)&serve.quit_word,
+		.flags = FUTEX_32,
+	};
+	for (unsigned int i = 0; i < SW_MAX_CLIENTS; i++) {
+		struct slot_serve *ss = &serve.slot[i];
+
+		if (!slot_open(i) || ss->committing)
+			continue;
+		w[n++] = (struct futex_waitv){
+			.val = __atomic_load_n(&ss->req.r->wake, __ATOMIC_ACQUIRE),
+			.uaddr = (uintptr_t)&ss->req.r->wake,
+			.flags = FUTEX_32,
+		};
+		__atomic_store_n(&ss->req.r->sleepers, 1, __ATOMIC_SEQ_CST);
+		rings[nr++] = &ss->req;
+		pending |= sw_ring_pending(&ss->req);
+	}
+	if (!pending) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += timeout_ns % 1000000000ull;
+		ts.tv_sec += timeout_ns / 1000000000ull + ts.tv_nsec / 1000000000;
+		ts.tv_nsec %= 1000000000;
+		if (syscall(SYS_futex_waitv, w, n, 0, &ts, CLOCK_MONOTONIC) < 0 && errno == ENOSYS)
+			usleep(timeout_ns / 1000); /* a kernel before 5.16 */
+	}
+	for (unsigned int k = 0; k < nr; k++)
+		__atomic_store_n(&rings[k]->r->sleepers, 0, __ATOMIC_RELEASE);
 }
 
 void sw_ctl_wake(void)
 {
-	struct sw_ring_view *req = sw_ctl_req();
-
-	if (req->r == NULL)
-		return;
-	__atomic_add_fetch(&req->r->wake, 1, __ATOMIC_RELEASE);
-	sw_futex_wake(&req->r->wake);
+	__atomic_add_fetch(&serve.quit_word, 1, __ATOMIC_RELEASE);
+	sw_futex_wake(&serve.quit_word);
 }
 
 int sw_ctl_serve_init(void)
 {
-	serve.max_deferred = SW_RESP_RING_SIZE / DEFERRED_ROOM;
-	serve.deferred = rte_malloc("sw_deferred", serve.max_deferred * sizeof(*serve.deferred), 0);
-	if (serve.deferred == NULL) {
-		SW_LOG(ERR, "control: cannot allocate the deferred answers");
-		return -1;
+	for (unsigned int i = 0; i < SW_MAX_CLIENTS; i++) {
+		serve.slot[i].deferred = rte_malloc("sw_deferred",
+						    MAX_DEFERRED * sizeof(struct deferred), 0);
+		if (serve.slot[i].deferred == NULL) {
+			SW_LOG(ERR, "control: cannot allocate the deferred answers");
+			return -1;
+		}
 	}
 	return 0;
 }
 
 void sw_ctl_serve_fini(void)
 {
-	rte_free(serve.deferred);
-	serve.deferred = NULL;
+	for (unsigned int i = 0; i < SW_MAX_CLIENTS; i++) {
+		rte_free(serve.slot[i].deferred);
+		serve.slot[i].deferred = NULL;
+	}
 }

@@ -30,7 +30,7 @@ static int stats_refresh(const void *req, uint32_t len, void *resp, uint32_t *re
 }
 
 static const struct sw_api_handler system_handlers[] = {
-	{ SW_OP_HELLO, "HELLO", SW_API_NONE, hello, NULL },
-	{ SW_OP_STATS_REFRESH, "STATS_REFRESH", SW_API_NONE, stats_refresh, NULL },
+	{ SW_OP_HELLO, "HELLO", SW_API_NONE, hello, SW_API_READ },
+	{ SW_OP_STATS_REFRESH, "STATS_REFRESH", SW_API_NONE, stats_refresh, SW_API_READ },
 };
 SW_API_REGISTER(system_handlers)

@@ -5,9 +5,13 @@
  * cross-connect or hand it to the exception ring, then send what the main
  * lcore injected from the vEth, then report quiescence.
  *
- * No syscalls of our own (PMDs may make their own), no locks, no logging,
- * no allocation: mbufs only move between rings, ports and the mempool.
+ * No syscalls of our own while there is traffic (PMDs may make their own;
+ * an idle worker sleeps, see below), no locks, no logging, no allocation:
+ * mbufs only move between rings, ports and the mempool.
  */
+#include <sys/prctl.h>
+#include <time.h>
+
 #include <rte_acl.h>
 #include <rte_fib.h>
 #include <rte_ethdev.h>
@@ -287,27 +291,85 @@ static inline void rx_queue(const struct sw_fp_config *cfg, struct sw_worker *w,
 	}
 }
 
+/*
+ * Idle back-off, NAPI-style: a worker whose queues stay empty for
+ * IDLE_SPINS iterations leaves the RCU reader set (so publishes do not wait
+ * for it) and sleeps, 1 us first, doubling at each empty look up to
+ * --idle-sleep-us; the first packet puts it back to full polling. The
+ * sleep is the only system call the fast path makes, and only with
+ * nothing to do.
+ */
+#define IDLE_SPINS    64u
+#define ACCOUNT_EVERY 1024u /* iterations between stores of the time counters */
+
+struct lcore_time {
+	uint64_t busy, idle, sleep; /* TSC cycles not yet stored */
+};
+
+static void account(struct sw_lcore_stats *st, struct lcore_time *t)
+{
+	const uint64_t hz = rte_get_tsc_hz();
+
+	__atomic_store_n(&st->busy_ns, st->busy_ns + t->busy * 1000000000ull / hz,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&st->idle_ns, st->idle_ns + t->idle * 1000000000ull / hz,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&st->sleep_ns, st->sleep_ns + t->sleep * 1000000000ull / hz,
+			 __ATOMIC_RELAXED);
+	*t = (struct lcore_time){ 0 };
+}
+
+static void idle_sleep(struct sw_worker *w, unsigned int us)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)us * 1000 };
+
+	rte_rcu_qsbr_thread_offline(sw.qsbr, w->index);
+	nanosleep(&ts, NULL);
+	rte_rcu_qsbr_thread_online(sw.qsbr, w->index);
+}
+
 int sw_worker_main(void *arg)
 {
 	struct sw_worker *w = arg;
 	struct sw_lcore_stats *st = w->stats;
+	struct lcore_time t = { 0 };
+	unsigned int empty = 0, sleep_us = 0, iter = 0;
+	uint64_t now = rte_rdtsc();
 
 	w->rules = sw_rules_counters(w->index + 1);
+	/* sleeps as short as asked: the default timer slack would add 50 us to each */
+	prctl(PR_SET_TIMERSLACK, 1000ul, 0, 0, 0);
 	rte_rcu_qsbr_thread_online(sw.qsbr, w->index);
 	while (!sw.quit) {
 		const struct sw_fp_config *cfg = __atomic_load_n(&sw_fp_current, __ATOMIC_ACQUIRE);
 		const struct sw_fp_worker *fw = &cfg->worker[w->index];
 		unsigned int busy = 0;
+		uint64_t then = now;
 
 		for (uint16_t i = 0; i < fw->n_rx; i++)
 			rx_queue(cfg, w, fw->rx[i], &busy);
 
 		rte_rcu_qsbr_quiescent(sw.qsbr, w->index);
-		if (busy)
+		now = rte_rdtsc();
+		if (busy) {
 			__atomic_store_n(&st->busy_polls, st->busy_polls + 1, __ATOMIC_RELAXED);
-		else
+			t.busy += now - then;
+			empty = sleep_us = 0;
+		} else {
 			__atomic_store_n(&st->idle_polls, st->idle_polls + 1, __ATOMIC_RELAXED);
+			t.idle += now - then;
+			if (!sw.busy_poll && ++empty > IDLE_SPINS) {
+				sleep_us = sleep_us ? RTE_MIN(sleep_us * 2, sw.idle_sleep_us) : 1;
+				idle_sleep(w, sleep_us);
+				then = now;
+				now = rte_rdtsc();
+				t.sleep += now - then;
+			}
+		}
+		if (unlikely(++iter % ACCOUNT_EVERY == 0 || sleep_us != 0))
+			account(st, &t);
 	}
+	account(st, &t);
 	rte_rcu_qsbr_thread_offline(sw.qsbr, w->index);
 	return 0;
 }

@@ -61,14 +61,14 @@
 #define SW_DEVARGS_MAX 512u
 #define SW_ERRMSG_MAX  256u
 
-#define SW_REQ_RING_SIZE  (256u * 1024u)  /* per client slot */
-#define SW_RESP_RING_SIZE (1024u * 1024u) /* per client slot */
-#define SW_MAX_CLIENTS	  16u		  /* client slots */
-#define SW_SLOT_HDR_SIZE  256u
+#define SW_REQ_RING_SIZE   (256u * 1024u)  /* per client slot */
+#define SW_RESP_RING_SIZE  (1024u * 1024u) /* per client slot */
+#define SW_MAX_CLIENTS	   16u		   /* client slots */
+#define SW_SLOT_HDR_SIZE   256u
 #define SW_SLOT_TIMEOUT_MS 10000u /* a client heartbeat older than this frees its slot */
-#define SW_EVT_RECORDS	  1024u /* events the log keeps, power of two */
+#define SW_EVT_RECORDS	   1024u  /* events the log keeps, power of two */
 #define SW_EVT_RECORD_SIZE 128u
-#define SW_EVT_RING_SIZE  (64u * 1024u)
+#define SW_EVT_RING_SIZE   (64u * 1024u)
 
 /* Lifecycle of the dataplane, in header.state. */
 #define SW_STATE_STARTING 1u
@@ -95,12 +95,13 @@ struct sw_ctl_header {
 	uint32_t n_workers;	  /*  68 worker lcores */
 	uint64_t dp_heartbeat_ns; /*  72 CLOCK_MONOTONIC, dataplane writes at least every 10 ms */
 	uint64_t start_time_ns;	  /*  80 CLOCK_REALTIME of start */
-	uint64_t dp_start_ticks;  /*  88 slipwayd's start, clock ticks after boot (proc(5) stat 22) */
-	uint64_t evt_next;	  /*  96 sequence number of the next event = events so far */
-	uint32_t evt_wake;	  /* 104 futex word: incremented after every event */
-	uint32_t evt_sleepers;	  /* 108 readers waiting on evt_wake; non-zero: wake them */
-	uint32_t idle_us;	  /* 112 main lcore's idle sleep bound */
-	uint32_t dp_pidns;	  /* 116 slipwayd's pid namespace (inode, low 32 bits) */
+	uint64_t
+		dp_start_ticks; /*  88 slipwayd's start, clock ticks after boot (proc(5) stat 22) */
+	uint64_t evt_next;	/*  96 sequence number of the next event = events so far */
+	uint32_t evt_wake;	/* 104 futex word: incremented after every event */
+	uint32_t evt_sleepers;	/* 108 readers waiting on evt_wake; non-zero: wake them */
+	uint32_t idle_us;	/* 112 main lcore's idle sleep bound */
+	uint32_t dp_pidns;	/* 116 slipwayd's pid namespace (inode, low 32 bits) */
 	char instance[SW_NAME_LEN];	/* 120 NUL-terminated instance name */
 	char vif_prefix[SW_IFNAME_LEN]; /* 152 */
 	uint8_t reserved[SW_CTL_HEADER_SIZE - 168];
@@ -110,6 +111,7 @@ struct sw_ctl_header {
 #define SW_SLOT_FREE	 0u
 #define SW_SLOT_CLAIMING 1u /* a client is writing its identity: not served yet */
 #define SW_SLOT_ACTIVE	 2u /* served */
+#define SW_SLOT_RELEASED 3u /* the client is done: the dataplane resets the rings, then frees it */
 
 /*
  * A client slot: this header, then the client's request ring and response
@@ -119,24 +121,26 @@ struct sw_ctl_header {
  * A client claims a slot by a compare-and-swap of state FREE -> CLAIMING,
  * writes its identity and a heartbeat, takes the rings as they are (both
  * empty: the dataplane resets them when it frees a slot), then stores
- * ACTIVE (release). It releases the slot by storing FREE. The dataplane
- * serves every ACTIVE slot, and frees a slot whose client is gone: one in
+ * ACTIVE (release). It releases the slot by storing RELEASED; the dataplane
+ * resets the rings and stores FREE. The dataplane serves every ACTIVE slot,
+ * and frees a slot whose client is gone: one in
  * its own pid namespace whose pid no longer exists or has another start
  * time, or any whose heartbeat is older than SW_SLOT_TIMEOUT_MS (a client
  * in another pid namespace keeps its slot while it beats). Then it resets
  * the rings and sends SW_EVT_CLIENT_GONE.
  */
 struct sw_slot {
-	uint32_t state;		/*  0 SW_SLOT_* (CAS by clients; the dataplane frees) */
-	uint32_t gen;		/*  4 incremented at every claim */
-	uint32_t pid;		/*  8 the client's pid as it sees itself */
-	uint32_t pidns;		/* 12 the client's pid namespace (inode, low 32 bits) */
-	uint64_t start_ticks;	/* 16 the client's start (proc(5) stat field 22) */
-	uint64_t heartbeat_ns;	/* 24 CLOCK_MONOTONIC, the client writes at least every second */
-	uint32_t req_off;	/* 32 its request ring, from the slot's start (dataplane writes) */
-	uint32_t resp_off;	/* 36 its response ring, from the slot's start */
-	uint64_t served;	/* 40 requests the dataplane answered for this claim */
-	char name[SW_NAME_LEN]; /* 48 what the client calls itself ("slipctl", "agent"), NUL-terminated */
+	uint32_t state;	       /*  0 SW_SLOT_* (CAS by clients; the dataplane frees) */
+	uint32_t gen;	       /*  4 incremented at every claim */
+	uint32_t pid;	       /*  8 the client's pid as it sees itself */
+	uint32_t pidns;	       /* 12 the client's pid namespace (inode, low 32 bits) */
+	uint64_t start_ticks;  /* 16 the client's start (proc(5) stat field 22) */
+	uint64_t heartbeat_ns; /* 24 CLOCK_MONOTONIC, the client writes at least every second */
+	uint32_t req_off;      /* 32 its request ring, from the slot's start (dataplane writes) */
+	uint32_t resp_off;     /* 36 its response ring, from the slot's start */
+	uint64_t served;       /* 40 requests the dataplane answered for this claim */
+	char name
+		[SW_NAME_LEN]; /* 48 what the client calls itself ("slipctl", "agent"), NUL-terminated */
 	uint8_t reserved[SW_SLOT_HDR_SIZE - 80];
 };
 
@@ -198,11 +202,12 @@ struct sw_msg_hdr {
 #define SW_OP_PORT_LIST 0x0010u /* none -> struct sw_list_hdr + struct sw_port_info[count] */
 #define SW_OP_PORT_ADD \
 	0x0011u /* devargs bytes (1..SW_DEVARGS_MAX, no NUL) -> struct sw_port_info */
-#define SW_OP_PORT_START    0x0012u /* struct sw_port_ref -> struct sw_port_info */
-#define SW_OP_PORT_STOP	    0x0013u /* struct sw_port_ref -> struct sw_port_info */
-#define SW_OP_PORT_SET	    0x0014u /* struct sw_port_set -> struct sw_port_info */
-#define SW_OP_PORT_GET	    0x0015u /* struct sw_port_ref -> struct sw_port_info */
-#define SW_OP_PORT_DEVARGS 0x0016u /* struct sw_port_ref -> devargs bytes (no NUL): how the port was added */
+#define SW_OP_PORT_START 0x0012u /* struct sw_port_ref -> struct sw_port_info */
+#define SW_OP_PORT_STOP	 0x0013u /* struct sw_port_ref -> struct sw_port_info */
+#define SW_OP_PORT_SET	 0x0014u /* struct sw_port_set -> struct sw_port_info */
+#define SW_OP_PORT_GET	 0x0015u /* struct sw_port_ref -> struct sw_port_info */
+#define SW_OP_PORT_DEVARGS \
+	0x0016u /* struct sw_port_ref -> devargs bytes (no NUL): how the port was added */
 #define SW_OP_XC_ADD	    0x0020u /* struct sw_xconnect -> none */
 #define SW_OP_XC_DEL	    0x0021u /* struct sw_port_ref (in port) -> none */
 #define SW_OP_XC_LIST	    0x0022u /* none -> struct sw_list_hdr + struct sw_xconnect[count] */
@@ -261,14 +266,14 @@ enum sw_status {
 };
 
 /* Events (type field on the event ring). */
-#define SW_EVT_LINK	       0x0001u /* struct sw_evt_port */
-#define SW_EVT_PORT_ADDED      0x0002u /* struct sw_evt_port */
-#define SW_EVT_PORT_STARTED    0x0003u /* struct sw_evt_port */
-#define SW_EVT_PORT_STOPPED    0x0004u /* struct sw_evt_port */
-#define SW_EVT_CLIENT_GONE 0x0005u /* struct sw_evt_client: a dead client's slot was freed */
-#define SW_EVT_KERNEL_REQUEST  0x0006u /* struct sw_evt_kernel: `ip link set vEthN ...` */
-#define SW_EVT_POLICER	       0x0007u /* struct sw_evt_policer: a punt class's drop rate changed */
-#define SW_EVT_SYNC	       0x0008u /* struct sw_evt_sync: kernel sync installed, removed or refused */
+#define SW_EVT_LINK	      0x0001u /* struct sw_evt_port */
+#define SW_EVT_PORT_ADDED     0x0002u /* struct sw_evt_port */
+#define SW_EVT_PORT_STARTED   0x0003u /* struct sw_evt_port */
+#define SW_EVT_PORT_STOPPED   0x0004u /* struct sw_evt_port */
+#define SW_EVT_CLIENT_GONE    0x0005u /* struct sw_evt_client: a dead client's slot was freed */
+#define SW_EVT_KERNEL_REQUEST 0x0006u /* struct sw_evt_kernel: `ip link set vEthN ...` */
+#define SW_EVT_POLICER	      0x0007u /* struct sw_evt_policer: a punt class's drop rate changed */
+#define SW_EVT_SYNC	      0x0008u /* struct sw_evt_sync: kernel sync installed, removed or refused */
 
 struct sw_hello {
 	uint32_t abi_version; /*  0 */

@@ -79,14 +79,16 @@ static int route_list(const void *req, uint32_t len, void *resp, uint32_t *resp_
 	struct sw_route *out = (void *)(lh + 1);
 	uint32_t max = list_max(q, sizeof(*out)), cursor = q->cursor;
 	struct sw_l3_route r;
+	enum sw_origin origin;
 
 	memset(lh, 0, sizeof(*lh));
 	while (lh->count < max) {
-		if (!sw_route_next(q->family, &cursor, &r, NULL)) {
+		if (!sw_route_next(q->family, &cursor, &r, &origin)) {
 			cursor = 0;
 			break;
 		}
-		route_to_abi(&r, &out[lh->count++]);
+		route_to_abi(&r, &out[lh->count]);
+		out[lh->count++].origin = origin;
 	}
 	lh->next = cursor;
 	*resp_len = sizeof(*lh) + lh->count * sizeof(*out);
@@ -167,10 +169,11 @@ static int neigh_list(const void *req, uint32_t len, void *resp, uint32_t *resp_
 	struct sw_neigh *out = (void *)(lh + 1);
 	uint32_t max = list_max(q, sizeof(*out)), cursor = q->cursor;
 	struct sw_l3_neigh n;
+	enum sw_origin origin;
 
 	memset(lh, 0, sizeof(*lh));
 	while (lh->count < max) {
-		if (!sw_neigh_next(q->family, &cursor, &n, NULL)) {
+		if (!sw_neigh_next(q->family, &cursor, &n, &origin)) {
 			cursor = 0;
 			break;
 		}
@@ -178,6 +181,7 @@ static int neigh_list(const void *req, uint32_t len, void *resp, uint32_t *resp_
 		memset(o, 0, sizeof(*o));
 		o->port = n.port;
 		o->family = n.family;
+		o->origin = origin;
 		memcpy(o->mac, n.mac, 6);
 		memcpy(o->ip, n.ip, 16);
 	}
@@ -189,10 +193,13 @@ static int neigh_list(const void *req, uint32_t len, void *resp, uint32_t *resp_
 static const struct sw_api_handler l3_handlers[] = {
 	{ SW_OP_ROUTE_ADD, "ROUTE_ADD", SW_API_SIZE(struct sw_route), route_add, NULL },
 	{ SW_OP_ROUTE_DEL, "ROUTE_DEL", SW_API_SIZE(struct sw_route), route_del, NULL },
-	{ SW_OP_ROUTE_LIST, "ROUTE_LIST", SW_API_SIZE(struct sw_list_req), route_list, NULL },
-	{ SW_OP_ROUTE_GET, "ROUTE_GET", SW_API_SIZE(struct sw_route_lookup), route_get, NULL },
+	{ SW_OP_ROUTE_LIST, "ROUTE_LIST", SW_API_SIZE(struct sw_list_req), route_list,
+	  SW_API_READ },
+	{ SW_OP_ROUTE_GET, "ROUTE_GET", SW_API_SIZE(struct sw_route_lookup), route_get,
+	  SW_API_READ },
 	{ SW_OP_NEIGH_ADD, "NEIGH_ADD", SW_API_SIZE(struct sw_neigh), neigh_add, NULL },
 	{ SW_OP_NEIGH_DEL, "NEIGH_DEL", SW_API_SIZE(struct sw_neigh), neigh_del, NULL },
-	{ SW_OP_NEIGH_LIST, "NEIGH_LIST", SW_API_SIZE(struct sw_list_req), neigh_list, NULL },
+	{ SW_OP_NEIGH_LIST, "NEIGH_LIST", SW_API_SIZE(struct sw_list_req), neigh_list,
+	  SW_API_READ },
 };
 SW_API_REGISTER(l3_handlers)

@@ -38,6 +38,7 @@ static struct {
 	struct grp_rec *grec;
 	struct idstack free_nh, free_grp;
 	struct idfifo pending_nh, pending_grp;
+	uint32_t n_neigh; /* next hops with a neighbour */
 } nexthops;
 
 static int stack_init(struct idstack *s, uint32_t n)
@@ -160,6 +161,7 @@ void sw_nh_resolve(uint32_t id, const uint8_t *mac)
 {
 	struct sw_nh_rec *n = &nexthops.nrec[id];
 
+	nexthops.n_neigh += (mac != NULL) - n->has_neigh;
 	n->has_neigh = mac != NULL;
 	if (mac != NULL)
 		memcpy(n->mac, mac, 6);
@@ -190,11 +192,7 @@ int64_t sw_nh_iterate(uint32_t *cursor)
 
 uint32_t sw_neighbours_count(void)
 {
-	uint32_t n = 0;
-
-	for (uint32_t i = 0; i < SW_MAX_NH; i++)
-		n += nexthops.nrec[i].in_use && nexthops.nrec[i].has_neigh;
-	return n;
+	return nexthops.n_neigh;
 }
 
 int sw_grp_get(const struct sw_nh_group *key, uint32_t *id)

@@ -23,13 +23,11 @@
 #include "core/err.h"
 #include "slipway_ctl.h"
 
-enum sw_origin {
-	SW_ORIGIN_API = 1,
-	SW_ORIGIN_NEIGH = 2,  /* a neighbour's attached host route */
-	SW_ORIGIN_KADDR = 3,  /* kernel sync: an address on a vEth */
-	SW_ORIGIN_KROUTE = 4, /* kernel sync: a kernel route */
-	SW_ORIGIN_KNEIGH = 5, /* kernel sync: a neighbour the kernel resolved */
-};
+/* Who installed an entry: SW_ORIGIN_API, _NEIGH (a neighbour's attached
+ * host route), _KADDR (kernel sync: an address on a vEth), _KROUTE (kernel
+ * sync: a kernel route), _KNEIGH (kernel sync: a neighbour the kernel
+ * resolved), as the ABI defines them (listings report them). */
+enum sw_origin { SW_ORIGIN__LAST = SW_ORIGIN_KNEIGH };
 
 struct sw_l3_nh {
 	uint16_t port;

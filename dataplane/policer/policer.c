@@ -188,7 +188,8 @@ static int policer_get(const void *req, uint32_t len, void *resp, uint32_t *resp
 
 static const struct sw_api_handler policer_handlers[] = {
 	{ SW_OP_POLICER_SET, "POLICER_SET", SW_API_SIZE(struct sw_policer_set), policer_set, NULL },
-	{ SW_OP_POLICER_GET, "POLICER_GET", SW_API_SIZE(struct sw_port_ref), policer_get, NULL },
+	{ SW_OP_POLICER_GET, "POLICER_GET", SW_API_SIZE(struct sw_port_ref), policer_get,
+	  SW_API_READ },
 };
 SW_API_REGISTER(policer_handlers)
 

@@ -348,6 +348,7 @@ int sw_port_add(const char *user_devargs, struct sw_err *e)
 	p->xc_out = SW_PORT_NONE;
 	p->worker = -1;
 	p->n_txq = sw.n_workers;
+	snprintf(p->devargs, sizeof(p->devargs), "%s", user_devargs);
 	if (port_configure(idx, pid, devargs, e) != 0)
 		goto fail;
 	if (rte_eth_dev_info_get(pid, &di) == 0)

@@ -30,7 +30,8 @@ struct sw_port {
 	uint16_t xc_out; /* cross-connect output port, SW_PORT_NONE */
 	uint8_t link_up; /* 0 down, 1 up, 2 not polled yet */
 	uint32_t link_speed;
-	char kif[SW_IFNAME_LEN]; /* kernel interface behind an af_packet/af_xdp port */
+	char kif[SW_IFNAME_LEN];	  /* kernel interface behind an af_packet/af_xdp port */
+	char devargs[SW_DEVARGS_MAX + 1]; /* as it was added */
 	/* the vEth, set by its observer (kni/vif.c) */
 	char vif_name[SW_IFNAME_LEN];
 	unsigned int vif_ifindex;

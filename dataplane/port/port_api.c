@@ -63,6 +63,19 @@ static int port_get(const void *req, uint32_t len, void *resp, uint32_t *resp_le
 	return answer_info(sw_port_ref(r->port, e) != NULL ? r->port : -1, resp, resp_len);
 }
 
+static int port_devargs(const void *req, uint32_t len, void *resp, uint32_t *resp_len,
+			struct sw_err *e)
+{
+	const struct sw_port_ref *r = req;
+	const struct sw_port *p = sw_port_ref(r->port, e);
+
+	if (p == NULL)
+		return -1;
+	*resp_len = strlen(p->devargs);
+	memcpy(resp, p->devargs, *resp_len);
+	return 0;
+}
+
 static int port_set(const void *req, uint32_t len, void *resp, uint32_t *resp_len, struct sw_err *e)
 {
 	const struct sw_port_set *s = req;
@@ -123,14 +136,16 @@ static int xc_list(const void *req, uint32_t len, void *resp, uint32_t *resp_len
 }
 
 static const struct sw_api_handler port_handlers[] = {
-	{ SW_OP_PORT_LIST, "PORT_LIST", SW_API_NONE, port_list, NULL },
+	{ SW_OP_PORT_LIST, "PORT_LIST", SW_API_NONE, port_list, SW_API_READ },
 	{ SW_OP_PORT_ADD, "PORT_ADD", 1, SW_DEVARGS_MAX, port_add, NULL },
 	{ SW_OP_PORT_START, "PORT_START", SW_API_SIZE(struct sw_port_ref), port_start, NULL },
 	{ SW_OP_PORT_STOP, "PORT_STOP", SW_API_SIZE(struct sw_port_ref), port_stop, NULL },
 	{ SW_OP_PORT_SET, "PORT_SET", SW_API_SIZE(struct sw_port_set), port_set, NULL },
-	{ SW_OP_PORT_GET, "PORT_GET", SW_API_SIZE(struct sw_port_ref), port_get, NULL },
+	{ SW_OP_PORT_GET, "PORT_GET", SW_API_SIZE(struct sw_port_ref), port_get, SW_API_READ },
+	{ SW_OP_PORT_DEVARGS, "PORT_DEVARGS", SW_API_SIZE(struct sw_port_ref), port_devargs,
+	  SW_API_READ },
 	{ SW_OP_XC_ADD, "XC_ADD", SW_API_SIZE(struct sw_xconnect), xc_add, NULL },
 	{ SW_OP_XC_DEL, "XC_DEL", SW_API_SIZE(struct sw_port_ref), xc_del, NULL },
-	{ SW_OP_XC_LIST, "XC_LIST", SW_API_NONE, xc_list, NULL },
+	{ SW_OP_XC_LIST, "XC_LIST", SW_API_NONE, xc_list, SW_API_READ },
 };
 SW_API_REGISTER(port_handlers)

@@ -425,6 +425,6 @@ static int rule_list(const void *req, uint32_t len, void *resp, uint32_t *resp_l
 static const struct sw_api_handler rule_handlers[] = {
 	{ SW_OP_RULE_ADD, "RULE_ADD", SW_API_SIZE(struct sw_rule), rule_add, rule_outcome },
 	{ SW_OP_RULE_DEL, "RULE_DEL", SW_API_SIZE(struct sw_rule_ref), rule_del, rule_outcome },
-	{ SW_OP_RULE_LIST, "RULE_LIST", SW_API_SIZE(struct sw_list_req), rule_list, NULL },
+	{ SW_OP_RULE_LIST, "RULE_LIST", SW_API_SIZE(struct sw_list_req), rule_list, SW_API_READ },
 };
 SW_API_REGISTER(rule_handlers)

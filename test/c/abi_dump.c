@@ -522,6 +522,7 @@ int main(void)
 	CONST(SW_SLOT_FREE);
 	CONST(SW_SLOT_CLAIMING);
 	CONST(SW_SLOT_ACTIVE);
+	CONST(SW_SLOT_RELEASED);
 	CONST(SW_STATE_STARTING);
 	CONST(SW_STATE_READY);
 	CONST(SW_STATE_STOPPING);
@@ -842,6 +843,9 @@ int main(void)
 	FIELD(sw_lcore_stats, role);
 	FIELD(sw_lcore_stats, busy_polls);
 	FIELD(sw_lcore_stats, idle_polls);
+	FIELD(sw_lcore_stats, busy_ns);
+	FIELD(sw_lcore_stats, idle_ns);
+	FIELD(sw_lcore_stats, sleep_ns);
 	FIELD(sw_lcore_stats, reserved);
 	FIELD(sw_lcore_stats, ports);
 	STRUCT_END();

@@ -466,6 +466,10 @@ export async function vifNotRouter(iface: string): Promise<void> {
 
 async function setUpPeer(peer: Peer): Promise<void> {
   const ns = peer.ns;
+  // A peer is a host, not a router: a new namespace copies the machine's
+  // settings (net.core.devconf_inherit_init_net), ip_forward=1 included
+  await run('sysctl', ['-qw', 'net.ipv4.ip_forward=0'], { netns: ns });
+  await run('sysctl', ['-qw', 'net.ipv6.conf.all.forwarding=0'], { netns: ns });
   await run('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1'], { netns: ns });
   await run('sysctl', ['-qw', 'net.ipv6.conf.default.disable_ipv6=1'], { netns: ns });
   await run('ip', ['-n', ns, 'link', 'set', 'dev', 'lo', 'up']);

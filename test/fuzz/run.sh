@@ -1,21 +1,51 @@
 #!/usr/bin/env bash
-# Builds and runs the control-request fuzz target for a bounded time.
-#   test/fuzz/run.sh [SECONDS]        default 60; new inputs go to build/fuzz-new
-#   test/fuzz/run.sh --merge          fold build/fuzz-new into the kept corpus
-# Known crashers in test/fuzz/regressions run first; new crashes are written
-# to test/fuzz/crash-*.
+# Builds and runs the fuzz targets, each for a bounded time:
+#   ctl     the control-request path (ring framing + decoder)
+#   packet  the packet path (rule key, classify, look-up, rewrite) against a
+#           reference parser, on real FIBs (EAL with --no-huge)
+#   offload the vEth offload path (frames and virtio-net headers from the kernel)
+#
+#   test/fuzz/run.sh [SECONDS]         each target that long, default 60
+#   test/fuzz/run.sh --merge           fold build/fuzz-new-* into the kept corpora
+# Known crashers in test/fuzz/regressions* run first; new inputs go to
+# build/fuzz-new-<target>, new crashes to test/fuzz/crash-<target>-*.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-mkdir -p build/fuzz-new test/fuzz/corpus
-clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -Idataplane -Idataplane/include \
-  test/fuzz/fuzz_ctl.c dataplane/core/api.c dataplane/core/err.c \
-  dataplane/ctl/ring.c dataplane/ctl/decode.c -o build/fuzz_ctl
+san=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
+dpdk=$(pkg-config --cflags --libs libdpdk)
+mkdir -p build test/fuzz/corpus test/fuzz/corpus-packet test/fuzz/corpus-offload
+clang "${san[@]}" -Idataplane -Idataplane/include \
+	test/fuzz/fuzz_ctl.c dataplane/core/api.c dataplane/core/err.c \
+	dataplane/ctl/ring.c dataplane/ctl/decode.c -o build/fuzz_ctl
+# shellcheck disable=SC2086 # pkg-config output is a word list
+clang "${san[@]}" -march=native -DALLOW_EXPERIMENTAL_API -Wno-deprecated-declarations \
+	-I. -Idataplane -Idataplane/include test/fuzz/fuzz_packet.c $dpdk -o build/fuzz_packet
+# shellcheck disable=SC2086
+clang "${san[@]}" -march=native -DALLOW_EXPERIMENTAL_API -Wno-deprecated-declarations \
+	-I. -Idataplane -Idataplane/include test/fuzz/fuzz_offload.c kni/offload.c $dpdk \
+	-o build/fuzz_offload
+
+targets=(ctl packet offload)
+corpus() { [ "$1" = ctl ] && echo test/fuzz/corpus || echo "test/fuzz/corpus-$1"; }
+maxlen() { case "$1" in ctl) echo 4104 ;; packet) echo 2048 ;; *) echo 4096 ;; esac; }
+
 if [ "${1:-}" = "--merge" ]; then
-  build/fuzz_ctl -merge=1 test/fuzz/corpus build/fuzz-new 2>&1 | tail -n 2
-  exit 0
+	for t in "${targets[@]}"; do
+		mkdir -p "build/fuzz-new-$t"
+		"build/fuzz_$t" -merge=1 "$(corpus "$t")" "build/fuzz-new-$t" 2>&1 | tail -n 1
+	done
+	exit 0
 fi
 secs=${1:-60}
-build/fuzz_ctl test/fuzz/regressions/* 2>&1 | tail -n 1   # known crashers first
-build/fuzz_ctl -max_total_time="$secs" -max_len=4104 -print_final_stats=1 \
-  -artifact_prefix=test/fuzz/crash- build/fuzz-new test/fuzz/corpus 2>&1 | tail -n 12
+for t in "${targets[@]}"; do
+	mkdir -p "build/fuzz-new-$t"
+	echo "== fuzz $t: ${secs}s"
+	reg=test/fuzz/regressions$([ "$t" = ctl ] || echo "-$t")
+	if compgen -G "$reg/*" >/dev/null; then
+		"build/fuzz_$t" "$reg"/* 2>&1 | tail -n 1 # known crashers first
+	fi
+	"build/fuzz_$t" -max_total_time="$secs" -max_len="$(maxlen "$t")" -print_final_stats=1 \
+		-artifact_prefix="test/fuzz/crash-$t-" "build/fuzz-new-$t" "$(corpus "$t")" 2>&1 |
+		grep -E 'stat::number_of_executed_units|stat::new_units_added|ERROR|SUMMARY|assert|==[0-9]+==' | head -n 20
+	test "${PIPESTATUS[0]}" -eq 0
+done
