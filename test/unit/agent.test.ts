@@ -70,6 +70,7 @@ test('agent: launches and applies, serves metrics and health, reloads, brings a 
     instance: c.instance,
     configFile: file,
     logger,
+    ctlDir: c.dir,
     binary: fakeBinary(dir),
     dataplaneLog: path.join(dir, 'slipwayd.log'),
     listen: { host: '127.0.0.1', port: 0 },
@@ -157,7 +158,7 @@ test('metrics: counters per port and class, rule counters, lcore busy percent ov
   const c = tmpCtl('metrics');
   const fake = new FakeDataplane({ file: c.file }).start();
   t.teardown(() => fake.destroy());
-  const sw = await connect(c.instance, { logger });
+  const sw = await connect(c.instance, { ctlDir: c.dir, logger });
   t.teardown(() => sw.close());
   await sw.ports.add('net_null0');
   await sw.rules.add({ id: 3, priority: 1, match: {}, action: { type: 'drop' } });

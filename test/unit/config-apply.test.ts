@@ -53,15 +53,17 @@ interface Fixture {
   fake: FakeDataplane;
   sw: Slipway;
   instance: string;
+  /** the control file's directory (slipctl --ctl-dir) */
+  dir: string;
 }
 
 async function fixture(t: { teardown: (fn: () => void | Promise<void>) => void }, tag: string): Promise<Fixture> {
   const c = tmpCtl(tag);
   const fake = new FakeDataplane({ file: c.file }).start();
   t.teardown(() => fake.destroy());
-  const sw = await connect(c.instance, { logger });
+  const sw = await connect(c.instance, { ctlDir: c.dir, logger });
   t.teardown(() => sw.close());
-  return { fake, sw, instance: c.instance };
+  return { fake, sw, instance: c.instance, dir: c.dir };
 }
 
 /** The requests that changed something since `from`, as "OP" names. */
@@ -205,35 +207,44 @@ function slipctl(args: string[]): Promise<{ code: number; stdout: string; stderr
 }
 
 test('slipctl apply --dry-run, apply, show config, and a file with errors', async (t) => {
-  const { fake, sw, instance } = await fixture(t, 'cfgcli');
+  const { fake, sw, instance, dir: ctlDir } = await fixture(t, 'cfgcli');
   await sw.close(); // slipctl is a client of its own
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-cfg-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'lab.yaml');
   fs.writeFileSync(file, FILE);
 
-  const dry = await slipctl(['-i', instance, 'apply', '-f', file, '--dry-run']);
+  const dry = await slipctl(['-i', instance, '--ctl-dir', ctlDir, 'apply', '-f', file, '--dry-run']);
   t.is(dry.code, 0, dry.stderr);
   t.regex(dry.stdout, /^\+ port 0: net_null0 \(mtu 9000\)\n/);
   t.regex(dry.stdout, /\n14 changes: 10 to add, 4 to change, 0 to remove\n$/);
   t.deepEqual(fake.config.changes, []);
 
-  const run = await slipctl(['-i', instance, 'apply', '-f', file]);
+  const run = await slipctl(['-i', instance, '--ctl-dir', ctlDir, 'apply', '-f', file]);
   t.is(run.code, 0, run.stderr);
   t.regex(run.stdout, /\napplied 14 changes: 10 added, 4 changed, 0 removed\n$/);
 
-  const shown = await slipctl(['-i', instance, 'show', 'config']);
+  const shown = await slipctl(['-i', instance, '--ctl-dir', ctlDir, 'show', 'config']);
   t.is(shown.code, 0, shown.stderr);
   fs.writeFileSync(path.join(dir, 'shown.yaml'), shown.stdout);
-  const again = await slipctl(['-i', instance, '--json', 'apply', '-f', path.join(dir, 'shown.yaml')]);
+  const again = await slipctl([
+    '-i',
+    instance,
+    '--ctl-dir',
+    ctlDir,
+    '--json',
+    'apply',
+    '-f',
+    path.join(dir, 'shown.yaml'),
+  ]);
   t.is(again.code, 0, again.stderr);
   t.like(JSON.parse(again.stdout), { dryRun: false, total: 0, changes: [], applied: 0 });
 
-  const json = await slipctl(['-i', instance, 'show', 'config', '--format', 'json']);
+  const json = await slipctl(['-i', instance, '--ctl-dir', ctlDir, 'show', 'config', '--format', 'json']);
   t.like(JSON.parse(json.stdout), { kernelSync: true, xconnects: [{ inPort: 0, outPort: 1 }] });
 
   fs.writeFileSync(path.join(dir, 'bad.yaml'), 'ports: [{devargs: net_null0, mtu: 10000}]\n');
-  const bad = await slipctl(['-i', 'no-such-instance', 'apply', '-f', path.join(dir, 'bad.yaml')]);
+  const bad = await slipctl(['-i', 'no-such-instance', '--ctl-dir', ctlDir, 'apply', '-f', path.join(dir, 'bad.yaml')]);
   t.is(bad.code, 1);
   t.is(bad.stderr, `slipctl: ${path.join(dir, 'bad.yaml')}: ports[0].mtu: must be ≤ 9600 (BAD_ARGUMENT)\n`);
 });
