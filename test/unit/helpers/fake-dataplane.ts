@@ -33,6 +33,7 @@ import {
   StatsArea,
 } from '../../../ts-api/src/wire/abi';
 import * as codec from './codec';
+import { FakeTables } from './fake-tables';
 import * as tables from './tables';
 import * as ip from '../../../ts-api/src/codec/ip';
 import { ctlPath, ownPidns, pidAlive, startTicks } from '../../../ts-api/src/wire/ctlfile';
@@ -88,6 +89,8 @@ export class FakeDataplane {
   /** routes by canonical prefix, neighbours by "port|ip" */
   readonly routes = new Map<string, tables.Route>();
   readonly neighbours = new Map<string, tables.Neighbour>();
+  /** devargs, listings with origins, rules, policer, kernel sync; failures on demand (fake-tables.ts) */
+  readonly config = new FakeTables(this);
   /** every request seen, in order, and the slot it came on */
   readonly seen: codec.Message[] = [];
   readonly seenSlot: number[] = [];
@@ -352,6 +355,8 @@ export class FakeDataplane {
   }
 
   private handle(m: codec.Message, slot: number): [number, Uint8Array] {
+    const answered = this.config.handle(m);
+    if (answered) return answered;
     const none = new Uint8Array(0);
     switch (m.type) {
       case Op.HELLO:

@@ -6,6 +6,8 @@
  * index.ts); errors and exit codes are handled in errors.ts.
  */
 import { Command, Option } from 'commander';
+import { agentCommand } from './commands/agent';
+import { applyCommand } from './commands/apply';
 import { batchCommand } from './commands/batch';
 import { eventsCommand } from './commands/events';
 import { neighCommands } from './commands/neigh/index';
@@ -13,6 +15,7 @@ import { policerCommands } from './commands/policer/index';
 import { portCommands } from './commands/port/index';
 import { routeCommands } from './commands/route/index';
 import { ruleCommands } from './commands/rule/index';
+import { showCommands } from './commands/show/index';
 import { startCommand } from './commands/start';
 import { statsCommand } from './commands/stats';
 import { statusCommand } from './commands/status';
@@ -43,6 +46,9 @@ const program = new Command('slipctl')
   .addCommand(policerCommands())
   .addCommand(syncCommands())
   .addCommand(batchCommand())
+  .addCommand(showCommands())
+  .addCommand(applyCommand())
+  .addCommand(agentCommand())
   .addCommand(statsCommand())
   .addCommand(eventsCommand())
   .addCommand(stopCommand());

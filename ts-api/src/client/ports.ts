@@ -3,6 +3,7 @@ import { PortOps } from '../wire/abi/ports';
 import {
   type PortInfo,
   type PortSettings,
+  decodeDevargs,
   decodePortInfoPayload,
   decodePortList,
   encodeDevargs,
@@ -21,6 +22,10 @@ export class Ports extends Namespace {
   /** One port. */
   readonly get = async (port: number): Promise<PortInfo> =>
     decodePortInfoPayload(await this.rq.call(PortOps.PORT_GET, encodePortRef(port)));
+
+  /** The devargs port `port` was added with (on slipwayd's command line or by add()). */
+  readonly devargs = async (port: number): Promise<string> =>
+    decodeDevargs(await this.rq.call(PortOps.PORT_DEVARGS, encodePortRef(port)));
 
   /** Adds a port from ethdev devargs (e.g. "net_null0" or "net_af_packet0,iface=veth0"); it gets the next index. */
   readonly add = async (devargs: string): Promise<PortInfo> => {

@@ -8,6 +8,7 @@ import { need, viewOf } from '../wire/bytes';
 import { check } from '../errors';
 import { type ListPage, checkPort, decodePage, encodePage, formatMac, isMac, parseMac } from './common';
 import { formatIp, parseIpInto } from './ip';
+import { type Origin, decodeOrigin, originCode } from './routes';
 
 /** A neighbour: IP -> MAC on a port (resolves next hops; installs a host route). */
 export interface Neighbour {
@@ -16,6 +17,11 @@ export interface Neighbour {
   ip: string;
   /** "aa:bb:cc:dd:ee:ff" */
   mac: string;
+  /**
+   * Who installed it ('api', or 'kernel-neighbour' for kernel sync), in
+   * listings of an ABI v3 dataplane; ignored in requests.
+   */
+  origin?: Origin;
 }
 
 /** A neighbour key for removal. */
@@ -59,6 +65,12 @@ export class NeighSource extends PackedSource {
   item(i: number): Neighbour {
     return decodeNeighbour(viewOf(this.buf), i * NeighMsg.SIZE);
   }
+
+  /** Writes item `i` with an origin (listings: tests and fake dataplanes). */
+  writeListed(i: number, origin: Origin | undefined, v: DataView, b: Uint8Array, off: number): void {
+    this.write(i, v, b, off);
+    v.setUint8(off + NeighMsg.origin, originCode(origin));
+  }
 }
 
 /** sw_neigh payload of NEIGH_ADD. */
@@ -75,11 +87,14 @@ export function encodeNeighbourDel(n: NeighbourRef): Uint8Array {
 export function decodeNeighbour(v: DataView, off = 0): Neighbour {
   const family = v.getUint8(off + NeighMsg.family);
   const b = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-  return {
+  const n: Neighbour = {
     port: v.getUint16(off + NeighMsg.port, true),
     ip: formatIp(family, b, off + NeighMsg.ip),
     mac: formatMac(v, off + NeighMsg.mac),
   };
+  const origin = decodeOrigin(v.getUint8(off + NeighMsg.origin), `neighbour ${n.ip}`);
+  if (origin !== undefined) n.origin = origin;
+  return n;
 }
 
 /** Parses one sw_neigh payload. */
@@ -93,10 +108,10 @@ export function decodeNeighbourList(b: Uint8Array): ListPage<Neighbour> {
   return decodePage(b, NeighMsg.SIZE, 'neighbour list', decodeNeighbour);
 }
 
-/** NEIGH_LIST response payload (tests and fake dataplanes). */
+/** NEIGH_LIST response payload (tests and fake dataplanes); an item's origin is written when given. */
 export function encodeNeighbourList(page: ListPage<Neighbour>): Uint8Array {
   const src = new NeighSource(page.items, false);
   return encodePage({ items: page.items.map((_, i) => i), next: page.next }, NeighMsg.SIZE, (v, b, off, i) =>
-    src.write(i, v, b, off),
+    src.writeListed(i, page.items[i].origin, v, b, off),
   );
 }

@@ -16,6 +16,7 @@ import { AF, MAX_PORTS, PORT_NONE } from '../wire/abi/control';
 import {
   ECMP_MAX,
   NexthopMsg,
+  Origin as OriginCode,
   RouteLookup,
   RouteMatch as RouteMatchMsg,
   RouteMsg,
@@ -56,6 +57,38 @@ export type RouteSpec =
   | { prefix: string; via: readonly NextHop[]; type?: 'forward' }
   | { prefix: string; type: 'local' | 'drop'; via?: readonly NextHop[] };
 
+/**
+ * Who installed a route or neighbour (SW_ORIGIN_*): a client ('api'), a
+ * neighbour (its host route), or kernel sync (a vEth address's local and
+ * connected routes, a kernel route, a neighbour the kernel resolved).
+ */
+export type Origin = 'api' | 'neighbour' | 'kernel-address' | 'kernel-route' | 'kernel-neighbour';
+
+/** Origin names by SW_ORIGIN_* value. */
+const ORIGIN_NAMES: Record<number, Origin> = {
+  [OriginCode.API]: 'api',
+  [OriginCode.NEIGH]: 'neighbour',
+  [OriginCode.KADDR]: 'kernel-address',
+  [OriginCode.KROUTE]: 'kernel-route',
+  [OriginCode.KNEIGH]: 'kernel-neighbour',
+};
+const ORIGIN_CODES: Record<Origin, number> = Object.fromEntries(
+  Object.entries(ORIGIN_NAMES).map(([k, v]) => [v, Number(k)]),
+) as Record<Origin, number>;
+
+/** The origin byte of a listed entry: undefined for 0 (not given), PROTOCOL for a value this library does not know. */
+export function decodeOrigin(code: number, what: string): Origin | undefined {
+  if (code === 0) return undefined;
+  const o = ORIGIN_NAMES[code];
+  if (o === undefined) throw new SlipwayError('PROTOCOL', `${what}: unknown origin ${code}`);
+  return o;
+}
+
+/** The SW_ORIGIN_* value of `o` (0 when absent; tests and fake dataplanes). */
+export function originCode(o: Origin | undefined): number {
+  return o === undefined ? 0 : ORIGIN_CODES[o];
+}
+
 /** A route as the dataplane lists it. */
 export interface Route {
   /** Canonical "addr/len" (IPv6 in RFC 5952 form). */
@@ -65,6 +98,8 @@ export interface Route {
   type: 'forward' | 'local' | 'drop';
   /** Next hops (1..8, ECMP by flow hash) of a forward route; empty otherwise. */
   via: NextHop[];
+  /** Who installed it (listings of an ABI v3 dataplane); absent when the dataplane did not say. */
+  origin?: Origin;
 }
 
 /* ---------------- helpers ---------------- */
@@ -243,12 +278,15 @@ export function decodeRoute(v: DataView, off = 0): Route {
   }
   const typeName = ROUTE_TYPE_NAMES[type];
   if (typeName === undefined) throw new SlipwayError('PROTOCOL', `route: unknown type ${type}`);
-  return {
+  const r: Route = {
     prefix: formatPrefix(family, b, v.getUint8(off + RouteMsg.prefix_len), off + RouteMsg.prefix),
     family: family as Family,
     type: typeName,
     via,
   };
+  const origin = decodeOrigin(v.getUint8(off + RouteMsg.origin), `route ${r.prefix}`);
+  if (origin !== undefined) r.origin = origin;
+  return r;
 }
 
 /** Parses one sw_route payload. */
@@ -262,12 +300,13 @@ export function decodeRouteList(b: Uint8Array): ListPage<Route> {
   return decodePage(b, RouteMsg.SIZE, 'route list', decodeRoute);
 }
 
-/** ROUTE_LIST response payload (tests and fake dataplanes). */
-export function encodeRouteList(page: ListPage<RouteSpec>): Uint8Array {
+/** ROUTE_LIST response payload (tests and fake dataplanes); an item's origin is written when given. */
+export function encodeRouteList(page: ListPage<RouteSpec & { origin?: Origin }>): Uint8Array {
   const src = new RouteSource(page.items, false);
-  return encodePage({ items: page.items.map((_, i) => i), next: page.next }, RouteMsg.SIZE, (v, b, off, i) =>
-    src.write(i, v, b, off),
-  );
+  return encodePage({ items: page.items.map((_, i) => i), next: page.next }, RouteMsg.SIZE, (v, b, off, i) => {
+    src.write(i, v, b, off);
+    v.setUint8(off + RouteMsg.origin, originCode(page.items[i].origin));
+  });
 }
 
 /* ---------------- ROUTE_GET ---------------- */

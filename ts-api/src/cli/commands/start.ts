@@ -1,7 +1,9 @@
-/* slipctl start: launch slipwayd in the background and return once it is ready. */
+/* slipctl start: launch slipwayd in the background and return once it is ready (and, with --config, configured). */
 import { Command } from 'commander';
-import { ctlPath, defaultLogFile, launch } from '../../index';
+import { applyConfig, launchOptionsOf, loadConfigFile, renderPlan } from '../../config/index';
+import { ctlPath, defaultLogFile, launch, type LaunchOptions } from '../../index';
 import { cliLogger, globals } from '../context';
+import { UsageError } from '../errors';
 import { portsTable, print, printJson } from '../output';
 import { collect, parseIntArg } from '../parse';
 
@@ -17,6 +19,7 @@ interface StartOptions {
   binary?: string;
   logFile?: string;
   readyTimeout?: number;
+  config?: string;
 }
 
 export function startCommand(): Command {
@@ -33,19 +36,28 @@ export function startCommand(): Command {
     .option('--binary <path>', 'slipwayd binary')
     .option('--log-file <path>', 'slipwayd log file (default <ctl-dir>/<instance>.log)')
     .option('--ready-timeout <ms>', 'how long to wait for the dataplane to be ready', parseIntArg(1, 600_000))
+    .option(
+      '--config <file>',
+      'configuration file: its ports and dataplane section start slipwayd (options given here win), then it is applied',
+    )
     .action(async (o: StartOptions, cmd: Command) => {
       const g = globals(cmd);
       const logger = cliLogger(g);
+      const file = o.config === undefined ? undefined : loadConfigFile(o.config);
+      if (file && o.port.length > 0) throw new UsageError('--port and --config: the ports come from the file');
+      const given = (k: string) => cmd.getOptionValueSource(k) === 'cli';
+      const fromFile: Omit<LaunchOptions, 'instance'> = file ? launchOptionsOf(file.config) : {};
       const sw = await launch({
+        ...fromFile,
         instance: g.instance,
-        ports: o.port,
-        workers: o.workers,
-        mainLcore: o.mainLcore,
-        vifPrefix: o.vifPrefix,
-        noHuge: !o.huge,
-        mbufs: o.mbufs,
-        idleUs: o.idleUs,
-        eal: o.eal.length > 0 ? o.eal : undefined,
+        ports: file ? fromFile.ports : o.port,
+        workers: file && !given('workers') ? (fromFile.workers ?? o.workers) : o.workers,
+        mainLcore: o.mainLcore ?? fromFile.mainLcore,
+        vifPrefix: o.vifPrefix ?? fromFile.vifPrefix,
+        noHuge: given('huge') ? !o.huge : (fromFile.noHuge ?? !o.huge),
+        mbufs: o.mbufs ?? fromFile.mbufs,
+        idleUs: o.idleUs ?? fromFile.idleUs,
+        eal: o.eal.length > 0 ? o.eal : fromFile.eal,
         binary: o.binary,
         logFile: o.logFile,
         ctlDir: g.ctlDir,
@@ -54,6 +66,16 @@ export function startCommand(): Command {
         logger,
       });
       try {
+        if (file) {
+          try {
+            const { plan } = await applyConfig(sw, file, { logger });
+            if (!g.json) print(renderPlan(plan, true));
+          } catch (e) {
+            logger.error(`${file.source} could not be applied; stopping slipwayd`);
+            await sw.shutdown();
+            throw e;
+          }
+        }
         const ports = await sw.ports.list();
         const logFile = o.logFile ?? defaultLogFile(g.instance, g.ctlDir);
         logger.info('slipwayd ready', { pid: sw.pid, ports: ports.length });

@@ -12,7 +12,7 @@ export const NeighMsg = {
   SIZE: 32,
   port: 0,
   family: 2,
-  /** SW_ORIGIN_* in listings; 0 in requests */
+  /** SW_ORIGIN_* (wire/abi/routes.ts) in listings; 0 in requests */
   origin: 3,
   mac: 4,
   reserved1: 10,

@@ -7,7 +7,7 @@ export const PortOps = {
   PORT_STOP: 0x0013,
   PORT_SET: 0x0014,
   PORT_GET: 0x0015,
-  /** sw_port_ref -> devargs bytes (no NUL): how the port was added */
+  /** sw_port_ref -> the devargs bytes (no NUL) the port was added with */
   PORT_DEVARGS: 0x0016,
 } as const;
 

@@ -21,6 +21,23 @@ export const RouteType = {
   DROP: 3,
 } as const;
 
+/**
+ * sw_route.origin, sw_neigh.origin (SW_ORIGIN_*): who installed an entry, in
+ * listings; requests send 0.
+ */
+export const Origin = {
+  /** a client */
+  API: 1,
+  /** a neighbour: its attached host route */
+  NEIGH: 2,
+  /** kernel sync: an address on a vEth (its local and connected routes) */
+  KADDR: 3,
+  /** kernel sync: a kernel route */
+  KROUTE: 4,
+  /** kernel sync: a neighbour the kernel resolved */
+  KNEIGH: 5,
+} as const;
+
 /** Addresses are 16 bytes in network order; IPv4 uses the first 4. */
 export const NexthopMsg = {
   SIZE: 24,
