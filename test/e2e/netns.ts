@@ -407,6 +407,8 @@ export interface TopologyOptions {
   id?: string;
   addrsA?: string[];
   addrsB?: string[];
+  /** the DPDK driver on the host ends: af_packet (default) or af_xdp */
+  driver?: 'af_packet' | 'af_xdp';
 }
 
 const NS_RE = /^sw-[ab]-(\d+)$/;
@@ -488,6 +490,7 @@ export async function createTopology(opts: TopologyOptions = {}): Promise<Topolo
   }
 
   const id = opts.id ?? String(process.pid);
+  const driver = opts.driver ?? 'af_packet';
   if (id.length > 10 || !/^[\w]+$/.test(id)) {
     throw new Error(`topology id "${id}" must be 1..10 word characters (interface names are at most 15)`);
   }
@@ -557,7 +560,7 @@ export async function createTopology(opts: TopologyOptions = {}): Promise<Topolo
     id,
     a,
     b,
-    devargs: [`net_af_packet0,iface=${a.hostIf}`, `net_af_packet1,iface=${b.hostIf}`],
+    devargs: [`net_${driver}0,iface=${a.hostIf}`, `net_${driver}1,iface=${b.hostIf}`],
     teardown,
   };
 }

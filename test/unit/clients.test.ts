@@ -94,7 +94,7 @@ test('a client claims a slot with its identity, beats, and releases it on close'
 });
 
 test('every client gets exactly its own answers, several clients in flight at once', async (t) => {
-  const { fake, open } = fakeFor(t, 'own', { reqSize: 512, respSize: 1024 });
+  const { fake, open } = fakeFor(t, 'own', { reqSize: 512, respSize: 1024, echoSlot: true });
   const clients = await Promise.all([0, 1, 2, 3].map((k) => open({ name: `c${k}` })));
   await clients[0].ports.add('net_null0');
   const asks = clients.flatMap((sw, k) =>

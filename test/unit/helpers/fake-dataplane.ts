@@ -53,6 +53,8 @@ export interface FakeOptions {
   state?: number;
   magic?: number;
   abiVersion?: number;
+  /** PORT_DEVARGS answers "<name>,slot=S,seq=Q": which slot asked, for tests of answer routing */
+  echoSlot?: boolean;
   /** ops the fake never answers (to provoke TIMEOUT) */
   ignore?: number[];
   /** a slot whose heartbeat is older than this is freed (default SLOT_TIMEOUT_MS) */
@@ -355,7 +357,8 @@ export class FakeDataplane {
   }
 
   private handle(m: codec.Message, slot: number): [number, Uint8Array] {
-    const answered = this.config.handle(m);
+    const echo = m.type === Op.PORT_DEVARGS && this.opts.echoSlot === true;
+    const answered = echo ? undefined : this.config.handle(m);
     if (answered) return answered;
     const none = new Uint8Array(0);
     switch (m.type) {

@@ -67,10 +67,10 @@ export class FakeTables {
         this.policerPorts.set(this.core.ports.length, copyClasses(this.policerDefaults));
         return undefined;
       case Op.PORT_DEVARGS: {
-        // ports added through PORT_ADD; the fake's own ports answer in its switch
         const p = codec.decodePortRef(m.payload);
-        const devargs = this.devargs.get(p);
-        return devargs === undefined ? undefined : [ST.OK, new TextEncoder().encode(devargs)];
+        const info = this.core.ports[p];
+        if (!info) return err(3, `port ${p} does not exist`);
+        return [ST.OK, new TextEncoder().encode(this.devargs.get(p) ?? info.name)];
       }
       case Op.ROUTE_LIST: {
         const q = tables.decodeListReq(m.payload);
