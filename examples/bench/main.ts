@@ -8,6 +8,7 @@
 import { benchControl } from './control';
 import { benchException } from './exception';
 import { benchFastpath } from './fastpath';
+import { benchIdle } from './idle';
 import { benchXconnect } from './xconnect';
 
 /** A figure is null when it cannot be measured (yet); --json keeps it as null. */
@@ -22,6 +23,10 @@ const benches: Record<string, { what: string; run: (seconds: number) => Promise<
   fastpath: {
     what: 'IPv4 routing, 64-byte UDP, 1 worker: slipwayd vs DPDK l3fwd (LPM), 1k and 1M routes, 1k rules',
     run: benchFastpath,
+  },
+  idle: {
+    what: 'CPU of an idle dataplane (two ports receiving nothing, 1 worker): slipwayd idle back-off and busy polling vs testpmd io',
+    run: benchIdle,
   },
   exception: {
     what: 'exception path: TCP (iperf3, 2 × --seconds) to the host through the vEth vs testpmd (af_packet <-> tap io) vs the plain veth; 64-byte punt rate into the kernel vs testpmd (pcap -> tap)',

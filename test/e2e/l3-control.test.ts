@@ -114,17 +114,23 @@ test.serial('slipctl route/neigh/rule add, list --json, del', async (t) => {
   const listed = JSON.parse(await ok(['--json', 'route', 'list'])) as Array<{ prefix: string }>;
   t.deepEqual(
     listed.find((r) => r.prefix === '10.50.0.0/16'),
-    { prefix: '10.50.0.0/16', family: 4, type: 'forward', via: [{ port: 1, gw: '10.2.0.9' }, { port: 0 }] },
+    {
+      prefix: '10.50.0.0/16',
+      family: 4,
+      origin: 'api',
+      type: 'forward',
+      via: [{ port: 1, gw: '10.2.0.9' }, { port: 0 }],
+    },
   );
   t.deepEqual(
     listed.find((r) => r.prefix === 'fd50::/48'),
-    { prefix: 'fd50::/48', family: 6, type: 'forward', via: [{ port: 1, gw: 'fd02::9' }] },
+    { prefix: 'fd50::/48', family: 6, origin: 'api', type: 'forward', via: [{ port: 1, gw: 'fd02::9' }] },
   );
   t.regex(await ok(['route', 'list', '--family', '6']), /fd50::\/48\s+forward\s+1:fd02::9/);
   await ok(['neigh', 'add', '0', '10.1.0.7', '02:00:00:00:00:07']);
   t.true(
     (JSON.parse(await ok(['--json', 'neigh', 'list'])) as unknown[]).some(
-      (n) => JSON.stringify(n) === JSON.stringify({ port: 0, ip: '10.1.0.7', mac: '02:00:00:00:00:07' }),
+      (n) => JSON.stringify(n) === JSON.stringify({ port: 0, ip: '10.1.0.7', mac: '02:00:00:00:00:07', origin: 'api' }),
     ),
   );
   await ok([

@@ -99,10 +99,17 @@ test.serial(
         (await routeOf(sw, '10.50.2.0/24')) !== undefined && (await routeOf(sw, `${HOST4[0]}/32`)) !== undefined,
       3000,
     );
-    t.deepEqual(await routeOf(sw, `${HOST4[0]}/32`), { prefix: `${HOST4[0]}/32`, family: 4, type: 'local', via: [] });
+    t.deepEqual(await routeOf(sw, `${HOST4[0]}/32`), {
+      prefix: `${HOST4[0]}/32`,
+      family: 4,
+      origin: 'kernel-address',
+      type: 'local',
+      via: [],
+    });
     t.deepEqual(await routeOf(sw, '10.50.2.0/24'), {
       prefix: '10.50.2.0/24',
       family: 4,
+      origin: 'kernel-address',
       type: 'forward',
       via: [{ port: 1 }],
     });
@@ -146,7 +153,7 @@ test.serial(
     ).catch(() => {});
     t.deepEqual(
       await routeOf(sw, '10.60.0.0/24'),
-      { prefix: '10.60.0.0/24', family: 4, type: 'forward', via: [{ port: 1, gw: B4 }] },
+      { prefix: '10.60.0.0/24', family: 4, origin: 'kernel-route', type: 'forward', via: [{ port: 1, gw: B4 }] },
       eventsText(),
     );
 
@@ -185,10 +192,17 @@ test.serial('an address added and deleted on a vEth adds and removes its local a
   await waitFor('10.50.9.1/32 local', async () => (await routeOf(sw, '10.50.9.1/32')) !== undefined, 3000).catch(
     () => {},
   );
-  t.deepEqual(await routeOf(sw, '10.50.9.1/32'), { prefix: '10.50.9.1/32', family: 4, type: 'local', via: [] });
+  t.deepEqual(await routeOf(sw, '10.50.9.1/32'), {
+    prefix: '10.50.9.1/32',
+    family: 4,
+    origin: 'kernel-address',
+    type: 'local',
+    via: [],
+  });
   t.deepEqual(await routeOf(sw, '10.50.9.0/24'), {
     prefix: '10.50.9.0/24',
     family: 4,
+    origin: 'kernel-address',
     type: 'forward',
     via: [{ port: 1 }],
   });
@@ -216,6 +230,7 @@ test.serial(
     t.deepEqual(await routeOf(sw, '10.62.0.0/24'), {
       prefix: '10.62.0.0/24',
       family: 4,
+      origin: 'api',
       type: 'forward',
       via: [{ port: 0, gw: A4 }],
     });
@@ -224,6 +239,7 @@ test.serial(
     t.deepEqual(await routeOf(sw, '10.62.0.0/24'), {
       prefix: '10.62.0.0/24',
       family: 4,
+      origin: 'api',
       type: 'forward',
       via: [{ port: 0, gw: A4 }],
     });
@@ -261,10 +277,17 @@ test.serial('off removes what sync installed; on again resyncs, routes added mea
   t.deepEqual(await routeOf(sw, '10.61.0.0/24'), {
     prefix: '10.61.0.0/24',
     family: 4,
+    origin: 'kernel-route',
     type: 'forward',
     via: [{ port: 1, gw: B4 }],
   });
-  t.deepEqual(await routeOf(sw, `${HOST4[0]}/32`), { prefix: `${HOST4[0]}/32`, family: 4, type: 'local', via: [] });
+  t.deepEqual(await routeOf(sw, `${HOST4[0]}/32`), {
+    prefix: `${HOST4[0]}/32`,
+    family: 4,
+    origin: 'kernel-address',
+    type: 'local',
+    via: [],
+  });
   const st = await sw.kernelSync.get();
   t.true(st.addresses === 2 && st.routes >= 5 && st.resyncs === 1, JSON.stringify(st));
   await waitFor(

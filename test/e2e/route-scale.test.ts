@@ -65,7 +65,7 @@ test.serial('1,000,000 IPv4 routes load in one batch in a few seconds, are count
   t.is(listed.length, N);
   t.deepEqual(
     listed.find((x) => x.prefix === '1.0.0.0/24'),
-    { prefix: '1.0.0.0/24', family: 4, type: 'forward', via: [{ port: 0, gw: '10.0.0.1' }] },
+    { prefix: '1.0.0.0/24', family: 4, origin: 'api', type: 'forward', via: [{ port: 0, gw: '10.0.0.1' }] },
   );
   const t2 = performance.now();
   const del = await sw.routes.removeMany(

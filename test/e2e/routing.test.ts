@@ -19,12 +19,19 @@ test.serial('routes and neighbours are set from TypeScript and listed back', asy
   env = await setUpL3(s, sw);
   const routes = await sw.routes.list();
   const byPrefix = new Map(routes.map((r) => [r.prefix, r]));
-  t.deepEqual(byPrefix.get('10.2.0.0/24'), { prefix: '10.2.0.0/24', family: 4, type: 'forward', via: [{ port: 1 }] });
-  t.deepEqual(byPrefix.get('fd01::1/128'), { prefix: 'fd01::1/128', family: 6, type: 'local', via: [] });
+  t.deepEqual(byPrefix.get('10.2.0.0/24'), {
+    prefix: '10.2.0.0/24',
+    family: 4,
+    origin: 'api',
+    type: 'forward',
+    via: [{ port: 1 }],
+  });
+  t.deepEqual(byPrefix.get('fd01::1/128'), { prefix: 'fd01::1/128', family: 6, origin: 'api', type: 'local', via: [] });
   // neighbours install host routes
   t.deepEqual(byPrefix.get('10.2.0.2/32'), {
     prefix: '10.2.0.2/32',
     family: 4,
+    origin: 'neighbour',
     type: 'forward',
     via: [{ port: 1, gw: B4 }],
   });
@@ -33,10 +40,10 @@ test.serial('routes and neighbours are set from TypeScript and listed back', asy
   t.deepEqual(
     neigh.sort((x, y) => x.ip.localeCompare(y.ip)),
     [
-      { port: 0, ip: A4, mac: env.macA },
-      { port: 1, ip: B4, mac: env.macB },
-      { port: 0, ip: A6, mac: env.macA },
-      { port: 1, ip: B6, mac: env.macB },
+      { port: 0, ip: A4, mac: env.macA, origin: 'api' },
+      { port: 1, ip: B4, mac: env.macB, origin: 'api' },
+      { port: 0, ip: A6, mac: env.macA, origin: 'api' },
+      { port: 1, ip: B6, mac: env.macB, origin: 'api' },
     ].sort((x, y) => x.ip.localeCompare(y.ip)),
   );
   const st = await sw.stats();

@@ -167,11 +167,12 @@ test('metrics: counters per port and class, rule counters, lcore busy percent ov
   fake.setCounter(0, 0, 'rx_packets', 1000n);
   fake.setCounter(1, 0, 'rx_packets', 234n);
   fake.setLcore(0, 0, 1, 0n, 0n);
-  fake.setLcore(1, 1, 2, 100n, 300n);
+  fake.setLcore(1, 1, 2, 100n, 300n, { busy: 1000n, idle: 2000n, sleep: 5000n });
 
   const m = new DataplaneMetrics({ client: () => sw, restarts: () => 0 });
   await m.sample();
-  fake.setLcore(1, 1, 2, 400n, 400n); // +300 busy, +100 idle: 75 %
+  // +300 µs busy, +60 µs idle polling, +40 µs asleep: 75 %
+  fake.setLcore(1, 1, 2, 400n, 400n, { busy: 301_000n, idle: 62_000n, sleep: 45_000n });
   await m.sample();
   const text = await m.registry.metrics();
   t.regex(text, /^slipway_port_rx_packets_total\{port="0"\} 1234$/m);
@@ -184,6 +185,7 @@ test('metrics: counters per port and class, rule counters, lcore busy percent ov
   t.regex(text, /^slipway_rule_bytes_total\{rule="3"\} 768$/m);
   t.regex(text, /^slipway_lcore_busy_percent\{lcore="1",role="worker"\} 75$/m);
   t.regex(text, /^slipway_lcore_polls_total\{lcore="1",role="worker",kind="busy"\} 400$/m);
+  t.regex(text, /^slipway_lcore_seconds_total\{lcore="1",role="worker",kind="sleep"\} 0.000045$/m);
   t.regex(text, /^# HELP slipway_port_punt_total Frames punted/m);
 
   // the dataplane gone: up 0 and nothing else from it; /health says 503

@@ -36,6 +36,9 @@ test('argv: daemon options, then EAL options after --', (t) => {
       noHuge: true,
       mbufs: 4096,
       idleUs: 100,
+      pollMode: 'busy',
+      idleSleepUs: 500,
+      maxRules: 20000,
       ctlDir: '/tmp/x',
       eal: ['--log-level=8'],
     }),
@@ -52,6 +55,12 @@ test('argv: daemon options, then EAL options after --', (t) => {
       '4096',
       '--idle-us',
       '100',
+      '--poll-mode',
+      'busy',
+      '--idle-sleep-us',
+      '500',
+      '--max-rules',
+      '20000',
       '--ctl-dir',
       '/tmp/x',
       '--',
@@ -69,6 +78,10 @@ test('argv: daemon options, then EAL options after --', (t) => {
     { instance: 'ok', workers: '1;rm' },
     { instance: 'ok', mbufs: -1 },
     { instance: 'ok', mainLcore: 1.5 },
+    { instance: 'ok', pollMode: 'spin' as 'busy' },
+    { instance: 'ok', idleSleepUs: 0 },
+    { instance: 'ok', idleSleepUs: 10_001 },
+    { instance: 'ok', maxRules: 100 },
   ]) {
     const e = t.throws(() => buildArgv(bad), { instanceOf: SlipwayError });
     t.is(e?.code, 'BAD_ARGUMENT');

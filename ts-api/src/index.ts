@@ -47,6 +47,7 @@ export type { Logger, LoggerOptions } from './logger';
 // The value types of every feature (a feature's new operation brings its
 // types along without an edit here).
 export type * from './codec/stats';
+export { lcoreBusyPercent } from './codec/stats';
 export type * from './codec/session';
 export type * from './codec/ports';
 export type * from './codec/xconnects';

@@ -49,6 +49,17 @@ export interface LaunchOptions {
    */
   idleUs?: number;
   /**
+   * Workers' polling (`--poll-mode`): 'sleep' (the default there) backs off
+   * when every queue of a worker stays empty, sleeping up to
+   * `idleSleepUs` and polling at full speed again from the first packet;
+   * 'busy' polls without pause, as DPDK's samples do.
+   */
+  pollMode?: 'sleep' | 'busy';
+  /** Longest sleep of an idle worker in µs (`--idle-sleep-us`, 1..10000, default 1000 there). */
+  idleSleepUs?: number;
+  /** Match-action rules the dataplane holds (`--max-rules`, default 16384 there). */
+  maxRules?: number;
+  /**
    * slipwayd's `--spin-us`: how long its main lcore keeps polling after its
    * last work before sleeping (default 100 there). Requests arriving within
    * it are served without a futex wake-up; costs that much main-lcore CPU
@@ -125,7 +136,7 @@ const LCORE_LIST_RE = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
 
 /**
  * The argv (without the binary) for slipwayd:
- * `--instance NAME [--port DEVARGS]... [--vif-prefix P] [--mbufs N] [--max-routes N] [--kernel-sync] [--idle-us N] [--spin-us N] [--ctl-dir D] [--json-socket PATH]
+ * `--instance NAME [--port DEVARGS]... [--vif-prefix P] [--mbufs N] [--max-routes N] [--kernel-sync] [--idle-us N] [--poll-mode M] [--idle-sleep-us N] [--max-rules N] [--spin-us N] [--ctl-dir D] [--json-socket PATH]
  *  -- -l MAIN,WORKERS --main-lcore MAIN [--no-huge] [eal...]`.
  * Validates every option (BAD_ARGUMENT naming the bad value).
  */
@@ -174,6 +185,27 @@ export function buildArgv(opts: LaunchOptions): string[] {
       `bad idleUs ${JSON.stringify(opts.idleUs)}: expected a non-negative integer`,
     );
     argv.push('--idle-us', String(opts.idleUs));
+  }
+  if (opts.pollMode !== undefined) {
+    check(
+      opts.pollMode === 'sleep' || opts.pollMode === 'busy',
+      `bad pollMode ${JSON.stringify(opts.pollMode)}: expected "sleep" or "busy"`,
+    );
+    argv.push('--poll-mode', opts.pollMode);
+  }
+  if (opts.idleSleepUs !== undefined) {
+    check(
+      Number.isInteger(opts.idleSleepUs) && opts.idleSleepUs >= 1 && opts.idleSleepUs <= 10_000,
+      `bad idleSleepUs ${JSON.stringify(opts.idleSleepUs)}: expected an integer 1..10000`,
+    );
+    argv.push('--idle-sleep-us', String(opts.idleSleepUs));
+  }
+  if (opts.maxRules !== undefined) {
+    check(
+      Number.isInteger(opts.maxRules) && opts.maxRules >= 1024 && opts.maxRules <= 1 << 20,
+      `bad maxRules ${JSON.stringify(opts.maxRules)}: expected an integer 1024..1048576`,
+    );
+    argv.push('--max-rules', String(opts.maxRules));
   }
   if (opts.dataplaneSpinUs !== undefined) {
     check(

@@ -272,13 +272,24 @@ export class FakeDataplane {
     new DataView(this.buf).setBigUint64(off, x, true);
   }
 
-  setLcore(slot: number, lcoreId: number, role: number, busy: bigint, idle: bigint): void {
+  /** An lcore's loop counters: polls that found work and none, and optionally its time (ns) busy, idle and asleep. */
+  setLcore(
+    slot: number,
+    lcoreId: number,
+    role: number,
+    busy: bigint,
+    idle: bigint,
+    ns: { busy: bigint; idle: bigint; sleep: bigint } = { busy: 0n, idle: 0n, sleep: 0n },
+  ): void {
     const v = new DataView(this.buf);
     const base = this.statsOff + StatsArea.lcores + slot * LcoreStats.SIZE;
     v.setUint32(base + LcoreStats.lcore_id, lcoreId, true);
     v.setUint32(base + LcoreStats.role, role, true);
     v.setBigUint64(base + LcoreStats.busy_polls, busy, true);
     v.setBigUint64(base + LcoreStats.idle_polls, idle, true);
+    v.setBigUint64(base + LcoreStats.busy_ns, ns.busy, true);
+    v.setBigUint64(base + LcoreStats.idle_ns, ns.idle, true);
+    v.setBigUint64(base + LcoreStats.sleep_ns, ns.sleep, true);
     v.setUint32(
       this.statsOff + StatsArea.n_lcores,
       Math.max(slot + 1, v.getUint32(this.statsOff + StatsArea.n_lcores, true)),

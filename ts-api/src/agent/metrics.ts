@@ -9,7 +9,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Slipway } from '../client/slipway';
 import type { RuleEntry } from '../codec/rules';
-import type { Stats } from '../codec/stats';
+import { lcoreBusyPercent, type Stats } from '../codec/stats';
 import { DEV_STATS_FIELDS, L3_COUNTERS, PORT_COUNTERS } from '../wire/abi/stats';
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -31,15 +31,16 @@ export interface MetricsSource {
   restarts(): number;
 }
 
-/** One lcore's share of busy polls between two samples. */
+/** One lcore's time counters at a sample. */
 interface LcoreSample {
-  busy: bigint;
-  idle: bigint;
+  busyNs: bigint;
+  idleNs: bigint;
+  sleepNs: bigint;
 }
 
 export class DataplaneMetrics {
   readonly registry = new Registry();
-  /** busy polls per lcore over the last interval, percent */
+  /** busy time per lcore over the last interval, percent of its time (busy, idle polling, asleep) */
   private busy = new Map<number, { role: string; percent: number }>();
   private last = new Map<number, LcoreSample>();
   private timer?: NodeJS.Timeout;
@@ -150,7 +151,7 @@ export class DataplaneMetrics {
     }
     gauge(
       'lcore_busy_percent',
-      'Busy polls of each lcore loop over the last sampling interval, percent of all its polls.',
+      'Time each lcore spent moving packets or serving requests over the last sampling interval, percent (the rest is idle polling or sleep).',
       ['lcore', 'role'],
       (g) => {
         for (const [lcore, b] of this.busy) g.set({ lcore: String(lcore), role: b.role }, b.percent);
@@ -164,6 +165,19 @@ export class DataplaneMetrics {
         for (const l of s.stats.lcores) {
           c.inc({ lcore: String(l.lcoreId), role: l.role, kind: 'busy' }, Number(l.busyPolls));
           c.inc({ lcore: String(l.lcoreId), role: l.role, kind: 'idle' }, Number(l.idlePolls));
+        }
+      },
+    );
+    counter(
+      'lcore_seconds_total',
+      'Time of each lcore loop: busy (found work), idle (polled and found nothing) or asleep (idle back-off).',
+      ['lcore', 'role', 'kind'],
+      (c, s) => {
+        for (const l of s.stats.lcores) {
+          const labels = { lcore: String(l.lcoreId), role: l.role };
+          c.inc({ ...labels, kind: 'busy' }, Number(l.busyNs) / 1e9);
+          c.inc({ ...labels, kind: 'idle' }, Number(l.idleNs) / 1e9);
+          c.inc({ ...labels, kind: 'sleep' }, Number(l.sleepNs) / 1e9);
         }
       },
     );
@@ -217,11 +231,14 @@ export class DataplaneMetrics {
     }
     for (const l of stats.lcores) {
       const prev = this.last.get(l.lcoreId);
-      this.last.set(l.lcoreId, { busy: l.busyPolls, idle: l.idlePolls });
-      if (!prev || l.busyPolls < prev.busy || l.idlePolls < prev.idle) continue; // first sample, or a new dataplane
-      const busy = l.busyPolls - prev.busy;
-      const total = busy + (l.idlePolls - prev.idle);
-      this.busy.set(l.lcoreId, { role: l.role, percent: total === 0n ? 0 : Number((busy * 10000n) / total) / 100 });
+      this.last.set(l.lcoreId, { busyNs: l.busyNs, idleNs: l.idleNs, sleepNs: l.sleepNs });
+      if (!prev || l.busyNs < prev.busyNs || l.idleNs < prev.idleNs || l.sleepNs < prev.sleepNs) continue; // first sample, or a new dataplane
+      const percent = lcoreBusyPercent({
+        busyNs: l.busyNs - prev.busyNs,
+        idleNs: l.idleNs - prev.idleNs,
+        sleepNs: l.sleepNs - prev.sleepNs,
+      });
+      this.busy.set(l.lcoreId, { role: l.role, percent });
     }
   }
 

@@ -1,5 +1,5 @@
 /* Rendering for humans (aligned tables) and machines (JSON, bigints as numbers). */
-import type { PortInfo, Stats } from '../index';
+import { lcoreBusyPercent, type PortInfo, type Stats } from '../index';
 
 /** Left-aligned first column, right-aligned numbers, two spaces between columns. */
 export function table(header: string[], rows: Array<Array<string | number | bigint>>): string {
@@ -137,15 +137,16 @@ export function statsTable(stats: Stats, rates?: Map<number, Rates>): string {
   out +=
     '\n' +
     table(
-      ['LCORE', 'ROLE', 'BUSY-POLLS', 'IDLE-POLLS', 'BUSY%'],
+      ['LCORE', 'ROLE', 'BUSY-POLLS', 'IDLE-POLLS', 'BUSY%', 'ASLEEP%'],
       stats.lcores.map((l) => {
-        const total = l.busyPolls + l.idlePolls;
+        const total = l.busyNs + l.idleNs + l.sleepNs;
         return [
           String(l.lcoreId),
           l.role,
           l.busyPolls,
           l.idlePolls,
-          total > 0n ? (Number((l.busyPolls * 10000n) / total) / 100).toFixed(2) : '0.00',
+          lcoreBusyPercent(l).toFixed(2),
+          total > 0n ? (Number((l.sleepNs * 10000n) / total) / 100).toFixed(2) : '0.00',
         ];
       }),
     );

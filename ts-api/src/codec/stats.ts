@@ -59,6 +59,18 @@ export interface LcoreStatsInfo {
   role: 'main' | 'worker';
   busyPolls: bigint;
   idlePolls: bigint;
+  /** Time in loop iterations that moved packets (or served requests), ns. */
+  busyNs: bigint;
+  /** Time polling and finding nothing, ns. */
+  idleNs: bigint;
+  /** Time asleep (a worker's idle back-off; the main lcore's idle sleep), ns. */
+  sleepNs: bigint;
+}
+
+/** An lcore's busy share of its time, percent (0 when it has no time counted yet). */
+export function lcoreBusyPercent(l: Pick<LcoreStatsInfo, 'busyNs' | 'idleNs' | 'sleepNs'>): number {
+  const total = l.busyNs + l.idleNs + l.sleepNs;
+  return total === 0n ? 0 : Number((l.busyNs * 10000n) / total) / 100;
 }
 
 /** A snapshot of the statistics area. */
@@ -161,6 +173,9 @@ export function readStats(buf: ArrayBuffer, offset: number, maxTries = 1000): St
       role: role === Role.MAIN ? 'main' : 'worker',
       busyPolls: ld64(base + LcoreStats.busy_polls),
       idlePolls: ld64(base + LcoreStats.idle_polls),
+      busyNs: ld64(base + LcoreStats.busy_ns),
+      idleNs: ld64(base + LcoreStats.idle_ns),
+      sleepNs: ld64(base + LcoreStats.sleep_ns),
     });
     for (const ps of ports) {
       const cbase = base + LcoreStats.ports + ps.port * PortCounters.SIZE;
