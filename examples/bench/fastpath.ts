@@ -9,8 +9,12 @@
  *             destinations spread over the 256 /24s of 10.2.0.0/16
  *   1m_routes 1,000,000 routes; 4,096 destinations spread over the whole
  *             table, so lookups touch it all instead of a few hot entries
- *   1k_rules  slipwayd only (l3fwd has no rules): the `routes` case with
- *             1,000 rules active, compared with l3fwd's `routes` rate
+ *   1k_rules  the `routes` case with 1,000 rules active (999 deny rules that
+ *             never match plus a catch-all ROUTE rule), compared with l3fwd
+ *             LPM and with l3fwd in ACL mode holding the same 999 deny rules
+ *             (one list, written in both formats) ahead of the 1,024 routes
+ *   fib       l3fwd --lookup=fib (rte_fib DIR24_8, the table slipway uses)
+ *             on the `routes` case
  *
  * testpmd io on the same ports gives the ceiling: what net_pcap replay and
  * net_null cost per packet on this lcore before any lookup or rewrite.
@@ -25,7 +29,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { launch, type Slipway } from '../../ts-api/src/index';
 import { benchVdevs, ensureL3fwd, l3fwdMpps, tscHz } from './l3fwd';
-import { destinationsFor, PCAP_PORT0_MAC, routesFor, writeUdpPcap, type BenchRoute } from './pcap';
+import {
+  benchRules,
+  destinationsFor,
+  PCAP_PORT0_MAC,
+  routesFor,
+  writeUdpPcap,
+  type BenchRoute,
+  type BenchRule,
+} from './pcap';
 import { testpmdRxPps } from './peers';
 
 /** Frames in each pcap: net_pcap holds them all in mbufs of l3fwd's 8,192-mbuf pool. */
@@ -83,7 +95,9 @@ function routePayload(prefix: string): Uint8Array {
   return b;
 }
 
-function ruleDrop(id: number): Uint8Array {
+function ruleDrop(r: BenchRule): Uint8Array {
+  const { id } = r;
+  const [addr, len] = r.dst.split('/');
   const b = new Uint8Array(80);
   const v = new DataView(b.buffer);
   v.setUint32(0, id, true);
@@ -94,11 +108,11 @@ function ruleDrop(id: number): Uint8Array {
   v.setUint16(12, 0xffff, true);
   v.setUint16(14, 0xffff, true);
   v.setUint16(18, 0xffff, true);
-  b[33] = 32; // dst /32 in 192.168.0.0/16: never the traffic
+  b[33] = Number(len); // dst in 192.168.0.0/16: never the traffic
   v.setUint16(36, 0xffff, true); // sport any
-  v.setUint16(38, 1000 + id, true);
-  v.setUint16(40, 1000 + id, true);
-  b.set([192, 168, id >> 8, id & 0xff], 64);
+  v.setUint16(38, r.dport, true);
+  v.setUint16(40, r.dport, true);
+  b.set(addr!.split('.').map(Number), 64);
   return b;
 }
 
@@ -155,7 +169,7 @@ export async function slipwayFastpath(c: SlipwayCase): Promise<SlipwayFastpathRe
       );
     const loadS = Number(process.hrtime.bigint() - t0) / 1e9;
     if (c.rules > 0) {
-      const rules = Array.from({ length: c.rules - 1 }, (_, i) => ruleDrop(i + 1));
+      const rules = benchRules(c.rules - 1).map(ruleDrop);
       rules.push(ruleCatchAll(c.rules));
       await batch(sw, 'rules', 0x60, rules);
     }
@@ -234,6 +248,19 @@ export async function benchFastpath(seconds = 5): Promise<Record<string, number 
       { pcap: basePcap, routes: base, rules: RULES, seconds, instance: 'bench-fp-1k' },
       notes,
     );
+    // l3fwd's other modes on the same traffic: rte_fib (slipway's IPv4 table), and rte_acl
+    // holding the same 999 deny rules ahead of the 1,024 routes
+    check();
+    const l3f = await l3fwdMpps({ pcap: basePcap, routes: base, seconds, prefix: 'bench-l3fwd-fib', lookup: 'fib' });
+    check();
+    const l3a = await l3fwdMpps({
+      pcap: basePcap,
+      routes: base,
+      rules: benchRules(RULES - 1),
+      seconds,
+      prefix: 'bench-l3fwd-acl',
+      lookup: 'acl',
+    });
 
     // the ceiling of these ports on this lcore: receive and send, no lookup, no rewrite
     check();
@@ -242,6 +269,8 @@ export async function benchFastpath(seconds = 5): Promise<Record<string, number 
     for (const [name, r] of [
       ['routes', l3],
       ['1m_routes', l3m],
+      ['fib', l3f],
+      ['acl', l3a],
     ] as const) {
       if (r.mpps < 0.99 * r.rxMpps)
         notes.push(
@@ -266,6 +295,11 @@ export async function benchFastpath(seconds = 5): Promise<Record<string, number 
       ratio_1m_routes: ratio(swm.mpps, l3m.mpps),
       slipway_mpps_1k_rules: swr.mpps,
       ratio_1k_rules: ratio(swr.mpps, l3.mpps),
+      l3fwd_fib_mpps: l3f.mpps,
+      ratio_vs_l3fwd_fib: ratio(sw.mpps, l3f.mpps),
+      l3fwd_acl_mpps: l3a.mpps,
+      ratio_1k_rules_vs_l3fwd_acl: ratio(swr.mpps, l3a.mpps),
+      l3fwd_acl_cycles_per_packet: l3a.cyclesPerPacket,
       cycles_per_packet: hz / (sw.mpps * 1e6),
       cycles_per_packet_1m_routes: hz / (swm.mpps * 1e6),
       cycles_per_packet_1k_rules: hz / (swr.mpps * 1e6),

@@ -1,5 +1,5 @@
 /*
- * DPDK's own l3fwd (LPM mode), built by scripts/build-l3fwd.sh, as the
+ * DPDK's own l3fwd (LPM, FIB or ACL mode), built by scripts/build-l3fwd.sh, as the
  * measuring peer of the fast-path benchmark: one forwarding lcore, net_pcap
  * replaying a pcap (infinite_rx) on port 0, net_null (no-rx) on port 1.
  *
@@ -11,7 +11,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { writeL3fwdRoutes, type BenchRoute } from './pcap';
+import { writeL3fwdAclRules, writeL3fwdRoutes, type BenchRoute, type BenchRule } from './pcap';
 
 const ROOT = path.resolve(__dirname, '../..');
 export const L3FWD_BIN = path.join(ROOT, 'build/l3fwd/dpdk-l3fwd');
@@ -39,8 +39,10 @@ export interface L3fwdOptions {
   prefix: string;
   /** lcore that forwards (default 1) */
   lcore?: number;
-  /** 'lpm' (default) or 'fib' */
-  lookup?: 'lpm' | 'fib';
+  /** 'lpm' (default), 'fib' (rte_fib DIR24_8) or 'acl' (routes and rules in one rte_acl classifier) */
+  lookup?: 'lpm' | 'fib' | 'acl';
+  /** with lookup 'acl': deny rules ahead of the routes (writeL3fwdAclRules) */
+  rules?: readonly BenchRule[];
   /** seconds of traffic before the window opens (default 1) */
   warmup?: number;
   /** seconds allowed for EAL init and the route load (default 600: rte_lpm loads 1M routes in tens of seconds) */
@@ -153,7 +155,13 @@ export async function l3fwdMpps(opts: L3fwdOptions): Promise<L3fwdResult> {
       '--config',
       `(0,0,${lcore}),(1,0,${lcore})`,
     );
-    if (opts.routes || opts.routesFile) {
+    if (opts.lookup === 'acl') {
+      const rules4 = path.join(dir, 'acl4');
+      const rules6 = path.join(dir, 'acl6');
+      if (!opts.routes) throw new Error('l3fwdMpps: lookup acl takes routes (and rules), not a routes file');
+      writeL3fwdAclRules(rules4, rules6, opts.rules ?? [], opts.routes);
+      args.push(`--rule_ipv4=${rules4}`, `--rule_ipv6=${rules6}`);
+    } else if (opts.routes || opts.routesFile) {
       // l3fwd reads neither file unless it is given both; the IPv6 one holds fd02::/64 -> 1
       const rules4 = opts.routesFile ?? path.join(dir, 'routes4');
       const rules6 = path.join(dir, 'routes6');

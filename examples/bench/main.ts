@@ -21,7 +21,7 @@ const benches: Record<string, { what: string; run: (seconds: number) => Promise<
     run: async () => benchControl(),
   },
   fastpath: {
-    what: 'IPv4 routing, 64-byte UDP, 1 worker: slipwayd vs DPDK l3fwd (LPM), 1k and 1M routes, 1k rules',
+    what: 'IPv4 routing, 64-byte UDP, 1 worker: slipwayd vs DPDK l3fwd (LPM, FIB, ACL modes), 1k and 1M routes, 1k rules',
     run: benchFastpath,
   },
   idle: {

@@ -229,3 +229,42 @@ export function writeL3fwdRoutes(
   writeFileSync(file4, routes.map((r) => `R${r.prefix} ${r.port}\n`).join(''));
   writeFileSync(file6, routes6.map((r) => `R${r.prefix} ${r.port}\n`).join(''));
 }
+
+/**
+ * A drop rule of the rules benchmark: UDP to one /32 in 192.168.0.0/16 and
+ * one destination port, so it never matches the traffic (10.2.0.0/16) but
+ * the classifier has to tell. The one list both slipway's rules and
+ * l3fwd's ACL file are written from.
+ */
+export interface BenchRule {
+  id: number;
+  dst: string;
+  dport: number;
+}
+
+export function benchRules(n: number): BenchRule[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: i + 1,
+    dst: `192.168.${(i + 1) >> 8}.${(i + 1) & 0xff}/32`,
+    dport: 1001 + i,
+  }));
+}
+
+/**
+ * l3fwd's ACL-mode rule files (--lookup=acl): the rules first as '@' lines
+ * (deny; a line's priority is its rank in the file, so they win over every
+ * route), then the routes as 'R' lines (any source, the prefix, any ports
+ * and protocol, to the port). The IPv6 file, which l3fwd requires, holds
+ * fd02::/64 -> 1.
+ */
+export function writeL3fwdAclRules(
+  file4: string,
+  file6: string,
+  rules: readonly BenchRule[],
+  routes: readonly BenchRoute[],
+): void {
+  const deny = rules.map((r) => `@0.0.0.0/0 ${r.dst} 0 : 65535 ${r.dport} : ${r.dport} 17/0xff\n`);
+  const route = routes.map((r) => `R0.0.0.0/0 ${r.prefix} 0 : 65535 0 : 65535 0/0 ${r.port}\n`);
+  writeFileSync(file4, deny.join('') + route.join(''));
+  writeFileSync(file6, 'R0:0:0:0:0:0:0:0/0 fd02:0:0:0:0:0:0:0/64 0 : 65535 0 : 65535 0/0 1\n');
+}
