@@ -35,6 +35,7 @@
 #include "kni/vif.h"
 #include "l3/l3.h"
 #include "l3/route.h"
+#include "port/pool.h"
 #include "port/port.h"
 #include "rules/rules.h"
 
