@@ -112,7 +112,8 @@ export interface Suite {
  * map, kernel sync, ...).
  */
 export async function startDataplane(s: Suite, extra: Partial<LaunchOptions> = {}): Promise<Slipway> {
-  rmSync(defaultLogFile(s.instance), { force: true });
+  // SW_KEEP_LOGS=1 keeps every start's log in one file (to read a flaky run's first start)
+  if (!process.env.SW_KEEP_LOGS) rmSync(defaultLogFile(s.instance), { force: true });
   let sw: Slipway;
   try {
     sw = await launch({
