@@ -5,11 +5,15 @@
  * kernel path, a baseline) in the same run and prints their ratio: these
  * machines are shared and noisy, so absolute numbers mean little.
  */
+import * as path from 'node:path';
 import { benchControl } from './control';
 import { benchException } from './exception';
 import { benchFastpath } from './fastpath';
 import { benchIdle } from './idle';
 import { benchXconnect } from './xconnect';
+
+// The slipwayd measured is this checkout's, whatever else is on PATH.
+process.env.SLIPWAYD ??= path.resolve(__dirname, '..', '..', 'build', 'dataplane', 'slipwayd');
 
 /** A figure is null when it cannot be measured (yet); --json keeps it as null. */
 type Figures = Record<string, number | null>;
