@@ -1,5 +1,6 @@
 /* slipctl route add PREFIX via PORT[:GW]... | local | drop */
 import { Command } from 'commander';
+import { routes } from '../../../wire';
 import { globals, withSlipway } from '../../context';
 import { print, printJson } from '../../output';
 import { parseRouteWords } from './words';
@@ -14,9 +15,10 @@ export function routeAddCommand(): Command {
     .action(async (prefix: string, words: string[], _o: unknown, cmd: Command) => {
       const g = globals(cmd);
       const spec = parseRouteWords(prefix, words);
+      const route = routes.decodeRoutePayload(routes.encodeRoute(spec)); // checked before connecting (BAD_ARGUMENT: exit 2)
       await withSlipway(g, async (sw) => sw.routes.add(spec));
       if (g.json) {
-        printJson({ ...spec, added: true });
+        printJson(route); // the route as `route list` shows it
       } else {
         print(`route ${prefix} ${words.join(' ')} added`);
       }
