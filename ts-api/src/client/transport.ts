@@ -195,7 +195,10 @@ export class Transport {
     this.seq = (this.seq + 1) >>> 0;
     return new Promise<RawResponse>((resolve, reject) => {
       const p: Pending = { op, deadline: performance.now() + timeoutMs, timeoutMs, resolve, reject };
-      if (signal) this.abortable(signal, p, () => this.pending.get(seq) === p && this.pending.delete(seq), seq);
+      if (signal) {
+        const remove = (): boolean => this.pending.get(seq) === p && this.pending.delete(seq);
+        this.abortable(signal, p, remove, () => `${opName(op)} (seq ${seq})`);
+      }
       this.pending.set(seq, p);
       try {
         if (this.outgoing.length > 0 || !this.a.req.produce({ type: op, seq, payload })) {
@@ -215,21 +218,18 @@ export class Transport {
    * what is in flight (false when it was settled already) and it rejects
    * with ABORTED. The listener goes once it settles.
    */
-  private abortable(
+  private abortable<T>(
     signal: AbortSignal,
-    p: { op?: number; resolve: (r: never) => void; reject: (e: Error) => void },
+    p: { resolve: (r: T) => void; reject: (e: Error) => void },
     remove: () => boolean,
-    seq: number,
-    what?: string,
+    what: () => string,
   ): void {
     const { resolve, reject } = p;
     const onAbort = (): void => {
-      if (remove()) {
-        p.reject(abortError(signal, `instance ${this.host.instance}: ${what ?? `${opName(p.op ?? 0)} (seq ${seq})`}`));
-      }
+      if (remove()) p.reject(abortError(signal, `instance ${this.host.instance}: ${what()}`));
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    p.resolve = (r: never) => {
+    p.resolve = (r: T) => {
       signal.removeEventListener('abort', onAbort);
       resolve(r);
     };
@@ -279,7 +279,7 @@ export class Transport {
           this.abandon(b);
           return true;
         };
-        this.abortable(signal, b, remove, base, `${src.what} (${b.received} of ${n} answered when aborted)`);
+        this.abortable(signal, b, remove, () => `${src.what} (${b.received} of ${n} answered when aborted)`);
       }
       this.batches.push(b);
       this.schedule();
