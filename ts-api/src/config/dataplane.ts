@@ -22,6 +22,7 @@ export function launchOptionsOf(cfg: SlipwayConfig): Omit<LaunchOptions, 'instan
   if (d.maxRules !== undefined) o.maxRules = d.maxRules;
   if (d.pollMode !== undefined) o.pollMode = d.pollMode;
   if (d.idleSleepUs !== undefined) o.idleSleepUs = d.idleSleepUs;
+  if (d.dpdkTools !== undefined) o.dpdkTools = d.dpdkTools;
   if (d.eal !== undefined) o.eal = d.eal;
   if (cfg.kernelSync === true) o.kernelSync = true;
   return o;

@@ -230,6 +230,12 @@ const dataplane = z
       .max(10_000)
       .optional()
       .describe('Longest sleep of an idle worker, µs (default 1000).'),
+    dpdkTools: z
+      .boolean()
+      .optional()
+      .describe(
+        "DPDK's own tools (--dpdk-tools): shared EAL configuration and the pdump server, so dpdk-dumpcap, dpdk-pdump and dpdk-proc-info attach with --file-prefix=slipway-<instance> (default false; needs hugepages).",
+      ),
     eal: z.array(z.string()).optional().describe('Extra EAL arguments.'),
   })
   .describe(

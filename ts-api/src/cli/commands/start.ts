@@ -26,6 +26,7 @@ interface StartOptions {
   pollMode?: 'sleep' | 'busy';
   idleSleepUs?: number;
   jsonSocket?: string;
+  dpdkTools?: boolean;
   eal: string[];
   binary?: string;
   logFile?: string;
@@ -69,6 +70,10 @@ export function startCommand(): Command {
       parseIntArg(1, 10_000),
     )
     .option('--json-socket <path>', 'also serve newline-delimited JSON on this Unix socket (benchmark baseline)')
+    .option(
+      '--dpdk-tools',
+      'shared EAL configuration and the pdump server: dpdk-dumpcap, dpdk-pdump, dpdk-proc-info attach with --file-prefix=slipway-<instance>',
+    )
     .option('--eal <arg>', 'extra EAL argument (repeatable)', collect, [])
     .option('--binary <path>', 'slipwayd binary (default: env SLIPWAYD, slipwayd on PATH, the package build)')
     .option('--log-file <path>', 'slipwayd log file (default <ctl-dir>/<instance>.log)')
@@ -101,6 +106,7 @@ export function startCommand(): Command {
         pollMode: o.pollMode ?? fromFile.pollMode,
         idleSleepUs: o.idleSleepUs ?? fromFile.idleSleepUs,
         jsonSocket: o.jsonSocket,
+        dpdkTools: o.dpdkTools ?? fromFile.dpdkTools,
         eal: o.eal.length > 0 ? o.eal : fromFile.eal,
         binary: o.binary,
         logFile: o.logFile,
