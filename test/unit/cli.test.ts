@@ -151,6 +151,7 @@ test('argument errors exit 2 before connecting: the dataplane sees nothing and n
     [['apply', '-f', path.join(dir, 'bad.yaml')], /ports\[0\]\.mtu: must be ≤ 9600/],
     [['start', '--max-routes', '5'], /5 is not in 1024\.\.16777216/],
     [['start', '--poll-mode', 'fast'], /Allowed choices are sleep, busy/],
+    [['start', '--no-huge', '--dpdk-tools', '--binary', '/bin/false'], /dpdkTools needs hugepages/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ];
   const runs = await Promise.all(cases.map(([args]) => slipctl([...at, ...args])));
@@ -184,9 +185,10 @@ test("start has every slipwayd option, under slipwayd's own names", (t) => {
         dataplaneSpinUs: 1,
         ctlDir: '/x',
         jsonSocket: '/s',
+        dpdkTools: true,
       }).filter((a, i, all) => a.startsWith('--') && i < all.indexOf('--'))
     : [...(help.stdout + help.stderr).matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]!);
-  t.true(daemon.length >= 13, `slipwayd options: ${daemon.join(' ')}`);
+  t.true(daemon.length >= 14, `slipwayd options: ${daemon.join(' ')}`);
   const aliases: Record<string, string> = { '--instance': '--instance', '--port': '--port' };
   for (const opt of daemon) t.true(have.has(aliases[opt] ?? opt), `slipctl start ${opt}`);
 });
