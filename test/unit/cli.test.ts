@@ -329,6 +329,31 @@ test('JSON: 64-bit counters are exact decimal strings; stats and stats --watch p
   t.is(rates.ports[0]!.dropPps, 0);
 });
 
+test('JSON: one shape per command, whatever the options: xconnect add an array however many pairs and whatever failed, route add the route as route list shows it', async (t) => {
+  const { fake, at } = fakeFor(t, 'shape');
+  fake.ports.push(...[0, 1].map((i) => ({ ...portInfo(i) })));
+  const [one, two] = await Promise.all([
+    slipctl([...at, '--json', 'xconnect', 'add', '0', '1']),
+    slipctl([...at, '--json', 'route', 'add', '10.2.0.0/24', 'via', '1:10.2.0.254', 'via', '0']),
+  ]);
+  t.is(one.code, 0, one.stderr);
+  t.deepEqual(JSON.parse(one.stdout), [{ inPort: 0, outPort: 1, ok: true }]);
+  // two pairs, the second refused (port 0 is taken): still the array, one item per pair
+  const pairs = await slipctl([...at, '--json', 'xconnect', 'add', '1', '0', '0', '1']);
+  t.is(pairs.code, 1, pairs.stderr);
+  const items = JSON.parse(pairs.stdout) as Array<Record<string, unknown>>;
+  t.is(items.length, 2);
+  t.deepEqual(items[0], { inPort: 1, outPort: 0, ok: true });
+  t.like(items[1], { inPort: 0, outPort: 1, ok: false, code: 'EXISTS' });
+
+  t.is(two.code, 0, two.stderr);
+  const list = await slipctl([...at, '--json', 'route', 'list']);
+  t.is(list.code, 0, list.stderr);
+  const listed = (JSON.parse(list.stdout) as Array<{ prefix: string }>).find((r) => r.prefix === '10.2.0.0/24');
+  t.truthy(listed, list.stdout);
+  t.deepEqual(JSON.parse(two.stdout), listed, 'route add prints what route list shows');
+});
+
 test('the watch summary fits 120 columns with 16 ports at the largest counters, and shows drop and punt rates', (t) => {
   const max = 2n ** 64n - 1n;
   const mk = (v: bigint): Stats => ({

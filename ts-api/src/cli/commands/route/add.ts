@@ -18,7 +18,8 @@ export function routeAddCommand(): Command {
       const route = routes.decodeRoutePayload(routes.encodeRoute(spec)); // checked before connecting (BAD_ARGUMENT: exit 2)
       await withSlipway(g, async (sw) => sw.routes.add(spec));
       if (g.json) {
-        printJson(route); // the route as `route list` shows it
+        // the route as `route list` shows it: one a client added is the API's (SW_ORIGIN_API)
+        printJson({ ...route, origin: 'api' });
       } else {
         print(`route ${prefix} ${words.join(' ')} added`);
       }
