@@ -80,6 +80,29 @@ test('--version prints the package version and the control ABI', async (t) => {
   t.is(r.stdout, `slipctl ${pkg.version} (control ABI 3)\n`);
 });
 
+test("slipctl logs through winston, the library's default logger: --log-level and --log-json reach it, warn by default", async (t) => {
+  const missing = tmpCtl('log');
+  const at = ['-i', missing.instance, '--ctl-dir', missing.dir];
+  const [quiet, debug] = await Promise.all([
+    slipctl([...at, 'status']),
+    slipctl([...at, '--log-level', 'debug', '--log-json', 'status']),
+  ]);
+  t.is(quiet.code, 3);
+  t.deepEqual(quiet.stderr.trim().split('\n'), [
+    `slipctl: instance ${missing.instance}: no control file ${missing.dir}/${missing.instance}.ctl (is slipwayd running?) (NOT_RUNNING)`,
+  ]);
+  t.is(debug.code, 3);
+  const lines = debug.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.true(lines.length >= 1, debug.stderr);
+  // winston's json format: level, message and timestamp beside the context the library passes
+  t.like(lines.at(-1), { level: 'debug', message: 'command failed', instance: missing.instance, code: 'NOT_RUNNING' });
+  t.regex(String(lines.at(-1)!.timestamp), /^\d{4}-\d\d-\d\dT/);
+});
+
 test('every command shows the global options in its help', (t) => {
   const program = buildProgram();
   const all = commands(program);
