@@ -39,6 +39,10 @@ import { slipctlArgv } from '../cli-entry';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 
+// The slipwayd under test is this checkout's, whatever else is on PATH
+// (launch() and slipctl look at SLIPWAYD before PATH).
+process.env.SLIPWAYD ??= path.join(REPO, 'build', 'dataplane', 'slipwayd');
+
 /** Quiet by default; SLIPWAY_LOG_LEVEL=debug shows the library's logs. */
 export const logger = createLogger({ level: process.env.SLIPWAY_LOG_LEVEL ?? 'warn' });
 
