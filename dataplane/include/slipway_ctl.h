@@ -123,7 +123,10 @@ struct sw_ctl_header {
  * empty: the dataplane resets them when it frees a slot), then stores
  * ACTIVE (release). It releases the slot by storing RELEASED; the dataplane
  * resets the rings and stores FREE. The dataplane serves every ACTIVE slot,
- * and frees a slot whose client is gone: one in
+ * leaves a CLAIMING slot alone for SW_SLOT_TIMEOUT_MS (its identity may
+ * still be the previous client's) and frees it after that; the client's
+ * final CLAIMING -> ACTIVE is a compare-and-swap, so a claim freed meanwhile
+ * is known lost. It frees an ACTIVE slot whose client is gone: one in
  * its own pid namespace whose pid no longer exists or has another start
  * time, or any whose heartbeat is older than SW_SLOT_TIMEOUT_MS (a client
  * in another pid namespace keeps its slot while it beats). Then it resets
