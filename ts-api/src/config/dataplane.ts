@@ -17,6 +17,8 @@ export function launchOptionsOf(cfg: SlipwayConfig): Omit<LaunchOptions, 'instan
   if (d.mbufs !== undefined) o.mbufs = d.mbufs;
   if (d.maxRoutes !== undefined) o.maxRoutes = d.maxRoutes;
   if (d.vifPrefix !== undefined) o.vifPrefix = d.vifPrefix;
+  if (d.vifNetns !== undefined) o.vifNetns = d.vifNetns;
+  if (d.pollMode !== undefined) o.pollMode = d.pollMode;
   if (d.idleUs !== undefined) o.idleUs = d.idleUs;
   if (d.spinUs !== undefined) o.dataplaneSpinUs = d.spinUs;
   if (d.dpdkTools !== undefined) o.dpdkTools = d.dpdkTools;

@@ -12,8 +12,12 @@ interface StartOptions {
   workers: string;
   mainLcore?: number;
   vifPrefix?: string;
+  vifNetns?: string;
   huge: boolean;
   mbufs?: number;
+  maxRoutes?: number;
+  kernelSync?: boolean;
+  pollMode?: 'sleep' | 'busy';
   idleUs?: number;
   dpdkTools?: boolean;
   eal: string[];
@@ -23,6 +27,11 @@ interface StartOptions {
   config?: string;
 }
 
+function parsePollMode(v: string): 'sleep' | 'busy' {
+  if (v !== 'sleep' && v !== 'busy') throw new UsageError(`--poll-mode ${JSON.stringify(v)}: expected sleep or busy`);
+  return v;
+}
+
 export function startCommand(): Command {
   return new Command('start')
     .description('launch slipwayd in the background and wait until it is ready')
@@ -30,8 +39,15 @@ export function startCommand(): Command {
     .option('-w, --workers <lcores>', 'worker lcores (EAL list, e.g. 1 or 1-3)', '1')
     .option('--main-lcore <n>', 'lcore of the control loop', parseIntArg(0, 1023))
     .option('--vif-prefix <prefix>', 'name prefix of the vEth (TAP) interfaces', undefined)
+    .option(
+      '--vif-netns <name>',
+      'network namespace of the vEths (an `ip netns` name or a path): their host stack, kernel sync and link mirror live there',
+    )
     .option('--no-huge', 'run without hugepages (development only)')
     .option('--mbufs <n>', 'mbufs in the mempool', parseIntArg(1, 1 << 24))
+    .option('--max-routes <n>', 'IPv4 route table size', parseIntArg(1024, 1 << 24))
+    .option('--kernel-sync', "start with kernel sync on (the vEths' addresses, neighbours and routes)")
+    .option('--poll-mode <mode>', 'workers: sleep (back off when idle, the default) or busy', parsePollMode)
     .option('--idle-us <n>', 'bound on the control loop idle sleep (µs)', parseIntArg(0, 1_000_000))
     .option(
       '--dpdk-tools',
@@ -59,6 +75,10 @@ export function startCommand(): Command {
         workers: file && !given('workers') ? (fromFile.workers ?? o.workers) : o.workers,
         mainLcore: o.mainLcore ?? fromFile.mainLcore,
         vifPrefix: o.vifPrefix ?? fromFile.vifPrefix,
+        vifNetns: o.vifNetns ?? fromFile.vifNetns,
+        maxRoutes: o.maxRoutes ?? fromFile.maxRoutes,
+        kernelSync: o.kernelSync ?? fromFile.kernelSync,
+        pollMode: o.pollMode ?? fromFile.pollMode,
         noHuge: given('huge') ? !o.huge : (fromFile.noHuge ?? !o.huge),
         mbufs: o.mbufs ?? fromFile.mbufs,
         idleUs: o.idleUs ?? fromFile.idleUs,
