@@ -242,6 +242,7 @@ int sw_ctl_open(void)
 	h->start_time_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	snprintf(h->instance, sizeof(h->instance), "%s", sw.instance);
 	snprintf(h->vif_prefix, sizeof(h->vif_prefix), "%s", sw.vif_prefix);
+	snprintf(h->vif_netns, sizeof(h->vif_netns), "%s", sw.vif_netns ? sw.vif_netns : "");
 	for (unsigned int i = 0; i < SW_MAX_CLIENTS; i++) {
 		struct sw_slot *s = slot_at(i);
 

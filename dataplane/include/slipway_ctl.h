@@ -58,6 +58,7 @@
 #define SW_PORT_NONE   0xffffu
 #define SW_NAME_LEN    32u
 #define SW_IFNAME_LEN  16u
+#define SW_NETNS_LEN   64u /* --vif-netns: a name or a path, NUL included */
 #define SW_DEVARGS_MAX 512u
 #define SW_ERRMSG_MAX  256u
 
@@ -104,7 +105,8 @@ struct sw_ctl_header {
 	uint32_t dp_pidns;	/* 116 slipwayd's pid namespace (inode, low 32 bits) */
 	char instance[SW_NAME_LEN];	/* 120 NUL-terminated instance name */
 	char vif_prefix[SW_IFNAME_LEN]; /* 152 */
-	uint8_t reserved[SW_CTL_HEADER_SIZE - 168];
+	char vif_netns[SW_NETNS_LEN];	/* 168 the vEths' network namespace, "": slipwayd's own */
+	uint8_t reserved[SW_CTL_HEADER_SIZE - 232];
 };
 
 /* sw_slot.state */

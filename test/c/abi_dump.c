@@ -509,6 +509,7 @@ int main(void)
 	CONST(SW_PORT_NONE);
 	CONST(SW_NAME_LEN);
 	CONST(SW_IFNAME_LEN);
+	CONST(SW_NETNS_LEN);
 	CONST(SW_DEVARGS_MAX);
 	CONST(SW_ERRMSG_MAX);
 	CONST(SW_REQ_RING_SIZE);
@@ -649,6 +650,7 @@ int main(void)
 	FIELD(sw_ctl_header, dp_pidns);
 	FIELD(sw_ctl_header, instance);
 	FIELD(sw_ctl_header, vif_prefix);
+	FIELD(sw_ctl_header, vif_netns);
 	FIELD(sw_ctl_header, reserved);
 	STRUCT_END();
 
