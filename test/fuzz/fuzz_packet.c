@@ -266,7 +266,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		v = sw_ipv4_routed(&cfg, &m[0], gid, &lc, &routed);
 	}
 	assert(v < SW_MAX_PORTS || (v >= SW_V_PUNT && v < SW_V_PUNT + SW_PUNT_CLASSES) ||
-	       v == SW_V_DROP);
+	       sw_v_drop_reason(v) >= 0);
 	if (v < SW_MAX_PORTS) {
 		/* forwarded: valid before, rewritten after */
 		reference(whole, seg0, &r);
