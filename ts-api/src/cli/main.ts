@@ -9,7 +9,9 @@ import { Command, Option } from 'commander';
 import { agentCommand } from './commands/agent';
 import { applyCommand } from './commands/apply';
 import { batchCommand } from './commands/batch';
+import { captureCommand } from './commands/capture';
 import { eventsCommand } from './commands/events';
+import { explainCommand } from './commands/explain';
 import { neighCommands } from './commands/neigh/index';
 import { policerCommands } from './commands/policer/index';
 import { portCommands } from './commands/port/index';
@@ -21,6 +23,7 @@ import { statsCommand } from './commands/stats';
 import { statusCommand } from './commands/status';
 import { stopCommand } from './commands/stop';
 import { syncCommands } from './commands/sync';
+import { traceCommand } from './commands/trace';
 import { xconnectCommands } from './commands/xconnect/index';
 import { runCli } from './errors';
 
@@ -51,6 +54,9 @@ const program = new Command('slipctl')
   .addCommand(agentCommand())
   .addCommand(statsCommand())
   .addCommand(eventsCommand())
+  .addCommand(captureCommand())
+  .addCommand(traceCommand())
+  .addCommand(explainCommand())
   .addCommand(stopCommand());
 
 // Let errors.ts decide the exit code, for subcommands too.
