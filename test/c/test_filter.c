@@ -262,8 +262,14 @@ static void check_bad(const char *expr, const char *want)
 
 int main(void)
 {
-	char *eal[] = { "test_filter", "--no-huge", "--no-pci", "-m", "64", "--no-shconf",
-			"--log-level=lib.eal:error", "--file-prefix=test_filter" };
+	char *eal[] = { "test_filter",
+			"--no-huge",
+			"--no-pci",
+			"-m",
+			"64",
+			"--no-shconf",
+			"--log-level=lib.eal:error",
+			"--file-prefix=test_filter" };
 	struct frame fr[16];
 	int n = frames(fr);
 

@@ -130,7 +130,12 @@ test.serial('ECMP: each flow leaves by the member the trace, route get and expla
 
 test.serial('a rule, a punt and a drop: trace and explain agree', async (t) => {
   const sw = await controller(s);
-  await sw.rules.add({ id: 41, priority: 10, match: { family: 4, proto: 'udp', dport: 5678 }, action: { type: 'count' } });
+  await sw.rules.add({
+    id: 41,
+    priority: 10,
+    match: { family: 4, proto: 'udp', dport: 5678 },
+    action: { type: 'count' },
+  });
   const tr = await sw.taps.trace({ port: 0, count: 3, filter: 'udp' });
   await sendraw(s.topo.a.ns, s.topo.a.peerIf, env.portMac[0], 'good4', 1, { DST4: B4 });
   await sendraw(s.topo.a.ns, s.topo.a.peerIf, env.portMac[0], 'good4', 1, { DST4: '192.0.2.1', DPORT: '9' });
@@ -146,7 +151,12 @@ test.serial('a rule, a punt and a drop: trace and explain agree', async (t) => {
   t.like(punted!.route, { found: false });
   t.like(dropped, { action: 'drop', reason: 'dropRoute', step: 'route', rule: null });
   t.like(dropped!.route, { found: true, prefix: '198.51.100.0/24', type: 'drop' });
-  await sw.rules.add({ id: 41, priority: 10, match: { family: 4, proto: 'udp', dport: 5678 }, action: { type: 'count' } });
+  await sw.rules.add({
+    id: 41,
+    priority: 10,
+    match: { family: 4, proto: 'udp', dport: 5678 },
+    action: { type: 'count' },
+  });
   t.deepEqual(verdict(await explainOf(routed!)), verdict(routed!));
   await sw.rules.remove(41);
   const p = await explainOf(punted!);
