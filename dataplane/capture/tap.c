@@ -185,26 +185,27 @@ static const char *end_name(uint8_t reason)
 	}
 }
 
-/* The tap leaves the fast path at the next publish. */
-static void end(struct tap_rec *r, uint8_t reason)
+/* The tap leaves the fast path at the next publish. -1 (and it runs on)
+ * when there is no memory for the set without it: a tap is finished only
+ * once no published set holds it. */
+static int end(struct tap_rec *r, uint8_t reason)
 {
 	if (r->state != SW_TAP_RUNNING)
-		return;
-	info_refresh(r);
+		return 0;
 	r->state = SW_TAP_ENDING;
+	if (rebuild() != 0) {
+		r->state = SW_TAP_RUNNING;
+		SW_LOG(ERR, "tap %u: out of memory for the tap set without it; it runs on",
+		       r->info.id);
+		return -1;
+	}
+	r->retire_gen = sw_publish_next_gen();
 	r->end_reason = reason;
-	r->info.state = SW_TAP_ENDING;
-	r->info.end_reason = reason;
+	info_refresh(r);
 	if (r->file.hdr != NULL) {
 		r->file.hdr->end_reason = reason;
 		__atomic_store_n(&r->file.hdr->state, SW_TAP_ENDING, __ATOMIC_RELEASE);
 	}
-	if (rebuild() != 0) {
-		/* no memory for a smaller set: the tap stays published, empty-handed */
-		SW_LOG(ERR, "tap %u: cannot rebuild the tap set; it ends at the next change",
-		       r->info.id);
-	}
-	r->retire_gen = sw_publish_next_gen();
 	SW_LOG(INFO, "%s %u ended: %s (%" PRIu64 " records, %" PRIu64 " lost)",
 	       r->info.kind == SW_TAP_CAPTURE ? "capture" : "trace", r->info.id, end_name(reason),
 	       r->info.written, r->info.lost);
@@ -221,6 +222,7 @@ static void end(struct tap_rec *r, uint8_t reason)
 
 		sw_event_push(SW_EVT_TAP_END, &ev);
 	}
+	return 0;
 }
 SW_EVENT_COPY(SW_EVT_TAP_END, sw_evt_tap)
 
@@ -354,9 +356,12 @@ static int tap_start(const void *req, uint32_t len, void *resp, uint32_t *resp_l
 		goto fail;
 	}
 	taps.next_id++;
-	SW_LOG(INFO, "%s %u on port %s: filter '%s' (%u eBPF instructions, %s)",
-	       q->kind == SW_TAP_CAPTURE ? "capture" : "trace", id,
-	       q->port == SW_PORT_NONE ? "any" : "given", r->info.filter, r->filter.n_ins,
+	char where[16] = "every port";
+	if (q->port != SW_PORT_NONE)
+		snprintf(where, sizeof(where), "port %u", q->port);
+	SW_LOG(INFO, "%s %u on %s for pid %u: filter '%s' (%u eBPF instructions, %s)",
+	       q->kind == SW_TAP_CAPTURE ? "capture" : "trace", id, where, q->pid, r->info.filter,
+	       r->filter.n_ins,
 	       r->filter.bpf == NULL ? "no filter"
 	       : r->filter.jit	     ? "JIT"
 				     : "interpreted");
@@ -376,7 +381,8 @@ static int tap_stop(const void *req, uint32_t len, void *resp, uint32_t *resp_le
 
 	if (r == NULL)
 		return sw_fail(e, SW_ST_NOT_FOUND, "tap %u: no such capture or trace", q->id);
-	end(r, SW_TAP_END_STOPPED);
+	if (end(r, SW_TAP_END_STOPPED) != 0)
+		return sw_fail(e, SW_ST_NO_SPACE, "tap %u: out of memory to stop it", q->id);
 	info_refresh(r);
 	memcpy(resp, &r->info, sizeof(r->info));
 	*resp_len = sizeof(r->info);
@@ -478,10 +484,8 @@ static void check_clients(uint64_t now_ns)
 			if (hb > r->beat_ns && hb <= now_ns)
 				r->beat_ns = hb;
 		}
-		if (now_ns - r->beat_ns > SW_TAP_TIMEOUT_MS * 1000000ull) {
-			end(r, SW_TAP_END_TIMEOUT);
-			ended = true;
-		}
+		if (now_ns - r->beat_ns > SW_TAP_TIMEOUT_MS * 1000000ull)
+			ended |= end(r, SW_TAP_END_TIMEOUT) == 0;
 	}
 	if (ended)
 		sw_publish_commit();
@@ -497,10 +501,8 @@ static void client_gone(uint16_t type, const void *obj, void *arg)
 		struct tap_rec *r = &taps.rec[i];
 
 		if (r->used && r->state == SW_TAP_RUNNING && r->info.pid != 0 &&
-		    r->info.pid == ev->pid) {
-			end(r, SW_TAP_END_CLIENT);
-			ended = true;
-		}
+		    r->info.pid == ev->pid)
+			ended |= end(r, SW_TAP_END_CLIENT) == 0;
 	}
 	if (ended)
 		sw_publish_commit();
