@@ -397,6 +397,7 @@ static void mon_read(uint64_t deadline)
 
 static void nl_poll(uint64_t now_ns)
 {
+	const uint64_t changes = sw_publish_changes();
 	uint64_t deadline;
 
 	RTE_SET_USED(now_ns);
@@ -414,7 +415,7 @@ static void nl_poll(uint64_t now_ns)
 		nl.wanted = NULL;
 		resync_start(cause);
 	}
-	sw_publish_commit();
+	sw_publish_commit_background(sw_publish_changes() != changes);
 }
 SW_PERIODIC_REGISTER("rtnetlink", NL_POLL_NS, nl_poll)
 

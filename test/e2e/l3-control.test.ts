@@ -14,7 +14,7 @@ import { hugepagesTotal, track, waitFor } from './netns';
 const instance = `e2e-l3ctl-${process.pid}`;
 const opts = {
   instance,
-  ports: ['net_null0', 'net_null1'],
+  ports: ['net_null0,no-rx=1', 'net_null1,no-rx=1'], // no-rx: net_null would otherwise make frames at full speed
   vifPrefix: 'l3c',
   noHuge: hugepagesTotal() === 0,
   readyTimeoutMs: 30_000,

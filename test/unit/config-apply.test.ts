@@ -23,6 +23,7 @@ import { createLogger } from '../../ts-api/src/logger';
 import { Op, opName } from '../../ts-api/src/wire/abi';
 import * as tables from './helpers/tables';
 import { FakeDataplane, tmpCtl } from './helpers/fake-dataplane';
+import { slipctlArgv } from '../cli-entry';
 
 const logger = createLogger({ silent: true });
 
@@ -191,11 +192,10 @@ test('a port added by a failed transaction stays, stopped, and the error says so
   t.false(fake.ports[2].started);
 });
 
-/** Runs slipctl from source against the fake (which this process serves). */
+/** Runs slipctl (test/cli-entry.ts) against the fake (which this process serves). */
 function slipctl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const main = path.resolve(__dirname, '..', '..', 'ts-api', 'src', 'cli', 'main.ts');
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', main, ...args], {
+    const child = spawn(process.execPath, [...slipctlArgv(), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -45,7 +45,7 @@
  */
 import { setImmediate as yieldNow } from 'node:timers/promises';
 import type winston from 'winston';
-import { opName } from '../wire/abi';
+import { MSG_F_MORE, opName } from '../wire/abi';
 import { STATUS_OK } from '../wire/abi/status';
 import type { BatchSource } from '../wire/batch';
 import { decodeErrorText } from '../wire/message';
@@ -391,7 +391,9 @@ export class Transport {
         const stop = Math.min(n, b.sent + CHUNK);
         let i = b.sent;
         for (; i < stop; i++) {
-          const off = req.reserve(src.op(i), (b.base + i) >>> 0, src.payloadLen(i));
+          // every item but the last says more follow: the dataplane commits the batch once
+          const flags = i + 1 < n ? MSG_F_MORE : 0;
+          const off = req.reserve(src.op(i), (b.base + i) >>> 0, src.payloadLen(i), flags);
           if (off < 0) break;
           src.write(i, view, data, off);
         }
