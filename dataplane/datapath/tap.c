@@ -39,14 +39,14 @@ static inline void count(uint64_t *c, uint64_t n)
 	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
 }
 
-/* One record into the worker's ring; false when it did not fit. */
+/* One record into the worker's ring, whose consumer index was cons when
+ * the burst began; false when it did not fit. */
 static bool put(struct sw_tap_writer *wr, const struct sw_tap *tp, const struct rte_mbuf *m,
-		const struct sw_tap_pkt *rec)
+		const struct sw_tap_pkt *rec, uint32_t cons)
 {
 	const uint32_t cap = RTE_MIN(m->pkt_len, tp->snaplen);
 	const uint32_t len = SW_MSG_HDR_SIZE + sizeof(*rec) + cap;
 	const uint32_t alen = SW_MSG_ALIGN(len);
-	const uint32_t cons = __atomic_load_n(&wr->ring->cons, __ATOMIC_ACQUIRE);
 	const uint32_t used = wr->prod - cons;
 	uint32_t pos = wr->prod & (wr->size - 1);
 	const uint32_t to_end = wr->size - pos;
@@ -110,13 +110,14 @@ static void capture(struct sw_tap_set *ts, struct sw_worker *w, uint8_t point, u
 			.lcore = (uint16_t)w->lcore_id,
 		};
 		uint32_t matched = 0, lost = 0, written = 0;
+		const uint32_t cons = __atomic_load_n(&wr->ring->cons, __ATOMIC_ACQUIRE);
 
 		for (uint16_t i = 0; i < n && wr->left > 0; i++) {
 			if (!match(tp, pkts[i]))
 				continue;
 			matched++;
 			rec.orig_len = pkts[i]->pkt_len;
-			if (put(wr, tp, pkts[i], &rec)) {
+			if (put(wr, tp, pkts[i], &rec, cons)) {
 				written++;
 				if (wr->left != UINT32_MAX)
 					wr->left--;
@@ -220,11 +221,15 @@ void sw_tap_rx(const struct sw_fp_config *cfg, struct sw_worker *w, uint16_t por
 	       struct rte_mbuf **pkts, uint16_t n)
 {
 	struct sw_tap_set *ts = cfg->tap;
-	const uint64_t tsc = rte_rdtsc();
+	const uint8_t want = ts->want[port];
+	uint64_t tsc;
 
-	if (ts->want[port] & (1u << SW_TAP_POINT_RX))
+	if (!(want & ((1u << SW_TAP_POINT_RX) | SW_TAP_WANT_TRACE)))
+		return;
+	tsc = rte_rdtsc();
+	if (want & (1u << SW_TAP_POINT_RX))
 		capture(ts, w, SW_TAP_POINT_RX, port, queue, pkts, n, 0, tsc);
-	if (!(ts->want[port] & SW_TAP_WANT_TRACE))
+	if (!(want & SW_TAP_WANT_TRACE))
 		return;
 	for (unsigned int k = 0; k < ts->n; k++) {
 		struct sw_tap *tp = ts->tap[k];

@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readPcapng, type CapturedPacket } from '../../ts-api/src/index';
 import { PCAP_PORT0_MAC, udpFrames, writePcap } from '../../examples/bench/pcap';
+import { slipctlArgv } from '../cli-entry';
 import { REPO, controller, e2eSuite, logTail, portStats, slipctl } from './harness';
 import { sendraw } from './l3';
 import { ping, run, sleep, track, waitFor } from './netns';
@@ -105,21 +106,7 @@ test.serial('slipctl capture -w FILE: a pcapng tcpdump reads, an interface per p
   const child = track(
     spawn(
       process.execPath,
-      [
-        '--require',
-        'tsx/cjs',
-        path.join(REPO, 'ts-api/src/cli/main.ts'),
-        '-i',
-        s.instance,
-        'capture',
-        '--point',
-        'rx,tx',
-        '-c',
-        '10',
-        '-w',
-        file,
-        ECHO,
-      ],
+      [...slipctlArgv(), '-i', s.instance, 'capture', '--point', 'rx,tx', '-c', '10', '-w', file, ECHO],
       { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
     ),
   );
@@ -158,7 +145,7 @@ test.serial('slipctl capture -w FILE: a pcapng tcpdump reads, an interface per p
 });
 
 test.serial('slipctl capture -w - | tcpdump -r -', async (t) => {
-  const cli = `node --require tsx/cjs ${path.join(REPO, 'ts-api/src/cli/main.ts')}`;
+  const cli = [process.execPath, ...slipctlArgv()].join(' ');
   const pipeline = `${cli} -i ${s.instance} capture --port 0 -c 3 -w - '${ECHO}' | tcpdump -nn -r - 2>/dev/null`;
   const out = { stdout: '' };
   const child = track(
