@@ -60,6 +60,14 @@ export interface LaunchOptions {
   /** Match-action rules the dataplane holds (`--max-rules`, default 16384 there). */
   maxRules?: number;
   /**
+   * DPDK's own tools (`--dpdk-tools`): shared EAL configuration instead of
+   * `--in-memory`, and the pdump server, so `dpdk-dumpcap`, `dpdk-pdump` and
+   * `dpdk-proc-info` attach with `--file-prefix=slipway-<instance>`. Needs
+   * hugepages (not with `noHuge`). The telemetry commands (`/slipway/...`)
+   * answer with or without it.
+   */
+  dpdkTools?: boolean;
+  /**
    * slipwayd's `--spin-us`: how long its main lcore keeps polling after its
    * last work before sleeping (default 100 there). Requests arriving within
    * it are served without a futex wake-up; costs that much main-lcore CPU
@@ -136,7 +144,7 @@ const LCORE_LIST_RE = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
 
 /**
  * The argv (without the binary) for slipwayd:
- * `--instance NAME [--port DEVARGS]... [--vif-prefix P] [--mbufs N] [--max-routes N] [--kernel-sync] [--idle-us N] [--poll-mode M] [--idle-sleep-us N] [--max-rules N] [--spin-us N] [--ctl-dir D] [--json-socket PATH]
+ * `--instance NAME [--port DEVARGS]... [--vif-prefix P] [--mbufs N] [--max-routes N] [--kernel-sync] [--idle-us N] [--poll-mode M] [--idle-sleep-us N] [--max-rules N] [--dpdk-tools] [--spin-us N] [--ctl-dir D] [--json-socket PATH]
  *  -- -l MAIN,WORKERS --main-lcore MAIN [--no-huge] [eal...]`.
  * Validates every option (BAD_ARGUMENT naming the bad value).
  */
@@ -206,6 +214,17 @@ export function buildArgv(opts: LaunchOptions): string[] {
       `bad maxRules ${JSON.stringify(opts.maxRules)}: expected an integer 1024..1048576`,
     );
     argv.push('--max-rules', String(opts.maxRules));
+  }
+  if (opts.dpdkTools !== undefined) {
+    check(
+      typeof opts.dpdkTools === 'boolean',
+      `bad dpdkTools ${JSON.stringify(opts.dpdkTools)}: expected true or false`,
+    );
+    check(
+      !(opts.dpdkTools && opts.noHuge),
+      "dpdkTools needs hugepages: DPDK's tools (secondary processes) cannot attach to noHuge memory",
+    );
+    if (opts.dpdkTools) argv.push('--dpdk-tools');
   }
   if (opts.dataplaneSpinUs !== undefined) {
     check(

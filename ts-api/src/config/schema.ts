@@ -212,6 +212,12 @@ const dataplane = z
       .describe('Name prefix of the vEth interfaces (default vEth).'),
     idleUs: z.number().int().min(0).max(1_000_000).optional().describe('Bound of the control loop idle sleep, µs.'),
     spinUs: z.number().int().min(0).max(1_000_000).optional().describe('Control loop polling after its last work, µs.'),
+    dpdkTools: z
+      .boolean()
+      .optional()
+      .describe(
+        "DPDK's own tools (--dpdk-tools): shared EAL configuration and the pdump server, so dpdk-dumpcap, dpdk-pdump and dpdk-proc-info attach with --file-prefix=slipway-<instance> (default false; needs hugepages).",
+      ),
     eal: z.array(z.string()).optional().describe('Extra EAL arguments.'),
   })
   .describe(

@@ -15,6 +15,7 @@ interface StartOptions {
   huge: boolean;
   mbufs?: number;
   idleUs?: number;
+  dpdkTools?: boolean;
   eal: string[];
   binary?: string;
   logFile?: string;
@@ -32,6 +33,10 @@ export function startCommand(): Command {
     .option('--no-huge', 'run without hugepages (development only)')
     .option('--mbufs <n>', 'mbufs in the mempool', parseIntArg(1, 1 << 24))
     .option('--idle-us <n>', 'bound on the control loop idle sleep (µs)', parseIntArg(0, 1_000_000))
+    .option(
+      '--dpdk-tools',
+      'shared EAL configuration and the pdump server: dpdk-dumpcap, dpdk-pdump, dpdk-proc-info attach with --file-prefix=slipway-<instance>',
+    )
     .option('--eal <arg>', 'extra EAL argument (repeatable)', collect, [])
     .option('--binary <path>', 'slipwayd binary')
     .option('--log-file <path>', 'slipwayd log file (default <ctl-dir>/<instance>.log)')
@@ -57,6 +62,7 @@ export function startCommand(): Command {
         noHuge: given('huge') ? !o.huge : (fromFile.noHuge ?? !o.huge),
         mbufs: o.mbufs ?? fromFile.mbufs,
         idleUs: o.idleUs ?? fromFile.idleUs,
+        dpdkTools: o.dpdkTools ?? fromFile.dpdkTools,
         eal: o.eal.length > 0 ? o.eal : fromFile.eal,
         binary: o.binary,
         logFile: o.logFile,
