@@ -237,7 +237,7 @@ static inline void route_burst(const struct sw_fp_config *cfg, struct sw_worker 
 		if (likely(i == n)) {
 			if (b.routed)
 				sw_count_l3(lc, SW_L3_routed_packets, b.routed);
-			tx_count(st, v[0], &cfg->port[v[0]], q, pkts, n, bytes);
+			tx_count(w, tap, v[0], &cfg->port[v[0]], pkts, n, bytes);
 			return;
 		}
 	}
