@@ -22,7 +22,17 @@ import * as path from 'node:path';
 import { readPcapng, type CapturedPacket } from '../../ts-api/src/index';
 import { PCAP_PORT0_MAC, udpFrames, writePcap } from '../../examples/bench/pcap';
 import { slipctlArgv } from '../cli-entry';
-import { REPO, controller, e2eSuite, logTail, portStats, slipctl } from './harness';
+import {
+  REPO,
+  controller,
+  defaultLogFile,
+  e2eSuite,
+  logTail,
+  pidAlive,
+  portStats,
+  slipctl,
+  stopDataplane,
+} from './harness';
 import { sendraw } from './l3';
 import { ping, run, sleep, track, waitFor } from './netns';
 
@@ -268,7 +278,7 @@ test.serial('under load: a slow reader loses records, counted exactly; forwardin
   );
 });
 
-test.serial('the capture file is gone once a capture ends; a killed client ends its capture', async (t) => {
+test.serial('a capture file is gone once its capture ends; a killed client ends its capture and trace', async (t) => {
   const sw = await controller(s);
   const ctlDir = path.dirname(sw.path);
   const script = path.join(dir, 'capture-and-hang.ts');
@@ -276,7 +286,8 @@ test.serial('the capture file is gone once a capture ends; a killed client ends 
     script,
     `import { connect } from '${path.join(REPO, 'ts-api/src/index')}';\n` +
       `void (async () => {\n  const sw = await connect(process.argv[2]!);\n` +
-      `  const c = await sw.taps.capture({ points: ['rx'] });\n  console.log('file', c.info.file);\n` +
+      `  const c = await sw.taps.capture({ points: ['rx'] });\n  await sw.taps.trace({ count: 5 });\n` +
+      `  console.log('file', c.info.file);\n` +
       `  setInterval(() => {}, 1000);\n})();\n`,
   );
   const child = track(
@@ -290,6 +301,7 @@ test.serial('the capture file is gone once a capture ends; a killed client ends 
   const m = await waitFor('the capture to start', () => /file (\S+)/.exec(out), 20_000);
   const file = path.join(ctlDir, m![1]!);
   t.true((await run('test', ['-f', file], { allowFail: true })).code === 0, `${file} exists`);
+  t.deepEqual((await sw.taps.list()).map((x) => x.kind).sort(), ['capture', 'trace']);
   child.kill('SIGKILL');
   await waitFor('the capture to end', async () => (await sw.taps.list()).length === 0, 15_000);
   await waitFor(
@@ -298,4 +310,51 @@ test.serial('the capture file is gone once a capture ends; a killed client ends 
     5000,
   );
   t.pass();
+});
+
+// last: it stops the suite's slipwayd
+test.serial('slipwayd stopping with a capture and a trace on: every mbuf home, no file left', async (t) => {
+  const sw = await controller(s);
+  const ctlDir = path.dirname(sw.path);
+  const script = path.join(dir, 'taps-and-hang.ts');
+  writeFileSync(
+    script,
+    `import { connect } from '${path.join(REPO, 'ts-api/src/index')}';\n` +
+      `void (async () => {\n  const sw = await connect(process.argv[2]!);\n` +
+      `  const c = await sw.taps.capture({ points: ['rx', 'tx', 'punt', 'inject', 'drop'], ringBytes: 64 * 1024 });\n` +
+      `  await sw.taps.trace({ count: 1024 });\n  console.log('file', c.info.file);\n` +
+      `  setInterval(() => {}, 1000);\n})();\n`,
+  );
+  const child = track(
+    spawn(process.execPath, ['--require', 'tsx/cjs', script, s.instance], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  try {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const m = await waitFor('the capture and the trace to start', () => /file (\S+)/.exec(out), 20_000);
+    const file = path.join(ctlDir, m![1]!);
+    t.deepEqual((await sw.taps.list()).map((x) => `${x.kind} ${x.state}`).sort(), ['capture running', 'trace running']);
+    // traffic through both taps: nobody reads the capture (its ring fills), the trace keeps records
+    const r = await ping(s.topo.a.ns, B, { count: 100, intervalS: 0.01, waitS: 2 });
+    t.is(r.received, 100, r.output);
+    const taps = await sw.taps.list();
+    const cap = taps.find((x) => x.kind === 'capture')!;
+    const tr = taps.find((x) => x.kind === 'trace')!;
+    t.true(cap.matched >= 400n, `the capture took the echo requests and replies at rx and tx: ${cap.matched}`);
+    t.true(tr.matched >= 200n, `the trace took them at rx: ${tr.matched}`);
+
+    const pid = s.pid;
+    t.deepEqual(await stopDataplane(s), []);
+    await waitFor(`slipwayd pid ${pid} to exit`, () => !pidAlive(pid), 10_000);
+    s.pid = 0;
+    const log = readFileSync(defaultLogFile(s.instance), 'utf8');
+    t.notRegex(log, /leaked \d+ mbufs/, logTail(s.instance));
+    t.regex(log, /shutdown: mempool sw_mbuf: (\d+)\/\1 mbufs free/, logTail(s.instance));
+    t.is((await run('test', ['-e', file], { allowFail: true })).code, 1, `${file} is gone`);
+  } finally {
+    child.kill('SIGKILL');
+  }
 });
