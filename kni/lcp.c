@@ -71,10 +71,11 @@ static void enable(const char *cause)
 static void remove_some(uint64_t budget_us)
 {
 	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() / 1000000 * budget_us;
+	const uint64_t changes = sw_publish_changes();
 
 	while (!sw_lcp_stop_step() && rte_get_timer_cycles() < end)
 		;
-	sw_publish_commit();
+	sw_publish_commit_background(sw_publish_changes() != changes);
 }
 
 static void disable(void)

@@ -374,6 +374,7 @@ static bool mon_read(uint64_t deadline)
 
 static void nl_poll(uint64_t now_ns)
 {
+	const uint64_t changes = sw_publish_changes();
 	uint64_t deadline;
 	bool more = false;
 
@@ -398,7 +399,7 @@ static void nl_poll(uint64_t now_ns)
 	}
 	if (nl.handled)
 		EACH(batch_end, now_ns);
-	sw_publish_commit();
+	sw_publish_commit_background(sw_publish_changes() != changes);
 	if (more || nl.phase != PH_IDLE)
 		sw_periodic_again(); /* a backlog or a resync: no 10 ms pause */
 }

@@ -126,9 +126,17 @@ void sw_publish_fini(void)
 	sw.qsbr = NULL;
 }
 
+static uint64_t changes;
+
 void sw_publish_mark_dirty(void)
 {
 	publisher.dirty = true;
+	changes++;
+}
+
+uint64_t sw_publish_changes(void)
+{
+	return changes;
 }
 
 bool sw_publish_dirty(void)
@@ -190,6 +198,22 @@ static int try_publish(void)
 	if (busy)
 		return SW_PREPARE_BUSY;
 	return publish();
+}
+
+static bool held;
+
+void sw_publish_hold(bool on)
+{
+	held = on;
+}
+
+int sw_publish_commit_background(bool changed)
+{
+	/* a held batch commits itself soon (at most its hold bound): a
+	 * classifier is then compiled once for it, not once per poll */
+	if (held && !changed)
+		return 0;
+	return sw_publish_commit();
 }
 
 int sw_publish_commit(void)

@@ -56,6 +56,8 @@ void sw_publish_fini(void);
 /* A change waits for the next commit. */
 void sw_publish_mark_dirty(void);
 bool sw_publish_dirty(void);
+/* Changes marked so far (a caller compares two readings: did it change anything?). */
+uint64_t sw_publish_changes(void);
 /* The generation the next publish will have (what a released id waits for). */
 uint64_t sw_publish_next_gen(void);
 
@@ -64,6 +66,12 @@ uint64_t sw_publish_next_gen(void);
  * sw_publish_poll() until it is not busy. */
 int sw_publish_commit(void);
 bool sw_publish_busy(void);
+/* The control transport holds a batch's commit (more of it is coming): the
+ * changes it made so far wait for it. Background committers (kernel sync)
+ * call sw_publish_commit_background(), which publishes only what they
+ * changed themselves, or anything when no batch is held. */
+void sw_publish_hold(bool on);
+int sw_publish_commit_background(bool changed);
 /* Main loop: advance a commit in progress, reclaim what is past its grace
  * period. Never blocks. */
 void sw_publish_poll(void);

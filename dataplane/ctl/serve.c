@@ -10,9 +10,11 @@
  *
  * A slot whose requests only read is answered at once: its answers need no
  * commit. A batch that outlasts a pass (the pass stopped at its time budget
- * with requests still waiting) is committed once, when it ends, or every
- * HOLD_US while it goes on: a classifier is compiled once per batch, not
- * once per pass. Between passes the main loop runs as usual.
+ * with requests still waiting, or the client flagged its last request
+ * SW_MSG_F_MORE) is committed once, when it ends, or every HOLD_US while it
+ * goes on (HOLD_MORE_US while its client says more follow): a classifier
+ * is compiled once per batch, not once per pass.
+ * Between passes the main loop runs as usual.
  *
  * A commit may wait for a module's preparation off the main lcore (a large
  * rule set being compiled). Meanwhile the slots waiting for it take nothing
@@ -22,6 +24,7 @@
  * error that undid their change.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <linux/futex.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,10 +41,11 @@
 #include "ctl/ctl.h"
 #include "ctl/decode.h"
 
-#define SLOT_SHARE	 256u	/* requests a slot gets per round */
-#define SERVE_BUDGET_US	 2000u	/* handler time per pass at most */
-#define HOLD_US		 50000u /* a batch that keeps coming commits at least this often */
-#define DEFERRED_MSG_MAX 64u	/* the error text of a deferred answer */
+#define SLOT_SHARE	 256u	 /* requests a slot gets per round */
+#define SERVE_BUDGET_US	 2000u	 /* handler time per pass at most */
+#define HOLD_US		 50000u	 /* a batch that keeps coming commits at least this often */
+#define HOLD_MORE_US	 250000u /* ... and one whose client says more follow (SW_MSG_F_MORE) */
+#define DEFERRED_MSG_MAX 64u	 /* the error text of a deferred answer */
 #define DEFERRED_ROOM	 SW_MSG_ALIGN(SW_MSG_HDR_SIZE + DEFERRED_MSG_MAX)
 #define MAX_DEFERRED	 (SW_RESP_RING_SIZE / DEFERRED_ROOM)
 
@@ -56,6 +60,7 @@ struct slot_serve {
 	bool active;
 	struct sw_ring_view req, resp;
 	bool writes;		   /* staged answers wait for the commit */
+	bool more;		   /* its last request said more of its batch follow */
 	bool committing;	   /* ... which waits for a preparation */
 	struct deferred *deferred; /* answers that wait for the commit's outcome */
 	uint32_t n_deferred;
@@ -113,7 +118,7 @@ void sw_ctl_serve_forget(unsigned int i)
 	struct slot_serve *ss = &serve.slot[i];
 
 	ss->active = false;
-	ss->writes = ss->committing = false;
+	ss->writes = ss->committing = ss->more = false;
 	ss->n_deferred = 0;
 }
 
@@ -191,6 +196,7 @@ static unsigned int serve_slot(unsigned int i, unsigned int share, bool preparin
 		sw_ring_consume(&ss->req, m);
 
 		const struct sw_msg_hdr *rq = (const void *)serve.req_copy;
+		ss->more = (rq->flags & SW_MSG_F_MORE) != 0;
 		if (h == NULL || !h->read_only) {
 			sw_publish_make_room(); /* a table whose change log is full: publish first */
 			ss->writes = true;
@@ -243,7 +249,7 @@ unsigned int sw_ctl_serve(void)
 	const uint64_t deadline = start + rte_get_timer_hz() / 1000000 * SERVE_BUDGET_US;
 	const bool preparing = sw_publish_busy();
 	unsigned int served = 0, round;
-	bool more = false;
+	bool more = false, said_more = false;
 
 	if (!preparing) {
 		bool waiting = false;
@@ -272,7 +278,9 @@ unsigned int sw_ctl_serve(void)
 				serve.taken += n;
 			else if (n > 0)
 				sw_ring_flush(&ss->resp); /* only reads: nothing to wait for */
+			/* the batch goes on: requests wait, or the client said more follow */
 			more |= sw_ring_pending(&ss->req);
+			said_more |= ss->writes && ss->more;
 		}
 		served += round;
 		serve.next = (serve.next + 1) % SW_MAX_CLIENTS;
@@ -282,10 +290,18 @@ unsigned int sw_ctl_serve(void)
 		return served;
 	if (served > 0 && serve.hold_since == 0)
 		serve.hold_since = start;
-	if (more &&
-	    rte_get_timer_cycles() - serve.hold_since < rte_get_timer_hz() / 1000000 * HOLD_US)
+	if ((more || said_more) &&
+	    rte_get_timer_cycles() - serve.hold_since <
+		    rte_get_timer_hz() / 1000000 * (said_more ? HOLD_MORE_US : HOLD_US)) {
+		sw_publish_hold(true);
 		return served; /* the batch goes on: commit it when it ends */
+	}
+	SW_LOG(DEBUG, "serve: commit of %u requests after %" PRIu64 " us (more %d, said more %d)",
+	       serve.taken,
+	       (rte_get_timer_cycles() - serve.hold_since) * 1000000 / rte_get_timer_hz(), more,
+	       said_more);
 	serve.hold_since = 0;
+	sw_publish_hold(false);
 	commit();
 	return served;
 }

@@ -100,8 +100,18 @@ static __rte_always_inline uint16_t sw_l2_rewrite(const struct sw_fp_config *cfg
 	/* too big for the way out: the kernel answers (ICMP) or fragments it */
 	if (unlikely(l3_len > cfg->port[out].mtu))
 		return sw_punt_ip(pc, SW_L3_punt_mtu, proto);
-	memcpy(&eh->dst_addr, &w, RTE_ETHER_ADDR_LEN);
-	rte_ether_addr_copy(&cfg->port[out].mac, &eh->src_addr);
+	/* both MACs in two stores: the next hop's (the word's low 48 bits) and
+	 * the first two bytes of the port's, then the port's other four */
+	uint16_t s01;
+	uint32_t s25;
+	uint64_t d;
+
+	memcpy(&s01, &cfg->port[out].mac.addr_bytes[0], 2);
+	memcpy(&s25, &cfg->port[out].mac.addr_bytes[2], 4);
+	RTE_BUILD_BUG_ON(RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN);
+	d = (w & 0xffffffffffffull) | (uint64_t)s01 << 48;
+	memcpy(eh, &d, 8);
+	memcpy((uint8_t *)eh + 8, &s25, 4);
 	(*routed)++;
 	return out;
 }
@@ -149,6 +159,18 @@ static __rte_always_inline bool sw_ipv4_cksum_ok(const struct rte_mbuf *m,
 	return s == 0xffff;
 }
 
+/* First octets an IPv4 address must not have to be routed as it is: 0/8,
+ * 127/8, 224/4 and 240/4 (RFC 1812 5.3.7) for source and destination
+ * alike; the slow path tells them apart. */
+#define SW_V4_SPECIAL(o) ((o) == 0 || (o) == 127 || (o) >= 224)
+static const uint8_t sw_v4_special[256] = {
+	[0] = 1,   [127] = 1, [224] = 1, [225] = 1, [226] = 1, [227] = 1, [228] = 1,
+	[229] = 1, [230] = 1, [231] = 1, [232] = 1, [233] = 1, [234] = 1, [235] = 1,
+	[236] = 1, [237] = 1, [238] = 1, [239] = 1, [240] = 1, [241] = 1, [242] = 1,
+	[243] = 1, [244] = 1, [245] = 1, [246] = 1, [247] = 1, [248] = 1, [249] = 1,
+	[250] = 1, [251] = 1, [252] = 1, [253] = 1, [254] = 1, [255] = 1,
+};
+
 /*
  * IPv4 in two steps, so a burst's FIB look-ups go to rte_fib in one bulk
  * call: sw_ipv4() checks the header and returns SW_V_LOOKUP4 with the
@@ -184,17 +206,18 @@ static __rte_always_inline uint16_t sw_ipv4(struct rte_mbuf *m, struct rte_ether
 		return sw_drop(pc, SW_L3_drop_bad_cksum);
 	*dst = SW_BE32(ip->dst_addr);
 	d0 = *dst >> 24;
-	if (unlikely(d0 >= 224 || d0 == 0 || d0 == 127 || (*dst >> 16) == 0xa9fe)) {
+	s0 = ((const uint8_t *)&ip->src_addr)[0];
+	/* one test for the common case: neither address special */
+	if (likely(!(sw_v4_special[d0] | sw_v4_special[s0]) && (*dst >> 16) != 0xa9fe))
+		return SW_V_LOOKUP4;
+	if (SW_V4_SPECIAL(d0) || (*dst >> 16) == 0xa9fe) {
 		if ((d0 >> 4) == 0xe || *dst == UINT32_MAX)
 			return sw_punt_ip(pc, SW_L3_punt_mcast, ip->next_proto_id);
 		if ((*dst >> 16) == 0xa9fe) /* 169.254/16: on-link, the host's */
 			return sw_punt_ip(pc, SW_L3_punt_local, ip->next_proto_id);
 		return sw_drop(pc, SW_L3_drop_martian_dst);
 	}
-	s0 = ((const uint8_t *)&ip->src_addr)[0];
-	if (unlikely(s0 == 0 || s0 == 127 || s0 >= 224))
-		return sw_drop(pc, SW_L3_drop_martian_src);
-	return SW_V_LOOKUP4;
+	return sw_drop(pc, SW_L3_drop_martian_src);
 }
 
 static __rte_always_inline uint16_t sw_ipv4_routed(const struct sw_fp_config *cfg,

@@ -148,10 +148,10 @@ static inline uint16_t rule_action(const struct sw_fp_config *cfg, const struct 
 	return sw_classify(cfg, p, m, lc, &b->routed, dst);
 }
 
-/* Rules (when any), then routes, for a burst from port p; then send it per
- * output port in bursts, punt and drop what remains. */
+/* Rules (when any), then routes, for a burst from port p (bytes in all);
+ * then send it per output port in bursts, punt and drop what remains. */
 static inline void route_burst(const struct sw_fp_config *cfg, struct sw_worker *w, uint16_t p,
-			       struct rte_mbuf **pkts, uint16_t n)
+			       struct rte_mbuf **pkts, uint16_t n, uint64_t bytes)
 {
 	struct sw_lcore_stats *st = w->stats;
 	struct sw_l3_counters *lc = &w->l3[p];
@@ -210,7 +210,21 @@ static inline void route_burst(const struct sw_fp_config *cfg, struct sw_worker 
 		for (uint16_t j = 0; j < n_lk; j++)
 			v[lk[j]] = sw_ipv4_routed(cfg, pkts[lk[j]], gid[j], lc, &b.routed);
 	}
-	/* 3: per output port, punt (past the policer), drop */
+	/* 3: the common case, the whole burst routed out of one port (and no
+	 * mirror copies): it leaves as it came, in one burst */
+	if (likely(v[0] < SW_MAX_PORTS) && b.n_used == 0 && b.n_punt == 0) {
+		uint16_t i = 1;
+
+		while (i < n && v[i] == v[0])
+			i++;
+		if (likely(i == n)) {
+			if (b.routed)
+				sw_count_l3(lc, SW_L3_routed_packets, b.routed);
+			tx_count(st, v[0], &cfg->port[v[0]], q, pkts, n, bytes);
+			return;
+		}
+	}
+	/* else per output port, punt (past the policer), drop */
 	uint64_t now = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -278,7 +292,7 @@ static inline void rx_queue(const struct sw_fp_config *cfg, struct sw_worker *w,
 				sw_count(pc, SW_C_no_route, n);
 			}
 		} else {
-			route_burst(cfg, w, p, pkts, n);
+			route_burst(cfg, w, p, pkts, n, rx_bytes);
 		}
 	}
 

@@ -193,7 +193,15 @@ struct sw_msg_hdr {
 	uint32_t seq;	 /* request: chosen by controller; response: copied; event: event number */
 	uint32_t status; /* response: SW_ST_*; request and event: 0 */
 };
-#define SW_MSG_HDR_SIZE	  16u
+#define SW_MSG_HDR_SIZE 16u
+/*
+ * Request flags. SW_MSG_F_MORE: more requests of the same batch follow at
+ * once (as MSG_MORE does for a socket); the dataplane may hold the batch's
+ * commit, and so its answers, until a request without the flag, at most
+ * 250 ms at a time: a rule set is compiled once per batch. Other bits are
+ * ignored.
+ */
+#define SW_MSG_F_MORE	  0x0001u
 #define SW_MSG_ALIGN(len) (((len) + 7u) & ~7u)
 
 /* Operations. Request payload -> response payload (on SW_ST_OK). */

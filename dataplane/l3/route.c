@@ -64,6 +64,9 @@ static struct {
 	struct {	       /* the sweep in progress */
 		struct rt_key *keys;
 		uint32_t n, pos, cap, mask;
+		uint32_t walk; /* the RIB walk's cursor while it lists them */
+		bool listing;  /* the walk is not done */
+		bool failed;   /* out of memory: nothing more is listed */
 	} sweep;
 } rib;
 
@@ -619,20 +622,33 @@ static bool stale_in(const struct cand *c, uint32_t mask)
 
 int sw_routes_sweep_begin(uint32_t mask)
 {
+	rib.sweep.n = rib.sweep.pos = rib.sweep.walk = 0;
+	rib.sweep.mask = mask;
+	rib.sweep.listing = true;
+	rib.sweep.failed = false;
+	return 0;
+}
+
+/* Lists the prefixes with a stale candidate, at most max entries of the
+ * RIB walked per call (a full table is walked in bounded parts); true when
+ * the walk is done. */
+static bool sweep_list(unsigned int max)
+{
 	const void *key;
 	void *data;
-	uint32_t next = 0;
 
-	rib.sweep.n = rib.sweep.pos = 0;
-	rib.sweep.mask = mask;
-	while (rte_hash_iterate(rib.rib, &key, &data, &next) >= 0) {
+	for (unsigned int i = 0; i < max; i++) {
+		if (rte_hash_iterate(rib.rib, &key, &data, &rib.sweep.walk) < 0) {
+			rib.sweep.listing = false;
+			return true;
+		}
 		const struct rt_key *k = key;
 		struct cset s, *stored;
 		bool stale = false;
 
 		load(k, (uintptr_t)data, &s, &stored);
-		for (unsigned int i = 0; i < s.n && !stale; i++)
-			stale = stale_in(&s.c[i], mask);
+		for (unsigned int c = 0; c < s.n && !stale; c++)
+			stale = stale_in(&s.c[c], rib.sweep.mask);
 		if (!stale)
 			continue;
 		if (rib.sweep.n == rib.sweep.cap) {
@@ -641,20 +657,24 @@ int sw_routes_sweep_begin(uint32_t mask)
 
 			if (keys == NULL) {
 				SW_LOG(ERR, "routes: no memory to sweep %u stale routes", cap);
-				rib.sweep.n = 0;
-				return -ENOMEM;
+				rib.sweep.listing = false;
+				rib.sweep.failed = true;
+				return true;
 			}
 			rib.sweep.keys = keys;
 			rib.sweep.cap = cap;
 		}
 		rib.sweep.keys[rib.sweep.n++] = *k;
 	}
-	return 0;
+	return false;
 }
 
 bool sw_routes_sweep_step(unsigned int max, void (*removed)(const struct sw_l3_route *r,
 							    enum sw_origin origin, uint32_t metric))
 {
+	/* the walk first (it changes nothing), then the removals */
+	if (rib.sweep.listing && !sweep_list(max * 16))
+		return false;
 	for (unsigned int done = 0; done < max && rib.sweep.pos < rib.sweep.n; done++) {
 		const struct rt_key *k = &rib.sweep.keys[rib.sweep.pos++];
 		struct sw_l3_route routes[SW_RT_CANDS_MAX];

@@ -100,8 +100,9 @@ uint32_t sw_routes_count_origin(enum sw_origin origin);
 void sw_l3_mark(void);
 /*
  * Sweeps the stale candidates of the origins in mask (1u << SW_ORIGIN_*):
- * begin lists the prefixes that have one (a walk of the RIB, no change);
- * each step removes those of at most max prefixes that are still stale,
+ * begin starts it; the first steps list the prefixes that have one (a walk
+ * of the RIB, no change, at most 16 * max entries per step), the next ones
+ * remove those of at most max prefixes that are still stale,
  * calling removed (when not NULL) with each candidate's route, origin and
  * metric; it returns true when none is left. One sweep at a time.
  */

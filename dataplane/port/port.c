@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -18,14 +17,12 @@
 #include "core/publish.h"
 #include "core/state.h"
 #include "core/stats.h"
+#include "port/pool.h"
 #include "port/port.h"
 
 #define PORT_RX_DESC  1024u
 #define PORT_TX_DESC  1024u
 #define MAX_OBSERVERS 8u
-/* An AF_XDP port's own pool: its fill ring (2,048 per queue), its rx ring,
- * bursts in flight and the copies it makes to send mbufs of other pools. */
-#define PORT_POOL_MBUFS 8191u
 
 static struct {
 	struct sw_port port[SW_MAX_PORTS];
@@ -135,49 +132,6 @@ static void ports_fill(struct sw_fp_config *cfg)
 static const struct sw_publish_ops ports_publish = { .name = "ports", .fill = ports_fill };
 SW_PUBLISH_REGISTER(ports_publish)
 
-static unsigned int pool_in_use(const struct rte_mempool *mp)
-{
-	return mp->size - rte_mempool_avail_count(mp);
-}
-
-/*
- * AF_XDP (its zero-copy build, which Debian's DPDK is) registers the rx pool
- * as the socket's UMEM and, at queue set-up, lends 2,048 mbufs per queue to
- * the kernel's fill ring; it refills the ring one for one as it receives and
- * its close deletes the UMEM without taking them back. Such a port gets a pool
- * of its own, so that the shared pool does not shrink by 2,048 per port and
- * the mbufs lent are counted exactly at set-up and accounted for at stop.
- */
-static bool lends_mbufs(const char *driver)
-{
-	return strcmp(driver, "net_af_xdp") == 0;
-}
-
-static int own_pool(uint16_t idx, struct sw_port *p, struct sw_err *e)
-{
-	char name[RTE_MEMPOOL_NAMESIZE];
-
-	snprintf(name, sizeof(name), "sw_port%u_%u", idx, p->eth_port);
-	p->pool = rte_pktmbuf_pool_create(name, PORT_POOL_MBUFS, 256, 0,
-					  rte_pktmbuf_data_room_size(sw.mp), rte_socket_id());
-	if (p->pool == NULL)
-		return sw_fail(e, SW_ST_NO_SPACE,
-			       "port %u: cannot allocate its pool of %u mbufs: %s", idx,
-			       PORT_POOL_MBUFS, rte_strerror(rte_errno));
-	return 0;
-}
-
-/* AF_XDP takes back the mbufs the kernel has sent only inside its tx burst:
- * once no worker sends on the port any more, reap its completion rings. */
-static void reap_tx(const struct sw_port *p)
-{
-	for (unsigned int round = 0; round < 50 && pool_in_use(p->pool) > p->lent; round++) {
-		for (uint16_t q = 0; q < p->n_txq; q++)
-			rte_eth_tx_burst(p->eth_port, q, NULL, 0);
-		rte_delay_us_sleep(200);
-	}
-}
-
 static int port_configure(uint16_t idx, uint16_t pid, const char *devargs, struct sw_err *e)
 {
 	struct sw_port *p = &ports.port[idx];
@@ -208,7 +162,7 @@ static int port_configure(uint16_t idx, uint16_t pid, const char *devargs, struc
 	if (ret != 0)
 		return sw_fail(e, SW_ST_DEVICE, "port %u (%s): rte_eth_dev_configure failed: %s",
 			       idx, devargs, rte_strerror(-ret));
-	if (lends_mbufs(di.driver_name) && own_pool(idx, p, e) != 0)
+	if (sw_port_pool_create(idx, p, di.driver_name, e) != 0)
 		return -1;
 	rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrx, &ntx);
 	for (uint16_t q = 0; q < p->n_rxq; q++) {
@@ -219,9 +173,7 @@ static int port_configure(uint16_t idx, uint16_t pid, const char *devargs, struc
 				       "port %u (%s): rte_eth_rx_queue_setup %u failed: %s", idx,
 				       devargs, q, rte_strerror(-ret));
 	}
-	/* nothing else draws from a port's own pool yet: the count is exact */
-	if (p->pool != NULL)
-		p->lent = pool_in_use(p->pool);
+	sw_port_pool_lent(p);
 	for (uint16_t q = 0; q < sw.n_workers; q++) {
 		ret = rte_eth_tx_queue_setup(pid, q, ntx, rte_eth_dev_socket_id(pid), NULL);
 		if (ret != 0)
@@ -417,7 +369,7 @@ int sw_port_add(const char *user_devargs, struct sw_err *e)
 	return idx;
 fail:
 	eth_detach(pid, false);
-	rte_mempool_free(p->pool); /* the port never ran: only the driver's loan is out */
+	sw_port_pool_discard(p);
 	memset(p, 0, sizeof(*p));
 	return -1;
 }
@@ -457,8 +409,7 @@ int sw_port_stop(uint16_t port, struct sw_err *e)
 	p->started = false;
 	sw_publish_sync();
 	p->worker = -1;
-	if (p->pool != NULL)
-		reap_tx(p);
+	sw_port_pool_reap(p);
 	rte_eth_dev_stop(p->eth_port);
 	p->link_up = 0;
 	NOTIFY(admin, port, false);
@@ -589,35 +540,7 @@ void sw_ports_close_all(void)
 			if (ports.obs[o]->remove != NULL)
 				ports.obs[o]->remove(i, p);
 		eth_detach(p->eth_port, false);
+		sw_port_pool_keep(p, i);
 		p->in_use = false;
 	}
-}
-
-unsigned int sw_port_pools_release(void)
-{
-	unsigned int leaked = 0;
-
-	for (uint16_t i = 0; i < SW_MAX_PORTS; i++) {
-		struct sw_port *p = &ports.port[i];
-		unsigned int out;
-
-		if (p->pool == NULL)
-			continue;
-		out = pool_in_use(p->pool);
-		if (out > p->lent) {
-			SW_LOG(ERR,
-			       "shutdown: port %u pool %s: %u mbufs out, %u of them kept by the "
-			       "driver: leaked %u mbufs",
-			       i, p->pool->name, out, p->lent, out - p->lent);
-			leaked += out - p->lent;
-		} else {
-			SW_LOG(NOTICE,
-			       "shutdown: port %u pool %s: %u/%u mbufs free, %u kept by the "
-			       "driver since queue set-up (AF_XDP fill ring)",
-			       i, p->pool->name, p->pool->size - out, p->pool->size, out);
-		}
-		rte_mempool_free(p->pool);
-		p->pool = NULL;
-	}
-	return leaked;
 }

@@ -66,10 +66,6 @@ uint32_t sw_port_mtu(uint16_t port);
 void sw_port_mac(uint16_t port, struct rte_ether_addr *mac);
 void sw_port_info(uint16_t port, struct sw_port_info *info);
 void sw_ports_close_all(void);
-/* Once every port is closed and every ring drained: each mbuf of each port's
- * own pool is home but those its driver kept (logged); frees those pools and
- * returns how many mbufs were leaked. */
-unsigned int sw_port_pools_release(void);
 
 /* Cross-connects (port/xconnect.c). */
 int sw_xc_add(uint16_t in, uint16_t out, struct sw_err *e);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <rte_acl.h>
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -295,6 +296,7 @@ static void *acl_thread(void *arg)
 		pthread_mutex_unlock(&job.lock);
 
 		struct rte_acl_ctx *c4, *c6 = NULL;
+		const uint64_t t0 = rte_get_timer_cycles();
 		int err = 0;
 
 		c4 = sw_acl_build(false, job.rules, job.n, job.tag, job.msg, sizeof(job.msg));
@@ -307,6 +309,8 @@ static void *acl_thread(void *arg)
 			c4 = c6 = NULL;
 			err = -1;
 		}
+		SW_LOG(DEBUG, "rules: classifiers of %u rules built in %" PRIu64 " us", job.n,
+		       (rte_get_timer_cycles() - t0) * 1000000 / rte_get_timer_hz());
 		job.ctx[0] = c4;
 		job.ctx[1] = c6;
 		job.err = err;

@@ -5,7 +5,7 @@
  * a clean stop with every mbuf home. The AF_XDP PMD lends 2,048 mbufs per
  * queue to the kernel's fill ring at queue set-up and does not take them
  * back at close; slipwayd gives such a port a pool of its own and accounts
- * for that loan (dataplane/port/port.c), so a real leak still fails.
+ * for that loan (dataplane/port/pool.c), so a real leak still fails.
  */
 import { readFileSync } from 'node:fs';
 import test from 'ava';

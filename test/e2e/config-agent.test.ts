@@ -20,9 +20,9 @@ import { connect, ctlPath, type Slipway } from '../../ts-api/src/index';
 import { showConfig } from '../../ts-api/src/config/index';
 import { logger, pidAlive } from './harness';
 import { hugepagesTotal, sleep, waitFor } from './netns';
+import { slipctlArgv } from '../cli-entry';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'slipway-config-e2e-'));
-const MAIN = path.resolve(__dirname, '..', '..', 'ts-api', 'src', 'cli', 'main.ts');
 const noHuge = hugepagesTotal() === 0;
 /** processes to end whatever happens: agents, and every slipwayd seen */
 const pids = new Set<number>();
@@ -45,7 +45,7 @@ test.after.always(async () => {
 
 function slipctl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', MAIN, ...args], {
+    const child = spawn(process.execPath, [...slipctlArgv(), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(child);
@@ -196,9 +196,7 @@ policer: {other: {ratePps: 1000, burst: 100}}
     const agent = spawn(
       process.execPath,
       [
-        '--require',
-        'tsx/cjs',
-        MAIN,
+        ...slipctlArgv(),
         '-i',
         instance,
         'agent',

@@ -35,8 +35,13 @@ import {
   type Topology,
   type TopologyOptions,
 } from './netns';
+import { slipctlArgv } from '../cli-entry';
 
 export const REPO = path.resolve(__dirname, '..', '..');
+
+// The slipwayd under test is this checkout's, whatever else is on PATH
+// (launch() and slipctl look at SLIPWAYD before PATH).
+process.env.SLIPWAYD ??= path.join(REPO, 'build', 'dataplane', 'slipwayd');
 
 /** Quiet by default; SLIPWAY_LOG_LEVEL=debug shows the library's logs. */
 export const logger = createLogger({ level: process.env.SLIPWAY_LOG_LEVEL ?? 'warn' });
@@ -111,7 +116,8 @@ export interface Suite {
  * map, kernel sync, ...).
  */
 export async function startDataplane(s: Suite, extra: Partial<LaunchOptions> = {}): Promise<Slipway> {
-  rmSync(defaultLogFile(s.instance), { force: true });
+  // SW_KEEP_LOGS=1 keeps every start's log in one file (to read a flaky run's first start)
+  if (!process.env.SW_KEEP_LOGS) rmSync(defaultLogFile(s.instance), { force: true });
   let sw: Slipway;
   try {
     sw = await launch({
@@ -183,6 +189,37 @@ export async function stopDataplane(s: Pick<Suite, 'instance' | 'sw' | 'pid'>): 
 }
 
 /**
+ * Kills slipwayd instances an earlier test process left behind (its
+ * instance e2e-<name>-<pid> names a pid that is gone: ava killed a worker
+ * that timed out, before its after.always hooks ran), as
+ * removeStaleNamespaces does for namespaces. Returns what it killed.
+ */
+export function killStaleDataplanes(): string[] {
+  const killed: string[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (!argv[0]?.endsWith('slipwayd')) continue;
+    const instance = argv[argv.indexOf('--instance') + 1] ?? '';
+    const m = /^e2e-[\w-]+-(\d+)$/.exec(instance);
+    if (!m || Number(m[1]) === process.pid || pidAlive(Number(m[1]))) continue;
+    try {
+      process.kill(Number(d), 'SIGKILL');
+      killed.push(`${instance} (pid ${d})`);
+    } catch {
+      /* exited meanwhile */
+    }
+    rmSync(ctlPath(instance), { force: true });
+  }
+  return killed;
+}
+
+/**
  * Registers before/after.always hooks creating the topology and launching
  * slipwayd; returns the suite filled in by before().
  */
@@ -196,6 +233,7 @@ export function e2eSuite(test: TestFn, opts: SuiteOptions): Suite {
   };
 
   test.before(async () => {
+    for (const k of killStaleDataplanes()) process.stderr.write(`e2e: killed a stale slipwayd: ${k}\n`);
     s.topo = await createTopology(opts);
     if (!opts.noDaemon) {
       await startDataplane(s);
@@ -249,10 +287,11 @@ export function delta(before: Stats, after: Stats, port: number, counter: Counte
   return Number((portStats(after, port)[counter] as bigint) - (portStats(before, port)[counter] as bigint));
 }
 
-/** Starts a TypeScript script as its own node process (through tsx), collecting its output. */
-function spawnTs(script: string, args: string[]) {
+/** Starts a TypeScript script (through tsx) or slipctl as its own node process, collecting its output. */
+function spawnTs(script: string | 'slipctl', args: string[]) {
+  const argv = script === 'slipctl' ? slipctlArgv() : ['--require', 'tsx/cjs', script];
   const child = track(
-    spawn(process.execPath, ['--require', 'tsx/cjs', script, ...args], {
+    spawn(process.execPath, [...argv, ...args], {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
@@ -295,7 +334,7 @@ export function spawnController(instance: string, mode: 'hold' | 'try' | 'hammer
 /** Runs slipctl (the TypeScript source through tsx) and returns its output and exit code. */
 export function slipctl(args: string[], timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const { child, out } = spawnTs(path.join(REPO, 'ts-api', 'src', 'cli', 'main.ts'), args);
+    const { child, out } = spawnTs('slipctl', args);
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);

@@ -21,7 +21,7 @@ test.serial('slipwayd runs with --no-huge and stops clean', async (t) => {
   rmSync(defaultLogFile(instance), { force: true });
   sw = await launch({
     instance,
-    ports: ['net_null0', 'net_null1'],
+    ports: ['net_null0,no-rx=1', 'net_null1,no-rx=1'],
     vifPrefix: 'nhg',
     noHuge: true,
     readyTimeoutMs: 30_000,

@@ -39,6 +39,7 @@ test('scalar constants match the header', (t) => {
     ['SW_EVT_RECORD_SIZE', abi.EVT_RECORD_SIZE],
     ['SW_EVT_PAYLOAD_MAX', abi.EVT_PAYLOAD_MAX],
     ['SW_RING_DATA_OFF', abi.RING_DATA_OFF],
+    ['SW_MSG_F_MORE', abi.MSG_F_MORE],
     ['SW_MSG_HDR_SIZE', abi.MSG_HDR_SIZE],
     ['SW_PORT_COUNTER_SLOTS', abi.PORT_COUNTER_SLOTS],
     ['SW_C__COUNT', abi.PORT_COUNTERS.length],

@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { MAX_PORTS, Op } from '../../ts-api/src/wire/abi';
+import { MAX_PORTS, MSG_F_MORE, Op } from '../../ts-api/src/wire/abi';
 import { BatchError } from '../../ts-api/src/client/batch';
 import { churn } from '../../ts-api/src/client/internal';
 import { XcAddSource, XcChurnSource, XcDelSource } from '../../ts-api/src/codec/xconnects';
@@ -142,6 +142,12 @@ test('requestMany: more items than the request ring holds, each with its own sta
     else t.is(codec.decodeHello(r.payload).dpPid, process.pid, `item ${i}`);
   });
   t.is(fake.seen.length, 3001);
+  // every item but the last says more of the batch follow (SW_MSG_F_MORE): the dataplane commits it once
+  const flags = fake.seen.slice(1).map((m) => m.flags);
+  t.is(flags.filter((f) => f === MSG_F_MORE).length, 2999);
+  t.is(flags[2999], 0, 'the last item ends the batch');
+  await sw.hello();
+  t.is(fake.seen[fake.seen.length - 1].flags, 0, 'a single request has no flag');
   t.deepEqual(await sw.requestMany([]), []);
 });
 

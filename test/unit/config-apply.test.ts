@@ -23,6 +23,7 @@ import { createLogger } from '../../ts-api/src/logger';
 import { Op, opName } from '../../ts-api/src/wire/abi';
 import * as tables from './helpers/tables';
 import { FakeDataplane, tmpCtl } from './helpers/fake-dataplane';
+import { slipctlArgv } from '../cli-entry';
 
 const logger = createLogger({ silent: true });
 
@@ -191,11 +192,10 @@ test('a port added by a failed transaction stays, stopped, and the error says so
   t.false(fake.ports[2].started);
 });
 
-/** Runs slipctl from source against the fake (which this process serves). */
+/** Runs slipctl (test/cli-entry.ts) against the fake (which this process serves). */
 function slipctl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const main = path.resolve(__dirname, '..', '..', 'ts-api', 'src', 'cli', 'main.ts');
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', main, ...args], {
+    const child = spawn(process.execPath, [...slipctlArgv(), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -245,6 +245,6 @@ test('slipctl apply --dry-run, apply, show config, and a file with errors', asyn
 
   fs.writeFileSync(path.join(dir, 'bad.yaml'), 'ports: [{devargs: net_null0, mtu: 10000}]\n');
   const bad = await slipctl(['-i', 'no-such-instance', '--ctl-dir', ctlDir, 'apply', '-f', path.join(dir, 'bad.yaml')]);
-  t.is(bad.code, 1);
+  t.is(bad.code, 2, 'a file with errors is a usage error, found before connecting');
   t.is(bad.stderr, `slipctl: ${path.join(dir, 'bad.yaml')}: ports[0].mtu: must be ≤ 9600 (BAD_ARGUMENT)\n`);
 });

@@ -5,12 +5,12 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import * as path from 'node:path';
 import { connect, type Slipway } from '../../ts-api/src/client/slipway';
 import { SlipwayError } from '../../ts-api/src/errors';
 import { createLogger } from '../../ts-api/src/logger';
 import { Op } from '../../ts-api/src/wire/abi';
 import { FakeDataplane, tmpCtl } from './helpers/fake-dataplane';
+import { slipctlArgv } from '../cli-entry';
 
 const logger = createLogger({ silent: true });
 const MAC = '02:00:00:00:00:22';
@@ -87,11 +87,10 @@ test('routes.get: the longest prefix, the ECMP member of the flow, its neighbour
   t.is(fake.seen.filter((m) => m.type === Op.ROUTE_GET).length, 19);
 });
 
-/** Runs slipctl from source against the fake (which this process serves). */
+/** Runs slipctl (test/cli-entry.ts) against the fake (which this process serves). */
 function slipctl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const main = path.resolve(__dirname, '..', '..', 'ts-api', 'src', 'cli', 'main.ts');
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', main, ...args], {
+    const child = spawn(process.execPath, [...slipctlArgv(), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -122,6 +121,6 @@ test('slipctl route get: one line for humans, the match as JSON, a bad flow fail
   const local = await slipctl(['-i', instance, '--ctl-dir', dir, 'route', 'get', '10.1.0.1']);
   t.is(local.stdout, '10.1.0.1: route 10.1.0.1/32 local (an address of the host: punted to the ingress vEth)\n');
   const bad = await slipctl(['-i', instance, '--ctl-dir', dir, 'route', 'get', '10.2.0.9', '--dport', '53']);
-  t.is(bad.code, 1);
+  t.is(bad.code, 2, 'a bad flow is a usage error, found before connecting');
   t.regex(bad.stderr, /route lookup dport 53: L4 ports need proto tcp or udp \(BAD_ARGUMENT\)/);
 });

@@ -48,6 +48,8 @@ export const EVT_WRITING = 0xffff_ffff_ffff_ffffn;
 /** Offset of a ring's data area from the ring header. */
 export const RING_DATA_OFF = 256;
 export const MSG_HDR_SIZE = 16;
+/** Request flag SW_MSG_F_MORE: more requests of the same batch follow; the dataplane may hold the commit (250 ms at a time). */
+export const MSG_F_MORE = 0x0001;
 /** SW_MSG_ALIGN: bytes a message of `len` bytes occupies on a ring. */
 export function msgAlign(len: number): number {
   return ((len + 7) & ~7) >>> 0;
