@@ -97,11 +97,13 @@ export async function benchSync(): Promise<Record<string, number | null>> {
         if (verb === 'add') {
           // sync's own pace, the kernel out of the way: off, then on again (a full resync dumps them all)
           await sw.kernelSync.set(false);
+          // turning off removes what it installed a bounded part per poll: wait for the end of it
+          while ((await sw.kernelSync.get()).routes > 0) await new Promise((r) => setTimeout(r, 10));
           const t0 = performance.now();
           await sw.kernelSync.set(true);
-          let got = 0;
-          while (got !== base + n && performance.now() - t0 < 120_000) {
-            got = (await sw.kernelSync.get()).routes;
+          for (;;) {
+            const st = await sw.kernelSync.get();
+            if ((st.routes === base + n && !st.resyncing) || performance.now() - t0 > 120_000) break;
             await new Promise((r) => setTimeout(r, 5));
           }
           out[`slipway_resync_${k}_s`] = (performance.now() - t0) / 1000;
