@@ -306,12 +306,11 @@ unsigned int sw_ctl_serve(void)
 		sw_publish_hold(true);
 		return served; /* the batch goes on: commit it when it ends */
 	}
-	SW_LOG(DEBUG,
-	       "serve: commit of %u requests after %" PRIu64
-	       " us (more %d, said more %d, answers full %d)",
-	       serve.taken,
-	       (rte_get_timer_cycles() - serve.hold_since) * 1000000 / rte_get_timer_hz(), more,
-	       said_more, full);
+	SW_LOG(DEBUG, "serve: commit of %u requests after %" PRIu64 " us (%s)", serve.taken,
+	       (rte_get_timer_cycles() - serve.hold_since) * 1000000 / rte_get_timer_hz(),
+	       full		     ? "answers full"
+	       : (more || said_more) ? "held long enough"
+				     : "batch ended");
 	serve.hold_since = 0;
 	sw_publish_hold(false);
 	commit();
