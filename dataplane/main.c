@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -88,9 +89,12 @@ static void usage(const char *prog)
 		"  --kernel-sync       start with kernel sync on: the vEths' addresses, "
 		"neighbours\n"
 		"                      and routes in the kernel are installed in the fast path\n"
+		"  --dpdk-tools        shared EAL configuration instead of --in-memory, and the\n"
+		"                      pdump server: dpdk-dumpcap, dpdk-pdump and dpdk-proc-info\n"
+		"                      attach with --file-prefix=slipway-NAME (needs hugepages)\n"
 		"EAL: -l/--main-lcore choose lcores (every non-main lcore is a worker);\n"
-		"--no-pci, --in-memory (not with --no-huge) and --file-prefix=slipway-NAME are\n"
-		"added unless given.\n",
+		"--no-pci, --in-memory (not with --no-huge or --dpdk-tools) and\n"
+		"--file-prefix=slipway-NAME are added unless given.\n",
 		prog);
 }
 
@@ -140,6 +144,7 @@ static int parse_app_args(int argc, char **argv)
 		{ "max-routes", required_argument, NULL, 'r' },
 		{ "max-rules", required_argument, NULL, 'R' },
 		{ "kernel-sync", no_argument, NULL, 'k' },
+		{ "dpdk-tools", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -215,6 +220,9 @@ static int parse_app_args(int argc, char **argv)
 		case 'k':
 			sw.kernel_sync = true;
 			break;
+		case 'T':
+			sw.dpdk_tools = true;
+			break;
 		case 'h':
 		default:
 			usage(argv[0]);
@@ -267,8 +275,10 @@ static char **build_eal_args(int argc, char **argv, int *eal_argc, char *prefix_
 	if (!pci_named && !has_arg(argc, argv, "--no-pci"))
 		ea[n++] = "--no-pci";
 	/* --no-huge has no hugepage files to keep off the disk, and EAL refuses
-	 * --in-memory with it (it implies legacy memory) */
-	if (!has_arg(argc, argv, "--in-memory") && !has_arg(argc, argv, "--no-huge"))
+	 * --in-memory with it (it implies legacy memory); --dpdk-tools keeps the
+	 * shared configuration secondary processes attach to */
+	if (!has_arg(argc, argv, "--in-memory") && !has_arg(argc, argv, "--no-huge") &&
+	    !sw.dpdk_tools)
 		ea[n++] = "--in-memory";
 	if (!has_arg(argc, argv, "--file-prefix")) {
 		snprintf(prefix_buf, plen, "--file-prefix=slipway-%s", sw.instance);
@@ -400,10 +410,12 @@ static int check_mempool(void)
 
 int main(int argc, char **argv)
 {
-	char prefix[64];
-	int sep = argc, eal_argc, ret, rc = 0;
+	char prefix[64], rundir[PATH_MAX];
+	int sep = argc, eal_argc, eal_n, ret, rc = 0;
+	unsigned int files, pages;
 	char **eal_argv;
 	struct sw_err e;
+	bool owner = false; /* the control file is ours: so are the EAL files */
 
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--") == 0) {
@@ -412,8 +424,25 @@ int main(int argc, char **argv)
 		}
 	if (parse_app_args(sep, argv) != 0)
 		return 2;
-	eal_argv = build_eal_args(argc - sep - 1 > 0 ? argc - sep - 1 : 0, argv + sep + 1,
-				  &eal_argc, prefix, sizeof(prefix));
+	eal_n = argc - sep - 1 > 0 ? argc - sep - 1 : 0;
+	if (sw.dpdk_tools) {
+		/* what secondary processes cannot attach to */
+		static const char *const conflicting[][2] = {
+			{ "--in-memory", "no shared configuration" },
+			{ "--no-shconf", "no shared configuration" },
+			{ "--no-huge", "memory no other process can map" },
+		};
+
+		for (unsigned int i = 0; i < RTE_DIM(conflicting); i++)
+			if (has_arg(eal_n, argv + sep + 1, conflicting[i][0])) {
+				fprintf(stderr,
+					"slipwayd: --dpdk-tools and EAL %s: DPDK's tools are "
+					"secondary processes and %s leaves them %s\n",
+					conflicting[i][0], conflicting[i][0], conflicting[i][1]);
+				return 2;
+			}
+	}
+	eal_argv = build_eal_args(eal_n, argv + sep + 1, &eal_argc, prefix, sizeof(prefix));
 	if (eal_argv == NULL)
 		return 1;
 
@@ -422,6 +451,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "slipwayd: EAL init failed: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	sw_logtype = rte_log_register_type_and_pick_level("slipway", RTE_LOG_INFO);
 	rte_openlog_stream(stderr);
 	signal(SIGINT, on_signal);
@@ -432,6 +462,7 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out_eal;
 	}
+	owner = true;
 	if (json_socket != NULL && sw_json_open(json_socket) != 0) {
 		rc = 1;
 		goto out_ctl;
@@ -487,5 +518,18 @@ out_ctl:
 out_eal:
 	rte_eal_cleanup();
 	free(eal_argv);
+	/* EAL leaves its runtime directory (and with --dpdk-tools hugepage
+	 * files when a secondary still held memory): an instance that stopped
+	 * leaves nothing. Not when another slipwayd owns the instance. */
+	if (owner) {
+		if (sw_eal_files_remove(rundir, &files, &pages) != 0)
+			fprintf(stderr, "slipwayd: shutdown: cannot remove %s: %s\n", rundir,
+				strerror(errno));
+		else
+			fprintf(stderr,
+				"slipwayd: shutdown: removed %s (%u entries) and %u hugepage "
+				"files\n",
+				rundir, files, pages);
+	}
 	return rc;
 }

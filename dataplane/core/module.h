@@ -16,6 +16,7 @@
 #define SW_PRIO_PORTS  200
 #define SW_PRIO_KNI    300
 #define SW_PRIO_CTL    400
+#define SW_PRIO_TOOLS  500 /* DPDK's tools (telemetry, pdump): last up, first down */
 
 struct sw_module {
 	const char *name;

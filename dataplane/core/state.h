@@ -46,6 +46,7 @@ struct sw_state {
 	unsigned int max_routes;    /* IPv4 FIB size */
 	unsigned int max_rules;	    /* match-action rules */
 	bool kernel_sync;	    /* start with kernel sync on */
+	bool dpdk_tools; /* --dpdk-tools: shared EAL configuration and the pdump server */
 	/* set up at start */
 	unsigned int n_workers;
 	struct sw_worker workers[SW_MAX_WORKERS];

@@ -32,4 +32,15 @@ int sw_host_bits_set(const uint8_t *ip, unsigned int len, unsigned int bits);
 /* A jhash-keyed rte_hash on this socket. */
 struct rte_hash *sw_hash_create(const char *name, uint32_t entries, uint32_t key_len);
 
+/*
+ * What EAL leaves behind once rte_eal_cleanup() returned: the runtime
+ * directory <base>/dpdk/<prefix> (the telemetry socket; with shared
+ * configuration also config, fbarray and multi-process socket files, a
+ * secondary's included) and hugepage files <prefix>map_<n> in the hugetlbfs
+ * mounts (an attached secondary keeps its mapping until it exits). Removes
+ * both; *files and *pages say how many entries went. -1 with errno when the
+ * directory itself could not be removed.
+ */
+int sw_eal_files_remove(const char *runtime_dir, unsigned int *files, unsigned int *pages);
+
 #endif

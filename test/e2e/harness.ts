@@ -39,6 +39,10 @@ import { slipctlArgv } from '../cli-entry';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 
+// The slipwayd under test is this checkout's, whatever else is on PATH
+// (launch() and slipctl look at SLIPWAYD before PATH).
+process.env.SLIPWAYD ??= path.join(REPO, 'build', 'dataplane', 'slipwayd');
+
 /** Quiet by default; SLIPWAY_LOG_LEVEL=debug shows the library's logs. */
 export const logger = createLogger({ level: process.env.SLIPWAY_LOG_LEVEL ?? 'warn' });
 
@@ -112,7 +116,8 @@ export interface Suite {
  * map, kernel sync, ...).
  */
 export async function startDataplane(s: Suite, extra: Partial<LaunchOptions> = {}): Promise<Slipway> {
-  rmSync(defaultLogFile(s.instance), { force: true });
+  // SW_KEEP_LOGS=1 keeps every start's log in one file (to read a flaky run's first start)
+  if (!process.env.SW_KEEP_LOGS) rmSync(defaultLogFile(s.instance), { force: true });
   let sw: Slipway;
   try {
     sw = await launch({

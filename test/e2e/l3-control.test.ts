@@ -152,10 +152,11 @@ test.serial('slipctl route/neigh/rule add, list --json, del', async (t) => {
     '--action',
     'forward:1',
   ]);
+  // 64-bit counters come as decimal strings in slipctl's JSON
   const rulesJson = JSON.parse(await ok(['--json', 'rule', 'list'])) as Array<{
     rule: { id: number };
-    packets: number;
-    bytes: number;
+    packets: string;
+    bytes: string;
   }>;
   t.deepEqual(
     rulesJson.find((e) => e.rule.id === 77),
@@ -166,8 +167,8 @@ test.serial('slipctl route/neigh/rule add, list --json, del', async (t) => {
         match: { inPort: 0, family: 4, src: '10.1.0.0/24', proto: 17, sport: [1000, 2000], dport: 53 },
         action: { type: 'forward', port: 1 },
       },
-      packets: 0,
-      bytes: 0,
+      packets: '0',
+      bytes: '0',
     },
   );
   t.regex(
@@ -175,13 +176,16 @@ test.serial('slipctl route/neigh/rule add, list --json, del', async (t) => {
     /77\s+9\s+forward:1\s+0\s+0\s+in-port=0 family=4 src=10\.1\.0\.0\/24 proto=17 sport=1000-2000 dport=53/,
   );
   const stats = await ok(['stats']);
-  t.regex(stats, /P-NOROUTE/);
-  t.regex(stats, /tables: \d+ IPv4 routes, \d+ IPv6 routes, \d+ neighbours/);
+  t.regex(stats, /routes \d+ v4 \d+ v6 \| neigh \d+/);
+  t.regex(stats, /PORT +RX-PKTS +RX-BYTES +TX-PKTS +TX-BYTES +ROUTED +XC +PUNT +DROPS/);
+  const detail = await ok(['stats', '--detail']);
+  t.regex(detail, /PUNT-NO-ROUTE/);
+  t.regex(detail, /tables: \d+ IPv4 routes, \d+ IPv6 routes, \d+ neighbours/);
   await ok(['rule', 'del', '77']);
   await ok(['neigh', 'del', '0', '10.1.0.7']);
   await ok(['route', 'del', '10.50.0.0/16']);
   const bad = await slipctl([...base, 'route', 'add', '10.50.0/16', 'via', '1']);
-  t.is(bad.code, 1);
+  t.is(bad.code, 2, 'a bad argument is a usage error, found before connecting');
   t.regex(bad.stderr, /bad route prefix "10\.50\.0\/16": not an IPv4 address \(BAD_ARGUMENT\)/);
   const usage = await slipctl([...base, 'rule', 'add', '5', '--priority', '1', '--action', 'teleport']);
   t.is(usage.code, 2, usage.stderr);

@@ -170,6 +170,13 @@ export interface PingOptions {
   waitS?: number;
   /** more ping options (-M do, -s SIZE, ...) */
   extra?: string[];
+  /**
+   * Wait for `count` replies up to a deadline (ping -w) instead of two round
+   * trips after the last request once one reply came (ping's default, which
+   * counts a reply a loaded machine delays as lost). Requests continue past
+   * `count` while replies are missing: for "every request answered" checks.
+   */
+  allReplies?: boolean;
 }
 
 /** Pings from a namespace and returns the parsed summary (a lossy ping is not an error). */
@@ -184,6 +191,7 @@ export async function ping(netns: string, dst: string, opts: PingOptions = {}): 
     String(interval),
     '-W',
     String(opts.waitS ?? 1),
+    ...(opts.allReplies ? ['-w', String(Math.ceil(count * interval + (opts.waitS ?? 1)))] : []),
     ...(opts.extra ?? []),
     dst,
   ];

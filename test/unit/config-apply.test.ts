@@ -245,6 +245,6 @@ test('slipctl apply --dry-run, apply, show config, and a file with errors', asyn
 
   fs.writeFileSync(path.join(dir, 'bad.yaml'), 'ports: [{devargs: net_null0, mtu: 10000}]\n');
   const bad = await slipctl(['-i', 'no-such-instance', '--ctl-dir', ctlDir, 'apply', '-f', path.join(dir, 'bad.yaml')]);
-  t.is(bad.code, 1);
+  t.is(bad.code, 2, 'a file with errors is a usage error, found before connecting');
   t.is(bad.stderr, `slipctl: ${path.join(dir, 'bad.yaml')}: ports[0].mtu: must be ≤ 9600 (BAD_ARGUMENT)\n`);
 });

@@ -5,7 +5,7 @@
  * duplicates, rules the codec refuses), all reported at once.
  */
 import test from 'ava';
-import { ConfigError, formatIssue, parseConfig } from '../../ts-api/src/config/index';
+import { ConfigError, formatIssue, launchOptionsOf, parseConfig } from '../../ts-api/src/config/index';
 
 /** The `path: rule` lines of the ConfigError `text` raises. */
 function errors(text: string): string[] {
@@ -99,6 +99,16 @@ kernelSync: yes
     'dataplane.workers: must be an lcore list like "1" or "1-3"',
     'dataplane.vifPrefix: must be a short interface name prefix like vEth',
   ]);
+  t.deepEqual(errors('dataplane: {dpdkTools: 1}'), ['dataplane.dpdkTools: must be true or false']);
+  t.deepEqual(errors('dataplane: {dpdkTools: true, hugepages: false}'), [
+    "dataplane.dpdkTools: needs hugepages (hugepages is false): DPDK's tools cannot attach to --no-huge memory",
+  ]);
+});
+
+test('the dataplane section becomes launch options (dpdkTools included)', (t) => {
+  const f = parseConfig(`dataplane: {workers: "1", mbufs: 4096, dpdkTools: true}\n${PORTS}`, 'dp.yaml');
+  t.like(launchOptionsOf(f.config), { workers: '1', mbufs: 4096, dpdkTools: true, ports: ['net_null0', 'net_null1'] });
+  t.is(launchOptionsOf(parseConfig(PORTS, 'dp.yaml').config).dpdkTools, undefined);
 });
 
 test('errors after the schema: addresses, prefixes, references, duplicates, rules', (t) => {

@@ -82,10 +82,28 @@ test('argv: daemon options, then EAL options after --', (t) => {
     { instance: 'ok', idleSleepUs: 0 },
     { instance: 'ok', idleSleepUs: 10_001 },
     { instance: 'ok', maxRules: 100 },
+    { instance: 'ok', dpdkTools: 'yes' as unknown as boolean },
+    { instance: 'ok', dpdkTools: true, noHuge: true },
   ]) {
     const e = t.throws(() => buildArgv(bad), { instanceOf: SlipwayError });
     t.is(e?.code, 'BAD_ARGUMENT');
   }
+});
+
+test('argv: dpdkTools adds --dpdk-tools (and needs hugepages)', (t) => {
+  t.deepEqual(buildArgv({ instance: 'lab', dpdkTools: true }), [
+    '--instance',
+    'lab',
+    '--dpdk-tools',
+    '--',
+    '-l',
+    '0,1',
+    '--main-lcore',
+    '0',
+  ]);
+  t.false(buildArgv({ instance: 'lab', dpdkTools: false }).includes('--dpdk-tools'));
+  const e = t.throws(() => buildArgv({ instance: 'lab', dpdkTools: true, noHuge: true }), { instanceOf: SlipwayError });
+  t.regex(e?.message ?? '', /dpdkTools needs hugepages/);
 });
 
 test('launch spawns, waits for READY, connects, logs beside the control file; shutdown stops it and removes the file', async (t) => {

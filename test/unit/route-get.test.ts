@@ -121,6 +121,6 @@ test('slipctl route get: one line for humans, the match as JSON, a bad flow fail
   const local = await slipctl(['-i', instance, '--ctl-dir', dir, 'route', 'get', '10.1.0.1']);
   t.is(local.stdout, '10.1.0.1: route 10.1.0.1/32 local (an address of the host: punted to the ingress vEth)\n');
   const bad = await slipctl(['-i', instance, '--ctl-dir', dir, 'route', 'get', '10.2.0.9', '--dport', '53']);
-  t.is(bad.code, 1);
+  t.is(bad.code, 2, 'a bad flow is a usage error, found before connecting');
   t.regex(bad.stderr, /route lookup dport 53: L4 ports need proto tcp or udp \(BAD_ARGUMENT\)/);
 });

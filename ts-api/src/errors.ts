@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   NATIVE: 'the native addon failed or could not be loaded',
   PROTOCOL: 'the dataplane sent something this library cannot decode',
   CLOSED: 'the client was closed',
+  ABORTED: 'the caller aborted the wait with its AbortSignal (the error is also named AbortError)',
   BATCH_FAILED: 'some items of a batch failed (BatchError.failures lists each with its own error)',
   REPLAY_FAILED: 'the desired configuration could not be replayed on a restarted dataplane',
 } as const;
@@ -53,7 +54,8 @@ export class SlipwayError extends Error {
    */
   constructor(code: ErrorCode, message: string, opts: { status?: number; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = 'SlipwayError';
+    // ABORTED keeps the name every Node API gives an abort, so `e.name === 'AbortError'` works too
+    this.name = code === 'ABORTED' ? 'AbortError' : 'SlipwayError';
     this.code = code;
     if (opts.status !== undefined) this.status = opts.status;
   }
@@ -86,4 +88,24 @@ export function statusError(status: number, text: string, what?: string): Slipwa
 /** Throws BAD_ARGUMENT naming the value unless `ok`. */
 export function check(ok: boolean, message: string): asserts ok {
   if (!ok) throw new SlipwayError('BAD_ARGUMENT', message);
+}
+
+/**
+ * The error of a wait its AbortSignal ended: code ABORTED, name
+ * 'AbortError' (as Node's own APIs), the signal's reason as its cause.
+ */
+export function abortError(signal: AbortSignal, what: string): SlipwayError {
+  const reason: unknown = signal.reason;
+  const why =
+    reason instanceof Error && reason.name !== 'AbortError'
+      ? `: ${reason.message}`
+      : typeof reason === 'string'
+        ? `: ${reason}`
+        : '';
+  return new SlipwayError('ABORTED', `${what}: aborted${why}`, { cause: reason });
+}
+
+/** Throws {@link abortError} when `signal` is aborted already. */
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw abortError(signal, what);
 }

@@ -11,12 +11,16 @@
  *   await sw.ports.start(0);
  *   console.log(await sw.stats());
  *   await sw.shutdown();
+ *
+ * @example
+ *   await using sw = await connect('lab', { logger: console, signal: AbortSignal.timeout(2000) });
+ *   await sw.routes.add({ prefix: '10.2.0.0/24', via: [{ port: 1 }] }, { signal });
  */
-export { launch, buildArgv, defaultBinary, defaultLogFile, tailFile } from './launch';
+export { launch, buildArgv, defaultBinary, findSlipwayd, slipwaydCandidates, defaultLogFile, tailFile } from './launch';
 export type { LaunchOptions } from './launch';
 export { connect, Slipway } from './client/slipway';
 export { DEFAULT_SPIN_US } from './client/options';
-export type { ConnectOptions, RetryOptions } from './client/options';
+export type { CallOptions, ConnectOptions, RetryOptions } from './client/options';
 export type { RawResponse } from './client/transport';
 export type {
   SlipwayLifecycleEvents,
@@ -42,8 +46,8 @@ export { ctlPath, checkInstance, DEFAULT_CTL_DIR } from './wire/ctlfile';
 export type { CtlHeaderInfo } from './wire/ctlfile';
 export { SlipwayError, ERROR_CODES, isSlipwayError } from './errors';
 export type { ErrorCode } from './errors';
-export { createLogger, defaultLogger } from './logger';
-export type { Logger, LoggerOptions } from './logger';
+export { createLogger, silentLogger } from './logger';
+export type { Logger, LogMeta, LoggerOptions } from './logger';
 // The value types of every feature (a feature's new operation brings its
 // types along without an edit here).
 export type * from './codec/stats';

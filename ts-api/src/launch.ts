@@ -1,21 +1,21 @@
 /**
- * Starting slipwayd: argv construction, the control directory (root-owned,
- * 0700, created when missing), spawning with its output in a log file in
- * that directory, waiting for the control file to say READY, then connect().
+ * Starting slipwayd: finding the binary, argv construction, the control
+ * directory (root-owned, 0700, created when missing), spawning with its
+ * output in a log file in that directory, waiting for the control file to
+ * say READY, then connect().
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type winston from 'winston';
 import { DEFAULT_CTL_DIR, checkInstance, ctlDirProblem, ctlPath, dataplaneAlive, readHeader } from './wire/ctlfile';
 import { mapControlFile, openControlFile } from './client/attachment';
 import { adoptLaunched } from './client/internal';
 import type { ConnectOptions } from './client/options';
 import { type Slipway, connect } from './client/slipway';
-import { SlipwayError, check } from './errors';
-import { defaultLogger } from './logger';
-import { REPO_ROOT, loadNative } from './native';
+import { SlipwayError, abortError, check, isSlipwayError, throwIfAborted } from './errors';
+import { type Logger, withMeta } from './logger';
+import { PACKAGE_ROOT, loadNative } from './native';
 
 /** Options of {@link launch}. */
 export interface LaunchOptions {
@@ -60,6 +60,14 @@ export interface LaunchOptions {
   /** Match-action rules the dataplane holds (`--max-rules`, default 16384 there). */
   maxRules?: number;
   /**
+   * DPDK's own tools (`--dpdk-tools`): shared EAL configuration instead of
+   * `--in-memory`, and the pdump server, so `dpdk-dumpcap`, `dpdk-pdump` and
+   * `dpdk-proc-info` attach with `--file-prefix=slipway-<instance>`. Needs
+   * hugepages (not with `noHuge`). The telemetry commands (`/slipway/...`)
+   * answer with or without it.
+   */
+  dpdkTools?: boolean;
+  /**
    * slipwayd's `--spin-us`: how long its main lcore keeps polling after its
    * last work before sleeping (default 100 there). Requests arriving within
    * it are served without a futex wake-up; costs that much main-lcore CPU
@@ -84,7 +92,7 @@ export interface LaunchOptions {
   timeoutMs?: number;
   /** Extra EAL arguments. */
   eal?: string[];
-  /** slipwayd binary (default env SLIPWAYD, else <repo>/build/dataplane/slipwayd). */
+  /** slipwayd binary (default: env SLIPWAYD, else `slipwayd` on PATH, else the package's build/dataplane/slipwayd; see {@link findSlipwayd}). */
   binary?: string;
   /** Daemon stdout+stderr (default <ctlDir>/<instance>.log, a root-owned place; see {@link defaultLogFile}). */
   logFile?: string;
@@ -94,7 +102,13 @@ export interface LaunchOptions {
   detached?: boolean;
   /** How long to wait for READY (default 20000 ms). */
   readyTimeoutMs?: number;
-  logger?: winston.Logger;
+  /** Where launch() and the client log (debug/info/warn/error); default: nothing is logged. */
+  logger?: Logger;
+  /**
+   * Ends the wait for READY (the process started is killed) or for the
+   * connection: launch() rejects with ABORTED (name 'AbortError').
+   */
+  signal?: AbortSignal;
 }
 
 /** Where launch() puts the daemon's log unless told: `<ctlDir>/<instance>.log`, beside the control file. */
@@ -127,16 +141,65 @@ function openLog(file: string, chosen: boolean): number {
   return fs.openSync(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o600);
 }
 
-/** The slipwayd binary launch() uses for `opts`. */
+/** Where {@link findSlipwayd} looks, in order, each with where the path came from. */
+export function slipwaydCandidates(
+  opts: { binary?: string } = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Array<{ path: string; from: string }> {
+  if (opts.binary !== undefined) return [{ path: opts.binary, from: 'the binary option' }];
+  if (env.SLIPWAYD) return [{ path: env.SLIPWAYD, from: 'env SLIPWAYD' }];
+  const out: Array<{ path: string; from: string }> = [];
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (dir !== '' && path.isAbsolute(dir)) out.push({ path: path.join(dir, 'slipwayd'), from: 'PATH' });
+  }
+  out.push({ path: path.join(PACKAGE_ROOT, 'build', 'dataplane', 'slipwayd'), from: 'the package build directory' });
+  return out;
+}
+
+function executable(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The slipwayd binary launch() runs, looked for in this order: the
+ * `binary` option, env SLIPWAYD (either is used as given, never searched
+ * past), `slipwayd` in a directory of PATH, and build/dataplane/slipwayd
+ * in the package (a checkout built with `npm run build:c`). Throws
+ * LAUNCH_FAILED saying every place it looked.
+ */
+export function findSlipwayd(opts: { binary?: string } = {}, env: NodeJS.ProcessEnv = process.env): string {
+  const c = slipwaydCandidates(opts, env);
+  const found = c.find((x) => executable(x.path));
+  if (found) return found.path;
+  throw new SlipwayError(
+    'LAUNCH_FAILED',
+    `slipwayd not found or not executable; looked at:\n${c.map((x) => `  ${x.path} (${x.from})`).join('\n')}\n` +
+      'install slipwayd on PATH, set SLIPWAYD or the binary option, or build it in a checkout (`npm run build:c`)',
+  );
+}
+
+/**
+ * The slipwayd binary launch() would use for `opts` ({@link findSlipwayd});
+ * when none is found, the first place looked at.
+ */
 export function defaultBinary(opts: { binary?: string } = {}): string {
-  return opts.binary ?? process.env.SLIPWAYD ?? path.join(REPO_ROOT, 'build', 'dataplane', 'slipwayd');
+  try {
+    return findSlipwayd(opts);
+  } catch {
+    return slipwaydCandidates(opts)[0].path;
+  }
 }
 
 const LCORE_LIST_RE = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
 
 /**
  * The argv (without the binary) for slipwayd:
- * `--instance NAME [--port DEVARGS]... [--vif-prefix P] [--mbufs N] [--max-routes N] [--kernel-sync] [--idle-us N] [--poll-mode M] [--idle-sleep-us N] [--max-rules N] [--spin-us N] [--ctl-dir D] [--json-socket PATH]
+ * `--instance NAME [--port DEVARGS]... [--vif-prefix P] [--mbufs N] [--max-routes N] [--kernel-sync] [--idle-us N] [--poll-mode M] [--idle-sleep-us N] [--max-rules N] [--dpdk-tools] [--spin-us N] [--ctl-dir D] [--json-socket PATH]
  *  -- -l MAIN,WORKERS --main-lcore MAIN [--no-huge] [eal...]`.
  * Validates every option (BAD_ARGUMENT naming the bad value).
  */
@@ -207,6 +270,17 @@ export function buildArgv(opts: LaunchOptions): string[] {
     );
     argv.push('--max-rules', String(opts.maxRules));
   }
+  if (opts.dpdkTools !== undefined) {
+    check(
+      typeof opts.dpdkTools === 'boolean',
+      `bad dpdkTools ${JSON.stringify(opts.dpdkTools)}: expected true or false`,
+    );
+    check(
+      !(opts.dpdkTools && opts.noHuge),
+      "dpdkTools needs hugepages: DPDK's tools (secondary processes) cannot attach to noHuge memory",
+    );
+    if (opts.dpdkTools) argv.push('--dpdk-tools');
+  }
   if (opts.dataplaneSpinUs !== undefined) {
     check(
       Number.isInteger(opts.dataplaneSpinUs) && opts.dataplaneSpinUs >= 0 && opts.dataplaneSpinUs <= 1_000_000,
@@ -255,22 +329,16 @@ export function tailFile(file: string, n = 20): string {
  */
 export async function launch(opts: LaunchOptions): Promise<Slipway> {
   const argv = buildArgv(opts);
-  const log = (opts.logger ?? defaultLogger()).child({ instance: opts.instance });
-  const binary = defaultBinary(opts);
+  const log = withMeta(opts.logger, { instance: opts.instance });
+  const signal = opts.signal;
+  throwIfAborted(signal, `instance ${opts.instance}: launch`);
+  const binary = findSlipwayd(opts);
   const ctlDir = opts.ctlDir ?? DEFAULT_CTL_DIR;
   const file = ctlPath(opts.instance, ctlDir);
   const logFile = opts.logFile ?? defaultLogFile(opts.instance, ctlDir);
   const readyTimeoutMs = opts.readyTimeoutMs ?? 20000;
   const native = loadNative();
 
-  try {
-    fs.accessSync(binary, fs.constants.X_OK);
-  } catch {
-    throw new SlipwayError(
-      'LAUNCH_FAILED',
-      `slipwayd not found or not executable at ${binary} (run \`npm run build:c\` or set SLIPWAYD)`,
-    );
-  }
   prepareCtlDir(ctlDir, opts.instance);
   if (fs.existsSync(file)) {
     let h: ReturnType<typeof readHeader> | undefined;
@@ -313,7 +381,16 @@ export async function launch(opts: LaunchOptions): Promise<Slipway> {
 
   const deadline = performance.now() + readyTimeoutMs;
   for (;;) {
-    await sleep(25);
+    try {
+      await sleep(25, undefined, { signal });
+    } catch (e) {
+      if (!signal?.aborted) throw e;
+      child.kill('SIGKILL');
+      throw abortError(
+        signal,
+        `instance ${opts.instance}: launch (slipwayd pid ${child.pid} killed before it was ready)`,
+      );
+    }
     if (spawnError) throw failed(`could not be spawned: ${spawnError.message}`);
     if (exited) {
       throw failed(
@@ -343,8 +420,15 @@ export async function launch(opts: LaunchOptions): Promise<Slipway> {
     replay: opts.replay,
     heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
     timeoutMs: opts.timeoutMs,
+    signal,
   };
-  const sw = await connect(opts.instance, copts);
+  let sw: Slipway;
+  try {
+    sw = await connect(opts.instance, copts);
+  } catch (e) {
+    if (isSlipwayError(e, 'ABORTED')) child.kill('SIGTERM'); // ready, but the caller gave up: stop it cleanly
+    throw e;
+  }
   adoptLaunched(sw, child, opts.ports ?? [], Boolean(opts.kernelSync));
   log.info(`slipwayd ready, pid ${sw.pid}`);
   return sw;

@@ -1,12 +1,66 @@
 /**
- * The one logger factory: winston with defaultMeta {component}, stack traces
+ * Logging. The library logs through any object with debug/info/warn/error
+ * methods (winston, pino, bunyan, console, ...) given as the `logger`
+ * option, and is silent when given none. `createLogger` makes the winston
+ * logger slipctl and the agent use: defaultMeta {component}, stack traces
  * of errors kept, readable colorized text on a terminal, JSON when asked
- * (and always in files). Use `logger.child({...})` for context.
+ * (and always in files).
  */
 import winston from 'winston';
 
-export type Logger = winston.Logger;
+/** Context of a log line: plain data (instance, pid, slot, ...). */
+export type LogMeta = Record<string, unknown>;
 
+/**
+ * What the library needs of a logger: four levels, each called with a
+ * message and, sometimes, an object of context. `child`, when present
+ * (winston, pino, bunyan), is used to add the instance name; otherwise it
+ * is passed in the context object of every call.
+ */
+export interface Logger {
+  error(message: string, meta?: LogMeta): unknown;
+  warn(message: string, meta?: LogMeta): unknown;
+  info(message: string, meta?: LogMeta): unknown;
+  debug(message: string, meta?: LogMeta): unknown;
+  child?(meta: LogMeta): Logger;
+}
+
+/** The logger of a library call given none: discards everything. */
+export const silentLogger: Logger = Object.freeze({
+  error: () => undefined,
+  warn: () => undefined,
+  info: () => undefined,
+  debug: () => undefined,
+  child: () => silentLogger,
+});
+
+/** The caller's logger, or the silent one. */
+export function loggerOr(log: Logger | undefined): Logger {
+  return log ?? silentLogger;
+}
+
+/**
+ * `log` with `meta` added to every line: its own child() when it has one,
+ * else a wrapper that merges `meta` into each call's context.
+ */
+export function withMeta(log: Logger | undefined, meta: LogMeta): Logger {
+  const base = loggerOr(log);
+  if (base === silentLogger) return base;
+  if (typeof base.child === 'function') return base.child(meta);
+  const wrap =
+    (level: 'error' | 'warn' | 'info' | 'debug') =>
+    (message: string, m?: LogMeta): unknown =>
+      base[level](message, m === undefined ? { ...meta } : { ...meta, ...m });
+  return {
+    error: wrap('error'),
+    warn: wrap('warn'),
+    info: wrap('info'),
+    debug: wrap('debug'),
+    child: (m: LogMeta) => withMeta(base, { ...meta, ...m }),
+  };
+}
+
+/** Options of {@link createLogger}. */
 export interface LoggerOptions {
   /** JSON lines on the console instead of text (default false). */
   json?: boolean;
@@ -34,7 +88,7 @@ const textFormat = (colors: boolean): winston.Logform.Format =>
     }),
   );
 
-/** Creates a logger; see {@link LoggerOptions}. */
+/** Creates a winston logger (slipctl's and the agent's); see {@link LoggerOptions}. */
 export function createLogger(opts: LoggerOptions = {}): winston.Logger {
   const level = opts.level ?? process.env.SLIPWAY_LOG_LEVEL ?? 'info';
   const useStderr = opts.stderr ?? true;
@@ -59,12 +113,4 @@ export function createLogger(opts: LoggerOptions = {}): winston.Logger {
     ),
     transports,
   });
-}
-
-let fallback: winston.Logger | undefined;
-
-/** The logger used when a caller passes none: warnings and errors to stderr. */
-export function defaultLogger(): winston.Logger {
-  fallback ??= createLogger({ level: process.env.SLIPWAY_LOG_LEVEL ?? 'warn' });
-  return fallback;
 }

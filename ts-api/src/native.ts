@@ -38,19 +38,39 @@ export interface NativeBinding {
   monotonicNs(): bigint;
 }
 
-/** Repository root: ts-api/src and ts-api/dist are both two levels below it. */
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/**
+ * The package's root (the repository root in a checkout, node_modules/slipway
+ * when installed): ts-api/src and ts-api/dist are both two levels below it.
+ */
+export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 
-/** Paths the loader tries, in order (SLIPWAY_NATIVE first when set). */
-export function nativeCandidates(): string[] {
+/** The prebuilt addon of this platform shipped in the package: prebuilds/<platform>-<arch>/. */
+export function prebuiltPath(root: string = PACKAGE_ROOT): string {
+  return path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'slipway_native.node');
+}
+
+/**
+ * Paths the loader tries, in order: SLIPWAY_NATIVE when set, the addon
+ * built in the package (native/build/Release, then Debug: `npm run
+ * build:native`, or the package's install script), then the prebuilt one
+ * the package ships for this platform.
+ */
+export function nativeCandidates(root: string = PACKAGE_ROOT): string[] {
   const c: string[] = [];
   if (process.env.SLIPWAY_NATIVE) c.push(path.resolve(process.env.SLIPWAY_NATIVE));
-  c.push(path.join(REPO_ROOT, 'native', 'build', 'Release', 'slipway_native.node'));
-  c.push(path.join(REPO_ROOT, 'native', 'build', 'Debug', 'slipway_native.node'));
+  c.push(path.join(root, 'native', 'build', 'Release', 'slipway_native.node'));
+  c.push(path.join(root, 'native', 'build', 'Debug', 'slipway_native.node'));
+  c.push(prebuiltPath(root));
   return c;
 }
 
 let cached: NativeBinding | undefined;
+let cachedPath: string | undefined;
+
+/** The path the addon was loaded from (undefined until {@link loadNative} succeeded). */
+export function loadedNativePath(): string | undefined {
+  return cachedPath;
+}
 
 /**
  * Loads the addon once and returns it. Throws SlipwayError('NATIVE') listing
@@ -67,6 +87,7 @@ export function loadNative(): NativeBinding {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       cached = require(p) as NativeBinding;
+      cachedPath = p;
       return cached;
     } catch (e) {
       tried.push(`  ${p}: ${(e as Error).message}`);
@@ -74,6 +95,9 @@ export function loadNative(): NativeBinding {
   }
   throw new SlipwayError(
     'NATIVE',
-    `cannot load the slipway native addon (build it with \`npm run build:native\`); tried:\n${tried.join('\n')}`,
+    'cannot load the slipway native addon; tried:\n' +
+      tried.join('\n') +
+      '\nbuild it: `npm rebuild slipway` where it is installed (its install script runs node-gyp; npm 12 runs it' +
+      ' once allowed: `npm install-scripts approve slipway`), or `npm run build:native` in a checkout',
   );
 }

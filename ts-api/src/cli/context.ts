@@ -3,9 +3,25 @@
  * connection to the instance (a client slot named "slipctl") that is always
  * closed (releasing the slot).
  */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type { Command } from 'commander';
 import type winston from 'winston';
 import { connect, createLogger, type Slipway } from '../index';
+import { PACKAGE_ROOT } from '../native';
+import { CTL_ABI_VERSION } from '../wire/abi';
+
+/** `slipctl --version`: the package's version and the control ABI this client speaks. */
+export function versionText(): string {
+  let version = 'unknown';
+  try {
+    version = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string })
+      .version;
+  } catch {
+    /* a copy without its package.json: say so rather than fail */
+  }
+  return `slipctl ${version} (control ABI ${CTL_ABI_VERSION})`;
+}
 
 export interface GlobalOptions {
   instance: string;

@@ -30,13 +30,12 @@ import { randomInt } from 'node:crypto';
 import * as fs from 'node:fs';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type winston from 'winston';
 import { State } from '../wire/abi/control';
 import { type CtlHeaderInfo, dataplaneAlive, ownPidns, pidAlive, readHeader, startTicks } from '../wire/ctlfile';
 import type { ClientIdentity } from '../wire/slots';
-import { SlipwayError, check } from '../errors';
+import { SlipwayError, abortError, check } from '../errors';
 import type { SlipwayEvent } from '../events';
-import { defaultLogger } from '../logger';
+import { type Logger, withMeta } from '../logger';
 import type { NativeBinding } from '../native';
 import { Attachment, type MappedFile, mapControlFile } from './attachment';
 import { DesiredConfig } from './desired';
@@ -101,7 +100,7 @@ export type LifecycleEmit = <K extends keyof SlipwayLifecycleEvents>(
 const MAX_REPLAY_ATTEMPTS = 20;
 
 export class Connection implements TransportHost, EventStreamHost {
-  readonly log: winston.Logger;
+  readonly log: Logger;
   /** The desired configuration recorded for replay (undefined unless `replay: true`). */
   readonly desired?: DesiredConfig;
   readonly transport: Transport;
@@ -141,7 +140,7 @@ export class Connection implements TransportHost, EventStreamHost {
     const watchMs = opts.watchIntervalMs ?? DEFAULT_WATCH_MS;
     check(Number.isFinite(watchMs) && watchMs >= 1, `bad watchIntervalMs ${JSON.stringify(watchMs)}`);
     if (opts.replay) this.desired = new DesiredConfig();
-    this.log = (opts.logger ?? defaultLogger()).child({ instance });
+    this.log = withMeta(opts.logger, { instance });
     this.events = new EventStream(this);
     this.identity = clientIdentity(opts.name);
     this.a = new Attachment(mapped, native);
@@ -254,12 +253,19 @@ export class Connection implements TransportHost, EventStreamHost {
    * Stops the dataplane: SIGTERM, then waits until its pid is gone and the
    * control file removed; SIGKILL after timeoutMs, and a control file left
    * behind by a killed dataplane is removed. Closes the connection. No
-   * 'dataplane-gone'.
+   * 'dataplane-gone'. `abort` ends the wait: the client is closed and the
+   * call rejects with ABORTED (the dataplane got its SIGTERM and goes on
+   * stopping).
    */
-  async shutdown(timeoutMs: number): Promise<void> {
+  async shutdown(timeoutMs: number, abort?: AbortSignal): Promise<void> {
     this.stopping = true;
     const pid = this.a.pid;
     const gone = () => !pidAlive(pid) && !fs.existsSync(this.path);
+    const aborted = async (): Promise<never> => {
+      await this.close();
+      throw abortError(abort as AbortSignal, `instance ${this.instance}: stopping dataplane pid ${pid} (SIGTERM sent)`);
+    };
+    if (abort?.aborted) return aborted();
     this.log.info(`stopping dataplane pid ${pid}`);
     signal(pid, 'SIGTERM');
     const deadline = performance.now() + timeoutMs;
@@ -270,13 +276,17 @@ export class Connection implements TransportHost, EventStreamHost {
         deadSince ??= performance.now();
         if (performance.now() - deadSince > 1000) break;
       }
+      if (abort?.aborted) return aborted();
       await sleep(20);
     }
     if (pidAlive(pid)) {
       this.log.warn(`dataplane pid ${pid} still alive after ${timeoutMs} ms, sending SIGKILL`);
       signal(pid, 'SIGKILL');
       const killDeadline = performance.now() + 5000;
-      while (pidAlive(pid) && performance.now() < killDeadline) await sleep(20);
+      while (pidAlive(pid) && performance.now() < killDeadline) {
+        if (abort?.aborted) return aborted();
+        await sleep(20);
+      }
     }
     if (!pidAlive(pid) && fs.existsSync(this.path) && readHeader(this.a.buf).dpPid === pid) {
       this.log.warn(`removing control file ${this.path} left behind by pid ${pid}`);

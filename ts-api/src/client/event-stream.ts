@@ -13,8 +13,9 @@
  * in their place, and a log warning is written when the dropping starts.
  */
 import { setTimeout as sleep, setImmediate as yieldNow } from 'node:timers/promises';
-import type winston from 'winston';
+import { abortError } from '../errors';
 import { type EventsMissedEvent, type SlipwayEvent, decodeEventRecord } from '../events';
+import type { Logger } from '../logger';
 import type { Attachment } from './attachment';
 
 /** Futex sleep on the event log between liveness checks, ms. */
@@ -26,7 +27,7 @@ export const DEFAULT_QUEUE_SIZE = 4096;
 
 /** What the event stream needs from the connection it serves. */
 export interface EventStreamHost {
-  readonly log: winston.Logger;
+  readonly log: Logger;
   /** The current attachment (it changes when a restarted dataplane is reattached). */
   attachment(): Attachment;
   /** True while attached to a live dataplane (false while it is gone or being reattached). */
@@ -43,6 +44,12 @@ export interface EventStreamHost {
 export interface EventsOptions {
   /** Unread events this iterator holds at most (default {@link DEFAULT_QUEUE_SIZE}). */
   queueSize?: number;
+  /**
+   * Ends the iteration: a next() waiting, or the next one, rejects with
+   * ABORTED (name 'AbortError'), as node:events `on()` does; events not
+   * yet read are dropped.
+   */
+  signal?: AbortSignal;
 }
 
 /** Per-subscriber bounded event queue handed out by {@link Slipway.events}. */
@@ -93,14 +100,19 @@ class EventQueue implements AsyncIterableIterator<SlipwayEvent> {
     return m;
   }
 
+  /** Set by subscribe(): removes the abort listener when the queue ends. */
+  detach?: () => void;
+
   end(err?: Error): void {
     if (this.done) return;
     this.done = true;
     this.error = err;
+    this.detach?.();
     this.onEnd(this);
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = undefined;
+      this.error = undefined; // thrown once: the iterator is done after it
       if (err) w.reject(err);
       else w.resolve({ value: undefined, done: true });
     }
@@ -118,6 +130,13 @@ class EventQueue implements AsyncIterableIterator<SlipwayEvent> {
       return Promise.resolve({ value: undefined, done: true });
     }
     return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+  }
+
+  /** Ends the queue with `err`, dropping what it holds. */
+  abort(err: Error): void {
+    this.buf = [];
+    this.dropped = 0;
+    this.end(err);
   }
 
   return(): Promise<IteratorResult<SlipwayEvent>> {
@@ -155,9 +174,15 @@ export class EventStream {
       (max) =>
         this.host.log.warn(`an event iterator holds ${max} unread events: dropping (and counting) the next ones`),
     );
-    if (endWith) {
-      q.end(endWith.error);
+    const signal = opts.signal;
+    if (endWith || signal?.aborted) {
+      q.end(signal?.aborted ? abortError(signal, 'events') : endWith?.error);
       return q;
+    }
+    if (signal) {
+      const onAbort = (): void => q.abort(abortError(signal, 'events'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      q.detach = () => signal.removeEventListener('abort', onAbort);
     }
     this.subscribers.add(q);
     if (!this.loop) {

@@ -19,7 +19,7 @@ export function adoptLaunched(sw: Slipway, child: ChildProcess, ports: readonly 
 
 /** Sends a batch from any source (not recorded for replay). */
 export function sendBatch(sw: Slipway, src: BatchSource, timeoutMs?: number): Promise<BatchResult> {
-  return connectionOf(sw).transport.sendBatch(src, timeoutMs);
+  return connectionOf(sw).transport.sendBatch(src, { timeoutMs });
 }
 
 /**

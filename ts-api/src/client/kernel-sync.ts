@@ -2,6 +2,7 @@
 import { KernelSyncOps } from '../wire/abi/kernel-sync';
 import { type KernelSyncState, decodeSyncState, encodeSyncSet } from '../codec/kernel-sync';
 import { Namespace } from './namespace';
+import type { CallOptions } from './options';
 import type { ReplayContext } from './replay';
 
 /**
@@ -14,14 +15,15 @@ import type { ReplayContext } from './replay';
  */
 export class KernelSync extends Namespace {
   /** Turns kernel sync on (again: a full resync) or off; returns the state after. */
-  readonly set = async (enabled: boolean): Promise<KernelSyncState> => {
-    const st = decodeSyncState(await this.rq.call(KernelSyncOps.SYNC_SET, encodeSyncSet(enabled)));
+  readonly set = async (enabled: boolean, opts?: CallOptions): Promise<KernelSyncState> => {
+    const st = decodeSyncState(await this.rq.call(KernelSyncOps.SYNC_SET, encodeSyncSet(enabled), opts));
     this.desired?.kernelSyncSet(enabled);
     return st;
   };
 
   /** Whether it is on, and what it installed. */
-  readonly get = async (): Promise<KernelSyncState> => decodeSyncState(await this.rq.call(KernelSyncOps.SYNC_GET));
+  readonly get = async (opts?: CallOptions): Promise<KernelSyncState> =>
+    decodeSyncState(await this.rq.call(KernelSyncOps.SYNC_GET, undefined, opts));
 }
 
 /** Replay: on or off as it was set (last: what the API set is in place first, and wins). */

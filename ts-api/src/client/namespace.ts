@@ -11,13 +11,14 @@ import type { Family } from '../codec/ip';
 import { SlipwayError, check } from '../errors';
 import type { BatchResult } from './batch';
 import type { DesiredConfig } from './desired';
+import type { CallOptions } from './options';
 
 /** Sending requests (client/transport.ts). */
 export interface Requests {
   /** Sends a request and returns the OK payload; a non-OK status becomes a SlipwayError. */
-  call(op: number, payload?: Uint8Array): Promise<Uint8Array>;
+  call(op: number, payload?: Uint8Array, opts?: CallOptions): Promise<Uint8Array>;
   /** Sends a batch; every item gets its own status. */
-  sendBatch(src: BatchSource, timeoutMs?: number): Promise<BatchResult>;
+  sendBatch(src: BatchSource, opts?: CallOptions): Promise<BatchResult>;
 }
 
 /** Calls `fn(i)` for every item of `r` that succeeded. */
@@ -40,10 +41,10 @@ export abstract class Namespace {
   /** A batch; `record` notes each item that succeeded in the desired configuration. */
   protected async many(
     src: BatchSource,
-    timeoutMs: number | undefined,
+    opts: CallOptions | undefined,
     record?: (d: DesiredConfig, i: number) => void,
   ): Promise<BatchResult> {
-    const r = await this.rq.sendBatch(src, timeoutMs);
+    const r = await this.rq.sendBatch(src, opts);
     const d = this.desired;
     if (d && record) forEachOk(r, (i) => record(d, i));
     return r;
@@ -66,11 +67,12 @@ export async function listAll<T>(
   family: number,
   decode: (b: Uint8Array) => ListPage<T>,
   what: string,
+  opts?: CallOptions,
 ): Promise<T[]> {
   const out: T[] = [];
   let cursor = 0;
   for (;;) {
-    const page = decode(await rq.call(op, encodeListReq({ cursor, family })));
+    const page = decode(await rq.call(op, encodeListReq({ cursor, family }), opts));
     if (out.length + page.items.length > LIST_MAX_ENTRIES) {
       throw new SlipwayError('PROTOCOL', `${what}: the dataplane listed more than ${LIST_MAX_ENTRIES} entries`);
     }

@@ -1,6 +1,19 @@
 /** What {@link connect} accepts, and the defaults the client falls back to. */
-import type winston from 'winston';
 import { check } from '../errors';
+import type { Logger } from '../logger';
+
+/**
+ * Options of every call that waits for the dataplane. `signal` ends the
+ * wait: the call rejects with ABORTED (name 'AbortError'). A request
+ * already written to the ring may still be applied, as after a TIMEOUT;
+ * the items of a batch not yet written are not sent.
+ */
+export interface CallOptions {
+  /** Ends the wait (ABORTED). */
+  signal?: AbortSignal;
+  /** Per-request timeout in ms (default: the client's `timeoutMs`); for batches, the longest wait without progress. */
+  timeoutMs?: number;
+}
 
 /** Retry policy of {@link connect}: exponential backoff between attempts. */
 export interface RetryOptions {
@@ -28,7 +41,13 @@ export interface ConnectOptions {
   name?: string;
   /** Default per-request timeout in ms (default 5000); for batches, the longest wait without progress. */
   timeoutMs?: number;
-  logger?: winston.Logger;
+  /**
+   * Where the client logs (any object with debug/info/warn/error: winston,
+   * pino, console, ...). Default: nothing is logged.
+   */
+  logger?: Logger;
+  /** Ends connect() while it waits (retries): ABORTED. The client, once connected, is not tied to it. */
+  signal?: AbortSignal;
   /**
    * Bound of the synchronous wait for a response on the JS thread, in µs
    * (default {@link DEFAULT_SPIN_US}; 0: always wait asynchronously). See

@@ -9,6 +9,7 @@ import {
   normalizePolicer,
 } from '../codec/policer';
 import { Namespace } from './namespace';
+import type { CallOptions } from './options';
 import type { ReplayContext } from './replay';
 
 /**
@@ -22,16 +23,16 @@ import type { ReplayContext } from './replay';
  */
 export class Policer extends Namespace {
   /** Sets one class (or all) of one port (or every port and the defaults); returns the result. */
-  readonly set = async (s: PolicerSetting): Promise<PolicerConfig> => {
+  readonly set = async (s: PolicerSetting, opts?: CallOptions): Promise<PolicerConfig> => {
     const n = normalizePolicer(s);
-    const info = decodePolicerInfo(await this.rq.call(PolicerOps.POLICER_SET, encodePolicerSet(n)));
+    const info = decodePolicerInfo(await this.rq.call(PolicerOps.POLICER_SET, encodePolicerSet(n), opts));
     this.desired?.policerSet(n);
     return info;
   };
 
   /** A port's settings, or the defaults for ports added later when port is omitted. */
-  readonly get = async (port?: number): Promise<PolicerConfig> =>
-    decodePolicerInfo(await this.rq.call(PolicerOps.POLICER_GET, encodePolicerGet(port)));
+  readonly get = async (port?: number, opts?: CallOptions): Promise<PolicerConfig> =>
+    decodePolicerInfo(await this.rq.call(PolicerOps.POLICER_GET, encodePolicerGet(port), opts));
 }
 
 /** Replay: the settings in the order they were made. */

@@ -12,50 +12,52 @@ import {
 } from '../codec/ports';
 import { SlipwayError, check } from '../errors';
 import { Namespace } from './namespace';
+import type { CallOptions } from './options';
 import type { ReplayContext } from './replay';
 
 /** Port operations. Port indexes are validated (integer 0..15) before sending. */
 export class Ports extends Namespace {
   /** All ports, in index order. */
-  readonly list = async (): Promise<PortInfo[]> => decodePortList(await this.rq.call(PortOps.PORT_LIST));
+  readonly list = async (opts?: CallOptions): Promise<PortInfo[]> =>
+    decodePortList(await this.rq.call(PortOps.PORT_LIST, undefined, opts));
 
   /** One port. */
-  readonly get = async (port: number): Promise<PortInfo> =>
-    decodePortInfoPayload(await this.rq.call(PortOps.PORT_GET, encodePortRef(port)));
+  readonly get = async (port: number, opts?: CallOptions): Promise<PortInfo> =>
+    decodePortInfoPayload(await this.rq.call(PortOps.PORT_GET, encodePortRef(port), opts));
 
   /** The devargs port `port` was added with (on slipwayd's command line or by add()). */
-  readonly devargs = async (port: number): Promise<string> =>
-    decodeDevargs(await this.rq.call(PortOps.PORT_DEVARGS, encodePortRef(port)));
+  readonly devargs = async (port: number, opts?: CallOptions): Promise<string> =>
+    decodeDevargs(await this.rq.call(PortOps.PORT_DEVARGS, encodePortRef(port), opts));
 
   /** Adds a port from ethdev devargs (e.g. "net_null0" or "net_af_packet0,iface=veth0"); it gets the next index. */
-  readonly add = async (devargs: string): Promise<PortInfo> => {
-    const info = decodePortInfoPayload(await this.rq.call(PortOps.PORT_ADD, encodeDevargs(devargs)));
+  readonly add = async (devargs: string, opts?: CallOptions): Promise<PortInfo> => {
+    const info = decodePortInfoPayload(await this.rq.call(PortOps.PORT_ADD, encodeDevargs(devargs), opts));
     this.desired?.portAdded(info.port, devargs);
     return info;
   };
 
   /** Starts a port (its rx queue gets a worker lcore). */
-  readonly start = async (port: number): Promise<PortInfo> => {
-    const info = decodePortInfoPayload(await this.rq.call(PortOps.PORT_START, encodePortRef(port)));
+  readonly start = async (port: number, opts?: CallOptions): Promise<PortInfo> => {
+    const info = decodePortInfoPayload(await this.rq.call(PortOps.PORT_START, encodePortRef(port), opts));
     this.desired?.portState(port, true);
     return info;
   };
 
   /** Stops a port. */
-  readonly stop = async (port: number): Promise<PortInfo> => {
-    const info = decodePortInfoPayload(await this.rq.call(PortOps.PORT_STOP, encodePortRef(port)));
+  readonly stop = async (port: number, opts?: CallOptions): Promise<PortInfo> => {
+    const info = decodePortInfoPayload(await this.rq.call(PortOps.PORT_STOP, encodePortRef(port), opts));
     this.desired?.portState(port, false);
     return info;
   };
 
   /** Changes MTU, MAC ("aa:bb:cc:dd:ee:ff") and/or promiscuous mode; at least one must be given. */
-  readonly set = async (port: number, s: PortSettings): Promise<PortInfo> => {
+  readonly set = async (port: number, s: PortSettings, opts?: CallOptions): Promise<PortInfo> => {
     check(s !== null && typeof s === 'object', `bad port settings ${JSON.stringify(s)}: expected an object`);
     check(
       s.mtu !== undefined || s.mac !== undefined || s.promisc !== undefined,
       `port ${port}: nothing to set (give mtu, mac or promisc)`,
     );
-    const info = decodePortInfoPayload(await this.rq.call(PortOps.PORT_SET, encodePortSet({ port, ...s })));
+    const info = decodePortInfoPayload(await this.rq.call(PortOps.PORT_SET, encodePortSet({ port, ...s }), opts));
     this.desired?.portSet(port, s);
     return info;
   };

@@ -12,6 +12,7 @@ import {
   encodeRouteLookup,
 } from '../codec/routes';
 import type { BatchResult } from './batch';
+import type { CallOptions } from './options';
 import { Namespace, familyFilter, listAll } from './namespace';
 import type { ReplayContext } from './replay';
 
@@ -31,16 +32,16 @@ export class Routes extends Namespace {
    * punted to the ingress vEth; drop: blackhole). Replacing is atomic
    * for the fast path.
    */
-  readonly add = async (route: RouteSpec): Promise<void> => {
+  readonly add = async (route: RouteSpec, opts?: CallOptions): Promise<void> => {
     const src = new RouteSource([route], false, true);
-    await this.rq.call(RouteOps.ROUTE_ADD, src.encode());
+    await this.rq.call(RouteOps.ROUTE_ADD, src.encode(), opts);
     this.desired?.routeAdded(src.prefix(0), route);
   };
 
   /** Removes the route of `prefix` (NOT_FOUND when there is none). */
-  readonly remove = async (prefix: string): Promise<void> => {
+  readonly remove = async (prefix: string, opts?: CallOptions): Promise<void> => {
     const src = new RouteSource([prefix], true, true);
-    await this.rq.call(RouteOps.ROUTE_DEL, src.encode());
+    await this.rq.call(RouteOps.ROUTE_DEL, src.encode(), opts);
     this.desired?.routeRemoved(src.prefix(0));
   };
 
@@ -48,8 +49,8 @@ export class Routes extends Namespace {
    * Every route (of one family when given), following the listing cursor
    * through all pages. Includes the host routes neighbours install.
    */
-  readonly list = async (opts?: { family?: Family }): Promise<Route[]> =>
-    listAll(this.rq, RouteOps.ROUTE_LIST, familyFilter(opts, 'route list'), decodeRouteList, 'route list');
+  readonly list = async (opts?: { family?: Family } & CallOptions): Promise<Route[]> =>
+    listAll(this.rq, RouteOps.ROUTE_LIST, familyFilter(opts, 'route list'), decodeRouteList, 'route list', opts);
 
   /**
    * The route the fast path would use for a packet to `addr` (an address,
@@ -60,8 +61,12 @@ export class Routes extends Namespace {
    * `outPort` where the packet leaves. `found: false` when no route
    * matches (the fast path punts the packet to the ingress vEth).
    */
-  readonly get = async (addr: string, opts: RouteLookupOptions = {}): Promise<RouteMatch> =>
-    decodeRouteMatch(await this.rq.call(RouteOps.ROUTE_GET, encodeRouteLookup(addr, opts)));
+  readonly get = async (addr: string, opts: RouteLookupOptions & CallOptions = {}): Promise<RouteMatch> => {
+    const { signal, timeoutMs, ...flow } = opts;
+    return decodeRouteMatch(
+      await this.rq.call(RouteOps.ROUTE_GET, encodeRouteLookup(addr, flow), { signal, timeoutMs }),
+    );
+  };
 
   /**
    * Adds or replaces many routes as one batch, encoded in place into the
@@ -69,18 +74,15 @@ export class Routes extends Namespace {
    * large loads). Every route is validated before anything is sent; each
    * gets its own status in the result.
    */
-  readonly addMany = async (routes: readonly RouteSpec[], opts: { timeoutMs?: number } = {}): Promise<BatchResult> => {
+  readonly addMany = async (routes: readonly RouteSpec[], opts?: CallOptions): Promise<BatchResult> => {
     const src = new RouteSource(routes, false);
-    return this.many(src, opts.timeoutMs, (d, i) => d.routeAdded(src.prefix(i), routes[i]));
+    return this.many(src, opts, (d, i) => d.routeAdded(src.prefix(i), routes[i]));
   };
 
   /** Removes the routes of many prefixes as one batch; each gets its own status. */
-  readonly removeMany = async (
-    prefixes: readonly string[],
-    opts: { timeoutMs?: number } = {},
-  ): Promise<BatchResult> => {
+  readonly removeMany = async (prefixes: readonly string[], opts?: CallOptions): Promise<BatchResult> => {
     const src = new RouteSource(prefixes, true);
-    return this.many(src, opts.timeoutMs, (d, i) => d.routeRemoved(src.prefix(i)));
+    return this.many(src, opts, (d, i) => d.routeRemoved(src.prefix(i)));
   };
 }
 

@@ -11,9 +11,9 @@ import { type BatchRequest, type BatchSource, RawSource } from '../wire/batch';
 import { type CtlHeaderInfo, checkInstance, ctlPath } from '../wire/ctlfile';
 import { type Hello, decodeHello } from '../codec/session';
 import type { Stats } from '../codec/stats';
-import { SlipwayError } from '../errors';
+import { SlipwayError, abortError, throwIfAborted } from '../errors';
 import type { SlipwayEvent } from '../events';
-import { defaultLogger } from '../logger';
+import { withMeta } from '../logger';
 import { loadNative } from '../native';
 import { mapControlFile } from './attachment';
 import type { BatchResult } from './batch';
@@ -22,7 +22,7 @@ import type { EventsOptions } from './event-stream';
 import type { DesiredConfig } from './desired';
 import { KernelSync, replayKernelSync } from './kernel-sync';
 import { Neighbours, replayNeighbours } from './neighbours';
-import { type ConnectOptions, resolveRetry } from './options';
+import { type CallOptions, type ConnectOptions, resolveRetry } from './options';
 import { Policer, replayPolicer } from './policer';
 import { Ports, replayPorts } from './ports';
 import type { ReplayStep } from './replay';
@@ -31,6 +31,12 @@ import { Rules, replayRules } from './rules';
 import { readStatsArea } from './stats';
 import type { RawResponse } from './transport';
 import { XConnects, replayXConnects } from './xconnects';
+
+// `await using sw = await connect(...)` needs Symbol.asyncDispose: Node
+// has it from 20.4 (engines asks for 20.19); define it where it is missing.
+if (typeof Symbol.asyncDispose !== 'symbol') {
+  Object.defineProperty(Symbol, 'asyncDispose', { value: Symbol.for('nodejs.asyncDispose') });
+}
 
 /**
  * The order of a replay: ports first; routes before neighbours (these then
@@ -68,15 +74,21 @@ export function connectionOf(sw: Slipway): Connection {
  * client slots are in use) or NATIVE. With `retry`, NOT_RUNNING and BUSY
  * are retried with exponential backoff (initialDelayMs, doubling, capped at
  * maxDelayMs) and the last error is thrown after `attempts` tries.
+ * `signal` ends the wait between attempts (ABORTED).
+ *
+ * The client is an AsyncDisposable: `await using sw = await connect('lab')`
+ * closes it at the end of the block.
  */
 export async function connect(instance: string, opts: ConnectOptions = {}): Promise<Slipway> {
   checkInstance(instance);
   const retry = resolveRetry(opts.retry);
   const file = ctlPath(instance, opts.ctlDir);
   const native = loadNative();
-  const log = (opts.logger ?? defaultLogger()).child({ instance });
+  const log = withMeta(opts.logger, { instance });
+  const signal = opts.signal;
   let delay = retry?.initialDelayMs ?? 0;
   for (let attempt = 1; ; attempt++) {
+    throwIfAborted(signal, `instance ${instance}: connect`);
     try {
       return new Slipway(instance, file, opts, () => mapControlFile(instance, file, native));
     } catch (e) {
@@ -85,7 +97,11 @@ export async function connect(instance: string, opts: ConnectOptions = {}): Prom
       log.debug(
         `connect attempt ${attempt}/${retry.attempts} failed, retrying in ${delay} ms: ${(e as Error).message}`,
       );
-      await sleep(delay);
+      try {
+        await sleep(delay, undefined, { signal });
+      } catch (error) {
+        throw signal?.aborted ? abortError(signal, `instance ${instance}: connect`) : error;
+      }
       delay = Math.min(retry.maxDelayMs, Math.max(1, delay * 2));
     }
   }
@@ -96,7 +112,7 @@ export async function connect(instance: string, opts: ConnectOptions = {}): Prom
  * file until close()). Emits the lifecycle events of
  * {@link SlipwayLifecycleEvents}.
  */
-export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
+export class Slipway extends EventEmitter<SlipwayLifecycleEvents> implements AsyncDisposable {
   /** Instance name. */
   readonly instance: string;
   /** Control file path. */
@@ -157,8 +173,8 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
   }
 
   /** HELLO: the dataplane's ABI version, pid, worker and port counts. */
-  async hello(): Promise<Hello> {
-    return decodeHello(await this.conn.transport.call(ControlOps.HELLO));
+  async hello(opts?: CallOptions): Promise<Hello> {
+    return decodeHello(await this.conn.transport.call(ControlOps.HELLO, undefined, opts));
   }
 
   /* ---------------- raw requests ---------------- */
@@ -172,11 +188,7 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
    * Many calls may be in flight (pipelining): they are written to the ring
    * as they are made and matched to their answers by sequence number.
    */
-  request(
-    op: number,
-    payload: Uint8Array = new Uint8Array(0),
-    opts: { timeoutMs?: number } = {},
-  ): Promise<RawResponse> {
+  request(op: number, payload: Uint8Array = new Uint8Array(0), opts: CallOptions = {}): Promise<RawResponse> {
     return this.conn.transport.request(op, payload, opts);
   }
 
@@ -189,7 +201,7 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
    * Rejects only with TIMEOUT (no progress for timeoutMs), DATAPLANE_GONE,
    * CLOSED, PROTOCOL or BAD_ARGUMENT (a malformed item, before sending).
    */
-  async requestMany(items: readonly BatchRequest[], opts: { timeoutMs?: number } = {}): Promise<RawResponse[]> {
+  async requestMany(items: readonly BatchRequest[], opts: CallOptions = {}): Promise<RawResponse[]> {
     const r = await this.requestBatch(items, opts);
     const out: RawResponse[] = new Array(r.length);
     for (let i = 0; i < r.length; i++) out[i] = { status: r.statuses[i], payload: r.payload(i) };
@@ -201,14 +213,14 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
    * one Uint32Array, payloads only for items that carried some. The
    * lowest-overhead way to send thousands of requests.
    */
-  requestBatch(items: readonly BatchRequest[], opts: { timeoutMs?: number } = {}): Promise<BatchResult> {
+  requestBatch(items: readonly BatchRequest[], opts: CallOptions = {}): Promise<BatchResult> {
     let src: BatchSource;
     try {
       src = new RawSource(items);
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.conn.transport.sendBatch(src, opts.timeoutMs);
+    return this.conn.transport.sendBatch(src, opts);
   }
 
   /* ---------------- statistics and events ---------------- */
@@ -218,12 +230,14 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
    * STATS_REFRESH is sent first so device counters are fresh. Counters are
    * summed over lcores. (`sync` is the former name of `refresh`.)
    */
-  async stats(opts: { refresh?: boolean; /** @deprecated use refresh */ sync?: boolean } = {}): Promise<Stats> {
+  async stats(
+    opts: { refresh?: boolean; /** @deprecated use refresh */ sync?: boolean } & CallOptions = {},
+  ): Promise<Stats> {
     const refresh = opts.refresh ?? opts.sync ?? true;
     // a plain read of the statistics area needs no slot; STATS_REFRESH is a request
     if (refresh) this.conn.ensureUsable();
     else this.conn.ensureAttached();
-    return readStatsArea(this.conn.transport, () => this.conn.attachment(), refresh, this.instance);
+    return readStatsArea(this.conn.transport, () => this.conn.attachment(), refresh, this.instance, opts);
   }
 
   /**
@@ -236,6 +250,7 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
    * when close() is called or the iterator is returned; throws
    * DATAPLANE_GONE if the dataplane disappears (in replay mode the
    * iterators survive and continue with the restarted dataplane's events).
+   * `signal` ends the iteration with ABORTED (name 'AbortError').
    * Lifecycle events are EventEmitter events instead: see
    * {@link SlipwayLifecycleEvents}.
    */
@@ -255,14 +270,21 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> {
     await this.conn.close();
   }
 
+  /** close(): `await using sw = await connect(...)` closes the client when the block ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.conn.close();
+  }
+
   /**
    * Stops the dataplane: SIGTERM, then waits until its pid is gone and the
    * control file removed; SIGKILL after timeoutMs (default 10000), and a
    * control file left behind by a killed dataplane is removed. Closes the
-   * client. Emits no 'dataplane-gone'.
+   * client. Emits no 'dataplane-gone'. `signal` ends the wait: the client
+   * is closed and shutdown() rejects with ABORTED while the dataplane,
+   * signalled already, goes on stopping.
    */
-  async shutdown(opts: { timeoutMs?: number } = {}): Promise<void> {
-    await this.conn.shutdown(opts.timeoutMs ?? 10000);
+  async shutdown(opts: CallOptions = {}): Promise<void> {
+    await this.conn.shutdown(opts.timeoutMs ?? 10000, opts.signal);
   }
 
   /** True once close() (or shutdown()) was called. */

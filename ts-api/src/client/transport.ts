@@ -44,16 +44,16 @@
  *   up to --idle-us; a request always wakes it.
  */
 import { setImmediate as yieldNow } from 'node:timers/promises';
-import type winston from 'winston';
 import { MSG_F_MORE, opName } from '../wire/abi';
 import { STATUS_OK } from '../wire/abi/status';
 import type { BatchSource } from '../wire/batch';
 import { decodeErrorText } from '../wire/message';
-import { SlipwayError, check, statusError } from '../errors';
+import { SlipwayError, abortError, check, statusError } from '../errors';
+import type { Logger } from '../logger';
 import type { NativeBinding } from '../native';
 import type { Attachment } from './attachment';
 import { BatchResult } from './batch';
-import { DEFAULT_SPIN_US, DEFAULT_TIMEOUT_MS } from './options';
+import { type CallOptions, DEFAULT_SPIN_US, DEFAULT_TIMEOUT_MS } from './options';
 
 /** Raw response of {@link Slipway.request}. */
 export interface RawResponse {
@@ -69,11 +69,13 @@ const RESP_WAIT_MS = 50;
 const REFILL_POLL_MS = 1;
 /** Requests published per commit (one wake at most per chunk). */
 const CHUNK = 1024;
+/** Batches given up (timeout, abort) whose late answers are still ignored quietly. */
+const MAX_ABANDONED = 64;
 
 /** What the transport needs from the connection it serves. */
 export interface TransportHost {
   readonly instance: string;
-  readonly log: winston.Logger;
+  readonly log: Logger;
   readonly native: NativeBinding;
   /** The current attachment (it changes when a restarted dataplane is reattached). */
   attachment(): Attachment;
@@ -115,6 +117,13 @@ interface PendingBatch {
   reject: (e: Error) => void;
 }
 
+/** A batch given up: answers to its `sent` items from `base` are still due (`left`). */
+interface Abandoned {
+  base: number;
+  sent: number;
+  left: number;
+}
+
 export class Transport {
   private readonly timeoutMs: number;
   private readonly spinUs: number;
@@ -123,6 +132,7 @@ export class Transport {
   private readonly pending = new Map<number, Pending>();
   private readonly outgoing: Outgoing[] = [];
   private readonly batches: PendingBatch[] = [];
+  private readonly abandoned: Abandoned[] = [];
   private pump?: Promise<void>;
   private kickQueued = false;
   private nextExpire = 0;
@@ -165,13 +175,12 @@ export class Transport {
    *
    * Many calls may be in flight (pipelining): they are written to the ring
    * as they are made and matched to their answers by sequence number.
+   * `opts.signal` ends the wait (ABORTED); the request may still be applied.
    */
-  request(
-    op: number,
-    payload: Uint8Array = new Uint8Array(0),
-    opts: { timeoutMs?: number } = {},
-  ): Promise<RawResponse> {
+  request(op: number, payload: Uint8Array = new Uint8Array(0), opts: CallOptions = {}): Promise<RawResponse> {
+    const signal = opts.signal;
     try {
+      if (signal?.aborted) throw abortError(signal, `instance ${this.host.instance}: ${opName(op)}`);
       this.host.ensureUsable();
       check(
         Number.isInteger(op) && op >= 0 && op <= 0xffff,
@@ -185,14 +194,19 @@ export class Transport {
     const seq = this.seq;
     this.seq = (this.seq + 1) >>> 0;
     return new Promise<RawResponse>((resolve, reject) => {
-      this.pending.set(seq, { op, deadline: performance.now() + timeoutMs, timeoutMs, resolve, reject });
+      const p: Pending = { op, deadline: performance.now() + timeoutMs, timeoutMs, resolve, reject };
+      if (signal) {
+        const remove = (): boolean => this.pending.get(seq) === p && this.pending.delete(seq);
+        this.abortable(signal, p, remove, () => `${opName(op)} (seq ${seq})`);
+      }
+      this.pending.set(seq, p);
       try {
         if (this.outgoing.length > 0 || !this.a.req.produce({ type: op, seq, payload })) {
           this.outgoing.push({ op, seq, payload });
         }
       } catch (e) {
         this.pending.delete(seq);
-        reject(e);
+        p.reject(e as Error);
         return;
       }
       this.schedule();
@@ -200,21 +214,52 @@ export class Transport {
   }
 
   /**
-   * Sends a batch from a source: items encoded straight into the request
-   * ring, in chunks, each with its own status in the result.
+   * Ties a request or batch to `signal`: on abort, `remove` takes it out of
+   * what is in flight (false when it was settled already) and it rejects
+   * with ABORTED. The listener goes once it settles.
    */
-  sendBatch(src: BatchSource, timeoutMs = this.timeoutMs): Promise<BatchResult> {
+  private abortable<T>(
+    signal: AbortSignal,
+    p: { resolve: (r: T) => void; reject: (e: Error) => void },
+    remove: () => boolean,
+    what: () => string,
+  ): void {
+    const { resolve, reject } = p;
+    const onAbort = (): void => {
+      if (remove()) p.reject(abortError(signal, `instance ${this.host.instance}: ${what()}`));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.resolve = (r: T) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(r);
+    };
+    p.reject = (e: Error) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(e);
+    };
+  }
+
+  /**
+   * Sends a batch from a source: items encoded straight into the request
+   * ring, in chunks, each with its own status in the result. `opts.signal`
+   * ends the wait (ABORTED): items not yet written are not sent, those
+   * written may still be applied.
+   */
+  sendBatch(src: BatchSource, opts: CallOptions = {}): Promise<BatchResult> {
+    const signal = opts.signal;
     try {
+      if (signal?.aborted) throw abortError(signal, `instance ${this.host.instance}: ${src.what}`);
       this.host.ensureUsable();
     } catch (e) {
       return Promise.reject(e);
     }
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     const n = src.count;
     if (n === 0) return Promise.resolve(new BatchResult(src.what, new Uint32Array(0), new Map()));
     const base = this.seq;
     this.seq = (this.seq + n) >>> 0;
     return new Promise<BatchResult>((resolve, reject) => {
-      this.batches.push({
+      const b: PendingBatch = {
         src,
         base,
         sent: 0,
@@ -225,14 +270,25 @@ export class Transport {
         timeoutMs,
         resolve,
         reject,
-      });
+      };
+      if (signal) {
+        const remove = (): boolean => {
+          const i = this.batches.indexOf(b);
+          if (i < 0) return false;
+          this.batches.splice(i, 1);
+          this.abandon(b);
+          return true;
+        };
+        this.abortable(signal, b, remove, () => `${src.what} (${b.received} of ${n} answered when aborted)`);
+      }
+      this.batches.push(b);
       this.schedule();
     });
   }
 
   /** Sends a request and returns the OK payload; a non-OK status becomes a SlipwayError. */
-  async call(op: number, payload?: Uint8Array): Promise<Uint8Array> {
-    const r = await this.request(op, payload);
+  async call(op: number, payload?: Uint8Array, opts?: CallOptions): Promise<Uint8Array> {
+    const r = await this.request(op, payload, opts);
     if (r.status !== STATUS_OK) throw statusError(r.status, decodeErrorText(r.payload));
     return r.payload;
   }
@@ -420,6 +476,14 @@ export class Transport {
         return;
       }
     }
+    const gone = this.abandoned;
+    for (let ai = 0; ai < gone.length; ai++) {
+      const g = gone[ai];
+      if ((seq - g.base) >>> 0 < g.sent) {
+        if (--g.left <= 0) gone.splice(ai, 1);
+        return; // a late answer of a batch given up
+      }
+    }
     const p = this.pending.get(seq);
     if (!p) {
       this.host.log.debug('ignoring response for a request not pending', { seq, op: opName(type) });
@@ -457,6 +521,7 @@ export class Transport {
       const b = this.batches[bi];
       if (b.deadline <= now) {
         this.batches.splice(bi, 1);
+        this.abandon(b);
         b.reject(
           new SlipwayError(
             'TIMEOUT',
@@ -478,5 +543,14 @@ export class Transport {
     }
     for (const b of this.batches.splice(0)) b.reject(err);
     this.outgoing.length = 0;
+    this.abandoned.length = 0; // nothing more comes on this slot for them
+  }
+
+  /** Remembers a batch given up, so the answers still due for it are dropped quietly. */
+  private abandon(b: PendingBatch): void {
+    const left = b.sent - b.received;
+    if (left <= 0) return;
+    if (this.abandoned.length >= MAX_ABANDONED) this.abandoned.shift();
+    this.abandoned.push({ base: b.base, sent: b.sent, left });
   }
 }

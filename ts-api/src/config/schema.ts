@@ -212,6 +212,30 @@ const dataplane = z
       .describe('Name prefix of the vEth interfaces (default vEth).'),
     idleUs: z.number().int().min(0).max(1_000_000).optional().describe('Bound of the control loop idle sleep, µs.'),
     spinUs: z.number().int().min(0).max(1_000_000).optional().describe('Control loop polling after its last work, µs.'),
+    maxRules: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1 << 20)
+      .optional()
+      .describe('Match-action rules the dataplane holds (default 16384).'),
+    pollMode: z
+      .enum(['sleep', 'busy'])
+      .optional()
+      .describe('Workers: sleep (default: back off when idle, wake on the first packet) or busy (always poll).'),
+    idleSleepUs: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .optional()
+      .describe('Longest sleep of an idle worker, µs (default 1000).'),
+    dpdkTools: z
+      .boolean()
+      .optional()
+      .describe(
+        "DPDK's own tools (--dpdk-tools): shared EAL configuration and the pdump server, so dpdk-dumpcap, dpdk-pdump and dpdk-proc-info attach with --file-prefix=slipway-<instance> (default false; needs hugepages).",
+      ),
     eal: z.array(z.string()).optional().describe('Extra EAL arguments.'),
   })
   .describe(

@@ -110,6 +110,12 @@ export function desiredState(cfg: SlipwayConfig, source: string): ConfigState {
     kernelSync: cfg.kernelSync,
   };
 
+  if (cfg.dataplane?.dpdkTools === true && cfg.dataplane.hugepages === false)
+    c.add(
+      ['dataplane', 'dpdkTools'],
+      "needs hugepages (hugepages is false): DPDK's tools cannot attach to --no-huge memory",
+    );
+
   const devargs = new Map<string, Path>();
   ports.forEach((p, i) => {
     c.unique(devargs, p.devargs, ['ports', i, 'devargs'], `devargs ${JSON.stringify(p.devargs)}`);

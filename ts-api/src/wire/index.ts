@@ -36,5 +36,5 @@ export { checkPort, isMac, parseMac, formatMac, encodeListReq, decodeListReq } f
 export type { ListPage, EventCodec } from '../codec/common';
 export { readStats } from '../codec/stats';
 export { decodeEvent, encodeEvent, decodeEventRecord, encodeEventRecord } from '../events';
-export { loadNative, nativeCandidates } from '../native';
+export { loadNative, loadedNativePath, nativeCandidates, prebuiltPath } from '../native';
 export type { NativeBinding, FutexWaitResult } from '../native';

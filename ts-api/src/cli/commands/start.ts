@@ -1,7 +1,11 @@
-/* slipctl start: launch slipwayd in the background and return once it is ready (and, with --config, configured). */
-import { Command } from 'commander';
+/*
+ * slipctl start: launch slipwayd in the background and return once it is
+ * ready (and, with --config, configured). Every slipwayd option has its
+ * flag here, with slipwayd's own name; `--eal` passes EAL arguments.
+ */
+import { Command, Option } from 'commander';
 import { applyConfig, launchOptionsOf, loadConfigFile, renderPlan } from '../../config/index';
-import { ctlPath, defaultLogFile, launch, type LaunchOptions } from '../../index';
+import { buildArgv, ctlPath, defaultLogFile, launch, type LaunchOptions } from '../../index';
 import { cliLogger, globals } from '../context';
 import { UsageError } from '../errors';
 import { portsTable, print, printJson } from '../output';
@@ -14,7 +18,15 @@ interface StartOptions {
   vifPrefix?: string;
   huge: boolean;
   mbufs?: number;
+  maxRoutes?: number;
+  maxRules?: number;
+  kernelSync?: boolean;
+  spinUs?: number;
   idleUs?: number;
+  pollMode?: 'sleep' | 'busy';
+  idleSleepUs?: number;
+  jsonSocket?: string;
+  dpdkTools?: boolean;
   eal: string[];
   binary?: string;
   logFile?: string;
@@ -24,16 +36,46 @@ interface StartOptions {
 
 export function startCommand(): Command {
   return new Command('start')
-    .description('launch slipwayd in the background and wait until it is ready')
+    .description(
+      'launch slipwayd in the background and wait until it is ready; options given here win over the --config file',
+    )
     .option('-p, --port <devargs>', 'port devargs, e.g. net_af_packet0,iface=eth1 (repeatable)', collect, [])
     .option('-w, --workers <lcores>', 'worker lcores (EAL list, e.g. 1 or 1-3)', '1')
-    .option('--main-lcore <n>', 'lcore of the control loop', parseIntArg(0, 1023))
-    .option('--vif-prefix <prefix>', 'name prefix of the vEth (TAP) interfaces', undefined)
+    .option('--main-lcore <n>', 'lcore of the control loop (default 0)', parseIntArg(0, 1023))
+    .option('--vif-prefix <prefix>', 'name prefix of the vEth (TAP) interfaces (default vEth)')
     .option('--no-huge', 'run without hugepages (development only)')
-    .option('--mbufs <n>', 'mbufs in the mempool', parseIntArg(1, 1 << 24))
-    .option('--idle-us <n>', 'bound on the control loop idle sleep (µs)', parseIntArg(0, 1_000_000))
+    .option('--mbufs <n>', 'mbufs in the mempool (default 16383)', parseIntArg(1, 1 << 24))
+    .option(
+      '--max-routes <n>',
+      'IPv4 route table size (default 65536; 1100000 for a million routes)',
+      parseIntArg(1024, 1 << 24),
+    )
+    .option('--max-rules <n>', 'match-action rules the dataplane holds (default 16384)', parseIntArg(1024, 1 << 20))
+    .option('--kernel-sync', "start with kernel sync on: the vEths' addresses, neighbours and routes in the fast path")
+    .option(
+      '--spin-us <n>',
+      'the control loop keeps polling this long after its last work, µs (default 100)',
+      parseIntArg(0, 1_000_000),
+    )
+    .option('--idle-us <n>', 'bound on the control loop idle sleep, µs (default 200)', parseIntArg(0, 1_000_000))
+    .addOption(
+      new Option(
+        '--poll-mode <mode>',
+        'workers: sleep (back off when idle, the default) or busy (always poll)',
+      ).choices(['sleep', 'busy']),
+    )
+    .option(
+      '--idle-sleep-us <n>',
+      'longest sleep of an idle worker, µs (default 1000; the first packet ends it)',
+      parseIntArg(1, 10_000),
+    )
+    .option('--json-socket <path>', 'also serve newline-delimited JSON on this Unix socket (benchmark baseline)')
+    .option(
+      '--dpdk-tools',
+      'shared EAL configuration and the pdump server: dpdk-dumpcap, dpdk-pdump, dpdk-proc-info attach with --file-prefix=slipway-<instance>',
+    )
     .option('--eal <arg>', 'extra EAL argument (repeatable)', collect, [])
-    .option('--binary <path>', 'slipwayd binary')
+    .option('--binary <path>', 'slipwayd binary (default: env SLIPWAYD, slipwayd on PATH, the package build)')
     .option('--log-file <path>', 'slipwayd log file (default <ctl-dir>/<instance>.log)')
     .option('--ready-timeout <ms>', 'how long to wait for the dataplane to be ready', parseIntArg(1, 600_000))
     .option(
@@ -47,7 +89,7 @@ export function startCommand(): Command {
       if (file && o.port.length > 0) throw new UsageError('--port and --config: the ports come from the file');
       const given = (k: string) => cmd.getOptionValueSource(k) === 'cli';
       const fromFile: Omit<LaunchOptions, 'instance'> = file ? launchOptionsOf(file.config) : {};
-      const sw = await launch({
+      const opts: LaunchOptions = {
         ...fromFile,
         instance: g.instance,
         ports: file ? fromFile.ports : o.port,
@@ -56,7 +98,15 @@ export function startCommand(): Command {
         vifPrefix: o.vifPrefix ?? fromFile.vifPrefix,
         noHuge: given('huge') ? !o.huge : (fromFile.noHuge ?? !o.huge),
         mbufs: o.mbufs ?? fromFile.mbufs,
+        maxRoutes: o.maxRoutes ?? fromFile.maxRoutes,
+        maxRules: o.maxRules ?? fromFile.maxRules,
+        kernelSync: o.kernelSync ?? fromFile.kernelSync,
+        dataplaneSpinUs: o.spinUs ?? fromFile.dataplaneSpinUs,
         idleUs: o.idleUs ?? fromFile.idleUs,
+        pollMode: o.pollMode ?? fromFile.pollMode,
+        idleSleepUs: o.idleSleepUs ?? fromFile.idleSleepUs,
+        jsonSocket: o.jsonSocket,
+        dpdkTools: o.dpdkTools ?? fromFile.dpdkTools,
         eal: o.eal.length > 0 ? o.eal : fromFile.eal,
         binary: o.binary,
         logFile: o.logFile,
@@ -64,7 +114,9 @@ export function startCommand(): Command {
         readyTimeoutMs: o.readyTimeout,
         detached: true,
         logger,
-      });
+      };
+      buildArgv(opts); // every option checked before anything starts (BAD_ARGUMENT: exit 2)
+      const sw = await launch(opts);
       try {
         if (file) {
           try {

@@ -1,6 +1,7 @@
 /* slipctl stop: shut the dataplane down cleanly and report the mempool check. */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { defaultLogFile } from '../../index';
 import { globals, withSlipway } from '../context';
 import { print, printJson } from '../output';
 import { parseIntArg } from '../parse';
@@ -23,10 +24,7 @@ export function stopCommand(): Command {
   return new Command('stop')
     .description('stop slipwayd: ports stopped, vEth interfaces and control file removed, mempool checked')
     .option('--timeout <ms>', 'how long to wait for the daemon to exit', parseIntArg(1, 600_000), 10_000)
-    .option(
-      '--log-file <path>',
-      'slipwayd log file to read the mempool check from (default /tmp/slipway.<instance>.log)',
-    )
+    .option('--log-file <path>', 'slipwayd log file to read the mempool check from (default <ctl-dir>/<instance>.log)')
     .action(async (o: { timeout: number; logFile?: string }, cmd: Command) => {
       const g = globals(cmd);
       let pid = 0;
@@ -34,7 +32,7 @@ export function stopCommand(): Command {
         pid = sw.pid;
         await sw.shutdown({ timeoutMs: o.timeout });
       });
-      const mempool = mempoolLine(o.logFile ?? `/tmp/slipway.${g.instance}.log`, pid);
+      const mempool = mempoolLine(o.logFile ?? defaultLogFile(g.instance, g.ctlDir), pid);
       if (g.json) {
         printJson({ instance: g.instance, pid, stopped: true, mempool: mempool ?? null });
       } else {

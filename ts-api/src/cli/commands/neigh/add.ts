@@ -1,5 +1,6 @@
 /* slipctl neigh add PORT IP MAC */
 import { Command } from 'commander';
+import { neighbours } from '../../../wire';
 import { globals, withSlipway } from '../../context';
 import { print, printJson } from '../../output';
 import { parsePort } from '../../parse';
@@ -12,6 +13,7 @@ export function neighAddCommand(): Command {
     .argument('<mac>', 'aa:bb:cc:dd:ee:ff')
     .action(async (port: number, ip: string, mac: string, _o: unknown, cmd: Command) => {
       const g = globals(cmd);
+      neighbours.encodeNeighbour({ port, ip, mac }); // checked before connecting (BAD_ARGUMENT: exit 2)
       await withSlipway(g, async (sw) => sw.neighbours.add({ port, ip, mac }));
       if (g.json) {
         printJson({ port, ip, mac, added: true });

@@ -1,5 +1,6 @@
 /* slipctl neigh del PORT IP */
 import { Command } from 'commander';
+import { neighbours } from '../../../wire';
 import { globals, withSlipway } from '../../context';
 import { print, printJson } from '../../output';
 import { parsePort } from '../../parse';
@@ -12,6 +13,7 @@ export function neighDelCommand(): Command {
     .argument('<ip>', 'IPv4 or IPv6 address')
     .action(async (port: number, ip: string, _o: unknown, cmd: Command) => {
       const g = globals(cmd);
+      neighbours.encodeNeighbourDel({ port, ip }); // checked before connecting (BAD_ARGUMENT: exit 2)
       await withSlipway(g, async (sw) => sw.neighbours.remove({ port, ip }));
       if (g.json) {
         printJson({ port, ip, removed: true });

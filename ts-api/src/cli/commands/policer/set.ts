@@ -1,6 +1,7 @@
 /* slipctl policer set [--port P] [--class C] --rate PPS [--burst N] */
 import { Command, Option } from 'commander';
 import { PUNT_CLASS_NAMES, type PolicerSetting } from '../../../index';
+import { policer } from '../../../wire';
 import { globals, withSlipway } from '../../context';
 import { print, printJson } from '../../output';
 import { parseIntArg, parsePort } from '../../parse';
@@ -30,6 +31,7 @@ export function policerSetCommand(): Command {
           ...(o.port === undefined ? {} : { port: o.port }),
           ...(o.burst === undefined ? {} : { burst: o.burst }),
         };
+        policer.encodePolicerSet(policer.normalizePolicer(setting)); // checked before connecting (BAD_ARGUMENT: exit 2)
         const c = await withSlipway(g, async (sw) => sw.policer.set(setting));
         if (g.json) {
           printJson(c);

@@ -1,6 +1,7 @@
 /* slipctl policer show [--port P] */
 import { Command, Option } from 'commander';
 import { PUNT_CLASS_NAMES, type PolicerConfig } from '../../../index';
+import { policer } from '../../../wire';
 import { globals, withSlipway } from '../../context';
 import { print, printJson, table } from '../../output';
 import { parsePort } from '../../parse';
@@ -20,6 +21,7 @@ export function policerShowCommand(): Command {
     .addOption(new Option('--port <port>', 'a port (default: the defaults)').argParser(parsePort))
     .action(async (o: { port?: number }, cmd: Command) => {
       const g = globals(cmd);
+      policer.encodePolicerGet(o.port); // checked before connecting (BAD_ARGUMENT: exit 2)
       const c = await withSlipway(g, async (sw) => sw.policer.get(o.port));
       if (g.json) {
         printJson(c);

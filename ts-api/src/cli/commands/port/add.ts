@@ -1,5 +1,6 @@
 /* slipctl port add DEVARGS */
 import { Command } from 'commander';
+import { ports } from '../../../wire';
 import { globals, withSlipway } from '../../context';
 import { portsTable, print, printJson } from '../../output';
 
@@ -9,6 +10,7 @@ export function portAddCommand(): Command {
     .argument('<devargs>', 'e.g. net_af_packet2,iface=eth2 or net_null0')
     .action(async (devargs: string, _o: unknown, cmd: Command) => {
       const g = globals(cmd);
+      ports.encodeDevargs(devargs); // checked before connecting (BAD_ARGUMENT: exit 2)
       const info = await withSlipway(g, async (sw) => sw.ports.add(devargs));
       if (g.json) {
         printJson(info);

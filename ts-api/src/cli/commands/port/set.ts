@@ -1,5 +1,6 @@
 /* slipctl port set PORT [--mtu N] [--mac X] [--promisc on|off] */
 import { Command, Option } from 'commander';
+import { ports } from '../../../wire';
 import { globals, withSlipway } from '../../context';
 import { UsageError } from '../../errors';
 import { portsTable, print, printJson } from '../../output';
@@ -24,13 +25,9 @@ export function portSetCommand(): Command {
         throw new UsageError('port set: give at least one of --mtu, --mac, --promisc');
       }
 
-      const info = await withSlipway(g, async (sw) =>
-        sw.ports.set(port, {
-          mtu: o.mtu,
-          mac: o.mac,
-          promisc: o.promisc === undefined ? undefined : o.promisc === 'on',
-        }),
-      );
+      const settings = { mtu: o.mtu, mac: o.mac, promisc: o.promisc === undefined ? undefined : o.promisc === 'on' };
+      ports.encodePortSet({ port, ...settings }); // checked before connecting (BAD_ARGUMENT: exit 2)
+      const info = await withSlipway(g, async (sw) => sw.ports.set(port, settings));
       if (g.json) {
         printJson(info);
       } else {

@@ -1,5 +1,6 @@
 /* slipctl port start PORT / slipctl port stop PORT */
 import { Command } from 'commander';
+import { ports } from '../../../wire';
 import { globals, withSlipway } from '../../context';
 import { portsTable, print, printJson } from '../../output';
 import { parsePort } from '../../parse';
@@ -14,6 +15,7 @@ export function portStateCommand(action: 'start' | 'stop'): Command {
     .argument('<port>', 'slipway port index', parsePort)
     .action(async (port: number, _o: unknown, cmd: Command) => {
       const g = globals(cmd);
+      ports.encodePortRef(port); // checked before connecting (BAD_ARGUMENT: exit 2)
       const info = await withSlipway(g, async (sw) =>
         action === 'start' ? sw.ports.start(port) : sw.ports.stop(port),
       );

@@ -1,5 +1,6 @@
 /* slipctl route add PREFIX via PORT[:GW]... | local | drop */
 import { Command } from 'commander';
+import { routes } from '../../../wire';
 import { globals, withSlipway } from '../../context';
 import { print, printJson } from '../../output';
 import { parseRouteWords } from './words';
@@ -14,9 +15,11 @@ export function routeAddCommand(): Command {
     .action(async (prefix: string, words: string[], _o: unknown, cmd: Command) => {
       const g = globals(cmd);
       const spec = parseRouteWords(prefix, words);
+      const route = routes.decodeRoutePayload(routes.encodeRoute(spec)); // checked before connecting (BAD_ARGUMENT: exit 2)
       await withSlipway(g, async (sw) => sw.routes.add(spec));
       if (g.json) {
-        printJson({ ...spec, added: true });
+        // the route as `route list` shows it: one a client added is the API's (SW_ORIGIN_API)
+        printJson({ ...route, origin: 'api' });
       } else {
         print(`route ${prefix} ${words.join(' ')} added`);
       }

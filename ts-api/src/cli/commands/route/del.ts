@@ -1,5 +1,6 @@
 /* slipctl route del PREFIX */
 import { Command } from 'commander';
+import { routes } from '../../../wire';
 import { globals, withSlipway } from '../../context';
 import { print, printJson } from '../../output';
 
@@ -10,6 +11,7 @@ export function routeDelCommand(): Command {
     .argument('<prefix>', 'IPv4 or IPv6 prefix')
     .action(async (prefix: string, _o: unknown, cmd: Command) => {
       const g = globals(cmd);
+      routes.encodeRouteDel(prefix); // checked before connecting (BAD_ARGUMENT: exit 2)
       await withSlipway(g, async (sw) => sw.routes.remove(prefix));
       if (g.json) {
         printJson({ prefix, removed: true });

@@ -1,6 +1,7 @@
 /* slipctl route get ADDR [--from SRC] [--proto tcp|udp|icmp|N] [--sport N] [--dport N] */
 import { Command } from 'commander';
 import type { RouteLookupOptions, RouteMatch } from '../../../index';
+import { routes } from '../../../wire';
 import { globals, withSlipway } from '../../context';
 import { print, printJson } from '../../output';
 import { parseIntArg } from '../../parse';
@@ -43,6 +44,7 @@ export function routeGetCommand(): Command {
       if (o.proto !== undefined) flow.proto = o.proto;
       if (o.sport !== undefined) flow.sport = o.sport;
       if (o.dport !== undefined) flow.dport = o.dport;
+      routes.encodeRouteLookup(addr, flow); // checked before connecting (BAD_ARGUMENT: exit 2)
       const m = await withSlipway(g, async (sw) => sw.routes.get(addr, flow));
       if (g.json) {
         printJson({ addr, ...m });

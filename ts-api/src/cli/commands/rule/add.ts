@@ -1,26 +1,14 @@
 /* slipctl rule add ID --priority N --action A [match options] */
 import { Command, Option } from 'commander';
-import type { Rule, RuleMatch } from '../../../index';
+import type { Rule } from '../../../index';
+import { rules as codec } from '../../../wire';
 import { globals, withSlipway } from '../../context';
+import { UsageError } from '../../errors';
 import { print, printJson } from '../../output';
 import { parseIntArg, parsePort } from '../../parse';
-import { actionText, matchText, parseAction, parseNumber, parseRange } from './words';
-interface RuleOptions {
-  priority: number;
-  action: string;
-  inPort?: number;
-  srcMac?: string;
-  dstMac?: string;
-  vlan?: number;
-  ethertype?: string;
-  family?: '4' | '6';
-  src?: string;
-  dst?: string;
-  proto?: string;
-  sport?: string;
-  dport?: string;
-}
+import { type RuleOptions, actionText, matchText, ruleOf } from './words';
 
+/** `rule add`'s options (also how `slipctl batch` reads a `rule add` line). */
 export function ruleAddCommand(): Command {
   return new Command('add')
     .description('add or replace rule ID: the highest priority match applies its action')
@@ -43,24 +31,36 @@ export function ruleAddCommand(): Command {
     .option('--dport <range>', 'L4 destination port or LO-HI')
     .action(async (id: number, o: RuleOptions, cmd: Command) => {
       const g = globals(cmd);
-      const match: RuleMatch = {};
-      if (o.inPort !== undefined) match.inPort = o.inPort;
-      if (o.srcMac !== undefined) match.srcMac = o.srcMac;
-      if (o.dstMac !== undefined) match.dstMac = o.dstMac;
-      if (o.vlan !== undefined) match.vlan = o.vlan;
-      if (o.ethertype !== undefined) match.ethertype = parseNumber(o.ethertype, 'ethertype');
-      if (o.family !== undefined) match.family = Number(o.family) as 4 | 6;
-      if (o.src !== undefined) match.src = o.src;
-      if (o.dst !== undefined) match.dst = o.dst;
-      if (o.proto !== undefined) match.proto = o.proto;
-      if (o.sport !== undefined) match.sport = parseRange(o.sport, 'sport');
-      if (o.dport !== undefined) match.dport = parseRange(o.dport, 'dport');
-      const rule: Rule = { id, priority: o.priority, match, action: parseAction(o.action) };
+      const rule = ruleOf(id, o);
+      codec.encodeRule(rule); // checked before connecting (BAD_ARGUMENT: exit 2)
       await withSlipway(g, async (sw) => sw.rules.add(rule));
       if (g.json) {
         printJson({ ...rule, added: true });
       } else {
-        print(`rule ${id} (priority ${rule.priority}): ${matchText(match)} -> ${actionText(rule.action)}`);
+        print(`rule ${id} (priority ${rule.priority}): ${matchText(rule.match)} -> ${actionText(rule.action)}`);
       }
     });
+}
+
+/**
+ * The rule of `rule add ID OPTIONS...` given as words (a line of `slipctl
+ * batch`), parsed by the very options of `rule add`. UsageError when they
+ * do not parse.
+ */
+export function ruleFromWords(words: string[]): Rule {
+  let rule: Rule | undefined;
+  let problem = '';
+  const cmd = ruleAddCommand()
+    .exitOverride()
+    .configureOutput({ writeOut: () => undefined, writeErr: (s) => (problem += s) })
+    .action((id: number, o: RuleOptions) => {
+      rule = ruleOf(id, o);
+    });
+  try {
+    cmd.parse(words, { from: 'user' });
+  } catch (e) {
+    throw new UsageError((problem.trim() || (e as Error).message).replace(/^error: /, ''));
+  }
+  if (!rule) throw new UsageError('expected "rule add ID --priority N --action A [match options]"');
+  return rule;
 }

@@ -1,8 +1,42 @@
 /* Parsing and rendering of rules for slipctl. */
-import type { PortRange, RuleActionSpec, RuleEntry, RuleMatch } from '../../../index';
+import type { PortRange, Rule, RuleActionSpec, RuleEntry, RuleMatch } from '../../../index';
 import { UsageError } from '../../errors';
 import { table } from '../../output';
 import { portNumber } from '../../parse';
+
+/** The options of `rule add` (and of a `rule add` line of `slipctl batch`), as commander parses them. */
+export interface RuleOptions {
+  priority: number;
+  action: string;
+  inPort?: number;
+  srcMac?: string;
+  dstMac?: string;
+  vlan?: number;
+  ethertype?: string;
+  family?: '4' | '6';
+  src?: string;
+  dst?: string;
+  proto?: string;
+  sport?: string;
+  dport?: string;
+}
+
+/** The rule `rule add ID` with these options makes. */
+export function ruleOf(id: number, o: RuleOptions): Rule {
+  const match: RuleMatch = {};
+  if (o.inPort !== undefined) match.inPort = o.inPort;
+  if (o.srcMac !== undefined) match.srcMac = o.srcMac;
+  if (o.dstMac !== undefined) match.dstMac = o.dstMac;
+  if (o.vlan !== undefined) match.vlan = o.vlan;
+  if (o.ethertype !== undefined) match.ethertype = parseNumber(o.ethertype, 'ethertype');
+  if (o.family !== undefined) match.family = Number(o.family) as 4 | 6;
+  if (o.src !== undefined) match.src = o.src;
+  if (o.dst !== undefined) match.dst = o.dst;
+  if (o.proto !== undefined) match.proto = o.proto;
+  if (o.sport !== undefined) match.sport = parseRange(o.sport, 'sport');
+  if (o.dport !== undefined) match.dport = parseRange(o.dport, 'dport');
+  return { id, priority: o.priority, match, action: parseAction(o.action) };
+}
 
 /** "N" or "LO-HI" -> a port range. */
 export function parseRange(text: string, what: string): PortRange {

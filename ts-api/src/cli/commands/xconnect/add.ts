@@ -1,5 +1,6 @@
 /* slipctl xconnect add IN OUT [IN OUT]... : one pair, or many as one batch */
 import { Command } from 'commander';
+import { xconnects } from '../../../wire';
 import { globals, withSlipway } from '../../context';
 import { UsageError } from '../../errors';
 import { print, printJson } from '../../output';
@@ -20,6 +21,7 @@ export function xconnectAddCommand(): Command {
       for (let i = 0; i < ports.length; i += 2) {
         pairs.push([ports[i]!, ports[i + 1]!]);
       }
+      new xconnects.XcAddSource(pairs); // checked before connecting (BAD_ARGUMENT: exit 2)
 
       const result = await withSlipway(g, async (sw) => sw.xconnects.addMany(pairs));
       const items = pairs.map(([inPort, outPort], i) => ({
@@ -30,7 +32,7 @@ export function xconnectAddCommand(): Command {
         code: result.error(i)?.code,
       }));
       if (g.json) {
-        printJson(pairs.length === 1 && items[0]!.ok ? { inPort: pairs[0]![0], outPort: pairs[0]![1] } : items);
+        printJson(items); // one item per pair, however many
       } else {
         for (const it of items) {
           print(
