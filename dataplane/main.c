@@ -33,6 +33,7 @@
 #include "ctl/ctl.h"
 #include "ctl/json_sock.h"
 #include "datapath/worker.h"
+#include "kni/netns.h"
 #include "kni/vif.h"
 #include "l3/l3.h"
 #include "l3/route.h"
@@ -72,6 +73,9 @@ static void usage(const char *prog)
 		"  --port DEVARGS      add a port (repeatable): net_af_packet0,iface=eth1 | PCI "
 		"address\n"
 		"  --vif-prefix P      vEth interface prefix, default 'vEth' (vEth0, vEth1, ...)\n"
+		"  --vif-netns NAME    create the vEths in network namespace NAME (ip netns; or\n"
+		"                      a path like /proc/PID/ns/net): their host stack, kernel\n"
+		"                      sync and link mirror live there\n"
 		"  --mbufs N           mempool size, default 16383\n"
 		"  --spin-us N         main lcore keeps polling this long after its last work\n"
 		"                      before sleeping, default 100 (0: sleep at once)\n"
@@ -114,6 +118,22 @@ static bool name_ok(const char *s, size_t max)
 	return true;
 }
 
+/* An `ip netns` name, or an absolute path to a namespace file. */
+static bool netns_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (s[0] == '/')
+		return n < SW_NETNS_LEN;
+	if (n == 0 || n >= SW_NETNS_LEN || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] == '-' || s[i] == '_' || s[i] == '.' || (s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+			return false;
+	return true;
+}
+
 static int parse_uint(const char *opt, const char *v, unsigned int lo, unsigned int hi,
 		      unsigned int *out)
 {
@@ -137,6 +157,7 @@ static int parse_app_args(int argc, char **argv)
 		{ "instance", required_argument, NULL, 'i' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "vif-prefix", required_argument, NULL, 'v' },
+		{ "vif-netns", required_argument, NULL, 'n' },
 		{ "mbufs", required_argument, NULL, 'm' },
 		{ "idle-us", required_argument, NULL, 'u' },
 		{ "spin-us", required_argument, NULL, 's' },
@@ -181,6 +202,17 @@ static int parse_app_args(int argc, char **argv)
 				return -1;
 			}
 			sw.vif_prefix = optarg;
+			break;
+		case 'n':
+			if (!netns_ok(optarg)) {
+				fprintf(stderr,
+					"slipwayd: --vif-netns '%s': use a name of 1..%u of "
+					"[A-Za-z0-9_.-] or an absolute path shorter than %u "
+					"bytes\n",
+					optarg, SW_NETNS_LEN - 1, SW_NETNS_LEN);
+				return -1;
+			}
+			sw.vif_netns = optarg;
 			break;
 		case 'm':
 			if (parse_uint("--mbufs", optarg, 1023, 1u << 22, &sw.n_mbufs))
@@ -432,6 +464,15 @@ int main(int argc, char **argv)
 		}
 	if (parse_app_args(sep, argv) != 0)
 		return 2;
+	/* before EAL: this thread becomes the main lcore, which enters the namespace */
+	if (sw.vif_netns != NULL) {
+		char err[512];
+
+		if (sw_netns_use(sw.vif_netns, err, sizeof(err)) != 0) {
+			fprintf(stderr, "slipwayd: %s\n", err);
+			return 1;
+		}
+	}
 	eal_n = argc - sep - 1 > 0 ? argc - sep - 1 : 0;
 	if (sw.dpdk_tools) {
 		/* what secondary processes cannot attach to */
@@ -503,8 +544,10 @@ int main(int argc, char **argv)
 
 	sw_stats_refresh();
 	sw_ctl_set_state(SW_STATE_READY);
-	SW_LOG(NOTICE, "instance %s ready: pid %d, %u worker(s), %u port(s), control file %s",
-	       sw.instance, getpid(), sw.n_workers, sw_ports_count(), sw_ctl_path());
+	SW_LOG(NOTICE, "instance %s ready: pid %d, %u worker(s), %u port(s), control file %s%s%s",
+	       sw.instance, getpid(), sw.n_workers, sw_ports_count(), sw_ctl_path(),
+	       sw.vif_netns != NULL ? ", vEths in network namespace " : "",
+	       sw.vif_netns != NULL ? sw.vif_netns : "");
 
 	main_loop();
 

@@ -33,6 +33,7 @@
 #include "core/module.h"
 #include "core/publish.h"
 #include "core/util.h"
+#include "kni/netns.h"
 #include "kni/nl.h"
 
 #define NL_RCVBUF    (128 << 20) /* notifications between two polls (a full table's burst) */
@@ -410,7 +411,9 @@ SW_PERIODIC_REGISTER("rtnetlink", NL_POLL_NS, nl_poll)
 static int nl_socket(uint32_t groups, int rcvbuf)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = groups };
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+	/* in the vEths' namespace: their links, addresses and routes are there */
+	int fd = sw_netns_socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				 NETLINK_ROUTE);
 
 	if (fd < 0) {
 		SW_LOG(ERR, "rtnetlink socket: %s", strerror(errno));

@@ -5,7 +5,8 @@
  * kernel a coalesced TCP frame nor take a TSO super-frame from it.
  *
  * Link properties (MTU, MAC, up/down, promiscuous, all-multicast) are set
- * with the classic interface ioctls on one datagram socket.
+ * with the classic interface ioctls on one datagram socket. The TAPs and
+ * that socket are made in the vEths' network namespace (kni/netns.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "kni/netns.h"
 #include "kni/tap.h"
 #include "kni/vif.h"
 #include "port/port.h"
@@ -46,7 +48,8 @@ int sw_tap_open(const char *ifname, unsigned int n, unsigned int offloads, int *
 						  IFF_MULTI_QUEUE };
 
 		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-		fds[i] = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		/* a TAP belongs to the namespace /dev/net/tun was opened in */
+		fds[i] = sw_netns_open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 		if (fds[i] < 0) {
 			*step = "open /dev/net/tun";
 			goto fail;
@@ -72,13 +75,14 @@ fail:
 	return ret;
 }
 
-/* One AF_INET datagram socket carries every interface ioctl. */
+/* One AF_INET datagram socket, in the vEths' namespace, carries every
+ * interface ioctl. */
 static int ioctl_sock(void)
 {
 	static int fd = -1;
 
 	if (fd < 0)
-		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		fd = sw_netns_socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	return fd;
 }
 
@@ -90,6 +94,13 @@ static int if_ioctl(const char *ifname, unsigned long req, struct ifreq *ifr)
 		return -errno;
 	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", ifname);
 	return ioctl(fd, req, ifr) == 0 ? 0 : -errno;
+}
+
+unsigned int sw_tap_ifindex(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+
+	return if_ioctl(ifname, SIOCGIFINDEX, &ifr) == 0 ? (unsigned int)ifr.ifr_ifindex : 0;
 }
 
 int sw_vif_set_mtu(const struct sw_port *p, uint32_t mtu)

@@ -2,7 +2,7 @@
 /*
  * The kernel side of a vEth: a multi-queue TAP device opened through
  * /dev/net/tun with a virtio-net header on every frame, and the ioctls that
- * set its link properties. Main lcore only.
+ * set its link properties, in the vEths' network namespace. Main lcore only.
  */
 #ifndef SW_KNI_TAP_H
 #define SW_KNI_TAP_H
@@ -25,6 +25,8 @@
 int sw_tap_open(const char *ifname, unsigned int n, unsigned int offloads, int *fds,
 		const char **step);
 void sw_tap_close(int *fds, unsigned int n);
+/* The ifindex of ifname in the vEths' namespace, 0 when there is none. */
+unsigned int sw_tap_ifindex(const char *ifname);
 
 /* The TAP's data calls, made directly: glibc's read/write wrappers are
  * thread cancellation points, and entering and leaving that mode on every

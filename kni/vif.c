@@ -34,6 +34,7 @@
 #include "core/publish.h"
 #include "core/state.h"
 #include "core/stats.h"
+#include "kni/netns.h"
 #include "kni/offload.h"
 #include "kni/tap.h"
 #include "kni/vif.h"
@@ -117,10 +118,13 @@ static int vif_create(uint16_t index, struct sw_port *p, struct sw_err *e)
 	    sizeof(p->vif_name))
 		return sw_fail(e, SW_ST_INVALID, "vEth name '%s%u' is longer than %u bytes",
 			       sw.vif_prefix, index, SW_IFNAME_LEN - 1);
-	if (if_nametoindex(p->vif_name) != 0)
-		return sw_fail(e, SW_ST_EXISTS,
-			       "interface %s already exists (another slipwayd? use --vif-prefix)",
-			       p->vif_name);
+	if (sw_tap_ifindex(p->vif_name) != 0)
+		return sw_fail(
+			e, SW_ST_EXISTS,
+			"interface %s already exists%s%s (another slipwayd? use --vif-prefix "
+			"or --vif-netns)",
+			p->vif_name, sw_netns_name()[0] ? " in network namespace " : "",
+			sw_netns_name());
 	if (seg_room == 0) {
 		seg_room = rte_pktmbuf_data_room_size(sw.mp) - RTE_PKTMBUF_HEADROOM;
 		rx_segs = (VIF_RX_MAX + seg_room - 1) / seg_room;
@@ -146,7 +150,7 @@ static int vif_create(uint16_t index, struct sw_port *p, struct sw_err *e)
 		goto fail;
 	}
 	v->n_fd = sw.n_workers;
-	p->vif_ifindex = if_nametoindex(p->vif_name);
+	p->vif_ifindex = sw_tap_ifindex(p->vif_name);
 
 	/* the port's MAC, MTU and flags, and up, as KNI created them */
 	rte_eth_dev_get_mtu(p->eth_port, &mtu);

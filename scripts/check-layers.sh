@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Checks that the C sources include one way, lowest layer first:
-#   include/ <- core/ <- port/ <- l3/ rules/ policer/ tools/ <- datapath/ <- kni/ <- ctl/ <- main.c
+#   include/ <- core/ <- port/ <- l3/ rules/ policer/ tools/ <- datapath/ <- kni/ capture/ <- ctl/ <- main.c
 # A file may include headers of its own folder and of lower layers only, by
 # their qualified name ("core/err.h", "l3/route.h"); the ABI header
 # (slipway_ctl.h) is the lowest layer. l3/, rules/, policer/ and tools/
 # share a layer but do not include each other (tools/, DPDK's telemetry and
 # pdump, reads the others only through their registered read-only operations
-# and the statistics area). Prints every violation; exit 1 if any.
+# and the statistics area); so do kni/ and capture/. Prints every violation;
+# exit 1 if any.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +18,7 @@ rank() {
 	port) echo 2 ;;
 	l3 | rules | policer | tools) echo 3 ;;
 	datapath) echo 4 ;;
-	kni) echo 5 ;;
+	kni | capture) echo 5 ;;
 	ctl) echo 6 ;;
 	main) echo 7 ;;
 	*) echo "" ;;

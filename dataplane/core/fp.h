@@ -22,6 +22,7 @@ struct rte_fib;
 struct rte_lpm6;
 struct rte_acl_ctx;
 struct sw_nh_group;
+struct sw_tap_set;
 
 /* Per port (port/, and kni/ for the rings). */
 struct sw_fp_port {
@@ -66,6 +67,9 @@ struct sw_fp_config {
 	struct rte_acl_ctx *acl[2];	  /* rules/: [0] IPv4 and non-IP, [1] IPv6; NULL: none */
 	struct sw_fp_police police[SW_MAX_PORTS]
 				  [SW_PUNT_CLASSES]; /* policer/: one worker's share */
+	/* capture/: the captures and traces on (datapath/tap.h), NULL: none; each
+	 * worker writes its own part of them */
+	struct sw_tap_set *tap;
 };
 
 /* Written by the main lcore (release), read by workers (acquire). */

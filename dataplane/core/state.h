@@ -37,6 +37,7 @@ struct sw_state {
 	/* options */
 	const char *instance;
 	const char *vif_prefix;
+	const char *vif_netns; /* NULL: the vEths live in slipwayd's own namespace */
 	const char *ctl_dir;
 	unsigned int n_mbufs;
 	unsigned int idle_us;	    /* longest main lcore sleep when idle */

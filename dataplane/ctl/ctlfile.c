@@ -242,6 +242,7 @@ int sw_ctl_open(void)
 	h->start_time_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	snprintf(h->instance, sizeof(h->instance), "%s", sw.instance);
 	snprintf(h->vif_prefix, sizeof(h->vif_prefix), "%s", sw.vif_prefix);
+	snprintf(h->vif_netns, sizeof(h->vif_netns), "%s", sw.vif_netns ? sw.vif_netns : "");
 	for (unsigned int i = 0; i < SW_MAX_CLIENTS; i++) {
 		struct sw_slot *s = slot_at(i);
 
@@ -299,6 +300,7 @@ static struct {
 	uint32_t pid, pidns;
 	uint64_t start_ticks;
 	bool known;
+	uint64_t claiming_since; /* when this loop first saw the slot CLAIMING, 0 if not */
 } claims[SW_MAX_CLIENTS];
 
 static void slot_free(unsigned int i, const char *why)
@@ -314,6 +316,15 @@ static void slot_free(unsigned int i, const char *why)
 		SW_LOG(NOTICE, "client pid %u (slot %u) is gone: %s; slot freed", ev.pid, i, why);
 		sw_event_push(SW_EVT_CLIENT_GONE, &ev);
 	}
+}
+
+/* "<what> N ms", N the slot timeout (RTE_STR would print its 'u'). */
+static const char *timeout_why(const char *what)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s %u ms", what, SW_SLOT_TIMEOUT_MS);
+	return buf;
 }
 
 /* Why the client of slot i is gone, or NULL while it lives. */
@@ -340,7 +351,7 @@ static const char *client_gone(unsigned int i, uint64_t now_ns)
 			return "its pid belongs to another process now";
 	}
 	if (now_ns > hb && now_ns - hb > SW_SLOT_TIMEOUT_MS * 1000000ull)
-		return "no heartbeat for " RTE_STR(SW_SLOT_TIMEOUT_MS) " ms";
+		return timeout_why("no heartbeat for");
 	return NULL;
 }
 
@@ -351,12 +362,25 @@ static void check_slots(uint64_t now_ns)
 		uint32_t state = __atomic_load_n(&slot_at(i)->state, __ATOMIC_ACQUIRE);
 		const char *why;
 
-		if (state == SW_SLOT_FREE)
+		if (state == SW_SLOT_FREE) {
+			claims[i].claiming_since = 0;
 			continue;
+		}
 		if (state == SW_SLOT_RELEASED) {
 			slot_free(i, NULL);
 			continue;
 		}
+		/* While CLAIMING, pid and heartbeat may still be the previous
+		 * client's: judge nothing but how long the claim takes. */
+		if (state == SW_SLOT_CLAIMING) {
+			if (claims[i].claiming_since == 0)
+				claims[i].claiming_since = now_ns;
+			else if (now_ns - claims[i].claiming_since >
+				 SW_SLOT_TIMEOUT_MS * 1000000ull)
+				slot_free(i, timeout_why("its claim did not finish in"));
+			continue;
+		}
+		claims[i].claiming_since = 0;
 		if ((why = client_gone(i, now_ns)) != NULL)
 			slot_free(i, why);
 	}

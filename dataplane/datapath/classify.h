@@ -7,7 +7,8 @@
  * (the kernel handles it on the ingress vEth) or a drop reason.
  *
  * Returns a verdict: an output port, SW_V_PUNT + a punt class (SW_PUNT_*,
- * which the punt policer meters), SW_V_DROP, or SW_V_LOOKUP4 (an IPv4
+ * which the punt policer meters), SW_V_DROP + the reason (its SW_L3_*
+ * counter: a capture of the drop point names it), or SW_V_LOOKUP4 (an IPv4
  * destination to look up in bulk, then sw_ipv4_routed()); the reason
  * counter is bumped here, routed packets are added to *routed (the caller
  * stores the burst's total once).
@@ -28,7 +29,13 @@
 
 #define SW_V_PUNT    0xfff0u /* + SW_PUNT_*: to the ingress vEth, in that class */
 #define SW_V_LOOKUP4 0xfffdu /* IPv4: look up *dst, then sw_ipv4_routed() */
-#define SW_V_DROP    0xffffu
+#define SW_V_DROP    0xff80u /* + enum sw_l3_counter: dropped for that reason */
+
+/* The reason of a drop verdict (its SW_L3_* counter), or -1. */
+static __rte_always_inline int sw_v_drop_reason(uint16_t v)
+{
+	return v >= SW_V_DROP && v < SW_V_DROP + SW_L3__COUNT ? (int)(v - SW_V_DROP) : -1;
+}
 
 #define ND_FIRST 133u /* router solicitation .. redirect */
 #define ND_LAST	 137u
@@ -72,7 +79,7 @@ static __rte_always_inline uint16_t sw_punt_ip(struct sw_l3_counters *pc, enum s
 static __rte_always_inline uint16_t sw_drop(struct sw_l3_counters *pc, enum sw_l3_counter c)
 {
 	sw_count_l3(pc, c, 1);
-	return SW_V_DROP;
+	return SW_V_DROP + c;
 }
 
 /* Chosen member of a group: one flow always takes the same path. */

@@ -25,6 +25,7 @@
 #include "core/stats.h"
 #include "datapath/acl_key.h"
 #include "datapath/classify.h"
+#include "datapath/tap.h"
 #include "datapath/worker.h"
 #include "rules/rules.h"
 
@@ -37,14 +38,22 @@ static inline uint64_t burst_bytes(struct rte_mbuf **pkts, uint16_t n)
 	return b;
 }
 
-/* Send n packets (bytes in all) on a port's queue q; frees and counts what
- * it refused. */
-static inline void tx_count(struct sw_lcore_stats *st, uint16_t out, const struct sw_fp_port *op,
-			    uint16_t q, struct rte_mbuf **pkts, uint16_t n, uint64_t bytes)
+/* Send n packets (bytes in all) on the worker's queue of a port; frees and
+ * counts what it refused. */
+static inline void tx_count(struct sw_worker *w, struct sw_tap_set *tap, uint16_t out,
+			    const struct sw_fp_port *op, struct rte_mbuf **pkts, uint16_t n,
+			    uint64_t bytes)
 {
-	uint16_t sent = rte_eth_tx_burst(op->eth_port, q, pkts, n);
+	struct sw_lcore_stats *st = w->stats;
+	uint16_t sent;
 
+	if (unlikely(tap != NULL))
+		sw_tap_out(tap, w, SW_TAP_POINT_TX, out, pkts, n, 0);
+	sent = rte_eth_tx_burst(op->eth_port, w->index, pkts, n);
 	if (unlikely(sent < n)) {
+		if (unlikely(tap != NULL))
+			sw_tap_out(tap, w, SW_TAP_POINT_DROP, out, pkts + sent, n - sent,
+				   SW_TAP_DROP_TX_FULL);
 		bytes -= burst_bytes(pkts + sent, n - sent);
 		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
 		sw_count(&st->ports[out], SW_C_tx_drops, n - sent);
@@ -53,13 +62,20 @@ static inline void tx_count(struct sw_lcore_stats *st, uint16_t out, const struc
 	sw_count(&st->ports[out], SW_C_tx_bytes, bytes);
 }
 
-/* Hand n packets to the vEth through this worker's punt ring of the port. */
-static inline void punt_burst(struct rte_ring *punt, struct sw_port_counters *pc,
+/* Hand n packets of port p to the vEth through this worker's punt ring. */
+static inline void punt_burst(struct sw_worker *w, struct sw_tap_set *tap, uint16_t p,
+			      struct rte_ring *punt, struct sw_port_counters *pc,
 			      struct rte_mbuf **pkts, uint16_t n)
 {
-	unsigned int enq = rte_ring_sp_enqueue_burst(punt, (void **)pkts, n, NULL);
+	unsigned int enq;
 
+	if (unlikely(tap != NULL))
+		sw_tap_out(tap, w, SW_TAP_POINT_PUNT, p, pkts, n, 0);
+	enq = rte_ring_sp_enqueue_burst(punt, (void **)pkts, n, NULL);
 	if (unlikely(enq < n)) {
+		if (unlikely(tap != NULL))
+			sw_tap_out(tap, w, SW_TAP_POINT_DROP, p, pkts + enq, n - enq,
+				   SW_TAP_DROP_PUNT_FULL);
 		rte_pktmbuf_free_bulk(pkts + enq, n - enq);
 		sw_count(pc, SW_C_punt_drops, n - enq);
 	}
@@ -156,6 +172,7 @@ static inline void route_burst(const struct sw_fp_config *cfg, struct sw_worker 
 	struct sw_lcore_stats *st = w->stats;
 	struct sw_l3_counters *lc = &w->l3[p];
 	const uint16_t q = w->index;
+	struct sw_tap_set *tap = cfg->tap;
 	struct burst_out b;
 	uint32_t rule[SW_BURST];
 
@@ -220,7 +237,7 @@ static inline void route_burst(const struct sw_fp_config *cfg, struct sw_worker 
 		if (likely(i == n)) {
 			if (b.routed)
 				sw_count_l3(lc, SW_L3_routed_packets, b.routed);
-			tx_count(st, v[0], &cfg->port[v[0]], q, pkts, n, bytes);
+			tx_count(w, tap, v[0], &cfg->port[v[0]], pkts, n, bytes);
 			return;
 		}
 	}
@@ -228,17 +245,21 @@ static inline void route_burst(const struct sw_fp_config *cfg, struct sw_worker 
 	uint64_t now = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		if (likely(v[i] < SW_MAX_PORTS))
+		if (likely(v[i] < SW_MAX_PORTS)) {
 			out_add(&b, v[i], pkts[i]);
-		else if (v[i] < SW_V_PUNT + SW_PUNT_CLASSES && v[i] >= SW_V_PUNT) {
+			continue;
+		}
+		if (v[i] < SW_V_PUNT + SW_PUNT_CLASSES && v[i] >= SW_V_PUNT) {
 			if (now == 0)
 				now = rte_rdtsc();
-			if (police_pass(cfg, w, p, v[i] - SW_V_PUNT, now, lc))
+			if (police_pass(cfg, w, p, v[i] - SW_V_PUNT, now, lc)) {
 				b.punt[b.n_punt++] = pkts[i];
-			else
-				b.drop[b.n_drop++] = pkts[i];
-		} else
-			b.drop[b.n_drop++] = pkts[i];
+				continue;
+			}
+		}
+		if (unlikely(tap != NULL))
+			sw_tap_drop(tap, w, p, pkts[i], v[i]);
+		b.drop[b.n_drop++] = pkts[i];
 	}
 	if (b.routed)
 		sw_count_l3(lc, SW_L3_routed_packets, b.routed);
@@ -246,17 +267,17 @@ static inline void route_burst(const struct sw_fp_config *cfg, struct sw_worker 
 		uint16_t o = b.used[k];
 
 		if (likely(b.n_out[o] <= SW_BURST)) {
-			tx_count(st, o, &cfg->port[o], q, b.out[o], b.n_out[o], b.out_bytes[o]);
+			tx_count(w, tap, o, &cfg->port[o], b.out[o], b.n_out[o], b.out_bytes[o]);
 			continue;
 		}
 		for (uint16_t off = 0; off < b.n_out[o]; off += SW_BURST) { /* with mirror copies */
 			uint16_t c = RTE_MIN((uint16_t)SW_BURST, (uint16_t)(b.n_out[o] - off));
-			tx_count(st, o, &cfg->port[o], q, b.out[o] + off, c,
+			tx_count(w, tap, o, &cfg->port[o], b.out[o] + off, c,
 				 burst_bytes(b.out[o] + off, c));
 		}
 	}
 	for (uint16_t off = 0; off < b.n_punt; off += SW_BURST)
-		punt_burst(cfg->port[p].punt[q], &st->ports[p], b.punt + off,
+		punt_burst(w, tap, p, cfg->port[p].punt[q], &st->ports[p], b.punt + off,
 			   RTE_MIN((uint16_t)SW_BURST, (uint16_t)(b.n_punt - off)));
 	if (b.n_drop)
 		rte_pktmbuf_free_bulk(b.drop, b.n_drop);
@@ -270,6 +291,7 @@ static inline void rx_queue(const struct sw_fp_config *cfg, struct sw_worker *w,
 	const uint16_t p = rxq.port;
 	const struct sw_fp_port *fp = &cfg->port[p];
 	struct sw_port_counters *pc = &st->ports[p];
+	struct sw_tap_set *tap = cfg->tap;
 	struct rte_mbuf *pkts[SW_BURST];
 	uint16_t n;
 
@@ -280,14 +302,19 @@ static inline void rx_queue(const struct sw_fp_config *cfg, struct sw_worker *w,
 
 		sw_count(pc, SW_C_rx_packets, n);
 		sw_count(pc, SW_C_rx_bytes, rx_bytes);
+		if (unlikely(tap != NULL))
+			sw_tap_rx(cfg, w, p, rxq.queue, pkts, n);
 
 		uint16_t out = fp->xc_out;
 		if (out != SW_PORT_NONE) {
 			const struct sw_fp_port *op = &cfg->port[out];
 			if (likely(op->active)) {
 				sw_count(pc, SW_C_xc_packets, n);
-				tx_count(st, out, op, q, pkts, n, rx_bytes);
+				tx_count(w, tap, out, op, pkts, n, rx_bytes);
 			} else {
+				if (unlikely(tap != NULL))
+					sw_tap_out(tap, w, SW_TAP_POINT_DROP, p, pkts, n,
+						   SW_TAP_DROP_XC_DOWN);
 				rte_pktmbuf_free_bulk(pkts, n);
 				sw_count(pc, SW_C_no_route, n);
 			}
@@ -301,8 +328,12 @@ static inline void rx_queue(const struct sw_fp_config *cfg, struct sw_worker *w,
 	if (n) {
 		*busy += n;
 		sw_count(pc, SW_C_inject_packets, n);
-		tx_count(st, p, fp, q, pkts, n, burst_bytes(pkts, n));
+		if (unlikely(tap != NULL))
+			sw_tap_out(tap, w, SW_TAP_POINT_INJECT, p, pkts, n, 0);
+		tx_count(w, tap, p, fp, pkts, n, burst_bytes(pkts, n));
 	}
+	if (unlikely(tap != NULL))
+		sw_tap_done(tap, w);
 }
 
 /*

@@ -73,6 +73,14 @@ struct sw_rule_counter *sw_rules_counters(unsigned int lcore_slot)
 	return rules.counters + (size_t)lcore_slot * rules.max;
 }
 
+bool sw_rule_in_force(uint32_t slot, struct sw_rule *out)
+{
+	if (rules.committed == NULL || slot >= rules.max || !rules.committed[slot].in_use)
+		return false;
+	*out = rules.committed[slot].r;
+	return true;
+}
+
 static int rules_init(void)
 {
 	rules.max = sw.max_rules;

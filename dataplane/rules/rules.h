@@ -20,6 +20,9 @@
 
 /* Per-lcore counters of slot 0.. of lcore slot l (0: the main lcore). */
 struct sw_rule_counter *sw_rules_counters(unsigned int lcore_slot);
+/* The rule the published classifiers hold in slot (what a packet that
+ * matched it matched, for a trace); false when the slot is free. */
+bool sw_rule_in_force(uint32_t slot, struct sw_rule *out);
 
 /* rules/acl.c: a snapshot of the rule set to classify with. */
 struct sw_acl_rule_in {

@@ -15,6 +15,12 @@
  *             (one list, written in both formats) ahead of the 1,024 routes
  *   fib       l3fwd --lookup=fib (rte_fib DIR24_8, the table slipway uses)
  *             on the `routes` case
+ *   taps      the `routes` case with a capture on (issue 11): one on port
+ *             1's rx, which receives nothing (every hook of port 0 is called
+ *             and finds nothing to do); one at port 0's rx whose JIT filter
+ *             ('tcp port 80') takes none of the UDP; one taking everything
+ *             at port 0's rx with a 64 KiB ring nobody reads (each record
+ *             lost and counted). Capture off is the `routes` case itself.
  *
  * testpmd io on the same ports gives the ceiling: what net_pcap replay and
  * net_null cost per packet on this lcore before any lookup or rewrite.
@@ -27,7 +33,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { launch, type Slipway } from '../../ts-api/src/index';
+import { launch, type CaptureOptions, type Slipway } from '../../ts-api/src/index';
 import { benchVdevs, ensureL3fwd, l3fwdMpps, tscHz } from './l3fwd';
 import {
   benchRules,
@@ -56,6 +62,8 @@ export interface SlipwayCase {
   seconds: number;
   /** instance name / EAL file prefix */
   instance: string;
+  /** a capture on while the rate is measured */
+  capture?: CaptureOptions;
 }
 
 export interface SlipwayFastpathResult {
@@ -173,6 +181,8 @@ export async function slipwayFastpath(c: SlipwayCase): Promise<SlipwayFastpathRe
       rules.push(ruleCatchAll(c.rules));
       await batch(sw, 'rules', 0x60, rules);
     }
+    // nobody reads it: its heartbeat keeps it on, a full ring loses records
+    const cap = c.capture ? await sw.taps.capture(c.capture) : undefined;
     await new Promise((r) => setTimeout(r, 1000));
     const a = await sw.stats();
     const t1 = process.hrtime.bigint();
@@ -181,6 +191,11 @@ export async function slipwayFastpath(c: SlipwayCase): Promise<SlipwayFastpathRe
     const ns = Number(process.hrtime.bigint() - t1);
     const tx = Number(b.ports[1]!.txPackets - a.ports[1]!.txPackets);
     const rx = Number(b.ports[0]!.rxPackets - a.ports[0]!.rxPackets);
+    if (cap) {
+      const info = (await sw.taps.list()).find((x) => x.id === cap.id);
+      if (!info || info.state !== 'running') throw new Error(`bench ${c.instance}: the capture ended early`);
+      await cap.stop();
+    }
     return { mpps: (tx / ns) * 1e3, rxMpps: (rx / ns) * 1e3, loadSeconds: loadS };
   } finally {
     await sw.shutdown();
@@ -238,6 +253,18 @@ export async function benchFastpath(seconds = 5): Promise<Record<string, number 
     check();
     const sw = await slipwayRun({ pcap: basePcap, routes: base, rules: 0, seconds, instance: 'bench-fp' }, notes);
 
+    // the same with a capture on (see taps above)
+    const tapRun = async (name: string, capture: CaptureOptions) => {
+      check();
+      return slipwayRun(
+        { pcap: basePcap, routes: base, rules: 0, seconds, instance: `bench-fp-${name}`, capture },
+        notes,
+      );
+    };
+    const tapIdle = await tapRun('tap-idle', { port: 1, points: ['rx'] });
+    const capNone = await tapRun('cap-none', { port: 0, points: ['rx'], filter: 'tcp port 80' });
+    const capAll = await tapRun('cap-all', { port: 0, points: ['rx'], snaplen: 64, ringBytes: 64 * 1024 });
+
     check();
     const l3m = await l3fwdMpps({ pcap: manyPcap, routes: many, seconds, prefix: 'bench-l3fwd-1m' });
     check();
@@ -290,6 +317,12 @@ export async function benchFastpath(seconds = 5): Promise<Record<string, number 
       slipway_mpps: sw.mpps,
       l3fwd_mpps: l3.mpps,
       ratio: ratio(sw.mpps, l3.mpps),
+      slipway_mpps_tap_idle: tapIdle.mpps,
+      ratio_tap_idle_vs_off: ratio(tapIdle.mpps, sw.mpps),
+      slipway_mpps_capture_filter_none: capNone.mpps,
+      ratio_capture_filter_none_vs_off: ratio(capNone.mpps, sw.mpps),
+      slipway_mpps_capture_all_lost: capAll.mpps,
+      ratio_capture_all_lost_vs_off: ratio(capAll.mpps, sw.mpps),
       slipway_mpps_1m_routes: swm.mpps,
       l3fwd_mpps_1m_routes: l3m.mpps,
       ratio_1m_routes: ratio(swm.mpps, l3m.mpps),

@@ -55,6 +55,8 @@ static void hex(const char *name, const void *p, size_t len)
 	printf("\"");
 }
 
+static void golden_taps(unsigned char *buf, size_t cap);
+
 static void golden(void)
 {
 	unsigned char buf[1024];
@@ -509,6 +511,163 @@ static void golden(void)
 	epol->drop_pps = 81234;
 	epol->drops = 40617;
 	hex("policer_evt", buf, h->len);
+	golden_taps(buf, sizeof(buf));
+}
+
+/* Captures, traces, explain. */
+static void golden_taps(unsigned char *buf, size_t cap)
+{
+	struct sw_msg_hdr *h = (struct sw_msg_hdr *)buf;
+	void *payload = buf + SW_MSG_HDR_SIZE;
+	static const char filter[] = "tcp port 80";
+	static const uint8_t mac[6] = { 0x02, 0x00, 0x00, 0xab, 0xcd, 0xef };
+
+	/* TAP_START request: a capture of rx and drop on port 1 */
+	memset(buf, 0, cap);
+	struct sw_tap_start *ts = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*ts) + sizeof(filter) - 1;
+	h->type = SW_OP_TAP_START;
+	h->seq = 0x90;
+	ts->kind = SW_TAP_CAPTURE;
+	ts->points = (1u << SW_TAP_POINT_RX) | (1u << SW_TAP_POINT_DROP);
+	ts->port = 1;
+	ts->snaplen = 128;
+	ts->count = 1000;
+	ts->ring_size = 1u << 20;
+	ts->pid = 4242;
+	ts->filter_len = sizeof(filter) - 1;
+	memcpy(ts + 1, filter, sizeof(filter) - 1);
+	hex("tap_start_req", buf, h->len);
+
+	/* TAP_START response: that capture's info */
+	memset(buf, 0, cap);
+	struct sw_tap_info *ti = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*ti);
+	h->type = SW_OP_TAP_START;
+	h->seq = 0x90;
+	ti->id = 7;
+	ti->kind = SW_TAP_CAPTURE;
+	ti->points = (1u << SW_TAP_POINT_RX) | (1u << SW_TAP_POINT_DROP);
+	ti->port = 1;
+	ti->snaplen = 128;
+	ti->count = 1000;
+	ti->pid = 4242;
+	ti->state = SW_TAP_RUNNING;
+	ti->jit = 1;
+	ti->n_rings = 2;
+	ti->ring_size = 1u << 20;
+	ti->bpf_ins = 31;
+	ti->matched = 12;
+	ti->written = 10;
+	ti->lost = 2;
+	snprintf(ti->file, sizeof(ti->file), "lab.tap7");
+	snprintf(ti->filter, sizeof(ti->filter), "%s", filter);
+	hex("tap_info_resp", buf, h->len);
+
+	/* a capture ring record: 4 bytes of a frame dropped as malformed */
+	memset(buf, 0, cap);
+	struct sw_tap_pkt *tp = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*tp) + 4;
+	h->type = SW_EVT_CAPTURE_PKT;
+	h->seq = 99;
+	tp->tsc = 0x0123456789abcdefull;
+	tp->port = 0;
+	tp->point = SW_TAP_POINT_DROP;
+	tp->reason = SW_L3_drop_malformed;
+	tp->queue = 0;
+	tp->lcore = 1;
+	tp->orig_len = 60;
+	tp->cap_len = 4;
+	memcpy(tp + 1, mac, 4);
+	hex("capture_pkt", buf, h->len);
+
+	/* TAP_END event: trace 3 ended, its client gone */
+	memset(buf, 0, cap);
+	struct sw_evt_tap *et = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*et);
+	h->type = SW_EVT_TAP_END;
+	h->seq = 21;
+	et->id = 3;
+	et->kind = SW_TAP_TRACE;
+	et->reason = SW_TAP_END_CLIENT;
+	et->port = SW_PORT_NONE;
+	et->pid = 4242;
+	et->written = 5;
+	et->lost = 1;
+	hex("tap_end_evt", buf, h->len);
+
+	/* TRACE_READ response: one routed IPv4 ping, ECMP member 1 of 2 */
+	memset(buf, 0, cap);
+	struct sw_trace_batch *tb = payload;
+	struct sw_trace *tr = (struct sw_trace *)(tb + 1);
+	h->len = SW_MSG_HDR_SIZE + sizeof(*tb) + sizeof(*tr);
+	h->type = SW_OP_TRACE_READ;
+	h->seq = 0x93;
+	tb->count = 1;
+	tb->state = SW_TAP_RUNNING;
+	tb->matched = 3;
+	tb->lost = 0;
+	tr->tsc_rx = 1000;
+	tr->tsc_out = 1850;
+	tr->tsc_hz = 2000000000ull;
+	tr->seq = 0;
+	tr->in_port = 0;
+	tr->queue = 0;
+	tr->lcore = 1;
+	tr->action = SW_TRACE_FORWARD;
+	tr->step = SW_TRACE_BY_ROUTE;
+	tr->out_port = 1;
+	tr->flags = SW_TRACE_F_ROUTE | SW_TRACE_F_FOUND | SW_TRACE_F_OBSERVED | SW_TRACE_F_RULE;
+	tr->mirror_port = SW_PORT_NONE;
+	tr->pkt_len = 98;
+	tr->vlan = 0xffff;
+	tr->ethertype = 0x0800;
+	memcpy(tr->src_mac, mac, 6);
+	memcpy(tr->dst_mac, (uint8_t[]){ 2, 0, 0, 0, 0, 1 }, 6);
+	tr->family = SW_AF_INET;
+	tr->proto = 1;
+	tr->ttl = 64;
+	tr->flow_hash = 0xdeadbeef;
+	memcpy(tr->src, (uint8_t[]){ 10, 1, 0, 2 }, 4);
+	memcpy(tr->dst, (uint8_t[]){ 10, 9, 0, 1 }, 4);
+	tr->rule_id = 7;
+	tr->rule_priority = 100;
+	tr->rule_action = SW_RULE_COUNT;
+	tr->route_type = SW_ROUTE_FORWARD;
+	tr->prefix_len = 16;
+	tr->n_nh = 2;
+	tr->member = 1;
+	tr->resolved = 1;
+	tr->nh_port = 1;
+	memcpy(tr->prefix, (uint8_t[]){ 10, 9, 0, 0 }, 4);
+	memcpy(tr->gw, (uint8_t[]){ 10, 2, 0, 2 }, 4);
+	memcpy(tr->nh_mac, mac, 6);
+	tr->group = 5;
+	hex("trace_read_resp", buf, h->len);
+
+	/* EXPLAIN request: IPv6 TCP fd01::2:40000 > fd02::2:22 on VLAN 10, 1400 bytes */
+	memset(buf, 0, cap);
+	struct sw_explain *ex = payload;
+	h->len = SW_MSG_HDR_SIZE + sizeof(*ex);
+	h->type = SW_OP_EXPLAIN;
+	h->seq = 0x94;
+	ex->in_port = 2;
+	ex->vlan = 10;
+	ex->family = SW_AF_INET6;
+	ex->proto = 6;
+	ex->sport = 40000;
+	ex->dport = 22;
+	ex->ttl = 5;
+	ex->flags = SW_EXPLAIN_SRC_MAC;
+	memcpy(ex->src_mac, mac, 6);
+	ex->length = 1400;
+	ex->src[0] = 0xfd;
+	ex->src[1] = 0x01;
+	ex->src[15] = 2;
+	ex->dst[0] = 0xfd;
+	ex->dst[1] = 0x02;
+	ex->dst[15] = 2;
+	hex("explain_req", buf, h->len);
 }
 
 int main(void)
@@ -524,6 +683,7 @@ int main(void)
 	CONST(SW_PORT_NONE);
 	CONST(SW_NAME_LEN);
 	CONST(SW_IFNAME_LEN);
+	CONST(SW_NETNS_LEN);
 	CONST(SW_DEVARGS_MAX);
 	CONST(SW_ERRMSG_MAX);
 	CONST(SW_REQ_RING_SIZE);
@@ -632,6 +792,60 @@ int main(void)
 	CONST(SW_ROLE_MAIN);
 	CONST(SW_ROLE_WORKER);
 	CONST(SW_STATS_SIZE);
+	CONST(SW_OP_TAP_START);
+	CONST(SW_OP_TAP_STOP);
+	CONST(SW_OP_TAP_LIST);
+	CONST(SW_OP_TRACE_READ);
+	CONST(SW_OP_EXPLAIN);
+	CONST(SW_EVT_TAP_END);
+	CONST(SW_EVT_CAPTURE_PKT);
+	CONST(SW_TAP_MAX);
+	CONST(SW_TAP_FILTER_MAX);
+	CONST(SW_TAP_SNAPLEN_MAX);
+	CONST(SW_TAP_TIMEOUT_MS);
+	CONST(SW_TRACE_MAX);
+	CONST(SW_TAP_CAPTURE);
+	CONST(SW_TAP_TRACE);
+	CONST(SW_TAP_POINT_RX);
+	CONST(SW_TAP_POINT_TX);
+	CONST(SW_TAP_POINT_PUNT);
+	CONST(SW_TAP_POINT_INJECT);
+	CONST(SW_TAP_POINT_DROP);
+	CONST(SW_TAP_POINTS);
+	CONST(SW_TAP_DROP_TX_FULL);
+	CONST(SW_TAP_DROP_PUNT_FULL);
+	CONST(SW_TAP_DROP_XC_DOWN);
+	CONST(SW_TAP_DROP_UNKNOWN);
+	CONST(SW_TAP_RUNNING);
+	CONST(SW_TAP_ENDING);
+	CONST(SW_TAP_ENDED);
+	CONST(SW_TAP_END_STOPPED);
+	CONST(SW_TAP_END_CLIENT);
+	CONST(SW_TAP_END_TIMEOUT);
+	CONST(SW_TAP_END_SHUTDOWN);
+	CONST(SW_TAP_MAGIC);
+	CONST(SW_TAP_HDR_SIZE);
+	CONST(SW_TAP_RING_MIN);
+	CONST(SW_TAP_RING_MAX);
+	CONST(SW_TAP_RING_DEF);
+	CONST(SW_TRACE_FORWARD);
+	CONST(SW_TRACE_PUNT);
+	CONST(SW_TRACE_DROP);
+	CONST(SW_TRACE_BY_XCONNECT);
+	CONST(SW_TRACE_BY_RULE);
+	CONST(SW_TRACE_BY_CHECKS);
+	CONST(SW_TRACE_BY_ROUTE);
+	CONST(SW_TRACE_POLICE_NONE);
+	CONST(SW_TRACE_POLICE_PASS);
+	CONST(SW_TRACE_POLICE_DROP);
+	CONST(SW_TRACE_F_RULE);
+	CONST(SW_TRACE_F_ROUTE);
+	CONST(SW_TRACE_F_FOUND);
+	CONST(SW_TRACE_F_EXPLAIN);
+	CONST(SW_TRACE_F_OBSERVED);
+	CONST(SW_TRACE_F_STALE);
+	CONST(SW_EXPLAIN_SRC_MAC);
+	CONST(SW_EXPLAIN_DST_MAC);
 	printf("\n  },\n  \"msgAlign\": [");
 	for (unsigned i = 0; i <= 24; i++)
 		printf("%s%u", i ? ", " : "", SW_MSG_ALIGN(i));
@@ -666,6 +880,7 @@ int main(void)
 	FIELD(sw_ctl_header, dp_pidns);
 	FIELD(sw_ctl_header, instance);
 	FIELD(sw_ctl_header, vif_prefix);
+	FIELD(sw_ctl_header, vif_netns);
 	FIELD(sw_ctl_header, reserved);
 	STRUCT_END();
 
@@ -998,6 +1213,172 @@ int main(void)
 	FIELD(sw_table_stats, neighbours);
 	FIELD(sw_table_stats, nh_groups);
 	FIELD(sw_table_stats, reserved);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_tap_start);
+	FIELD(sw_tap_start, kind);
+	FIELD(sw_tap_start, points);
+	FIELD(sw_tap_start, port);
+	FIELD(sw_tap_start, snaplen);
+	FIELD(sw_tap_start, count);
+	FIELD(sw_tap_start, ring_size);
+	FIELD(sw_tap_start, pid);
+	FIELD(sw_tap_start, filter_len);
+	FIELD(sw_tap_start, reserved);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_tap_ref);
+	FIELD(sw_tap_ref, id);
+	FIELD(sw_tap_ref, reserved);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_tap_info);
+	FIELD(sw_tap_info, id);
+	FIELD(sw_tap_info, kind);
+	FIELD(sw_tap_info, points);
+	FIELD(sw_tap_info, port);
+	FIELD(sw_tap_info, snaplen);
+	FIELD(sw_tap_info, count);
+	FIELD(sw_tap_info, pid);
+	FIELD(sw_tap_info, state);
+	FIELD(sw_tap_info, end_reason);
+	FIELD(sw_tap_info, jit);
+	FIELD(sw_tap_info, n_rings);
+	FIELD(sw_tap_info, ring_size);
+	FIELD(sw_tap_info, bpf_ins);
+	FIELD(sw_tap_info, matched);
+	FIELD(sw_tap_info, written);
+	FIELD(sw_tap_info, lost);
+	FIELD(sw_tap_info, file);
+	FIELD(sw_tap_info, filter);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_tap_hdr);
+	FIELD(sw_tap_hdr, magic);
+	FIELD(sw_tap_hdr, abi_version);
+	FIELD(sw_tap_hdr, header_size);
+	FIELD(sw_tap_hdr, id);
+	FIELD(sw_tap_hdr, file_size);
+	FIELD(sw_tap_hdr, counts_off);
+	FIELD(sw_tap_hdr, ring_off);
+	FIELD(sw_tap_hdr, ring_stride);
+	FIELD(sw_tap_hdr, ring_size);
+	FIELD(sw_tap_hdr, n_rings);
+	FIELD(sw_tap_hdr, snaplen);
+	FIELD(sw_tap_hdr, tsc_hz);
+	FIELD(sw_tap_hdr, tsc0);
+	FIELD(sw_tap_hdr, realtime_ns0);
+	FIELD(sw_tap_hdr, client_heartbeat_ns);
+	FIELD(sw_tap_hdr, state);
+	FIELD(sw_tap_hdr, end_reason);
+	FIELD(sw_tap_hdr, points);
+	FIELD(sw_tap_hdr, reserved0);
+	FIELD(sw_tap_hdr, port);
+	FIELD(sw_tap_hdr, reserved1);
+	FIELD(sw_tap_hdr, lcore);
+	FIELD(sw_tap_hdr, reserved);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_tap_counts);
+	FIELD(sw_tap_counts, seen);
+	FIELD(sw_tap_counts, matched);
+	FIELD(sw_tap_counts, lost);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_tap_pkt);
+	FIELD(sw_tap_pkt, tsc);
+	FIELD(sw_tap_pkt, port);
+	FIELD(sw_tap_pkt, point);
+	FIELD(sw_tap_pkt, reason);
+	FIELD(sw_tap_pkt, queue);
+	FIELD(sw_tap_pkt, lcore);
+	FIELD(sw_tap_pkt, orig_len);
+	FIELD(sw_tap_pkt, cap_len);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_evt_tap);
+	FIELD(sw_evt_tap, id);
+	FIELD(sw_evt_tap, kind);
+	FIELD(sw_evt_tap, reason);
+	FIELD(sw_evt_tap, port);
+	FIELD(sw_evt_tap, pid);
+	FIELD(sw_evt_tap, reserved);
+	FIELD(sw_evt_tap, written);
+	FIELD(sw_evt_tap, lost);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_trace);
+	FIELD(sw_trace, tsc_rx);
+	FIELD(sw_trace, tsc_out);
+	FIELD(sw_trace, tsc_hz);
+	FIELD(sw_trace, seq);
+	FIELD(sw_trace, in_port);
+	FIELD(sw_trace, queue);
+	FIELD(sw_trace, lcore);
+	FIELD(sw_trace, action);
+	FIELD(sw_trace, step);
+	FIELD(sw_trace, out_port);
+	FIELD(sw_trace, reason);
+	FIELD(sw_trace, punt_class);
+	FIELD(sw_trace, police);
+	FIELD(sw_trace, flags);
+	FIELD(sw_trace, mirror_port);
+	FIELD(sw_trace, pkt_len);
+	FIELD(sw_trace, vlan);
+	FIELD(sw_trace, ethertype);
+	FIELD(sw_trace, src_mac);
+	FIELD(sw_trace, dst_mac);
+	FIELD(sw_trace, family);
+	FIELD(sw_trace, proto);
+	FIELD(sw_trace, ttl);
+	FIELD(sw_trace, tags);
+	FIELD(sw_trace, sport);
+	FIELD(sw_trace, dport);
+	FIELD(sw_trace, flow_hash);
+	FIELD(sw_trace, src);
+	FIELD(sw_trace, dst);
+	FIELD(sw_trace, rule_id);
+	FIELD(sw_trace, rule_priority);
+	FIELD(sw_trace, rule_action);
+	FIELD(sw_trace, route_type);
+	FIELD(sw_trace, prefix_len);
+	FIELD(sw_trace, n_nh);
+	FIELD(sw_trace, member);
+	FIELD(sw_trace, resolved);
+	FIELD(sw_trace, nh_port);
+	FIELD(sw_trace, prefix);
+	FIELD(sw_trace, gw);
+	FIELD(sw_trace, nh_mac);
+	FIELD(sw_trace, reserved0);
+	FIELD(sw_trace, group);
+	FIELD(sw_trace, reserved1);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_trace_batch);
+	FIELD(sw_trace_batch, count);
+	FIELD(sw_trace_batch, state);
+	FIELD(sw_trace_batch, reserved0);
+	FIELD(sw_trace_batch, reserved1);
+	FIELD(sw_trace_batch, matched);
+	FIELD(sw_trace_batch, lost);
+	STRUCT_END();
+
+	STRUCT_BEGIN(sw_explain);
+	FIELD(sw_explain, in_port);
+	FIELD(sw_explain, vlan);
+	FIELD(sw_explain, family);
+	FIELD(sw_explain, proto);
+	FIELD(sw_explain, sport);
+	FIELD(sw_explain, dport);
+	FIELD(sw_explain, ttl);
+	FIELD(sw_explain, flags);
+	FIELD(sw_explain, src_mac);
+	FIELD(sw_explain, dst_mac);
+	FIELD(sw_explain, reserved0);
+	FIELD(sw_explain, length);
+	FIELD(sw_explain, reserved1);
+	FIELD(sw_explain, src);
+	FIELD(sw_explain, dst);
 	STRUCT_END();
 
 	printf("\n  },\n  \"statuses\": [");

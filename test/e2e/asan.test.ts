@@ -12,7 +12,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import test from 'ava';
-import { ctlPath } from '../../ts-api/src/index';
+import { ctlPath, type TraceRecord } from '../../ts-api/src/index';
 import { MSG_HDR_SIZE, Op } from '../../ts-api/src/wire/abi';
 import {
   REPO,
@@ -124,6 +124,34 @@ test.serial('kernel sync on and off, an MTU from the vEth, a port stopped and st
   await waitFor('A to reach the host again', async () => {
     return (await ping(s.topo.a.ns, HOST4[0]!, { count: 1, waitS: 1 })).received === 1;
   });
+  t.deepEqual(reports(), []);
+});
+
+test.serial('captures (a JIT filter, a ring nobody reads), a trace and explain under routed traffic', async (t) => {
+  const sw = await controller(s);
+  const c = await sw.taps.capture({ points: ['rx', 'tx', 'punt', 'inject', 'drop'], filter: 'icmp', snaplen: 128 });
+  const full = await sw.taps.capture({ points: ['rx', 'tx'], ringBytes: 64 * 1024 }); // nobody reads it
+  const tr = await sw.taps.trace({ port: 0, count: 3, filter: `icmp and dst host ${B4}` });
+  const r = await ping(s.topo.a.ns, B4, { count: 10, intervalS: 0.02, waitS: 2 });
+  t.is(r.received, 10, `${r.output}\n${logTail(s.instance)}`);
+  await sendraw(s.topo.a.ns, s.topo.a.peerIf, env.portMac[0], 'good4', 1000); // routed UDP: records enough to fill 64 KiB
+  const recs: TraceRecord[] = [];
+  for await (const x of tr.records({ max: 3, timeoutMs: 10_000 })) recs.push(x);
+  await tr.stop();
+  t.deepEqual(
+    recs.map((x) => `${x.action} ${x.outPort}`),
+    ['forward 1', 'forward 1', 'forward 1'],
+  );
+  const e = await sw.taps.explain({ inPort: 0, src: A4, dst: B4, proto: 'icmp' });
+  t.like(e, { action: 'forward', outPort: 1, explain: true });
+  await c.stop();
+  const got = c.poll();
+  t.is(got.filter((p) => p.port === 0 && p.point === 'rx').length, 10, 'echo requests at rx on port 0');
+  t.is(got.filter((p) => p.port === 1 && p.point === 'tx').length, 10, 'echo requests at tx on port 1');
+  t.true(got.every((p) => p.data.length === Math.min(p.origLen, 128)));
+  await full.stop();
+  t.true(full.stats().lost > 0n, `the unread ring overflowed: ${full.stats().lost} lost`);
+  t.deepEqual(await sw.taps.list(), []);
   t.deepEqual(reports(), []);
 });
 

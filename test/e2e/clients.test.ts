@@ -3,15 +3,21 @@
  * client while slipctl reads statistics and adds a route; four clients send
  * requests together and each gets exactly its own answers; SIGKILL of a
  * client frees its slot (another client gets CLIENT_GONE) and the others
- * keep working; a control file planted by another user is refused, naming
+ * keep working; a claim in progress is not judged by the previous
+ * occupant's pid and heartbeat, and a stuck one is freed after 10 s; a control file planted by another user is refused, naming
  * its owner.
  */
 import test from 'ava';
-import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { connect, ctlPath, SlipwayError, type SlipwayEvent } from '../../ts-api/src/index';
+import { connect, ctlPath, defaultLogFile, SlipwayError, type SlipwayEvent } from '../../ts-api/src/index';
+import { loadNative } from '../../ts-api/src/native';
+import { SLOT_HDR_SIZE, SlotHdr, SlotState } from '../../ts-api/src/wire/abi/control';
+import { ownPidns, validateHeader } from '../../ts-api/src/wire/ctlfile';
+import { SlotTable } from '../../ts-api/src/wire/slots';
 import { assertForwards, controller, e2eSuite, logger, logTail, pidAlive, slipctl, spawnController } from './harness';
-import { waitFor } from './netns';
+import { sleep, waitFor } from './netns';
 
 const s = e2eSuite(test, { name: 'clients', vifPrefix: 'swl', addrsA: ['10.14.0.1/24'], addrsB: ['10.14.0.2/24'] });
 
@@ -93,6 +99,37 @@ test.serial(
     await witness.exited();
     await assertForwards(t, s, 'after a client was killed');
     t.true(pidAlive(s.pid), `slipwayd survived\n${logTail(s.instance)}`);
+  },
+);
+
+test.serial(
+  'a slot being claimed is not judged by the previous client: freed only when the claim takes longer than 10 s',
+  async (t) => {
+    const sw = await controller(s);
+    const events = sw.events();
+    const buf = loadNative().mapFile(ctlPath(s.instance));
+    const slots = new SlotTable(buf, validateHeader(buf, ctlPath(s.instance)));
+    const free = slots.list().find((v) => v.state === SlotState.FREE)!;
+    t.truthy(free, 'a free slot');
+    const i32 = new Int32Array(buf, slots.offset(free.index), SLOT_HDR_SIZE / 4);
+    const i64 = new BigInt64Array(buf, slots.offset(free.index), SLOT_HDR_SIZE / 8);
+    // what a finished client leaves behind: a pid that no longer runs, an old heartbeat
+    const dead = spawnSync('true').pid!;
+    Atomics.store(i32, SlotHdr.pid / 4, dead);
+    Atomics.store(i32, SlotHdr.pidns / 4, ownPidns() | 0);
+    Atomics.store(i64, SlotHdr.heartbeat_ns / 8, 1n);
+    // a claimer stopped between its compare-and-swap and writing its identity
+    t.is(Atomics.compareExchange(i32, SlotHdr.state / 4, SlotState.FREE, SlotState.CLAIMING), SlotState.FREE);
+    const t0 = Date.now();
+    await sleep(1500); // six checks of the slots
+    t.is(Atomics.load(i32, SlotHdr.state / 4), SlotState.CLAIMING, 'a claim in progress is left alone');
+    await waitFor('the stuck claim to be freed', () => Atomics.load(i32, SlotHdr.state / 4) === SlotState.FREE, 30_000);
+    t.true(Date.now() - t0 >= 9_000, `freed after ${Date.now() - t0} ms, not before the 10 s allowed`);
+    const gone = await waitForEvent(events, (e) => e.type === 'client-gone' && e.slot === free.index, 5_000);
+    t.like(gone, { type: 'client-gone', slot: free.index });
+    await events.return?.();
+    t.regex(readFileSync(defaultLogFile(s.instance), 'utf8'), /claim did not finish in 10000 ms/);
+    t.is((await sw.hello()).dpPid, s.pid, 'this client still works');
   },
 );
 

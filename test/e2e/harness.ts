@@ -138,14 +138,21 @@ export async function startDataplane(s: Suite, extra: Partial<LaunchOptions> = {
 
   s.sw = sw;
   s.pid = sw.pid;
+  // the vEths are where the instance put them: its namespace (vifNetns) or ours
+  const ns = extra.vifNetns;
   for (const port of [0, 1]) {
     await waitFor(
-      `${s.vif(port)} to exist`,
-      async () => (await run('ip', ['link', 'show', 'dev', s.vif(port)], { allowFail: true })).code === 0,
+      `${s.vif(port)} to exist${ns ? ` in ${ns}` : ''}`,
+      async () =>
+        (await run('ip', [...(ns ? ['-n', ns] : []), 'link', 'show', 'dev', s.vif(port)], { allowFail: true })).code ===
+        0,
       5000,
     );
-    await quietIpv6(s.vif(port));
-    await vifNotRouter(s.vif(port));
+    if (!ns) {
+      // a namespace of the test's own sets these itself
+      await quietIpv6(s.vif(port));
+      await vifNotRouter(s.vif(port));
+    }
   }
 
   return sw;

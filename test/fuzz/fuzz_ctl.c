@@ -61,6 +61,10 @@ static const struct sw_api_handler handlers[] = {
 	{ SW_OP_RULE_DEL, "RULE_DEL", SW_API_SIZE(struct sw_rule_ref), deferring, outcome },
 	{ SW_OP_POLICER_SET, "POLICER_SET", SW_API_SIZE(struct sw_policer_set), stub, NULL },
 	{ SW_OP_SYNC_SET, "SYNC_SET", SW_API_SIZE(struct sw_sync_cfg), stub, NULL },
+	{ SW_OP_TAP_START, "TAP_START", sizeof(struct sw_tap_start),
+	  sizeof(struct sw_tap_start) + SW_TAP_FILTER_MAX, stub, NULL },
+	{ SW_OP_TRACE_READ, "TRACE_READ", SW_API_SIZE(struct sw_tap_ref), stub, NULL },
+	{ SW_OP_EXPLAIN, "EXPLAIN", SW_API_SIZE(struct sw_explain), stub, NULL },
 };
 SW_API_REGISTER(handlers)
 

@@ -33,6 +33,7 @@
 
 #include "datapath/acl_key.h"
 #include "datapath/classify.h"
+#include "datapath/trace.h"
 
 struct sw_state sw;
 struct sw_fp_config *sw_fp_current;
@@ -61,6 +62,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	if (rte_eal_init(RTE_DIM(eal), eal) < 0)
 		abort();
+	for (unsigned int p = 0; p < SW_MAX_PORTS; p++)
+		cfg.port[p].xc_out = SW_PORT_NONE;
 	memcpy(&cfg.port[0].mac, PORT_MAC, 6);
 	memcpy(&cfg.port[1].mac, NH_MAC, 6);
 	cfg.port[0].active = cfg.port[1].active = 1;
@@ -257,6 +260,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 
+	/* the replay of a trace, on a copy, before classify changes the frame */
+	static struct sw_trace_raw tr;
+	struct sw_l3_counters before = lc;
+	sw_trace_classify(&cfg, 0, &m[0], &tr);
+
 	/* classify, look-up and rewrite */
 	v = sw_classify(&cfg, 0, &m[0], &lc, &routed, &dst);
 	if (v == SW_V_LOOKUP4) {
@@ -266,7 +274,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		v = sw_ipv4_routed(&cfg, &m[0], gid, &lc, &routed);
 	}
 	assert(v < SW_MAX_PORTS || (v >= SW_V_PUNT && v < SW_V_PUNT + SW_PUNT_CLASSES) ||
-	       v == SW_V_DROP);
+	       sw_v_drop_reason(v) >= 0);
+	if (v < SW_MAX_PORTS) {
+		assert(tr.t.action == SW_TRACE_FORWARD && tr.t.out_port == v);
+		assert(tr.t.step == SW_TRACE_BY_ROUTE && (tr.t.flags & SW_TRACE_F_FOUND));
+		assert(tr.t.resolved && memcmp(tr.t.nh_mac, NH_MAC, 6) == 0 && tr.t.nh_port == v);
+	} else if (v >= SW_V_PUNT && v < SW_V_PUNT + SW_PUNT_CLASSES) {
+		assert(tr.t.action == SW_TRACE_PUNT && tr.t.punt_class == v - SW_V_PUNT);
+		assert(tr.t.reason < SW_L3__COUNT &&
+		       lc.c[tr.t.reason] == before.c[tr.t.reason] + 1);
+	} else {
+		assert(tr.t.action == SW_TRACE_DROP && tr.t.reason == sw_v_drop_reason(v));
+	}
 	if (v < SW_MAX_PORTS) {
 		/* forwarded: valid before, rewritten after */
 		reference(whole, seg0, &r);

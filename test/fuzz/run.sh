@@ -21,7 +21,8 @@ clang "${san[@]}" -Idataplane -Idataplane/include \
 	dataplane/ctl/ring.c dataplane/ctl/decode.c -o build/fuzz_ctl
 # shellcheck disable=SC2086 # pkg-config output is a word list
 clang "${san[@]}" -march=native -DALLOW_EXPERIMENTAL_API -Wno-deprecated-declarations \
-	-I. -Idataplane -Idataplane/include test/fuzz/fuzz_packet.c $dpdk -o build/fuzz_packet
+	-I. -Idataplane -Idataplane/include test/fuzz/fuzz_packet.c dataplane/datapath/trace.c $dpdk \
+	-o build/fuzz_packet
 # shellcheck disable=SC2086
 clang "${san[@]}" -march=native -DALLOW_EXPERIMENTAL_API -Wno-deprecated-declarations \
 	-I. -Idataplane -Idataplane/include test/fuzz/fuzz_offload.c kni/offload.c $dpdk \

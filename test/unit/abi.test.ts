@@ -28,6 +28,7 @@ test('scalar constants match the header', (t) => {
     ['SW_PORT_NONE', abi.PORT_NONE],
     ['SW_NAME_LEN', abi.NAME_LEN],
     ['SW_IFNAME_LEN', abi.IFNAME_LEN],
+    ['SW_NETNS_LEN', abi.NETNS_LEN],
     ['SW_DEVARGS_MAX', abi.DEVARGS_MAX],
     ['SW_ERRMSG_MAX', abi.ERRMSG_MAX],
     ['SW_REQ_RING_SIZE', abi.REQ_RING_SIZE],

@@ -198,6 +198,7 @@ test("start has every slipwayd option, under slipwayd's own names", (t) => {
         instance: 'x',
         ports: ['net_null0'],
         vifPrefix: 'v',
+        vifNetns: 'n',
         mbufs: 1,
         maxRoutes: 1024,
         maxRules: 1024,
@@ -232,7 +233,7 @@ test('start passes every option to slipwayd (the fake records its argv)', async 
     ...['-i', c.instance, '--ctl-dir', c.dir, '--json', 'start', '--binary', bin, '--log-file', path.join(dir, 'log')],
     ...['--port', 'net_null0', '--max-routes', '2048', '--max-rules', '4096', '--kernel-sync', '--spin-us', '7'],
     ...['--idle-us', '9', '--poll-mode', 'busy', '--idle-sleep-us', '11', '--mbufs', '4095', '--vif-prefix', 'nc'],
-    ...['--json-socket', path.join(dir, 'sock'), '--no-huge'],
+    ...['--vif-netns', 'rtr-1', '--json-socket', path.join(dir, 'sock'), '--no-huge'],
   ]);
   t.teardown(async () => {
     await slipctl(['-i', c.instance, '--ctl-dir', c.dir, 'stop']);
@@ -249,6 +250,7 @@ test('start passes every option to slipwayd (the fake records its argv)', async 
     '--idle-sleep-us 11',
     '--mbufs 4095',
     '--vif-prefix nc',
+    '--vif-netns rtr-1',
     `--json-socket ${path.join(dir, 'sock')}`,
     `--ctl-dir ${c.dir}`,
     '--no-huge',

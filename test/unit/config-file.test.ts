@@ -95,9 +95,11 @@ kernelSync: yes
   );
   t.deepEqual(errors('ports: 3'), ['ports: must be a list']);
   t.deepEqual(errors('- 1'), ['(top level): must be a mapping (key: value)']);
-  t.deepEqual(errors(`dataplane: {workers: "a-b", vifPrefix: "9x"}`), [
+  t.deepEqual(errors(`dataplane: {workers: "a-b", vifPrefix: "9x", vifNetns: "a b", pollMode: spin}`), [
     'dataplane.workers: must be an lcore list like "1" or "1-3"',
     'dataplane.vifPrefix: must be a short interface name prefix like vEth',
+    'dataplane.vifNetns: must be an `ip netns` name of [A-Za-z0-9_.-] or an absolute path',
+    'dataplane.pollMode: must be one of sleep, busy',
   ]);
   t.deepEqual(errors('dataplane: {dpdkTools: 1}'), ['dataplane.dpdkTools: must be true or false']);
   t.deepEqual(errors('dataplane: {dpdkTools: true, hugepages: false}'), [
@@ -176,4 +178,23 @@ test('YAML that does not parse: line and column; duplicate keys are errors', (t)
   const dup = errors('kernelSync: true\nkernelSync: false\n');
   t.is(dup.length, 1);
   t.regex(dup[0], /^line 2, column 1: Map keys must be unique/);
+});
+
+test('the dataplane section and its ports start slipwayd: launch options of a file', (t) => {
+  const f = parseConfig(
+    `${PORTS}
+dataplane: {workers: "1", mbufs: 4095, maxRoutes: 1024, vifNetns: rtr-1, pollMode: sleep}
+kernelSync: true
+`,
+    'start.yaml',
+  );
+  t.deepEqual(launchOptionsOf(f.config), {
+    ports: ['net_null0', 'net_null1'],
+    workers: '1',
+    mbufs: 4095,
+    maxRoutes: 1024,
+    vifNetns: 'rtr-1',
+    pollMode: 'sleep',
+    kernelSync: true,
+  });
 });

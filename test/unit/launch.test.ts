@@ -33,6 +33,7 @@ test('argv: daemon options, then EAL options after --', (t) => {
       workers: '2-3',
       mainLcore: 1,
       vifPrefix: 'sw',
+      vifNetns: 'rtr-1',
       noHuge: true,
       mbufs: 4096,
       idleUs: 100,
@@ -51,6 +52,8 @@ test('argv: daemon options, then EAL options after --', (t) => {
       'net_tap0,iface=x',
       '--vif-prefix',
       'sw',
+      '--vif-netns',
+      'rtr-1',
       '--mbufs',
       '4096',
       '--idle-us',
@@ -84,10 +87,19 @@ test('argv: daemon options, then EAL options after --', (t) => {
     { instance: 'ok', maxRules: 100 },
     { instance: 'ok', dpdkTools: 'yes' as unknown as boolean },
     { instance: 'ok', dpdkTools: true, noHuge: true },
+    { instance: 'ok', vifNetns: '' },
+    { instance: 'ok', vifNetns: '..' },
+    { instance: 'ok', vifNetns: 'a b' },
+    { instance: 'ok', vifNetns: 'rel/path' },
+    { instance: 'ok', vifNetns: `/proc/${'x'.repeat(64)}` },
   ]) {
     const e = t.throws(() => buildArgv(bad), { instanceOf: SlipwayError });
     t.is(e?.code, 'BAD_ARGUMENT');
   }
+  t.deepEqual(buildArgv({ instance: 'lab', vifNetns: '/proc/1/ns/net' }).slice(2, 4), [
+    '--vif-netns',
+    '/proc/1/ns/net',
+  ]);
 });
 
 test('argv: dpdkTools adds --dpdk-tools (and needs hugepages)', (t) => {

@@ -10,6 +10,7 @@ import { SYNC_EVENT, type SyncEvent } from './codec/kernel-sync';
 import { POLICER_EVENT, type PolicerEvent } from './codec/policer';
 import { KERNEL_REQUEST_EVENT, PORT_EVENTS, type KernelRequestEvent, type PortEvent } from './codec/ports';
 import { CLIENT_GONE_EVENT, type ClientGoneEvent } from './codec/session';
+import { TAP_END_EVENT, type TapEndEvent } from './codec/taps';
 import type { EventRecord } from './wire/evlog';
 import type { Message } from './wire/message';
 
@@ -28,7 +29,7 @@ export interface EventsMissedEvent {
 
 /** Everything the event log can carry, and the client's own 'events-missed'. */
 export type SlipwayEvent =
-  PortEvent | ClientGoneEvent | KernelRequestEvent | PolicerEvent | SyncEvent | EventsMissedEvent;
+  PortEvent | ClientGoneEvent | KernelRequestEvent | PolicerEvent | SyncEvent | TapEndEvent | EventsMissedEvent;
 
 type WireEvent = Exclude<SlipwayEvent, EventsMissedEvent>;
 type AnyCodec = EventCodec<WireEvent>;
@@ -38,6 +39,7 @@ const CODECS = [
   KERNEL_REQUEST_EVENT,
   POLICER_EVENT,
   SYNC_EVENT,
+  TAP_END_EVENT,
 ] as unknown as AnyCodec[];
 const BY_CODE = new Map<number, AnyCodec>(CODECS.map((c) => [c.code, c]));
 const BY_NAME = new Map<string, AnyCodec>(CODECS.map((c) => [c.name, c]));

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { NETNS_LEN, VIF_NETNS_RE } from './wire/abi/control';
 import { DEFAULT_CTL_DIR, checkInstance, ctlDirProblem, ctlPath, dataplaneAlive, readHeader } from './wire/ctlfile';
 import { mapControlFile, openControlFile } from './client/attachment';
 import { adoptLaunched } from './client/internal';
@@ -29,6 +30,14 @@ export interface LaunchOptions {
   mainLcore?: number;
   /** vEth name prefix (default "vEth"). */
   vifPrefix?: string;
+  /**
+   * The network namespace of the vEths (`--vif-netns`): a name from `ip
+   * netns` (/run/netns/NAME) or an absolute path such as /proc/PID/ns/net.
+   * The TAPs are created there, and the instance's host stack (addresses,
+   * routes, a routing daemon, kernel sync, the link mirror) lives there;
+   * the ports' own interfaces stay where slipwayd runs. It must exist.
+   */
+  vifNetns?: string;
   /** --no-huge development fallback. */
   noHuge?: boolean;
   /** Mempool size. */
@@ -205,7 +214,7 @@ const LCORE_LIST_RE = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
 
 /**
  * The argv (without the binary) for slipwayd:
- * `--instance NAME [--port DEVARGS]... [--vif-prefix P] [--mbufs N] [--max-routes N] [--kernel-sync] [--sync-audit-s N] [--idle-us N] [--poll-mode M] [--idle-sleep-us N] [--max-rules N] [--dpdk-tools] [--spin-us N] [--ctl-dir D] [--json-socket PATH]
+ * `--instance NAME [--port DEVARGS]... [--vif-prefix P] [--vif-netns NS] [--mbufs N] [--max-routes N] [--kernel-sync] [--sync-audit-s N] [--idle-us N] [--poll-mode M] [--idle-sleep-us N] [--max-rules N] [--dpdk-tools] [--spin-us N] [--ctl-dir D] [--json-socket PATH]
  *  -- -l MAIN,WORKERS --main-lcore MAIN [--no-huge] [eal...]`.
  * Validates every option (BAD_ARGUMENT naming the bad value).
  */
@@ -226,6 +235,15 @@ export function buildArgv(opts: LaunchOptions): string[] {
   if (opts.vifPrefix !== undefined) {
     check(/^[A-Za-z][A-Za-z0-9_.-]{0,11}$/.test(opts.vifPrefix), `bad vifPrefix ${JSON.stringify(opts.vifPrefix)}`);
     argv.push('--vif-prefix', opts.vifPrefix);
+  }
+  if (opts.vifNetns !== undefined) {
+    check(
+      typeof opts.vifNetns === 'string' &&
+        VIF_NETNS_RE.test(opts.vifNetns) &&
+        Buffer.byteLength(opts.vifNetns) < NETNS_LEN,
+      `bad vifNetns ${JSON.stringify(opts.vifNetns)}: expected an \`ip netns\` name of [A-Za-z0-9_.-] or an absolute path, shorter than ${NETNS_LEN} bytes`,
+    );
+    argv.push('--vif-netns', opts.vifNetns);
   }
   if (opts.mbufs !== undefined) {
     check(

@@ -9,8 +9,10 @@ import { Command, Option } from 'commander';
 import { agentCommand } from './commands/agent';
 import { applyCommand } from './commands/apply';
 import { batchCommand } from './commands/batch';
+import { captureCommand } from './commands/capture';
 import { completionCommand } from './commands/completion';
 import { eventsCommand } from './commands/events';
+import { explainCommand } from './commands/explain';
 import { neighCommands } from './commands/neigh/index';
 import { policerCommands } from './commands/policer/index';
 import { portCommands } from './commands/port/index';
@@ -22,6 +24,7 @@ import { statsCommand } from './commands/stats';
 import { statusCommand } from './commands/status';
 import { stopCommand } from './commands/stop';
 import { syncCommands } from './commands/sync';
+import { traceCommand } from './commands/trace';
 import { xconnectCommands } from './commands/xconnect/index';
 import { versionText } from './context';
 import { EXIT_HELP } from './errors';
@@ -56,6 +59,9 @@ export function buildProgram(): Command {
     .addCommand(agentCommand())
     .addCommand(statsCommand())
     .addCommand(eventsCommand())
+    .addCommand(captureCommand())
+    .addCommand(traceCommand())
+    .addCommand(explainCommand())
     .addCommand(stopCommand());
   program.addCommand(completionCommand(program));
 

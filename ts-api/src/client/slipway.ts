@@ -1,8 +1,8 @@
 /**
  * The client's facade: connect() and the Slipway object, which composes
  * the connection (client/connection.ts), one namespace per feature
- * (ports, xconnects, routes, neighbours, rules, policer, kernelSync), the
- * event stream and the statistics.
+ * (ports, xconnects, routes, neighbours, rules, policer, kernelSync, taps),
+ * the event stream and the statistics.
  */
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +29,7 @@ import type { ReplayStep } from './replay';
 import { Routes, replayRoutes } from './routes';
 import { Rules, replayRules } from './rules';
 import { readStatsArea } from './stats';
+import { Taps } from './taps';
 import type { RawResponse } from './transport';
 import { XConnects, replayXConnects } from './xconnects';
 
@@ -133,6 +134,8 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> implements Asy
   readonly policer: Policer;
   /** Kernel sync. */
   readonly kernelSync: KernelSync;
+  /** Capture, trace and explain: what the fast path does with packets. */
+  readonly taps: Taps;
 
   private readonly conn: Connection;
 
@@ -155,6 +158,7 @@ export class Slipway extends EventEmitter<SlipwayLifecycleEvents> implements Asy
     this.rules = new Rules(rq, this.desired);
     this.policer = new Policer(rq, this.desired);
     this.kernelSync = new KernelSync(rq, this.desired);
+    this.taps = new Taps(rq, file, loadNative());
   }
 
   /** Dataplane pid (changes when a restarted dataplane is reattached in replay mode). */

@@ -17,10 +17,11 @@ export function launchOptionsOf(cfg: SlipwayConfig): Omit<LaunchOptions, 'instan
   if (d.mbufs !== undefined) o.mbufs = d.mbufs;
   if (d.maxRoutes !== undefined) o.maxRoutes = d.maxRoutes;
   if (d.vifPrefix !== undefined) o.vifPrefix = d.vifPrefix;
+  if (d.vifNetns !== undefined) o.vifNetns = d.vifNetns;
+  if (d.pollMode !== undefined) o.pollMode = d.pollMode;
   if (d.idleUs !== undefined) o.idleUs = d.idleUs;
   if (d.spinUs !== undefined) o.dataplaneSpinUs = d.spinUs;
   if (d.maxRules !== undefined) o.maxRules = d.maxRules;
-  if (d.pollMode !== undefined) o.pollMode = d.pollMode;
   if (d.idleSleepUs !== undefined) o.idleSleepUs = d.idleSleepUs;
   if (d.dpdkTools !== undefined) o.dpdkTools = d.dpdkTools;
   if (d.eal !== undefined) o.eal = d.eal;

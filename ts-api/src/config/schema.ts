@@ -12,7 +12,7 @@
  * error format: `path: rule`.
  */
 import { z } from 'zod';
-import { MAX_PORTS } from '../wire/abi/control';
+import { MAX_PORTS, NETNS_LEN, VIF_NETNS_RE } from '../wire/abi/control';
 import { DEVARGS_MAX } from '../wire/abi/ports';
 import { POLICER_MAX_BURST, POLICER_MAX_RATE, PUNT_CLASS_NAMES } from '../wire/abi/policer';
 import { ECMP_MAX } from '../wire/abi/routes';
@@ -210,6 +210,14 @@ const dataplane = z
       .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,11}$/, { error: 'must be a short interface name prefix like vEth' })
       .optional()
       .describe('Name prefix of the vEth interfaces (default vEth).'),
+    vifNetns: z
+      .string()
+      .regex(VIF_NETNS_RE, { error: 'must be an `ip netns` name of [A-Za-z0-9_.-] or an absolute path' })
+      .max(NETNS_LEN - 1)
+      .optional()
+      .describe(
+        "Network namespace of the vEths (an `ip netns` name or a path like /proc/PID/ns/net; it must exist): the instance's host stack (addresses, routing daemon, kernel sync) lives there. Default: slipwayd's own.",
+      ),
     idleUs: z.number().int().min(0).max(1_000_000).optional().describe('Bound of the control loop idle sleep, µs.'),
     spinUs: z.number().int().min(0).max(1_000_000).optional().describe('Control loop polling after its last work, µs.'),
     maxRules: z

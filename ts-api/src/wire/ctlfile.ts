@@ -16,6 +16,7 @@ import {
   CtlHeader,
   EVT_RECORD_SIZE,
   IFNAME_LEN,
+  NETNS_LEN,
   NAME_LEN,
   RING_DATA_OFF,
   SLOT_HDR_SIZE,
@@ -71,6 +72,8 @@ export interface CtlHeaderInfo {
   dpPidns: number;
   instance: string;
   vifPrefix: string;
+  /** The vEths' network namespace (`--vif-netns`), "" when they live in slipwayd's own. */
+  vifNetns: string;
 }
 
 /** Reads the header fields from a mapped control file (no validation). */
@@ -106,6 +109,7 @@ export function readHeader(buf: ArrayBuffer): CtlHeaderInfo {
     dpPidns: u32(CtlHeader.dp_pidns),
     instance: readCString(v, CtlHeader.instance, NAME_LEN),
     vifPrefix: readCString(v, CtlHeader.vif_prefix, IFNAME_LEN),
+    vifNetns: readCString(v, CtlHeader.vif_netns, NETNS_LEN),
   };
 }
 

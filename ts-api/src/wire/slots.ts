@@ -85,13 +85,18 @@ export class SlotTable {
       try {
         return new ClaimedSlot(this.buffer, i, off, this.h, who, opts.wake);
       } catch (e) {
-        Atomics.store(i32, SlotHdr.state / 4, SlotState.FREE);
+        // give back a claim still ours; one the dataplane freed is not ours to touch
+        if (!(e instanceof LostClaim))
+          Atomics.compareExchange(i32, SlotHdr.state / 4, SlotState.CLAIMING, SlotState.FREE);
         throw e;
       }
     }
     return undefined;
   }
 }
+
+/** The dataplane freed a claim that took longer than it allows. */
+class LostClaim extends SlipwayError {}
 
 /** A slot this client holds: its identity written, its rings attached. */
 export class ClaimedSlot {
@@ -144,7 +149,11 @@ export class ClaimedSlot {
     // Rings as they are: the dataplane empties them when it frees a slot.
     // Anything still on the response ring is not ours.
     this.resp.skipAll();
-    Atomics.store(i32, SlotHdr.state / 4, SlotState.ACTIVE); // release: identity before ACTIVE
+    // release: identity before ACTIVE; a CAS, since a claim that took longer
+    // than the dataplane allows is freed (and may be another client's by now)
+    if (Atomics.compareExchange(i32, SlotHdr.state / 4, SlotState.CLAIMING, SlotState.ACTIVE) !== SlotState.CLAIMING) {
+      throw new LostClaim('BUSY', `client slot ${index}: the claim took too long and was freed by the dataplane`);
+    }
   }
 
   /** Why the slot is no longer this claim's (freed, or claimed again), or undefined while it is. */

@@ -31,6 +31,16 @@ function describe(ev: SlipwayEvent): string {
     return describeSyncEvent(ev);
   }
 
+  if (ev.type === 'tap-end') {
+    const why = {
+      stopped: 'stopped',
+      'client-gone': `its client (pid ${ev.pid}) is gone`,
+      timeout: `its client (pid ${ev.pid}) stopped reading`,
+      shutdown: 'slipwayd stops',
+    }[ev.reason];
+    return `${ev.kind} ${ev.id} ended: ${why} (${ev.written} records, ${ev.lost} lost)`;
+  }
+
   if (ev.type === 'policer') {
     return ev.dropping
       ? `port ${ev.port}: punt policer drops ${ev.class} at ${ev.dropPps} packets/s (${ev.drops} so far)`
@@ -44,7 +54,7 @@ function describe(ev: SlipwayEvent): string {
 export function eventsCommand(): Command {
   return new Command('events')
     .description(
-      'print link/carrier, port, client, vEth request, punt policer and kernel sync events as they happen (Ctrl-C to stop)',
+      'print link/carrier, port, client, vEth request, punt policer, kernel sync and capture/trace events as they happen (Ctrl-C to stop)',
     )
     .action(async (_o: unknown, cmd: Command) => {
       const g = globals(cmd);

@@ -16,6 +16,7 @@ interface StartOptions {
   workers: string;
   mainLcore?: number;
   vifPrefix?: string;
+  vifNetns?: string;
   huge: boolean;
   mbufs?: number;
   maxRoutes?: number;
@@ -44,6 +45,10 @@ export function startCommand(): Command {
     .option('-w, --workers <lcores>', 'worker lcores (EAL list, e.g. 1 or 1-3)', '1')
     .option('--main-lcore <n>', 'lcore of the control loop (default 0)', parseIntArg(0, 1023))
     .option('--vif-prefix <prefix>', 'name prefix of the vEth (TAP) interfaces (default vEth)')
+    .option(
+      '--vif-netns <name>',
+      'network namespace of the vEths (an `ip netns` name or a path; it must exist): their host stack, kernel sync and link mirror live there',
+    )
     .option('--no-huge', 'run without hugepages (development only)')
     .option('--mbufs <n>', 'mbufs in the mempool (default 16383)', parseIntArg(1, 1 << 24))
     .option(
@@ -102,6 +107,7 @@ export function startCommand(): Command {
         workers: file && !given('workers') ? (fromFile.workers ?? o.workers) : o.workers,
         mainLcore: o.mainLcore ?? fromFile.mainLcore,
         vifPrefix: o.vifPrefix ?? fromFile.vifPrefix,
+        vifNetns: o.vifNetns ?? fromFile.vifNetns,
         noHuge: given('huge') ? !o.huge : (fromFile.noHuge ?? !o.huge),
         mbufs: o.mbufs ?? fromFile.mbufs,
         maxRoutes: o.maxRoutes ?? fromFile.maxRoutes,

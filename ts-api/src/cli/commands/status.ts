@@ -14,11 +14,13 @@ export function statusCommand(): Command {
         const ports = await sw.ports.list();
         const xconnects = await sw.xconnects.list();
         const stats = await sw.stats();
+        const vifNetns = sw.header().vifNetns;
         if (g.json) {
           printJson({
             instance: g.instance,
             ctlPath: ctlPath(g.instance, g.ctlDir),
             ...hello,
+            vifNetns: vifNetns === '' ? null : vifNetns,
             ports,
             xconnects,
             mbufTotal: stats.mbufTotal,
@@ -30,6 +32,7 @@ export function statusCommand(): Command {
         print(
           `instance ${g.instance}: slipwayd pid ${hello.dpPid}, ABI ${hello.abiVersion}, ${hello.nWorkers} worker(s), ${hello.nPorts}/${hello.maxPorts} ports`,
         );
+        if (vifNetns !== '') print(`vEths in network namespace ${vifNetns}`);
         print(`control file ${ctlPath(g.instance, g.ctlDir)}; mbufs ${stats.mbufFree} free of ${stats.mbufTotal}\n`);
         print(portsTable(ports));
         print(

@@ -25,6 +25,10 @@ export const MAX_LCORES = 16;
 export const PORT_NONE = 0xffff;
 export const NAME_LEN = 32;
 export const IFNAME_LEN = 16;
+/** The vEths' network namespace in the header: a name or a path, NUL included (SW_NETNS_LEN). */
+export const NETNS_LEN = 64;
+/** What slipwayd's --vif-netns accepts: an `ip netns` name, or an absolute path to a namespace file. */
+export const VIF_NETNS_RE = /^(?!\.\.?$)[A-Za-z0-9_.-]+$|^\/[^\0]*$/;
 /** Maximum error message length in bytes. */
 export const ERRMSG_MAX = 256;
 
@@ -135,7 +139,9 @@ export const CtlHeader = {
   dp_pidns: 116,
   instance: 120,
   vif_prefix: 152,
-  reserved: 168,
+  /** the vEths' network namespace (--vif-netns), "": slipwayd's own */
+  vif_netns: 168,
+  reserved: 232,
 } as const;
 
 /** A client slot's header; its rings follow at req_off and resp_off from the slot's start. */

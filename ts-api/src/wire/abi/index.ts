@@ -12,6 +12,7 @@ import { PORT_STRUCTS, PortEvents, PortOps } from './ports';
 import { ROUTE_STRUCTS, RouteOps } from './routes';
 import { RULE_STRUCTS, RuleOps } from './rules';
 import { STATS_STRUCTS, StatsOps } from './stats';
+import { TAP_STRUCTS, TapEvents, TapOps } from './taps';
 import { XCONNECT_STRUCTS, XConnectOps } from './xconnects';
 
 export * from './control';
@@ -23,6 +24,7 @@ export * from './routes';
 export * from './rules';
 export * from './stats';
 export * from './status';
+export * from './taps';
 export * from './xconnects';
 
 /** Operation codes (SW_OP_*), the type field on the request/response rings. */
@@ -36,6 +38,7 @@ export const Op = {
   ...RuleOps,
   ...PolicerOps,
   ...KernelSyncOps,
+  ...TapOps,
 } as const;
 export type OpName = keyof typeof Op;
 
@@ -45,6 +48,7 @@ export const EventType = {
   ...ControlEvents,
   ...PolicerEvents,
   ...KernelSyncEvents,
+  ...TapEvents,
 } as const;
 
 /** Every struct layout by its C name (used by the ABI check). */
@@ -58,6 +62,7 @@ export const STRUCTS = {
   ...RULE_STRUCTS,
   ...POLICER_STRUCTS,
   ...KERNEL_SYNC_STRUCTS,
+  ...TAP_STRUCTS,
 } as const;
 
 const OP_NAMES = new Map<number, string>(Object.entries(Op).map(([k, v]) => [v, k]));
