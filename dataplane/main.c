@@ -52,6 +52,7 @@ struct sw_state sw = {
 	.idle_sleep_us = 1000,
 	.max_routes = SW_MAX_ROUTES_DEFAULT,
 	.max_rules = SW_MAX_RULES_DEFAULT,
+	.sync_audit_s = 30,
 };
 int sw_logtype;
 
@@ -95,6 +96,8 @@ static void usage(const char *prog)
 		"  --kernel-sync       start with kernel sync on: the vEths' addresses, "
 		"neighbours\n"
 		"                      and routes in the kernel are installed in the fast path\n"
+		"  --sync-audit-s N    kernel sync compares the kernel and the fast path every N\n"
+		"                      seconds and repairs what differs (0: never), default 30\n"
 		"  --dpdk-tools        shared EAL configuration instead of --in-memory, and the\n"
 		"                      pdump server: dpdk-dumpcap, dpdk-pdump and dpdk-proc-info\n"
 		"                      attach with --file-prefix=slipway-NAME (needs hugepages)\n"
@@ -167,6 +170,7 @@ static int parse_app_args(int argc, char **argv)
 		{ "max-routes", required_argument, NULL, 'r' },
 		{ "max-rules", required_argument, NULL, 'R' },
 		{ "kernel-sync", no_argument, NULL, 'k' },
+		{ "sync-audit-s", required_argument, NULL, 'a' },
 		{ "dpdk-tools", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -253,6 +257,10 @@ static int parse_app_args(int argc, char **argv)
 			break;
 		case 'k':
 			sw.kernel_sync = true;
+			break;
+		case 'a':
+			if (parse_uint("--sync-audit-s", optarg, 0, 86400, &sw.sync_audit_s))
+				return -1;
 			break;
 		case 'T':
 			sw.dpdk_tools = true;
@@ -401,7 +409,7 @@ static void main_loop(void)
 		then = now;
 		now = sw_mono_ns();
 		sw_ctl_heartbeat(now);
-		sw_periodic_run(now);
+		work += sw_periodic_run(now);
 		if (work) {
 			last_work = now;
 			if (armed) {

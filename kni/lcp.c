@@ -2,123 +2,107 @@
 /*
  * Kernel sync (linux-cp style): what the host stack knows about the vEths
  * is installed in the fast path. See struct sw_sync_cfg in slipway_ctl.h
- * for the rules. This part turns it on and off and resynchronises: a
- * resync marks every entry of sync's origins in the l3 tables, the router
- * part (kni/lcp_router.c) re-installs what the dumps show, and what is
- * still marked is swept, only after a complete dump. Main lcore only.
+ * for the rules and kni/lcp_router.c for how. This part binds the router
+ * to the l3 tables, the vEths and the event bus, turns sync on and off
+ * (off removes what it installed, a bounded part per poll), serves its
+ * API, and asks for the periodic audit (--sync-audit-s): a resync that
+ * also checks the FIB, reported in a sync event with its counts. Main lcore
+ * only.
  */
 #include <string.h>
 
-#include <rte_hash.h>
-#include <rte_malloc.h>
+#include <rte_common.h>
+#include <rte_cycles.h>
 
 #include "core/api.h"
+#include "core/event.h"
 #include "core/log.h"
 #include "core/module.h"
+#include "core/publish.h"
 #include "core/state.h"
 #include "core/util.h"
 #include "kni/lcp.h"
 #include "kni/nl.h"
+#include "kni/vif.h"
 #include "l3/route.h"
-#include "port/port.h"
 
-#define LCP_MAX_ADDRS 4096u
+#define LCP_TICK_NS	(100ull * 1000 * 1000)
+#define LCP_OFF_SYNC_US 20000u /* removal done inside the API call; the rest in the tick */
 
-static void mark_all(void)
+static struct {
+	uint64_t last_audit_ns; /* or when sync was turned on */
+} lcp;
+
+static void push_event(const struct sw_evt_sync *ev)
 {
-	const void *key;
-	void *data;
-	uint32_t next = 0;
-	int32_t pos;
-
-	while ((pos = rte_hash_iterate(kernel_sync.ad, &key, &data, &next)) >= 0)
-		kernel_sync.ad_seen[pos] = 0;
-	sw_routes_mark(SW_ORIGIN_KROUTE);
-	sw_routes_mark(SW_ORIGIN_KADDR);
-	sw_neighs_mark(SW_ORIGIN_KNEIGH);
+	sw_event_push(SW_EVT_SYNC, ev);
 }
 
-static void sweep_all(void)
-{
-	const void *key;
-	void *data;
-	uint32_t next = 0;
-	int32_t pos;
+SW_EVENT_COPY(SW_EVT_SYNC, sw_evt_sync)
 
-	sw_routes_sweep(SW_ORIGIN_KROUTE, sw_lcp_route_removed);
-	sw_neighs_sweep(SW_ORIGIN_KNEIGH, sw_lcp_neigh_removed);
-	while ((pos = rte_hash_iterate(kernel_sync.ad, &key, &data, &next)) >= 0) {
-		struct akey a = *(const struct akey *)key;
-
-		if (!kernel_sync.ad_seen[pos])
-			sw_lcp_addr_uninstall(&a);
-	}
-	sw_routes_sweep(SW_ORIGIN_KADDR, NULL); /* what a shared address kept too long */
-}
-
-void sw_lcp_resync_begin(void)
-{
-	if (!kernel_sync.enabled)
-		return;
-	kernel_sync.resync = true;
-	kernel_sync.rs_added = kernel_sync.rs_removed = kernel_sync.rs_refused =
-		kernel_sync.rs_events = 0;
-	mark_all();
-}
-
-void sw_lcp_resync_end(bool complete)
-{
-	struct sw_evt_sync ev = {
-		.what = SW_SYNC_WHAT_RESYNC,
-		.action = SW_SYNC_ACT_DONE,
-		.port = SW_PORT_NONE,
-	};
-
-	if (!kernel_sync.enabled || !kernel_sync.resync || !complete)
-		return;
-	sweep_all();
-	kernel_sync.resync = false;
-	kernel_sync.resyncs++;
-	ev.added = kernel_sync.rs_added;
-	ev.removed = kernel_sync.rs_removed;
-	ev.refused = kernel_sync.rs_refused;
-	SW_LOG(INFO, "kernel sync: resync (%s) done: %u added, %u removed, %u refused",
-	       sw_nl_resync_cause(), ev.added, ev.removed, ev.refused);
-	sw_lcp_emit(&ev, sw_nl_resync_cause());
-}
-
-bool sw_lcp_wants_dump(void)
-{
-	return kernel_sync.enabled;
-}
+static const struct sw_lcp_tables l3_tables = {
+	.route_add = sw_route_add,
+	.route_del = sw_route_del,
+	.route_get = sw_route_get,
+	.route_get_cand = sw_route_get_cand,
+	.neigh_add = sw_neigh_add,
+	.neigh_del = sw_neigh_del,
+	.mark = sw_l3_mark,
+	.neighs_sweep = sw_neighs_sweep,
+	.routes_sweep_begin = sw_routes_sweep_begin,
+	.routes_sweep_step = sw_routes_sweep_step,
+	.audit_fib = sw_routes_audit_fib,
+	.vif_port = sw_vif_port,
+	.event = push_event,
+};
 
 /* --- on and off --- */
 
-static int enable(const char *cause, struct sw_err *e)
+static void enable(const char *cause)
 {
 	if (!kernel_sync.enabled) {
-		if (kernel_sync.ad == NULL)
-			return sw_fail(e, SW_ST_NO_SPACE, "kernel sync: no address table");
-		for (uint16_t p = 0; p < SW_MAX_PORTS; p++)
-			kernel_sync.vif_up[p] = sw_port_exists(p);
-		kernel_sync.enabled = true;
-		kernel_sync.refused = kernel_sync.resyncs = 0;
+		sw_lcp_start();
+		lcp.last_audit_ns = sw_mono_ns();
 	}
 	sw_nl_resync(cause);
-	return 0;
 }
 
-/* Remove what sync installed, routes first, then neighbours, then the
- * addresses with their local and connected routes. */
+/* Removes what sync installed, within a time budget; the tick goes on. */
+static void remove_some(uint64_t budget_us)
+{
+	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() / 1000000 * budget_us;
+	const uint64_t changes = sw_publish_changes();
+
+	while (!sw_lcp_stop_step() && rte_get_timer_cycles() < end)
+		;
+	sw_publish_commit_background(sw_publish_changes() != changes);
+}
+
 static void disable(void)
 {
-	mark_all();
-	sweep_all();
-	rte_hash_reset(kernel_sync.ad);
-	kernel_sync.enabled = false;
-	kernel_sync.resync = false;
-	SW_LOG(INFO, "kernel sync: off; what it installed was removed");
+	sw_lcp_stop();
+	remove_some(LCP_OFF_SYNC_US);
+	SW_LOG(INFO, "kernel sync: off; what it installed %s removed",
+	       kernel_sync.removing ? "is being" : "was");
 }
+
+static void lcp_tick(uint64_t now_ns)
+{
+	sw_lcp_tick(now_ns);
+	if (kernel_sync.removing) {
+		remove_some(5000);
+		if (kernel_sync.removing)
+			sw_periodic_again();
+		return;
+	}
+	if (!kernel_sync.enabled || sw.sync_audit_s == 0 || sw_nl_resyncing())
+		return;
+	if (now_ns - lcp.last_audit_ns >= sw.sync_audit_s * 1000000000ull) {
+		lcp.last_audit_ns = now_ns;
+		sw_lcp_audit();
+	}
+}
+SW_PERIODIC_REGISTER("kernel sync", LCP_TICK_NS, lcp_tick)
 
 static void fill_cfg(struct sw_sync_cfg *out)
 {
@@ -134,7 +118,7 @@ static void fill_cfg(struct sw_sync_cfg *out)
 	out->routes = sw_routes_count_origin(SW_ORIGIN_KROUTE) +
 		      sw_routes_count_origin(SW_ORIGIN_KADDR);
 	out->neighbours = neighbours;
-	out->addresses = kernel_sync.ad ? (uint32_t)rte_hash_count(kernel_sync.ad) : 0;
+	out->addresses = sw_lcp_addresses();
 	out->refused = kernel_sync.refused;
 	out->resyncs = kernel_sync.resyncs;
 }
@@ -146,12 +130,10 @@ static int sync_set(const void *req, uint32_t len, void *resp, uint32_t *resp_le
 	if (c->enabled > 1)
 		return sw_fail(e, SW_ST_RANGE, "kernel sync: enabled must be 0 or 1, not %u",
 			       c->enabled);
-	if (c->enabled) {
-		if (enable("enabled through the API", e) != 0)
-			return -1;
-	} else if (kernel_sync.enabled) {
+	if (c->enabled)
+		enable("enabled through the API");
+	else if (kernel_sync.enabled)
 		disable();
-	}
 	fill_cfg(resp);
 	*resp_len = sizeof(struct sw_sync_cfg);
 	return 0;
@@ -172,30 +154,16 @@ SW_API_REGISTER(sync_handlers)
 
 static int lcp_init(void)
 {
-	struct sw_err e;
-
-	kernel_sync.ad = sw_hash_create("sw_lcp_ad", LCP_MAX_ADDRS, sizeof(struct akey));
-	if (kernel_sync.ad != NULL)
-		kernel_sync.ad_seen = rte_zmalloc("sw_lcp_ad_seen",
-						  rte_hash_max_key_id(kernel_sync.ad) + 1, 0);
-	if (kernel_sync.ad == NULL || kernel_sync.ad_seen == NULL) {
-		SW_LOG(ERR, "kernel sync: cannot allocate its address table");
-		return -1;
-	}
-	if (sw.kernel_sync && enable("start-up (--kernel-sync)", &e) != 0) {
-		SW_LOG(ERR, "%s", e.msg);
-		return -1;
-	}
+	sw_lcp_bind(&l3_tables);
+	if (sw.kernel_sync)
+		enable("start-up (--kernel-sync)");
 	return 0;
 }
 
 static void lcp_fini(void)
 {
 	kernel_sync.enabled = false;
-	rte_hash_free(kernel_sync.ad);
-	rte_free(kernel_sync.ad_seen);
-	kernel_sync.ad = NULL;
-	kernel_sync.ad_seen = NULL;
+	kernel_sync.removing = false;
 }
 
 static const struct sw_module lcp_module = {

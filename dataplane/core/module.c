@@ -66,12 +66,27 @@ void sw_periodic_register(const char *name, uint64_t period_ns, sw_periodic_fn f
 	modules.n_periodic++;
 }
 
-void sw_periodic_run(uint64_t now_ns)
+static bool again;
+
+void sw_periodic_again(void)
 {
+	again = true;
+}
+
+bool sw_periodic_run(uint64_t now_ns)
+{
+	bool any = false;
+
 	for (unsigned int i = 0; i < modules.n_periodic; i++) {
 		if (now_ns < modules.periodic[i].next)
 			continue;
 		modules.periodic[i].next = now_ns + modules.periodic[i].period;
+		again = false;
 		modules.periodic[i].fn(now_ns);
+		if (again) {
+			modules.periodic[i].next = now_ns;
+			any = true;
+		}
 	}
+	return any;
 }

@@ -9,6 +9,7 @@
 #ifndef SW_CORE_MODULE_H
 #define SW_CORE_MODULE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Priorities: core tables before ports, ports before what follows them. */
@@ -38,7 +39,11 @@ void sw_modules_fini(void);
 /* Periodic work on the main lcore, at most every period_ns. */
 typedef void (*sw_periodic_fn)(uint64_t now_ns);
 void sw_periodic_register(const char *name, uint64_t period_ns, sw_periodic_fn fn);
-void sw_periodic_run(uint64_t now_ns);
+/* Runs what is due; true when one of them asked to run again at once. */
+bool sw_periodic_run(uint64_t now_ns);
+/* From a periodic function: it has more work now (a backlog); it runs
+ * again at the next pass of the main loop, which does not sleep before. */
+void sw_periodic_again(void);
 
 #define SW_PERIODIC_REGISTER(name, period_ns, fn)                                \
 	__attribute__((constructor)) static void sw_periodic_register_##fn(void) \

@@ -48,6 +48,7 @@ struct sw_state {
 	unsigned int max_routes;    /* IPv4 FIB size */
 	unsigned int max_rules;	    /* match-action rules */
 	bool kernel_sync;	    /* start with kernel sync on */
+	unsigned int sync_audit_s;  /* kernel sync's periodic audit, 0: none */
 	bool dpdk_tools; /* --dpdk-tools: shared EAL configuration and the pdump server */
 	/* set up at start */
 	unsigned int n_workers;

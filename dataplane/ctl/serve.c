@@ -13,7 +13,10 @@
  * with requests still waiting, or the client flagged its last request
  * SW_MSG_F_MORE) is committed once, when it ends, or every HOLD_US while it
  * goes on (HOLD_MORE_US while its client says more follow): a classifier
- * is compiled once per batch, not once per pass.
+ * is compiled once per batch, not once per pass. A batch whose held answers
+ * fill its slot's response ring can take nothing more until they leave: it
+ * is committed at once rather than at the end of the hold (waiting would
+ * add nothing to it; a million updates would wait out ~15 holds).
  * Between passes the main loop runs as usual.
  *
  * A commit may wait for a module's preparation off the main lcore (a large
@@ -249,7 +252,7 @@ unsigned int sw_ctl_serve(void)
 	const uint64_t deadline = start + rte_get_timer_hz() / 1000000 * SERVE_BUDGET_US;
 	const bool preparing = sw_publish_busy();
 	unsigned int served = 0, round;
-	bool more = false, said_more = false;
+	bool more = false, said_more = false, full = false;
 
 	if (!preparing) {
 		bool waiting = false;
@@ -288,18 +291,26 @@ unsigned int sw_ctl_serve(void)
 
 	if (serve.taken == 0 || preparing)
 		return served;
+	/* a batch that waits for room its own held answers take: commit it now */
+	for (unsigned int i = 0; i < SW_MAX_CLIENTS; i++) {
+		const struct slot_serve *ss = &serve.slot[i];
+
+		full |= ss->active && ss->writes && !ss->committing && sw_ring_pending(&ss->req) &&
+			!room_for_one(ss);
+	}
 	if (served > 0 && serve.hold_since == 0)
 		serve.hold_since = start;
-	if ((more || said_more) &&
+	if ((more || said_more) && !full &&
 	    rte_get_timer_cycles() - serve.hold_since <
 		    rte_get_timer_hz() / 1000000 * (said_more ? HOLD_MORE_US : HOLD_US)) {
 		sw_publish_hold(true);
 		return served; /* the batch goes on: commit it when it ends */
 	}
-	SW_LOG(DEBUG, "serve: commit of %u requests after %" PRIu64 " us (more %d, said more %d)",
-	       serve.taken,
-	       (rte_get_timer_cycles() - serve.hold_since) * 1000000 / rte_get_timer_hz(), more,
-	       said_more);
+	SW_LOG(DEBUG, "serve: commit of %u requests after %" PRIu64 " us (%s)", serve.taken,
+	       (rte_get_timer_cycles() - serve.hold_since) * 1000000 / rte_get_timer_hz(),
+	       full		     ? "answers full"
+	       : (more || said_more) ? "held long enough"
+				     : "batch ended");
 	serve.hold_since = 0;
 	sw_publish_hold(false);
 	commit();

@@ -611,7 +611,9 @@ struct sw_sync_cfg {
 #define SW_SYNC_WHAT_NEIGH  1u /* ip, mac, port */
 #define SW_SYNC_WHAT_ROUTE  2u /* ip/prefix_len, route_type, n_nh, port and gw of the first */
 #define SW_SYNC_WHAT_ADDR   3u /* ip/prefix_len on port's vEth (its local and connected routes) */
-#define SW_SYNC_WHAT_RESYNC 4u /* a full resync finished: added, removed, refused */
+#define SW_SYNC_WHAT_RESYNC 4u /* a full resync finished: added, removed, refused, checked */
+#define SW_SYNC_WHAT_AUDIT  5u /* a periodic audit finished: what it repaired, checked */
+#define SW_SYNC_WHAT_BURST  6u /* more changes in 100 ms than are reported one by one: counts */
 /* sw_evt_sync.action */
 #define SW_SYNC_ACT_ADDED   1u
 #define SW_SYNC_ACT_REMOVED 2u
@@ -630,10 +632,11 @@ struct sw_evt_sync {
 	uint16_t reserved0; /* 14 */
 	uint8_t ip[16];	    /* 16 address, neighbour or route prefix */
 	uint8_t gw[16];	    /* 32 first next hop's gateway (routes) */
-	uint32_t added;	    /* 48 resync: entries installed */
-	uint32_t removed;   /* 52 resync: stale entries removed */
-	uint32_t refused;   /* 56 resync: entries refused */
-	uint32_t reserved1; /* 60 */
+	uint32_t added;	    /* 48 resync, burst: entries installed; audit: missing or
+			     * different in the fast path (FIB entries rewritten included) */
+	uint32_t removed;   /* 52 resync, audit: stale entries removed; burst: removed */
+	uint32_t refused;   /* 56 resync, audit, burst: entries refused */
+	uint32_t checked;   /* 60 resync, audit: kernel entries compared */
 	char reason[48];    /* 64 why refused / what caused a resync (NUL-terminated) */
 };
 

@@ -7,6 +7,7 @@
 #include <rte_fib.h>
 #include <rte_lpm6.h>
 #include <rte_malloc.h>
+#include <rte_rib.h>
 
 #include "core/fp.h"
 #include "core/log.h"
@@ -160,6 +161,32 @@ int sw_fib_set(uint8_t family, const uint8_t *ip, uint8_t len, uint32_t gid)
 int sw_fib_del(uint8_t family, const uint8_t *ip, uint8_t len)
 {
 	return fib_change(family, ip, len, 0, false);
+}
+
+int sw_fib_get(uint8_t family, const uint8_t *ip, uint8_t len, uint32_t *gid)
+{
+	struct fibpair *fp = &fibs[family == SW_AF_INET6];
+	/* with a swap in flight the new live copy has every change (a change
+	 * waits for the old one to catch up first); otherwise the shadow has */
+	void *t = fp->t[fp->swap_pending ? fp->live : fp->live ^ 1];
+
+	if (family == SW_AF_INET6 && len == 0) {
+		*gid = default6;
+		return default6 == SW_FIB_MISS ? -ENOENT : 0;
+	}
+	if (family == SW_AF_INET) {
+		struct rte_rib_node *n;
+		uint64_t nh;
+		uint32_t a;
+
+		memcpy(&a, ip, 4);
+		n = rte_rib_lookup_exact(rte_fib_get_rib(t), rte_be_to_cpu_32(a), len);
+		if (n == NULL || rte_rib_get_nh(n, &nh) != 0)
+			return -ENOENT;
+		*gid = (uint32_t)nh;
+		return 0;
+	}
+	return rte_lpm6_is_rule_present(t, ip, len, gid) == 1 ? 0 : -ENOENT;
 }
 
 /* A new configuration is being built: a shadow copy with changes becomes

@@ -17,6 +17,9 @@ void sw_fib_fini(void);
 /* 0, or a negative errno from the library (-ENOSPC: the table is full). */
 int sw_fib_set(uint8_t family, const uint8_t *ip, uint8_t len, uint32_t gid);
 int sw_fib_del(uint8_t family, const uint8_t *ip, uint8_t len);
+/* The group id of exactly that prefix in the copy that has every change so
+ * far (what the next publish makes live): 0, or -ENOENT. */
+int sw_fib_get(uint8_t family, const uint8_t *ip, uint8_t len, uint32_t *gid);
 uint64_t sw_fib_mem_bytes(void);
 
 #endif

@@ -63,7 +63,7 @@ static void host_route(const struct sw_l3_neigh *n, struct sw_l3_route *r)
 int sw_neigh_add(const struct sw_l3_neigh *n, enum sw_origin origin, struct sw_err *e)
 {
 	struct rte_ether_addr mac;
-	struct sw_l3_route hr, cur;
+	struct sw_l3_route hr;
 	struct sw_nh_rec *rec;
 	char name[80];
 	uint32_t id;
@@ -81,35 +81,41 @@ int sw_neigh_add(const struct sw_l3_neigh *n, enum sw_origin origin, struct sw_e
 				name, RTE_ETHER_ADDR_BYTES(&mac));
 		return -EINVAL;
 	}
-	if (sw_nh_find(n->port, n->family, n->ip, &id) == 0) {
-		rec = sw_nh_rec(id);
-		if (rec->has_neigh && origin != SW_ORIGIN_API &&
-		    rec->neigh_origin == SW_ORIGIN_API) {
-			if (memcmp(rec->mac, n->mac, 6) == 0)
-				return 1;
-			if (e)
-				sw_fail(e, SW_ST_EXISTS,
-					"neighbour %s: set through the API with another MAC", name);
-			return -EPERM;
-		}
-	} else if (sw_nh_get(n->port, n->family, n->ip, &id) != 0) {
+	if (sw_nh_get(n->port, n->family, n->ip, &id) != 0) {
 		if (e)
 			sw_fail(e, SW_ST_NO_SPACE, "neighbour %s: next-hop table full (%u)", name,
 				SW_MAX_NH);
 		return -ENOSPC;
 	}
 	rec = sw_nh_rec(id);
+	if (rec->has_neigh && origin != SW_ORIGIN_API && rec->neigh_origin == SW_ORIGIN_API) {
+		/* the API's wins; the kernel's waits behind it */
+		bool same = rec->has_kmac && memcmp(rec->kmac, n->mac, 6) == 0;
+
+		rec->has_kmac = true;
+		rec->kepoch = sw_l3_epoch();
+		memcpy(rec->kmac, n->mac, 6);
+		return same ? SW_RT_UNCHANGED : SW_RT_BEHIND;
+	}
+	if (rec->has_neigh && rec->neigh_origin == origin && memcmp(rec->mac, n->mac, 6) == 0) {
+		rec->epoch = sw_l3_epoch();
+		return SW_RT_UNCHANGED;
+	}
+	if (rec->has_neigh && origin == SW_ORIGIN_API && rec->neigh_origin != SW_ORIGIN_API) {
+		rec->has_kmac = true; /* the kernel's takes over again when the API's goes */
+		rec->kepoch = rec->epoch;
+		memcpy(rec->kmac, rec->mac, 6);
+	}
 	rec->neigh_origin = origin;
-	rec->stale = 0;
+	rec->epoch = sw_l3_epoch();
 	sw_nh_resolve(id, n->mac);
 
-	/* attached host route, unless the prefix has a route */
+	/* the attached host route: a candidate behind any other route of the prefix */
 	host_route(n, &hr);
-	if (sw_route_get(&hr, &cur, NULL, NULL) != 0 &&
-	    (ret = sw_route_add(&hr, SW_ORIGIN_NEIGH, 0, e)) < 0)
+	if ((ret = sw_route_add(&hr, SW_ORIGIN_NEIGH, 0, e)) < 0)
 		return ret;
 	sw_publish_mark_dirty();
-	return 0;
+	return SW_RT_ACTIVE;
 }
 
 /* The neighbour goes; its next hop stays while routes use it. */
@@ -119,8 +125,21 @@ static void neigh_remove(uint32_t id, const struct sw_l3_neigh *n)
 
 	host_route(n, &hr);
 	sw_route_del(&hr, SW_ORIGIN_NEIGH, NULL, NULL); /* only its own host route */
+	sw_nh_rec(id)->has_kmac = false;
 	sw_nh_resolve(id, NULL);
 	sw_nh_maybe_release(id);
+	sw_publish_mark_dirty();
+}
+
+/* The API's neighbour goes: a kernel one behind it takes over. */
+static void kernel_takes_over(uint32_t id)
+{
+	struct sw_nh_rec *rec = sw_nh_rec(id);
+
+	rec->has_kmac = false;
+	rec->neigh_origin = SW_ORIGIN_KNEIGH;
+	rec->epoch = rec->kepoch;
+	sw_nh_resolve(id, rec->kmac);
 	sw_publish_mark_dirty();
 }
 
@@ -140,12 +159,22 @@ int sw_neigh_del(const struct sw_l3_neigh *n, enum sw_origin origin, struct sw_e
 		return -ENOENT;
 	}
 	rec = sw_nh_rec(id);
-	if (origin != SW_ORIGIN_API && rec->neigh_origin != origin) {
+	if (rec->neigh_origin != origin) {
+		if (origin == SW_ORIGIN_KNEIGH && rec->has_kmac) {
+			rec->has_kmac = false; /* the one behind the API's */
+			return 0;
+		}
 		if (e)
-			sw_fail(e, SW_ST_EXISTS, "neighbour %s belongs to another origin", name);
-		return -EPERM;
+			sw_fail(e, SW_ST_NOT_FOUND,
+				"neighbour %s was not set through the API: kernel sync has it from "
+				"the kernel (ip neigh del)",
+				name);
+		return -ENOENT;
 	}
-	neigh_remove(id, n);
+	if (origin == SW_ORIGIN_API && rec->has_kmac)
+		kernel_takes_over(id);
+	else
+		neigh_remove(id, n);
 	return 0;
 }
 
@@ -188,21 +217,9 @@ bool sw_neigh_next(uint8_t family, uint32_t *cursor, struct sw_l3_neigh *out,
 	return false;
 }
 
-void sw_neighs_mark(enum sw_origin origin)
-{
-	uint32_t cursor = 0;
-	int64_t id;
-
-	while ((id = sw_nh_iterate(&cursor)) >= 0) {
-		struct sw_nh_rec *r = sw_nh_rec((uint32_t)id);
-
-		if (r->has_neigh && r->neigh_origin == origin)
-			r->stale = 1;
-	}
-}
-
 uint32_t sw_neighs_sweep(enum sw_origin origin, void (*removed)(const struct sw_l3_neigh *n))
 {
+	uint8_t epoch = sw_l3_epoch();
 	uint32_t cursor = 0, count = 0;
 	int64_t id;
 
@@ -210,11 +227,18 @@ uint32_t sw_neighs_sweep(enum sw_origin origin, void (*removed)(const struct sw_
 		struct sw_nh_rec *r = sw_nh_rec((uint32_t)id);
 		struct sw_l3_neigh n;
 
-		if (!r->has_neigh || r->neigh_origin != origin || !r->stale)
+		if (!r->has_neigh)
+			continue;
+		if (origin == SW_ORIGIN_KNEIGH && r->has_kmac && r->kepoch != epoch)
+			r->has_kmac = false; /* behind an API neighbour: nothing to remove */
+		if (r->neigh_origin != origin || r->epoch == epoch)
 			continue;
 		sw_publish_make_room();
 		neigh_of(r, &n);
-		neigh_remove((uint32_t)id, &n);
+		if (r->neigh_origin == SW_ORIGIN_API && r->has_kmac)
+			kernel_takes_over((uint32_t)id);
+		else
+			neigh_remove((uint32_t)id, &n);
 		if (removed != NULL)
 			removed(&n);
 		count++;

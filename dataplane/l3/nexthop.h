@@ -32,9 +32,16 @@ struct sw_nh_rec {
 	bool in_use;
 	bool has_neigh;
 	uint8_t neigh_origin; /* SW_ORIGIN_* of the neighbour */
-	uint8_t stale;	      /* marked by a resync of its origin, not seen since */
+	uint8_t epoch;	      /* when the neighbour was last written (sw_l3_mark) */
 	uint8_t mac[6];
+	/* a kernel neighbour behind an API one (route.h) */
+	bool has_kmac;
+	uint8_t kepoch;
+	uint8_t kmac[6];
 };
+
+/* The epoch entries written now carry (route.c). */
+uint8_t sw_l3_epoch(void);
 
 int sw_nexthop_init(void);
 void sw_nexthop_fini(void);

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The RIB: one rte_hash of (family, prefix, length) -> group id, origin,
- * metric and the resync mark, for replace, delete, walks and the API's
- * longest-prefix look-up. The FIBs (fib.c) hold what the fast path reads.
+ * The RIB: one rte_hash of (family, prefix, length) -> the prefix's active
+ * candidate in one word (group id, origin, epoch, metric), for replace,
+ * delete, walks and the API's longest-prefix look-up; a prefix with more
+ * than one candidate also has all of them in a second hash (few do). The
+ * FIBs (fib.c) hold what the fast path reads: the active candidate's group.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_hash.h>
@@ -28,26 +31,68 @@ struct rt_key {
 	uint8_t pad[2];
 };
 
-/* RIB data: group id, origin, the resync mark, and the kernel metric. */
+/* RIB data: the active candidate. */
+#define EPOCH_MASK   0x7fu
 #define RD_GID(d)    ((uint32_t)((d)&0xfffffu))
-#define RD_ORIGIN(d) ((enum sw_origin)(((d) >> 20) & 0xfu))
-#define RD_STALE     (1ull << 24)
+#define RD_ORIGIN(d) ((uint8_t)(((d) >> 20) & 0xfu))
+#define RD_EPOCH(d)  ((uint8_t)(((d) >> 24) & EPOCH_MASK))
+#define RD_SET	     (1ull << 31) /* other candidates wait: the set is in rib.sets */
 #define RD_METRIC(d) ((uint32_t)((d) >> 32))
-#define RD(gid, origin, metric) \
-	((uint64_t)(gid) | (uint64_t)(origin) << 20 | (uint64_t)(metric) << 32)
+
+#define MAX_SETS (1u << 16) /* prefixes with more than one candidate */
+#define NO_GID	 UINT32_MAX
+
+struct cand {
+	uint32_t gid;
+	uint32_t metric;
+	uint8_t origin;
+	uint8_t epoch;
+};
+
+/* Every candidate of a prefix, the active one first. */
+struct cset {
+	unsigned int n;
+	struct cand c[SW_RT_CANDS_MAX];
+};
 
 static struct {
 	struct rte_hash *rib;
-	uint32_t n[2];	    /* routes per family */
-	uint32_t origin[8]; /* routes per origin */
+	struct rte_hash *sets; /* rt_key -> struct cset * */
+	uint32_t n[2];	       /* prefixes per family */
+	uint32_t origin[8];    /* active routes per origin */
+	uint8_t epoch;	       /* of what is written now (sw_l3_mark) */
+	struct {	       /* the sweep in progress */
+		struct rt_key *keys;
+		uint32_t n, pos, cap, mask;
+		uint32_t walk; /* the RIB walk's cursor while it lists them */
+		bool listing;  /* the walk is not done */
+		bool failed;   /* out of memory: nothing more is listed */
+	} sweep;
 } rib;
 
-static void set_data(const struct rt_key *k, uint64_t old, bool had, uint64_t d)
+static uint64_t rd_of(const struct cand *c, bool set)
 {
-	if (had)
-		rib.origin[RD_ORIGIN(old)]--;
-	rib.origin[RD_ORIGIN(d)]++;
-	rte_hash_add_key_data(rib.rib, k, (void *)(uintptr_t)d);
+	return (uint64_t)c->gid | (uint64_t)c->origin << 20 |
+	       (uint64_t)(c->epoch & EPOCH_MASK) << 24 | (set ? RD_SET : 0) |
+	       (uint64_t)c->metric << 32;
+}
+
+static struct cand cand_of(uint64_t d)
+{
+	return (struct cand){ .gid = RD_GID(d),
+			      .metric = RD_METRIC(d),
+			      .origin = RD_ORIGIN(d),
+			      .epoch = RD_EPOCH(d) };
+}
+
+void sw_l3_mark(void)
+{
+	rib.epoch = (rib.epoch + 1) & EPOCH_MASK;
+}
+
+uint8_t sw_l3_epoch(void)
+{
+	return rib.epoch;
 }
 
 uint32_t sw_routes_count_origin(enum sw_origin origin)
@@ -60,7 +105,8 @@ int sw_routes_init(void)
 	if (sw_fib_init() != 0 || sw_nexthop_init() != 0)
 		return -1;
 	rib.rib = sw_hash_create("sw_rib", sw.max_routes + SW_MAX_ROUTES6, sizeof(struct rt_key));
-	if (rib.rib == NULL) {
+	rib.sets = sw_hash_create("sw_rib_sets", MAX_SETS, sizeof(struct rt_key));
+	if (rib.rib == NULL || rib.sets == NULL) {
 		SW_LOG(ERR, "routes: cannot allocate the RIB for %u routes; more hugepages?",
 		       sw.max_routes + SW_MAX_ROUTES6);
 		return -1;
@@ -70,7 +116,15 @@ int sw_routes_init(void)
 
 void sw_routes_fini(void)
 {
+	const void *key;
+	void *data;
+	uint32_t next = 0;
+
+	while (rib.sets != NULL && rte_hash_iterate(rib.sets, &key, &data, &next) >= 0)
+		free(data);
+	rte_hash_free(rib.sets);
 	rte_hash_free(rib.rib);
+	free(rib.sweep.keys);
 	memset(&rib, 0, sizeof(rib));
 	sw_nexthop_fini();
 	sw_fib_fini();
@@ -189,38 +243,190 @@ static int group_of(const struct sw_l3_route *r, const char *name, struct sw_nh_
 	return 0;
 }
 
-static bool kernel_origin(enum sw_origin o)
+/* --- candidates --- */
+
+static unsigned int rank(uint8_t origin)
 {
-	return o == SW_ORIGIN_KADDR || o == SW_ORIGIN_KROUTE;
+	switch (origin) {
+	case SW_ORIGIN_API:
+		return 0;
+	case SW_ORIGIN_KADDR:
+	case SW_ORIGIN_KROUTE:
+		return 1;
+	default:
+		return 2;
+	}
+}
+
+static bool better(const struct cand *a, const struct cand *b)
+{
+	if (rank(a->origin) != rank(b->origin))
+		return rank(a->origin) < rank(b->origin);
+	if (a->metric != b->metric)
+		return a->metric < b->metric;
+	return a->origin == SW_ORIGIN_KADDR && b->origin != SW_ORIGIN_KADDR;
+}
+
+/* One candidate per origin; kernel routes: one per metric. */
+static bool same_cand(const struct cand *c, uint8_t origin, uint32_t metric)
+{
+	return c->origin == origin && (origin != SW_ORIGIN_KROUTE || c->metric == metric);
+}
+
+static void best_first(struct cset *s)
+{
+	unsigned int b = 0;
+
+	for (unsigned int i = 1; i < s->n; i++)
+		if (better(&s->c[i], &s->c[b]))
+			b = i;
+	if (b != 0) {
+		struct cand t = s->c[0];
+
+		s->c[0] = s->c[b];
+		s->c[b] = t;
+	}
+}
+
+/* The candidates of k (data d): a copy in *s, the stored set in *stored. */
+static void load(const struct rt_key *k, uint64_t d, struct cset *s, struct cset **stored)
+{
+	void *p = NULL;
+
+	*stored = NULL;
+	if ((d & RD_SET) && rte_hash_lookup_data(rib.sets, k, &p) >= 0 && p != NULL) {
+		*stored = p;
+		*s = **stored;
+		return;
+	}
+	s->n = 1;
+	s->c[0] = cand_of(d);
+}
+
+static const char *origin_name(uint8_t origin)
+{
+	switch (origin) {
+	case SW_ORIGIN_API:
+		return "the API's";
+	case SW_ORIGIN_NEIGH:
+		return "a neighbour's host route";
+	case SW_ORIGIN_KADDR:
+		return "kernel sync's (an address on a vEth)";
+	case SW_ORIGIN_KROUTE:
+		return "kernel sync's (a kernel route)";
+	default:
+		return "another origin's";
+	}
+}
+
+/*
+ * Puts s (changed) in place of k's candidates: the best one becomes active
+ * (the FIB follows when its group differs), no candidate left removes the
+ * prefix. On failure nothing changed.
+ */
+static int commit(const struct rt_key *k, bool had, uint64_t old, struct cset *stored,
+		  struct cset *s, const char *name, struct sw_err *e)
+{
+	bool fib_changed, new_set = false;
+	struct cset *keep = stored;
+	uint64_t d;
+	int ret;
+
+	if (s->n == 0) {
+		sw_fib_del(k->family, k->ip, k->len);
+		rte_hash_del_key(rib.rib, k);
+		if (stored != NULL) {
+			rte_hash_del_key(rib.sets, k);
+			free(stored);
+		}
+		rib.origin[RD_ORIGIN(old)]--;
+		rib.n[k->family == SW_AF_INET6]--;
+		sw_publish_mark_dirty();
+		return 0;
+	}
+	best_first(s);
+	if (s->n > 1 && keep == NULL) {
+		keep = malloc(sizeof(*keep));
+		if (keep == NULL || rte_hash_add_key_data(rib.sets, k, keep) < 0) {
+			free(keep);
+			if (e)
+				sw_fail(e, SW_ST_NO_SPACE,
+					"route %s: no room for another prefix with more than one "
+					"route (%u)",
+					name, MAX_SETS);
+			return -ENOSPC;
+		}
+		new_set = true;
+	}
+	fib_changed = !had || RD_GID(old) != s->c[0].gid;
+	if (fib_changed && (ret = sw_fib_set(k->family, k->ip, k->len, s->c[0].gid)) != 0) {
+		if (e)
+			sw_fail(e, SW_ST_NO_SPACE, "route %s: FIB refused it: %s", name,
+				strerror(-ret));
+		goto undo;
+	}
+	d = rd_of(&s->c[0], s->n > 1);
+	if (rte_hash_add_key_data(rib.rib, k, (void *)(uintptr_t)d) < 0) {
+		if (e)
+			sw_fail(e, SW_ST_NO_SPACE, "route %s: the route table is full (%u)", name,
+				sw.max_routes + SW_MAX_ROUTES6);
+		if (!had)
+			sw_fib_del(k->family, k->ip, k->len);
+		else if (fib_changed)
+			sw_fib_set(k->family, k->ip, k->len, RD_GID(old));
+		ret = -ENOSPC;
+		goto undo;
+	}
+	if (s->n > 1) {
+		*keep = *s;
+	} else if (stored != NULL) {
+		rte_hash_del_key(rib.sets, k);
+		free(stored);
+	}
+	if (had)
+		rib.origin[RD_ORIGIN(old)]--;
+	else
+		rib.n[k->family == SW_AF_INET6]++;
+	rib.origin[s->c[0].origin]++;
+	if (fib_changed)
+		sw_publish_mark_dirty();
+	return 0;
+undo:
+	if (new_set) {
+		rte_hash_del_key(rib.sets, k);
+		free(keep);
+	}
+	return ret < 0 ? ret : -ENOSPC;
+}
+
+/* The epoch of candidate i of k refreshed, nothing else changed. */
+static void touch(const struct rt_key *k, struct cset *s, struct cset *stored, unsigned int i)
+{
+	s->c[i].epoch = rib.epoch;
+	if (stored != NULL)
+		stored->c[i].epoch = rib.epoch;
+	if (i == 0)
+		rte_hash_add_key_data(rib.rib, k, (void *)(uintptr_t)rd_of(&s->c[0], s->n > 1));
 }
 
 int sw_route_add(const struct sw_l3_route *r, enum sw_origin origin, uint32_t metric,
 		 struct sw_err *e)
 {
+	struct cset s, *stored = NULL;
 	struct sw_nh_group gk;
 	struct rt_key k;
+	struct cand nc;
+	uint32_t gid, old_gid = NO_GID;
 	char name[64];
-	uint32_t gid;
 	void *data;
+	unsigned int i;
 	int ret;
 
 	sw_route_name(r, name, sizeof(name));
 	if ((ret = rkey(r, &k, name, e)) != 0)
 		return ret;
-	bool had = rte_hash_lookup_data(rib.rib, &k, &data) >= 0;
-	uint64_t old = (uintptr_t)data;
-
-	if (had && kernel_origin(origin)) {
-		if (RD_ORIGIN(old) == SW_ORIGIN_API) {
-			if (e)
-				sw_fail(e, SW_ST_EXISTS, "route %s: set through the API", name);
-			return -EPERM;
-		}
-		/* the kernel prefers the lowest metric; so do we */
-		if (origin == SW_ORIGIN_KROUTE && RD_ORIGIN(old) == SW_ORIGIN_KROUTE &&
-		    !(old & RD_STALE) && metric > RD_METRIC(old))
-			return 1;
-	}
+	if (origin != SW_ORIGIN_KROUTE && origin != SW_ORIGIN_KADDR)
+		metric = 0;
 	if ((ret = group_of(r, name, &gk, e)) != 0)
 		return ret;
 	if ((ret = sw_grp_get(&gk, &gid)) != 0) {
@@ -230,53 +436,48 @@ int sw_route_add(const struct sw_l3_route *r, enum sw_origin origin, uint32_t me
 				SW_MAX_GROUPS);
 		return ret;
 	}
-	if (had && RD_GID(old) == gid) {
-		/* the same route: only who owns it changes */
-		sw_grp_put(gid);
-		set_data(&k, old, true, RD(gid, origin, metric));
-		return 0;
-	}
-	ret = sw_fib_set(k.family, k.ip, k.len, gid);
-	if (ret == 0 &&
-	    rte_hash_add_key_data(rib.rib, &k, (void *)(uintptr_t)RD(gid, origin, metric)) < 0) {
-		sw_fib_del(k.family, k.ip, k.len);
-		ret = -ENOSPC;
-	}
-	if (ret == 0) {
-		if (had)
-			rib.origin[RD_ORIGIN(old)]--;
-		rib.origin[origin]++;
-	}
-	if (ret != 0) {
-		sw_grp_put(gid);
-		if (had) /* the FIB may have lost the old entry on a failed replace */
-			sw_fib_set(k.family, k.ip, k.len, RD_GID(old));
-		if (e)
-			sw_fail(e, SW_ST_NO_SPACE, "route %s: FIB refused it: %s", name,
-				strerror(-ret));
-		return ret < 0 ? ret : -ENOSPC;
-	}
-	if (had)
-		sw_grp_put(RD_GID(old));
-	else
-		rib.n[k.family == SW_AF_INET6]++;
-	sw_publish_mark_dirty();
-	return 0;
-}
+	nc = (struct cand){ .gid = gid, .metric = metric, .origin = origin, .epoch = rib.epoch };
+	bool had = rte_hash_lookup_data(rib.rib, &k, &data) >= 0;
+	uint64_t old = (uintptr_t)data;
 
-static void remove_entry(const struct rt_key *k, uint64_t d)
-{
-	sw_fib_del(k->family, k->ip, k->len);
-	rte_hash_del_key(rib.rib, k);
-	rib.origin[RD_ORIGIN(d)]--;
-	sw_grp_put(RD_GID(d));
-	rib.n[k->family == SW_AF_INET6]--;
-	sw_publish_mark_dirty();
+	s.n = 0;
+	if (had)
+		load(&k, old, &s, &stored);
+	for (i = 0; i < s.n && !same_cand(&s.c[i], origin, metric); i++)
+		;
+	if (i < s.n && s.c[i].gid == gid) {
+		sw_grp_put(gid); /* the candidate holds its reference already */
+		if (s.c[i].epoch != rib.epoch)
+			touch(&k, &s, stored, i);
+		return SW_RT_UNCHANGED;
+	}
+	if (i < s.n) {
+		old_gid = s.c[i].gid;
+		s.c[i] = nc;
+	} else if (s.n == SW_RT_CANDS_MAX) {
+		sw_grp_put(gid);
+		if (e)
+			sw_fail(e, SW_ST_NO_SPACE, "route %s: more than %u routes for one prefix",
+				name, SW_RT_CANDS_MAX);
+		return -ENOSPC;
+	} else {
+		s.c[s.n++] = nc;
+	}
+	if ((ret = commit(&k, had, old, stored, &s, name, e)) != 0) {
+		sw_grp_put(gid);
+		return ret;
+	}
+	if (old_gid != NO_GID)
+		sw_grp_put(old_gid);
+	return same_cand(&s.c[0], origin, metric) ? SW_RT_ACTIVE : SW_RT_BEHIND;
 }
 
 int sw_route_del(const struct sw_l3_route *r, enum sw_origin origin, const uint32_t *metric,
 		 struct sw_err *e)
 {
+	struct cset s, *stored;
+	uint32_t gone[SW_RT_CANDS_MAX];
+	unsigned int n_gone = 0, n = 0;
 	struct rt_key k;
 	char name[64];
 	void *data;
@@ -291,13 +492,31 @@ int sw_route_del(const struct sw_l3_route *r, enum sw_origin origin, const uint3
 		return -ENOENT;
 	}
 	uint64_t d = (uintptr_t)data;
-	if (origin != SW_ORIGIN_API &&
-	    (RD_ORIGIN(d) != origin || (metric != NULL && *metric != RD_METRIC(d)))) {
-		if (e)
-			sw_fail(e, SW_ST_EXISTS, "route %s belongs to another origin", name);
-		return -EPERM;
+
+	load(&k, d, &s, &stored);
+	for (unsigned int i = 0; i < s.n; i++) {
+		const struct cand *c = &s.c[i];
+		bool match = c->origin == origin &&
+			     (origin != SW_ORIGIN_KROUTE || metric == NULL || c->metric == *metric);
+
+		if (match)
+			gone[n_gone++] = c->gid;
+		else
+			s.c[n++] = *c;
 	}
-	remove_entry(&k, d);
+	if (n_gone == 0) {
+		if (e)
+			sw_fail(e, SW_ST_NOT_FOUND, "route %s was not set %s: it is %s", name,
+				origin == SW_ORIGIN_API ? "through the API" : "by that origin",
+				origin_name(RD_ORIGIN(d)));
+		return -ENOENT;
+	}
+	s.n = n;
+	sw_publish_make_room();
+	if ((ret = commit(&k, true, d, stored, &s, name, e)) != 0)
+		return ret;
+	for (unsigned int i = 0; i < n_gone; i++)
+		sw_grp_put(gone[i]);
 	return 0;
 }
 
@@ -333,6 +552,26 @@ int sw_route_get(const struct sw_l3_route *key, struct sw_l3_route *out, enum sw
 	if (metric != NULL)
 		*metric = RD_METRIC((uintptr_t)data);
 	return 0;
+}
+
+int sw_route_get_cand(const struct sw_l3_route *key, enum sw_origin origin, uint32_t metric,
+		      struct sw_l3_route *out)
+{
+	struct cset s, *stored;
+	struct rt_key k;
+	void *data;
+
+	if (rkey(key, &k, "", NULL) != 0 || rte_hash_lookup_data(rib.rib, &k, &data) < 0)
+		return -ENOENT;
+	if (origin != SW_ORIGIN_KROUTE && origin != SW_ORIGIN_KADDR)
+		metric = 0;
+	load(&k, (uintptr_t)data, &s, &stored);
+	for (unsigned int i = 0; i < s.n; i++)
+		if (same_cand(&s.c[i], origin, metric)) {
+			route_of(&k, s.c[i].gid, out);
+			return 0;
+		}
+	return -ENOENT;
 }
 
 int sw_route_lookup(uint8_t family, const uint8_t *dst, struct sw_l3_route *out, uint32_t *gid)
@@ -374,41 +613,130 @@ bool sw_route_next(uint8_t family, uint32_t *cursor, struct sw_l3_route *out,
 	return false;
 }
 
-void sw_routes_mark(enum sw_origin origin)
+/* --- resync: sweep by epoch --- */
+
+static bool stale_in(const struct cand *c, uint32_t mask)
 {
-	const void *key;
-	void *data;
-	uint32_t next = 0;
-
-	while (rte_hash_iterate(rib.rib, &key, &data, &next) >= 0) {
-		uint64_t d = (uintptr_t)data;
-
-		if (RD_ORIGIN(d) == origin)
-			rte_hash_add_key_data(rib.rib, key, (void *)(uintptr_t)(d | RD_STALE));
-	}
+	return (mask & (1u << c->origin)) && c->epoch != rib.epoch;
 }
 
-uint32_t sw_routes_sweep(enum sw_origin origin, void (*removed)(const struct sw_l3_route *r))
+int sw_routes_sweep_begin(uint32_t mask)
+{
+	rib.sweep.n = rib.sweep.pos = rib.sweep.walk = 0;
+	rib.sweep.mask = mask;
+	rib.sweep.listing = true;
+	rib.sweep.failed = false;
+	return 0;
+}
+
+/* Lists the prefixes with a stale candidate, at most max entries of the
+ * RIB walked per call (a full table is walked in bounded parts); true when
+ * the walk is done. */
+static bool sweep_list(unsigned int max)
 {
 	const void *key;
 	void *data;
-	uint32_t next = 0, n = 0;
 
-	while (rte_hash_iterate(rib.rib, &key, &data, &next) >= 0) {
+	for (unsigned int i = 0; i < max; i++) {
+		if (rte_hash_iterate(rib.rib, &key, &data, &rib.sweep.walk) < 0) {
+			rib.sweep.listing = false;
+			return true;
+		}
+		const struct rt_key *k = key;
+		struct cset s, *stored;
+		bool stale = false;
+
+		load(k, (uintptr_t)data, &s, &stored);
+		for (unsigned int c = 0; c < s.n && !stale; c++)
+			stale = stale_in(&s.c[c], rib.sweep.mask);
+		if (!stale)
+			continue;
+		if (rib.sweep.n == rib.sweep.cap) {
+			uint32_t cap = rib.sweep.cap ? 2 * rib.sweep.cap : 1024;
+			struct rt_key *keys = realloc(rib.sweep.keys, cap * sizeof(*keys));
+
+			if (keys == NULL) {
+				SW_LOG(ERR, "routes: no memory to sweep %u stale routes", cap);
+				rib.sweep.listing = false;
+				rib.sweep.failed = true;
+				return true;
+			}
+			rib.sweep.keys = keys;
+			rib.sweep.cap = cap;
+		}
+		rib.sweep.keys[rib.sweep.n++] = *k;
+	}
+	return false;
+}
+
+bool sw_routes_sweep_step(unsigned int max, void (*removed)(const struct sw_l3_route *r,
+							    enum sw_origin origin, uint32_t metric))
+{
+	/* the walk first (it changes nothing), then the removals */
+	if (rib.sweep.listing && !sweep_list(max * 16))
+		return false;
+	for (unsigned int done = 0; done < max && rib.sweep.pos < rib.sweep.n; done++) {
+		const struct rt_key *k = &rib.sweep.keys[rib.sweep.pos++];
+		struct sw_l3_route routes[SW_RT_CANDS_MAX];
+		struct cand gone[SW_RT_CANDS_MAX];
+		struct cset s, *stored;
+		unsigned int n_gone = 0, n = 0;
+		void *data;
+		char name[64];
+
+		if (rte_hash_lookup_data(rib.rib, k, &data) < 0)
+			continue;
 		uint64_t d = (uintptr_t)data;
-		struct rt_key k = *(const struct rt_key *)key;
-		struct sw_l3_route r;
 
-		if (RD_ORIGIN(d) != origin || !(d & RD_STALE))
+		load(k, d, &s, &stored);
+		for (unsigned int i = 0; i < s.n; i++) {
+			if (stale_in(&s.c[i], rib.sweep.mask)) {
+				route_of(k, s.c[i].gid, &routes[n_gone]);
+				gone[n_gone++] = s.c[i];
+			} else {
+				s.c[n++] = s.c[i];
+			}
+		}
+		if (n_gone == 0)
+			continue; /* written again since the sweep began */
+		s.n = n;
+		sw_publish_make_room();
+		sw_route_name(&routes[0], name, sizeof(name));
+		if (commit(k, true, d, stored, &s, name, NULL) != 0) {
+			SW_LOG(WARNING, "routes: %s: a stale route could not be removed", name);
+			continue;
+		}
+		for (unsigned int i = 0; i < n_gone; i++) {
+			sw_grp_put(gone[i].gid);
+			if (removed != NULL)
+				removed(&routes[i], gone[i].origin, gone[i].metric);
+		}
+	}
+	return rib.sweep.pos >= rib.sweep.n;
+}
+
+/* --- audit of the FIB --- */
+
+bool sw_routes_audit_fib(uint32_t *cursor, unsigned int max, uint32_t *fixed)
+{
+	const void *key;
+	void *data;
+
+	for (unsigned int i = 0; i < max; i++) {
+		if (rte_hash_iterate(rib.rib, &key, &data, cursor) < 0)
+			return true;
+		const struct rt_key *k = key;
+		uint32_t want = RD_GID((uintptr_t)data), got;
+
+		if (sw_fib_get(k->family, k->ip, k->len, &got) == 0 && got == want)
 			continue;
 		sw_publish_make_room();
-		route_of(&k, RD_GID(d), &r);
-		remove_entry(&k, d);
-		if (removed != NULL)
-			removed(&r);
-		n++;
+		if (sw_fib_set(k->family, k->ip, k->len, want) == 0) {
+			sw_publish_mark_dirty();
+			(*fixed)++;
+		}
 	}
-	return n;
+	return false;
 }
 
 static void routes_stats(struct sw_stats *st)

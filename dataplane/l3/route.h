@@ -2,13 +2,23 @@
 /*
  * Routes and neighbours (main lcore): the RIB, with an origin per entry.
  *
- * Every route and neighbour carries the origin that installed it (as VPP's
- * FIB sources do): the API, a neighbour (its attached host route), a
- * kernel address (kernel sync: the local /32 or /128 and the connected
- * prefix), a kernel route. What the API sets wins: kernel sync never
- * replaces or removes it. Kernel sync resynchronises by origin: mark every
- * entry of an origin stale, re-install what the kernel dumps (which clears
- * the mark), sweep what is still stale.
+ * A prefix has candidates (as VPP's FIB sources), one per origin: the API,
+ * a neighbour (its attached host route), a kernel address (kernel sync: the
+ * local /32 or /128 and the connected prefix), and kernel routes, one per
+ * metric (the kernel keeps one route per prefix and metric in a table).
+ * The best candidate is active, the one the fast path uses; the others wait
+ * behind it and take over when it goes. Best first: the API; then kernel
+ * addresses and kernel routes by metric (a kernel address on a tie: its
+ * local route has metric 0, its connected prefix 0 in IPv4 and 256 in IPv6,
+ * as the kernel's own); then a neighbour's host route.
+ *
+ * A neighbour (port, family, ip) has one MAC: the API's when it set one,
+ * else the kernel's; a kernel neighbour behind an API one is remembered
+ * and takes over when the API's goes.
+ *
+ * Resync (kernel sync) without a marking walk: sw_l3_mark() starts a new
+ * epoch; every candidate and neighbour written since carries it; a sweep
+ * removes the entries of an origin written before it (stale).
  *
  * Functions return 0 or a negative errno; when e is not NULL it also gets
  * a message naming the entry (for the API and for sync's events).
@@ -28,6 +38,13 @@
  * sync: a kernel route), _KNEIGH (kernel sync: a neighbour the kernel
  * resolved), as the ABI defines them (listings report them). */
 enum sw_origin { SW_ORIGIN__LAST = SW_ORIGIN_KNEIGH };
+
+#define SW_RT_CANDS_MAX 16u /* candidates of one prefix */
+
+/* sw_route_add results (>= 0) */
+#define SW_RT_ACTIVE	0 /* new or changed, and the fast path uses it */
+#define SW_RT_BEHIND	1 /* new or changed, behind a better candidate */
+#define SW_RT_UNCHANGED 2 /* the same candidate was there (its epoch refreshed) */
 
 struct sw_l3_nh {
 	uint16_t port;
@@ -54,40 +71,62 @@ int sw_routes_init(void);
 void sw_routes_fini(void);
 
 /*
- * Adds or replaces the route of r's prefix. A kernel origin does not
- * replace an API route (-EPERM) nor a kernel route of a lower metric that
- * is not stale (returns 1: kept). Errors: -EINVAL (malformed), -ENODEV (a
- * next hop's port does not exist), -ENOSPC (a table is full).
+ * Adds or replaces the candidate of origin (and, for a kernel route,
+ * metric) of r's prefix: SW_RT_ACTIVE, SW_RT_BEHIND or SW_RT_UNCHANGED.
+ * Errors: -EINVAL (malformed), -ENODEV (a next hop's port does not exist),
+ * -ENOSPC (a table is full).
  */
 int sw_route_add(const struct sw_l3_route *r, enum sw_origin origin, uint32_t metric,
 		 struct sw_err *e);
-/* Removes the route of r's prefix (family, prefix, len). The API removes any
- * route; another origin only its own (with that metric when metric is not
- * NULL): -EPERM otherwise, -ENOENT when there is none. */
+/* Removes the candidate of origin (a kernel route: of that metric; NULL:
+ * every kernel route of the prefix) of r's prefix (family, prefix, len); the
+ * next best takes over. -ENOENT when there is none (for the API, with a
+ * message saying whose the prefix is when it is another origin's). */
 int sw_route_del(const struct sw_l3_route *r, enum sw_origin origin, const uint32_t *metric,
 		 struct sw_err *e);
-/* The route of r's prefix, its origin and metric; -ENOENT. */
+/* The active route of r's prefix, its origin and metric; -ENOENT. */
 int sw_route_get(const struct sw_l3_route *key, struct sw_l3_route *out, enum sw_origin *origin,
 		 uint32_t *metric);
+/* The candidate of origin (and metric, for a kernel route) of key's prefix. */
+int sw_route_get_cand(const struct sw_l3_route *key, enum sw_origin origin, uint32_t metric,
+		      struct sw_l3_route *out);
 /* The longest-prefix match for dst, as the fast path finds it. */
 int sw_route_lookup(uint8_t family, const uint8_t *dst, struct sw_l3_route *out, uint32_t *gid);
-/* Resync by origin: mark every route of origin stale; remove the stale
- * ones (calling removed for each when not NULL); returns how many. */
-void sw_routes_mark(enum sw_origin origin);
-uint32_t sw_routes_sweep(enum sw_origin origin, void (*removed)(const struct sw_l3_route *r));
 uint32_t sw_routes_count(uint8_t family);
+/* Active routes of origin (the ones the fast path uses). */
 uint32_t sw_routes_count_origin(enum sw_origin origin);
+
+/* A new epoch: whatever is written from now on is fresh, the rest stale. */
+void sw_l3_mark(void);
+/*
+ * Sweeps the stale candidates of the origins in mask (1u << SW_ORIGIN_*):
+ * begin starts it; the first steps list the prefixes that have one (a walk
+ * of the RIB, no change, at most 16 * max entries per step), the next ones
+ * remove those of at most max prefixes that are still stale,
+ * calling removed (when not NULL) with each candidate's route, origin and
+ * metric; it returns true when none is left. One sweep at a time.
+ */
+int sw_routes_sweep_begin(uint32_t mask);
+bool sw_routes_sweep_step(unsigned int max,
+			  void (*removed)(const struct sw_l3_route *r, enum sw_origin origin,
+					  uint32_t metric));
+/* Audit of the FIB against the RIB: from *cursor on (0 first), at most max
+ * active routes are looked up in the FIB as the fast path's next
+ * configuration has it; a missing or different entry is written again and
+ * counted in *fixed. Returns true when the walk is done. */
+bool sw_routes_audit_fib(uint32_t *cursor, unsigned int max, uint32_t *fixed);
 
 /*
  * Neighbours: (port, family, ip) -> MAC. A neighbour resolves the next hops
- * with that identity and installs an attached host route (/32, /128)
- * unless that prefix has a route. A kernel origin does not replace an API
- * neighbour (-EPERM when the MAC differs, 1 when it is the same).
+ * with that identity and is the candidate of its host route (/32, /128,
+ * origin "neighbour"). A kernel neighbour behind an API one is kept (1);
+ * sw_neigh_del of the API's lets it take over.
  */
 int sw_neigh_add(const struct sw_l3_neigh *n, enum sw_origin origin, struct sw_err *e);
 int sw_neigh_del(const struct sw_l3_neigh *n, enum sw_origin origin, struct sw_err *e);
 int sw_neigh_get(const struct sw_l3_neigh *key, uint8_t mac[6], enum sw_origin *origin);
-void sw_neighs_mark(enum sw_origin origin);
+/* Removes the stale neighbours of origin (and the stale kernel MACs kept
+ * behind API neighbours); returns how many. */
 uint32_t sw_neighs_sweep(enum sw_origin origin, void (*removed)(const struct sw_l3_neigh *n));
 
 /* Walks: the next entry of family (0: both) from *cursor on (0 first);

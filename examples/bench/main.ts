@@ -10,6 +10,7 @@ import { benchControl } from './control';
 import { benchException } from './exception';
 import { benchFastpath } from './fastpath';
 import { benchIdle } from './idle';
+import { benchSync } from './sync';
 import { benchXconnect } from './xconnect';
 
 // The slipwayd measured is this checkout's, whatever else is on PATH.
@@ -31,6 +32,10 @@ const benches: Record<string, { what: string; run: (seconds: number) => Promise<
   idle: {
     what: 'CPU of an idle dataplane (two ports receiving nothing, 1 worker): slipwayd idle back-off and busy polling vs testpmd io',
     run: benchIdle,
+  },
+  sync: {
+    what: "kernel sync following ip -batch: 100k and 1M IPv4 routes added and deleted through vEth1, the kernel's own time vs the time until the fast path has them (lag target <= 1 s for 1M); published peers: VPP linux-cp ~41k routes/s, FRR -> kernel ~6.7k routes/s",
+    run: async () => benchSync(),
   },
   exception: {
     what: 'exception path: TCP (iperf3, 2 × --seconds) to the host through the vEth vs testpmd (af_packet <-> tap io) vs the plain veth; 64-byte punt rate into the kernel vs testpmd (pcap -> tap)',

@@ -456,8 +456,23 @@ static void golden(void)
 	es->added = 1000;
 	es->removed = 2;
 	es->refused = 1;
+	es->checked = 1003;
 	snprintf(es->reason, sizeof(es->reason), "enabled through the API");
 	hex("sync_resync_evt", buf, h->len);
+
+	/* SYNC event: a periodic audit repaired 2 entries and removed 1 */
+	memset(buf, 0, sizeof(buf));
+	h->len = SW_MSG_HDR_SIZE + sizeof(*es);
+	h->type = SW_EVT_SYNC;
+	h->seq = 18;
+	es->what = SW_SYNC_WHAT_AUDIT;
+	es->action = SW_SYNC_ACT_DONE;
+	es->port = SW_PORT_NONE;
+	es->added = 2;
+	es->removed = 1;
+	es->checked = 70005;
+	snprintf(es->reason, sizeof(es->reason), "periodic audit");
+	hex("sync_audit_evt", buf, h->len);
 
 	/* POLICER_SET request: port 2, class icmp, 500 packets/s, burst 50 */
 	memset(buf, 0, sizeof(buf));
@@ -724,6 +739,8 @@ int main(void)
 	CONST(SW_SYNC_WHAT_ROUTE);
 	CONST(SW_SYNC_WHAT_ADDR);
 	CONST(SW_SYNC_WHAT_RESYNC);
+	CONST(SW_SYNC_WHAT_AUDIT);
+	CONST(SW_SYNC_WHAT_BURST);
 	CONST(SW_SYNC_ACT_ADDED);
 	CONST(SW_SYNC_ACT_REMOVED);
 	CONST(SW_SYNC_ACT_REFUSED);
@@ -1011,7 +1028,7 @@ int main(void)
 	FIELD(sw_evt_sync, added);
 	FIELD(sw_evt_sync, removed);
 	FIELD(sw_evt_sync, refused);
-	FIELD(sw_evt_sync, reserved1);
+	FIELD(sw_evt_sync, checked);
 	FIELD(sw_evt_sync, reason);
 	STRUCT_END();
 

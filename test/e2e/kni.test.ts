@@ -117,6 +117,46 @@ test.serial('ifconfig reaches the port too', async (t) => {
   await waitFor('port 0 started', async () => (await sw.ports.get(0)).started, 3000);
 });
 
+test.serial(
+  'what the API sets is mirrored onto the vEth and stays: its echo is never taken as a request',
+  async (t) => {
+    const sw = await controller(s);
+    const flags = () => parseInt(sysfs('flags'), 16);
+    const IFF_UP = 0x1;
+    const IFF_PROMISC = 0x100;
+    const requests = () => seen.filter((e) => e.type === 'kernel-request').length;
+    await sw.ports.set(0, { mtu: 1450, promisc: true, mac: '02:11:22:33:44:66' });
+    await waitFor(
+      `${vif()} to show the API's MTU, promisc and MAC`,
+      () => sysfs('mtu') === '1450' && (flags() & IFF_PROMISC) !== 0 && sysfs('address') === '02:11:22:33:44:66',
+      3000,
+    );
+    const before = requests();
+    // the issue's symptom came back within 10 ms (promisc) and about 1 s (stop)
+    await new Promise((r) => setTimeout(r, 1500));
+    let p = await sw.ports.get(0);
+    t.is(p.mtu, 1450);
+    t.true(p.promisc, 'promisc stays on the port');
+    t.is(p.mac.toLowerCase(), '02:11:22:33:44:66');
+    t.true((flags() & IFF_PROMISC) !== 0 && sysfs('mtu') === '1450', 'and on the vEth');
+
+    await sw.ports.stop(0);
+    await waitFor(`${vif()} down with its port`, () => (flags() & IFF_UP) === 0, 3000);
+    await new Promise((r) => setTimeout(r, 1500));
+    p = await sw.ports.get(0);
+    t.false(p.started, 'the port stays stopped (the echo of its vEth going down is not a request)');
+    t.is(flags() & IFF_UP, 0, 'and its vEth down');
+    t.is(requests(), before, 'no kernel request came of the API changes');
+
+    // the last writer wins: a kernel request after them reaches the port
+    await run('ip', ['link', 'set', 'dev', vif(), 'promisc', 'off']);
+    await waitFor('port 0 not promiscuous', async () => !(await sw.ports.get(0)).promisc, 3000);
+    await run('ip', ['link', 'set', 'dev', vif(), 'up']);
+    await waitFor('port 0 started', async () => (await sw.ports.get(0)).started, 3000);
+    t.truthy(await kernelEvent('up', (e) => e.applied && seen.indexOf(e) >= before));
+  },
+);
+
 test.serial('the port link shows as the vEth carrier', async (t) => {
   const { ns, peerIf } = s.topo.a;
   // the previous test restarted the port: carrier returns with the next link poll

@@ -56,15 +56,17 @@ test.after.always(async () => {
     await run('ip', ['rule', 'del', 'pref', String(pref)], { allowFail: true });
   }
 
-  for (const p of ['10.60.0.0/24', '10.61.0.0/24', '10.62.0.0/24']) {
+  for (const p of ['10.60.0.0/24', '10.61.0.0/24', '10.62.0.0/24', '10.63.0.0/24', '10.64.0.0/24']) {
     await run('ip', ['route', 'del', p], { allowFail: true });
   }
+  await run('ip', ['-6', 'route', 'del', 'fd63::/64'], { allowFail: true });
+  for (const id of ['503', '501', '502']) await run('ip', ['nexthop', 'del', 'id', id], { allowFail: true });
 });
 
 test.serial(
   'with sync on, A and B reach each other through the fast path after the host stack resolved ARP',
   async (t) => {
-    const sw = await startDataplane(s, { kernelSync: true });
+    const sw = await startDataplane(s, { kernelSync: true, syncAuditS: 2 });
     collect(sw);
     const st0 = await sw.kernelSync.get();
     t.true(st0.enabled, JSON.stringify(st0));
@@ -305,6 +307,113 @@ test.serial('off removes what sync installed; on again resyncs, routes added mea
   t.is(await routeOf(sw, '10.61.0.0/24'), undefined);
   void pump;
 });
+
+async function viaOf(sw: Slipway, prefix: string, family: 4 | 6 = 4): Promise<string> {
+  const r = (await sw.routes.list({ family })).find((x) => x.prefix === prefix);
+  return r === undefined
+    ? 'none'
+    : r.via
+        .map((v) => `${v.port} ${v.gw ?? ''}`)
+        .sort()
+        .join(', ');
+}
+
+test.serial(
+  'every kernel route of a prefix is kept: the lowest metric is used, the next takes over when it goes',
+  async (t) => {
+    const sw = await controller(s);
+    const P = '10.62.0.0/24';
+    await run('ip', ['route', 'add', P, 'via', B4, 'dev', s.vif(1), 'metric', '100']);
+    await run('ip', ['route', 'add', P, 'via', A4, 'dev', s.vif(0), 'metric', '200']);
+    await waitFor(`${P} via port 1`, async () => (await viaOf(sw, P)) === `1 ${B4}`, 3000);
+    await sleep(200);
+    t.is(await viaOf(sw, P), `1 ${B4}`, 'metric 100 is used, not the later metric 200');
+    await run('ip', ['route', 'del', P, 'metric', '100']);
+    await waitFor(`${P} via port 0 (metric 200)`, async () => (await viaOf(sw, P)) === `0 ${A4}`, 3000);
+    t.pass();
+    await run('ip', ['route', 'add', P, 'via', B4, 'dev', s.vif(1), 'metric', '50']);
+    await waitFor(`${P} via port 1 again (metric 50)`, async () => (await viaOf(sw, P)) === `1 ${B4}`, 3000);
+    await run('ip', ['route', 'del', P, 'metric', '50']);
+    await waitFor(`${P} back via port 0`, async () => (await viaOf(sw, P)) === `0 ${A4}`, 3000);
+    await run('ip', ['route', 'del', P, 'metric', '200']);
+    await waitFor(`${P} gone`, async () => (await viaOf(sw, P)) === 'none', 3000);
+  },
+);
+
+test.serial('next-hop objects (ip nexthop, nhid): a route through a group is ECMP in the fast path', async (t) => {
+  const sw = await controller(s);
+  const P = '10.63.0.0/24';
+  await run('ip', ['nexthop', 'add', 'id', '501', 'via', B4, 'dev', s.vif(1)]);
+  await run('ip', ['nexthop', 'add', 'id', '502', 'via', A4, 'dev', s.vif(0)]);
+  await run('ip', ['nexthop', 'add', 'id', '503', 'group', '501/502']);
+  await run('ip', ['route', 'add', P, 'nhid', '503']);
+  await waitFor(`${P} through both`, async () => (await viaOf(sw, P)) === `0 ${A4}, 1 ${B4}`, 3000);
+  // a member goes: the kernel updates the group and the routes using it
+  await run('ip', ['nexthop', 'del', 'id', '502']);
+  await waitFor(`${P} through port 1 only`, async () => (await viaOf(sw, P)) === `1 ${B4}`, 3000);
+  await run('ip', ['route', 'del', P]);
+  await waitFor(`${P} gone`, async () => (await viaOf(sw, P)) === 'none', 3000);
+  await run('ip', ['nexthop', 'del', 'id', '503']);
+  await run('ip', ['nexthop', 'del', 'id', '501']);
+  t.pass();
+});
+
+test.serial(
+  'a vEth going down: the IPv4 routes the kernel drops without a notification leave the fast path',
+  async (t) => {
+    const sw = await controller(s);
+    const P = '10.64.0.0/24';
+    await run('ip', ['route', 'add', P, 'via', B4, 'dev', s.vif(1)]);
+    await waitFor(`${P} in the fast path`, async () => (await viaOf(sw, P)) === `1 ${B4}`, 3000);
+    await run('ip', ['link', 'set', 'dev', s.vif(1), 'down']);
+    const show = await run('ip', ['route', 'show', P]);
+    t.is(show.stdout.trim(), '', 'the kernel dropped it');
+    await waitFor(`${P} gone from the fast path`, async () => (await viaOf(sw, P)) === 'none', 3000);
+    await run('ip', ['link', 'set', 'dev', s.vif(1), 'up']);
+    await waitFor('port 1 started again', async () => (await sw.ports.get(1)).started, 3000);
+    // the address stayed: its connected prefix is back
+    await waitFor('10.50.2.0/24 back', async () => (await viaOf(sw, '10.50.2.0/24')) === '1 ', 3000);
+  },
+);
+
+test.serial('IPv6: ip -6 route append adds a next hop, deleting one next hop keeps the other', async (t) => {
+  const sw = await controller(s);
+  const P = 'fd63::/64';
+  for (const [i, vif] of [s.vif(0), s.vif(1)].entries()) {
+    await run('sysctl', ['-qw', `net.ipv6.conf.${vif}.disable_ipv6=0`]);
+    await run('ip', ['-6', 'addr', 'add', `fd50:${i + 1}::1/64`, 'dev', vif, 'nodad']);
+  }
+  try {
+    await run('ip', ['-6', 'route', 'add', P, 'via', 'fd50:2::2', 'dev', s.vif(1), 'metric', '1024']);
+    await waitFor(`${P} via port 1`, async () => (await viaOf(sw, P, 6)) === '1 fd50:2::2', 3000);
+    await run('ip', ['-6', 'route', 'append', P, 'via', 'fd50:1::2', 'dev', s.vif(0), 'metric', '1024']);
+    await waitFor(`${P} through both`, async () => (await viaOf(sw, P, 6)) === '0 fd50:1::2, 1 fd50:2::2', 3000);
+    await run('ip', ['-6', 'route', 'del', P, 'via', 'fd50:2::2', 'dev', s.vif(1), 'metric', '1024']);
+    await waitFor(`${P} via port 0 only`, async () => (await viaOf(sw, P, 6)) === '0 fd50:1::2', 3000);
+    await run('ip', ['-6', 'route', 'del', P]);
+    await waitFor(`${P} gone`, async () => (await viaOf(sw, P, 6)) === 'none', 3000);
+    t.pass();
+  } finally {
+    for (const [i, vif] of [s.vif(0), s.vif(1)].entries()) {
+      await run('ip', ['-6', 'addr', 'del', `fd50:${i + 1}::1/64`, 'dev', vif], { allowFail: true });
+    }
+  }
+});
+
+test.serial(
+  'the periodic audit (--sync-audit-s 2) compares kernel and fast path: a sync event with its counts',
+  async (t) => {
+    // an audit that began during the previous test's changes may count them: the second one after now may not
+    const from = events.length;
+    const audits = () => events.slice(from).filter((e) => e.what === 'audit');
+    await waitFor('two audit events', () => audits().length >= 2, 8000);
+    const a = audits()[1]!;
+    t.is(a.action, 'done');
+    t.true(a.checked >= 5, JSON.stringify(a));
+    t.is(a.added, 0, `nothing was missing from the fast path: ${JSON.stringify(a)}`);
+    t.is(a.removed, 0, `nothing was extra: ${JSON.stringify(a)}`);
+  },
+);
 
 test.serial('slipctl sync status|off|on, --json', async (t) => {
   await s.sw?.close();

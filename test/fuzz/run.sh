@@ -4,6 +4,8 @@
 #   packet  the packet path (rule key, classify, look-up, rewrite) against a
 #           reference parser, on real FIBs (EAL with --no-huge)
 #   offload the vEth offload path (frames and virtio-net headers from the kernel)
+#   sync    kernel sync's rtnetlink handlers (parser and router) on a model of
+#           the tables through struct sw_lcp_tables (no EAL)
 #
 #   test/fuzz/run.sh [SECONDS]         each target that long, default 60
 #   test/fuzz/run.sh --merge           fold build/fuzz-new-* into the kept corpora
@@ -13,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 san=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
 dpdk=$(pkg-config --cflags --libs libdpdk)
-mkdir -p build test/fuzz/corpus test/fuzz/corpus-packet test/fuzz/corpus-offload
+mkdir -p build test/fuzz/corpus test/fuzz/corpus-packet test/fuzz/corpus-offload test/fuzz/corpus-sync
 clang "${san[@]}" -Idataplane -Idataplane/include \
 	test/fuzz/fuzz_ctl.c dataplane/core/api.c dataplane/core/err.c \
 	dataplane/ctl/ring.c dataplane/ctl/decode.c -o build/fuzz_ctl
@@ -25,8 +27,12 @@ clang "${san[@]}" -march=native -DALLOW_EXPERIMENTAL_API -Wno-deprecated-declara
 clang "${san[@]}" -march=native -DALLOW_EXPERIMENTAL_API -Wno-deprecated-declarations \
 	-I. -Idataplane -Idataplane/include test/fuzz/fuzz_offload.c kni/offload.c $dpdk \
 	-o build/fuzz_offload
+# shellcheck disable=SC2086
+clang "${san[@]}" -march=native -DALLOW_EXPERIMENTAL_API -Wno-deprecated-declarations \
+	-I. -Idataplane -Idataplane/include test/fuzz/fuzz_sync.c kni/nl_parse.c kni/lcp_router.c \
+	dataplane/core/util.c dataplane/core/err.c $dpdk -o build/fuzz_sync
 
-targets=(ctl packet offload)
+targets=(ctl packet offload sync)
 corpus() { [ "$1" = ctl ] && echo test/fuzz/corpus || echo "test/fuzz/corpus-$1"; }
 maxlen() { case "$1" in ctl) echo 4104 ;; packet) echo 2048 ;; *) echo 4096 ;; esac; }
 

@@ -234,11 +234,13 @@ test('start passes every option to slipwayd (the fake records its argv)', async 
     ...['--port', 'net_null0', '--max-routes', '2048', '--max-rules', '4096', '--kernel-sync', '--spin-us', '7'],
     ...['--idle-us', '9', '--poll-mode', 'busy', '--idle-sleep-us', '11', '--mbufs', '4095', '--vif-prefix', 'nc'],
     ...['--vif-netns', 'rtr-1', '--json-socket', path.join(dir, 'sock'), '--no-huge'],
+    // the fake compiles itself with tsx at start: slow on a loaded machine
+    ...['--ready-timeout', '120000'],
   ]);
   t.teardown(async () => {
     await slipctl(['-i', c.instance, '--ctl-dir', c.dir, 'stop']);
   });
-  t.is(r.code, 0, r.stderr);
+  t.is(r.code, 0, `slipctl start: ${r.stderr}`);
   const argv = fs.readFileSync(argvFile, 'utf8').trim();
   for (const part of [
     '--max-routes 2048',

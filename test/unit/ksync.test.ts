@@ -66,7 +66,7 @@ test('golden: SYNC_SET request and SYNC_GET response are byte-exact', (t) => {
   );
 });
 
-test('golden: sync events (route added, neighbour refused, resync done) decode and re-encode byte-exact', (t) => {
+test('golden: sync events (route added, neighbour refused, resync done, audit done) decode and re-encode byte-exact', (t) => {
   const route = codec.decodeEvent(codec.decodeMessage(bytes(dump.golden.sync_route_evt)));
   t.deepEqual(route, {
     type: 'sync',
@@ -84,6 +84,7 @@ test('golden: sync events (route added, neighbour refused, resync done) decode a
     added: 0,
     removed: 0,
     refused: 0,
+    checked: 0,
     reason: '',
   });
   const neigh = codec.decodeEvent(codec.decodeMessage(bytes(dump.golden.sync_neigh_evt)));
@@ -103,6 +104,7 @@ test('golden: sync events (route added, neighbour refused, resync done) decode a
     added: 0,
     removed: 0,
     refused: 0,
+    checked: 0,
     reason: 'set through the API with another MAC',
   });
   const resync = codec.decodeEvent(codec.decodeMessage(bytes(dump.golden.sync_resync_evt)));
@@ -122,12 +124,27 @@ test('golden: sync events (route added, neighbour refused, resync done) decode a
     added: 1000,
     removed: 2,
     refused: 1,
+    checked: 1003,
     reason: 'enabled through the API',
+  });
+  const audit = codec.decodeEvent(codec.decodeMessage(bytes(dump.golden.sync_audit_evt)));
+  t.like(audit, {
+    type: 'sync',
+    seq: 18,
+    what: 'audit',
+    action: 'done',
+    port: null,
+    added: 2,
+    removed: 1,
+    refused: 0,
+    checked: 70005,
+    reason: 'periodic audit',
   });
   for (const [ev, name] of [
     [route, 'sync_route_evt'],
     [neigh, 'sync_neigh_evt'],
     [resync, 'sync_resync_evt'],
+    [audit, 'sync_audit_evt'],
   ] as const) {
     t.is(hex(codec.encodeMessage(codec.encodeEvent(ev!))), dump.golden[name], name);
   }
@@ -141,7 +158,11 @@ test('golden: sync events (route added, neighbour refused, resync done) decode a
   );
   t.is(
     ksync.describeSyncEvent(resync as ksync.SyncEvent),
-    'kernel sync: resync done (enabled through the API): 1000 added, 2 removed, 1 refused',
+    'kernel sync: resync done (enabled through the API): 1003 checked, 1000 added, 2 removed, 1 refused',
+  );
+  t.is(
+    ksync.describeSyncEvent(audit as ksync.SyncEvent),
+    'kernel sync: audit done: 70005 checked, 2 missing or different (repaired), 1 extra (removed), 0 refused',
   );
 });
 
@@ -173,6 +194,7 @@ const syncEvent: fc.Arbitrary<ksync.SyncEvent> = fc.oneof(
       added: 0,
       removed: 0,
       refused: 0,
+      checked: 0,
       ...r,
     })),
   fc
@@ -197,24 +219,33 @@ const syncEvent: fc.Arbitrary<ksync.SyncEvent> = fc.oneof(
       added: 0,
       removed: 0,
       refused: 0,
+      checked: 0,
       reason: '',
       ...r,
     })),
-  fc.record({ added: u32, removed: u32, refused: u32, seq: u32 }).map((r) => ({
-    type: 'sync' as const,
-    what: 'resync' as const,
-    action: 'done' as const,
-    family: 0 as const,
-    ip: '',
-    prefixLen: 0,
-    port: null,
-    routeType: null,
-    nextHops: 0,
-    gw: '',
-    mac: '00:00:00:00:00:00',
-    reason: 'rtnetlink overflow',
-    ...r,
-  })),
+  fc
+    .record({
+      what: fc.constantFrom('resync' as const, 'audit' as const, 'burst' as const),
+      added: u32,
+      removed: u32,
+      refused: u32,
+      checked: u32,
+      seq: u32,
+    })
+    .map((r) => ({
+      type: 'sync' as const,
+      action: 'done' as const,
+      family: 0 as const,
+      ip: '',
+      prefixLen: 0,
+      port: null,
+      routeType: null,
+      nextHops: 0,
+      gw: '',
+      mac: '00:00:00:00:00:00',
+      reason: 'rtnetlink overflow',
+      ...r,
+    })),
 );
 
 test('sync events and states round-trip (fast-check)', (t) => {
@@ -291,4 +322,19 @@ test('replay record: the kernel sync setting is remembered', (t) => {
   d.kernelSyncSet(true);
   d.kernelSyncSet(false);
   t.is(d.kernelSync, false);
+});
+
+test('launch option syncAuditS: --sync-audit-s N, 0 included; out of range or not an integer is BAD_ARGUMENT', (t) => {
+  t.deepEqual(buildArgv({ instance: 'lab', kernelSync: true, syncAuditS: 0 }).slice(0, 5), [
+    '--instance',
+    'lab',
+    '--kernel-sync',
+    '--sync-audit-s',
+    '0',
+  ]);
+  t.true(buildArgv({ instance: 'lab', syncAuditS: 86_400 }).includes('86400'));
+  for (const bad of [-1, 86_401, 1.5, '5']) {
+    const e = t.throws(() => buildArgv({ instance: 'lab', syncAuditS: bad as number }), { instanceOf: SlipwayError });
+    t.regex(e?.message ?? '', /bad syncAuditS/);
+  }
 });

@@ -51,6 +51,12 @@ export interface LaunchOptions {
    */
   kernelSync?: boolean;
   /**
+   * Kernel sync's periodic audit in seconds (`--sync-audit-s`, 0..86400,
+   * default 30 there, 0: never): the kernel and the fast path are compared,
+   * what differs is repaired and a `sync` event `audit` gives the counts.
+   */
+  syncAuditS?: number;
+  /**
    * Main lcore idle sleep bound in µs (`--idle-us`): how long slipwayd's
    * control loop sleeps on the request ring's futex when idle before it
    * polls ports/vEths again. A request always wakes it at once; a larger
@@ -208,7 +214,7 @@ const LCORE_LIST_RE = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
 
 /**
  * The argv (without the binary) for slipwayd:
- * `--instance NAME [--port DEVARGS]... [--vif-prefix P] [--vif-netns NS] [--mbufs N] [--max-routes N] [--kernel-sync] [--idle-us N] [--poll-mode M] [--idle-sleep-us N] [--max-rules N] [--dpdk-tools] [--spin-us N] [--ctl-dir D] [--json-socket PATH]
+ * `--instance NAME [--port DEVARGS]... [--vif-prefix P] [--vif-netns NS] [--mbufs N] [--max-routes N] [--kernel-sync] [--sync-audit-s N] [--idle-us N] [--poll-mode M] [--idle-sleep-us N] [--max-rules N] [--dpdk-tools] [--spin-us N] [--ctl-dir D] [--json-socket PATH]
  *  -- -l MAIN,WORKERS --main-lcore MAIN [--no-huge] [eal...]`.
  * Validates every option (BAD_ARGUMENT naming the bad value).
  */
@@ -259,6 +265,13 @@ export function buildArgv(opts: LaunchOptions): string[] {
       `bad kernelSync ${JSON.stringify(opts.kernelSync)}: expected true or false`,
     );
     if (opts.kernelSync) argv.push('--kernel-sync');
+  }
+  if (opts.syncAuditS !== undefined) {
+    check(
+      Number.isInteger(opts.syncAuditS) && opts.syncAuditS >= 0 && opts.syncAuditS <= 86_400,
+      `bad syncAuditS ${JSON.stringify(opts.syncAuditS)}: expected an integer 0..86400`,
+    );
+    argv.push('--sync-audit-s', String(opts.syncAuditS));
   }
   if (opts.idleUs !== undefined) {
     check(

@@ -36,7 +36,7 @@ export interface KernelSyncState {
   resyncs: number;
 }
 
-const WHAT = ['', 'neighbour', 'route', 'address', 'resync'] as const;
+const WHAT = ['', 'neighbour', 'route', 'address', 'resync', 'audit', 'burst'] as const;
 const ACTION = ['', 'added', 'removed', 'refused', 'done'] as const;
 const ROUTE_TYPES = ['', 'forward', 'local', 'drop'] as const;
 const WHAT_CODE = {
@@ -44,17 +44,21 @@ const WHAT_CODE = {
   route: SyncWhat.ROUTE,
   address: SyncWhat.ADDR,
   resync: SyncWhat.RESYNC,
+  audit: SyncWhat.AUDIT,
+  burst: SyncWhat.BURST,
 } as const;
 
 /**
  * Something kernel sync did: a neighbour, route or vEth address added,
- * removed or refused (reason says why), or a full resync done (with its
- * counts; reason says what caused it).
+ * removed or refused (reason says why); a full resync done (with its
+ * counts; reason says what caused it); a periodic audit done (what it found
+ * missing or different and installed, what it removed); a burst (more
+ * changes in 100 ms than are reported one by one: their counts).
  */
 export interface SyncEvent {
   type: 'sync';
   seq: number;
-  what: 'neighbour' | 'route' | 'address' | 'resync';
+  what: 'neighbour' | 'route' | 'address' | 'resync' | 'audit' | 'burst';
   action: 'added' | 'removed' | 'refused' | 'done';
   /** 4 or 6; 0 for a resync */
   family: 0 | 4 | 6;
@@ -71,10 +75,17 @@ export interface SyncEvent {
   gw: string;
   /** neighbours */
   mac: string;
-  /** resync: entries installed, stale entries removed, entries refused */
+  /**
+   * resync: entries installed, stale entries removed, entries refused;
+   * audit: entries missing from or different in the fast path (installed
+   * now, FIB entries rewritten included), entries the kernel no longer has
+   * (removed), refused; burst: added, removed, refused
+   */
   added: number;
   removed: number;
   refused: number;
+  /** resync, audit: kernel entries compared */
+  checked: number;
   reason: string;
 }
 
@@ -150,6 +161,7 @@ function decodeSyncEvent(seq: number, b: Uint8Array): SyncEvent | null {
     added: v.getUint32(EvtSync.added, true),
     removed: v.getUint32(EvtSync.removed, true),
     refused: v.getUint32(EvtSync.refused, true),
+    checked: v.getUint32(EvtSync.checked, true),
     reason: readCString(v, EvtSync.reason, EvtSync.SIZE - EvtSync.reason),
   };
 }
@@ -174,6 +186,7 @@ function encodeSyncEvent(e: SyncEvent) {
   v.setUint32(EvtSync.added, e.added, true);
   v.setUint32(EvtSync.removed, e.removed, true);
   v.setUint32(EvtSync.refused, e.refused, true);
+  v.setUint32(EvtSync.checked, e.checked, true);
   writeCString(v, EvtSync.reason, EvtSync.SIZE - EvtSync.reason, e.reason);
   return { type: KernelSyncEvents.SYNC, flags: 0, seq: e.seq, status: 0, payload: p };
 }
@@ -191,7 +204,11 @@ export function describeSyncEvent(e: SyncEvent): string {
   const why = e.action === 'refused' ? `: ${e.reason}` : '';
   switch (e.what) {
     case 'resync':
-      return `kernel sync: resync done (${e.reason}): ${e.added} added, ${e.removed} removed, ${e.refused} refused`;
+      return `kernel sync: resync done (${e.reason}): ${e.checked} checked, ${e.added} added, ${e.removed} removed, ${e.refused} refused`;
+    case 'audit':
+      return `kernel sync: audit done: ${e.checked} checked, ${e.added} missing or different (repaired), ${e.removed} extra (removed), ${e.refused} refused`;
+    case 'burst':
+      return `kernel sync: ${e.added} added, ${e.removed} removed, ${e.refused} refused (not reported one by one)`;
     case 'neighbour':
       return `kernel sync: neighbour ${e.ip} ${e.mac}${on} ${e.action}${why}`;
     case 'address':

@@ -22,6 +22,7 @@ interface StartOptions {
   maxRoutes?: number;
   maxRules?: number;
   kernelSync?: boolean;
+  syncAuditS?: number;
   spinUs?: number;
   idleUs?: number;
   pollMode?: 'sleep' | 'busy';
@@ -57,6 +58,11 @@ export function startCommand(): Command {
     )
     .option('--max-rules <n>', 'match-action rules the dataplane holds (default 16384)', parseIntArg(1024, 1 << 20))
     .option('--kernel-sync', "start with kernel sync on: the vEths' addresses, neighbours and routes in the fast path")
+    .option(
+      '--sync-audit-s <n>',
+      "kernel sync's periodic audit every N seconds, 0: never (default 30)",
+      parseIntArg(0, 86_400),
+    )
     .option(
       '--spin-us <n>',
       'the control loop keeps polling this long after its last work, µs (default 100)',
@@ -107,6 +113,7 @@ export function startCommand(): Command {
         maxRoutes: o.maxRoutes ?? fromFile.maxRoutes,
         maxRules: o.maxRules ?? fromFile.maxRules,
         kernelSync: o.kernelSync ?? fromFile.kernelSync,
+        syncAuditS: o.syncAuditS,
         dataplaneSpinUs: o.spinUs ?? fromFile.dataplaneSpinUs,
         idleUs: o.idleUs ?? fromFile.idleUs,
         pollMode: o.pollMode ?? fromFile.pollMode,

@@ -17,6 +17,10 @@ export const SyncWhat = {
   ADDR: 3,
   /** a full resync finished */
   RESYNC: 4,
+  /** a periodic audit finished: what it repaired */
+  AUDIT: 5,
+  /** more changes in 100 ms than are reported one by one: their counts */
+  BURST: 6,
 } as const;
 
 /** sw_evt_sync.action (SW_SYNC_ACT_*). */
@@ -58,7 +62,7 @@ export const EvtSync = {
   added: 48,
   removed: 52,
   refused: 56,
-  reserved1: 60,
+  checked: 60,
   reason: 64,
 } as const;
 
