@@ -10,7 +10,7 @@ import { SYNC_EVENT, type SyncEvent } from './codec/kernel-sync';
 import { POLICER_EVENT, type PolicerEvent } from './codec/policer';
 import { KERNEL_REQUEST_EVENT, PORT_EVENTS, type KernelRequestEvent, type PortEvent } from './codec/ports';
 import { CLIENT_GONE_EVENT, type ClientGoneEvent } from './codec/session';
-import { TAP_END_EVENT, type TapEndEvent } from './codec/taps';
+import { TAP_END_EVENT, type TapEndEvent } from './codec/capture';
 import type { EventRecord } from './wire/evlog';
 import type { Message } from './wire/message';
 

@@ -22,7 +22,7 @@ import {
   decodeTapInfoPayload,
   encodeTapRef,
   tapEndName,
-} from '../codec/taps';
+} from '../codec/capture';
 import { SlipwayError } from '../errors';
 import type { NativeBinding } from '../native';
 import type { Requests } from './namespace';

@@ -11,18 +11,15 @@ import * as path from 'node:path';
 import { TapOps } from '../wire/abi/taps';
 import {
   type CaptureOptions,
-  type ExplainPacket,
   type TapInfo,
   type TraceOptions,
-  type TraceRecord,
   decodeTapInfoPayload,
   decodeTapList,
-  decodeTrace,
   encodeCaptureStart,
-  encodeExplain,
   encodeTapRef,
   encodeTraceStart,
-} from '../codec/taps';
+} from '../codec/capture';
+import { type ExplainPacket, type TraceRecord, decodeTrace, encodeExplain } from '../codec/trace';
 import { check } from '../errors';
 import type { NativeBinding } from '../native';
 import { Capture } from './capture';

@@ -5,14 +5,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TapOps } from '../wire/abi/taps';
-import {
-  type TapInfo,
-  type TraceBatchInfo,
-  type TraceRecord,
-  decodeTapInfoPayload,
-  decodeTraceBatch,
-  encodeTapRef,
-} from '../codec/taps';
+import { type TapInfo, decodeTapInfoPayload, encodeTapRef } from '../codec/capture';
+import { type TraceBatchInfo, type TraceRecord, decodeTraceBatch } from '../codec/trace';
 import { SlipwayError } from '../errors';
 import type { Requests } from './namespace';
 

@@ -138,6 +138,10 @@ export function decodeListReq(b: Uint8Array): { cursor: number; max: number; fam
   };
 }
 
+/** The code of a name in a code -> name table (0 when it is not there). */
+export const codeOf = <T extends string>(names: Record<number, T>, name: T): number =>
+  Number(Object.entries(names).find(([, n]) => n === name)?.[0] ?? 0);
+
 /* ---------------- events ---------------- */
 
 /**

@@ -1,5 +1,5 @@
 /**
- * A capture file (slipway_ctl.h, struct sw_tap_hdr): its header checked
+ * A capture file (slipway_ctl_taps.h, struct sw_tap_hdr): its header checked
  * once against the file's size (every offset and size is from shared
  * memory: untrusted), its per-worker counters, and its rings, each a
  * {@link Ring} the client consumes. slipwayd never waits for the reader: a

@@ -1,4 +1,4 @@
-/** Kernel sync: the vEths' addresses, neighbours and routes in the fast path (slipway_ctl.h). */
+/** Kernel sync: the vEths' addresses, neighbours and routes in the fast path (slipway_ctl_l3.h). */
 
 export const KernelSyncOps = {
   SYNC_SET: 0x0080,

@@ -1,4 +1,4 @@
-/** The neighbour table: IP -> MAC per port (slipway_ctl.h). */
+/** The neighbour table: IP -> MAC per port (slipway_ctl_l3.h). */
 
 export const NeighbourOps = {
   NEIGH_ADD: 0x0040,

@@ -1,4 +1,4 @@
-/** The punt policer in front of the vEths (slipway_ctl.h). */
+/** The punt policer in front of the vEths (slipway_ctl_ports.h). */
 
 export const PolicerOps = {
   POLICER_SET: 0x0070,

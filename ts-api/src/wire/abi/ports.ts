@@ -1,4 +1,4 @@
-/** Ports, their link and the kernel's requests through their vEth (slipway_ctl.h). */
+/** Ports, their link and the kernel's requests through their vEth (slipway_ctl_ports.h). */
 
 export const PortOps = {
   PORT_LIST: 0x0010,

@@ -1,4 +1,4 @@
-/** Routes: longest-prefix match to next hops, local addresses, blackholes (slipway_ctl.h). */
+/** Routes: longest-prefix match to next hops, local addresses, blackholes (slipway_ctl_l3.h). */
 
 export const RouteOps = {
   ROUTE_ADD: 0x0050,

@@ -1,4 +1,4 @@
-/** Match-action rules applied before the routes (slipway_ctl.h). */
+/** Match-action rules applied before the routes (slipway_ctl_rules.h). */
 
 export const RuleOps = {
   RULE_ADD: 0x0060,

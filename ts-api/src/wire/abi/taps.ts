@@ -1,5 +1,5 @@
 /**
- * Captures, traces and explain (slipway_ctl.h, "Capture, trace and
+ * Captures, traces and explain (slipway_ctl_taps.h, "Capture, trace and
  * explain"): the tap operations, the capture file (its header, per-worker
  * counters and rings of packet records), trace records and the EXPLAIN
  * request.

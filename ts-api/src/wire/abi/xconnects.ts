@@ -1,4 +1,4 @@
-/** Cross-connects (slipway_ctl.h). */
+/** Cross-connects (slipway_ctl_ports.h). */
 
 export const XConnectOps = {
   XC_ADD: 0x0020,
