@@ -24,6 +24,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "core/bell.h"
 #include "core/log.h"
 #include "core/module.h"
 #include "core/publish.h"
@@ -58,7 +59,8 @@ int sw_logtype;
 #define MAX_CLI_PORTS SW_MAX_PORTS
 #define STATS_NS      (500ull * 1000 * 1000) /* device counters refresh */
 #define DEEP_IDLE_NS  (50ull * 1000 * 1000)  /* no work for this long: deep idle */
-#define DEEP_IDLE_US  2000u		     /* the main lcore's sleep bound in deep idle */
+#define DEEP_IDLE_US  2000u		     /* deep idle, a JSON client connected: sleep bound */
+#define DEEP_SLEEP_US 10000u /* deep idle: sleep bound, the bell (core/bell.h) wakes it */
 
 static const char *json_socket;
 static const char *cli_ports[MAX_CLI_PORTS];
@@ -395,8 +397,12 @@ static void main_loop(void)
 {
 	struct sw_lcore_stats *st = &sw.stats->lcores[0];
 	uint64_t now = sw_mono_ns(), last_work = now, then;
+	bool armed = false; /* deep idle: the bell armed, the vEths raising SIGIO */
 
 	while (!sw.quit) {
+		/* read before looking for work: whatever rings after this wakes the
+		 * sleep below at once */
+		const uint32_t bell = __atomic_load_n(&sw_bell_word, __ATOMIC_SEQ_CST);
 		unsigned int work = sw_vif_service() + sw_ctl_serve() + sw_json_serve();
 
 		sw_publish_poll();
@@ -406,6 +412,11 @@ static void main_loop(void)
 		work += sw_periodic_run(now);
 		if (work) {
 			last_work = now;
+			if (armed) {
+				sw_vif_notify(false);
+				sw_bell_disarm();
+				armed = false;
+			}
 			__atomic_store_n(&st->busy_polls, st->busy_polls + 1, __ATOMIC_RELAXED);
 			lcore_time(&st->busy_ns, now - then);
 			continue;
@@ -414,21 +425,36 @@ static void main_loop(void)
 		lcore_time(&st->idle_ns, now - then);
 		if (now - last_work < (uint64_t)sw.spin_us * 1000 || sw_publish_busy())
 			continue;
-		/* after 50 ms of nothing at all, sleep longer: a request still wakes
-		 * us at once, a punted frame or one from the kernel waits at most that */
-		uint64_t us = now - last_work > DEEP_IDLE_NS
-				      ? RTE_MAX(sw.idle_us, (unsigned int)DEEP_IDLE_US)
-				      : sw.idle_us;
+		/* after 50 ms of nothing at all, sleep longer: a request wakes us at
+		 * once, and so does the bell (a punted frame, a frame from the kernel
+		 * on a vEth, a telemetry request) */
+		const bool deep = now - last_work > DEEP_IDLE_NS;
+
 		if (sw_json_client_fd() >= 0) {
 			/* a JSON client is connected: its socket wakes us */
+			uint64_t us = deep ? RTE_MAX(sw.idle_us, DEEP_IDLE_US) : sw.idle_us;
 			struct pollfd pfd = { .fd = sw_json_client_fd(), .events = POLLIN };
+
 			poll(&pfd, 1, (int)((us + 999) / 1000));
+		} else if (deep && !armed) {
+			/* arm, then look once more: what came before rang nothing */
+			sw_bell_arm();
+			sw_vif_notify(true);
+			armed = true;
+			continue;
+		} else if (deep) {
+			sw_ctl_sleep((uint64_t)RTE_MAX(sw.idle_us, DEEP_SLEEP_US) * 1000,
+				     &sw_bell_word, bell);
 		} else {
-			sw_ctl_sleep(us * 1000);
+			sw_ctl_sleep((uint64_t)sw.idle_us * 1000, NULL, 0);
 		}
 		then = now;
 		now = sw_mono_ns();
 		lcore_time(&st->sleep_ns, now - then);
+	}
+	if (armed) {
+		sw_vif_notify(false);
+		sw_bell_disarm();
 	}
 }
 
@@ -506,6 +532,11 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	if (sw_bell_sigio_init() != 0) {
+		fprintf(stderr, "slipwayd: SIGIO handler: %s\n", strerror(errno));
+		rc = 1;
+		goto out_eal;
+	}
 
 	if (sw_ctl_open() != 0) {
 		rc = 1;

@@ -17,6 +17,7 @@
  * replaced.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -402,6 +403,22 @@ static unsigned int vif_from_kernel(struct sw_port *p, struct vif *v, struct sw_
 		}
 	}
 	return moved;
+}
+
+void sw_vif_notify(bool on)
+{
+	for (uint16_t i = 0; i < SW_MAX_PORTS; i++) {
+		struct vif *v = &vifs[i];
+
+		if (sw_port_get(i) == NULL)
+			continue;
+		for (unsigned int k = 0; k < v->n_fd; k++) {
+			int fl = fcntl(v->fd[k], F_GETFL);
+
+			if (fl >= 0)
+				fcntl(v->fd[k], F_SETFL, on ? fl | O_ASYNC : fl & ~O_ASYNC);
+		}
+	}
 }
 
 unsigned int sw_vif_service(void)

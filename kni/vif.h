@@ -29,6 +29,10 @@ struct sw_port;
  * Returns how many packets it moved. */
 unsigned int sw_vif_service(void);
 
+/* Main lcore: with on, a frame the kernel sends on any vEth raises SIGIO
+ * (which rings the main lcore's bell, core/bell.h); off while it polls. */
+void sw_vif_notify(bool on);
+
 /* The port whose vEth has that ifindex, or -1. */
 int sw_vif_port(int ifindex);
 

@@ -31,6 +31,7 @@ struct sw_worker {
 	/* fast path */
 	struct sw_rule_counter *rules; /* [rule slot], its rule counters */
 	struct rte_meter_srtcm police[SW_MAX_PORTS][SW_PUNT_CLASSES]; /* its punt token buckets */
+	bool punted; /* frames went into a punt ring since its last idle poll */
 };
 
 struct sw_state {

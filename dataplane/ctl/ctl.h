@@ -37,7 +37,8 @@ void sw_ctl_serve_fini(void);
 unsigned int sw_ctl_serve(void);
 /* A slot's client is gone or released it: drop what was pending for it. */
 void sw_ctl_serve_forget(unsigned int i);
-void sw_ctl_sleep(uint64_t timeout_ns); /* futex-wait for a request */
-void sw_ctl_wake(void);			/* async-signal-safe: end sw_ctl_sleep now */
+/* futex-wait for a request (and, with bell != NULL, for *bell to leave bell_val) */
+void sw_ctl_sleep(uint64_t timeout_ns, const uint32_t *bell, uint32_t bell_val);
+void sw_ctl_wake(void); /* async-signal-safe: end sw_ctl_sleep now */
 
 #endif

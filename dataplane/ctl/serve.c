@@ -320,11 +320,11 @@ unsigned int sw_ctl_serve(void)
 /*
  * Sleep until a client writes a request (or timeout_ns): every active
  * slot's request ring says a sleeper waits, and one futex_waitv covers
- * them all.
+ * them all, the main lcore's doorbell too when given.
  */
-void sw_ctl_sleep(uint64_t timeout_ns)
+void sw_ctl_sleep(uint64_t timeout_ns, const uint32_t *bell, uint32_t bell_val)
 {
-	struct futex_waitv w[SW_MAX_CLIENTS + 1];
+	struct futex_waitv w[SW_MAX_CLIENTS + 2];
 	struct sw_ring_view *rings[SW_MAX_CLIENTS];
 	unsigned int n = 0, nr = 0;
 	struct timespec ts;
@@ -335,6 +335,12 @@ void sw_ctl_sleep(uint64_t timeout_ns)
 		.uaddr = (uintptr_t)&serve.quit_word,
 		.flags = FUTEX_32,
 	};
+	if (bell != NULL)
+		w[n++] = (struct futex_waitv){
+			.val = bell_val,
+			.uaddr = (uintptr_t)bell,
+			.flags = FUTEX_32 | FUTEX_PRIVATE_FLAG, /* slipwayd's own memory */
+		};
 	for (unsigned int i = 0; i < SW_MAX_CLIENTS; i++) {
 		struct slot_serve *ss = &serve.slot[i];
 

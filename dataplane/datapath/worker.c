@@ -20,6 +20,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "core/bell.h"
 #include "core/fp.h"
 #include "core/state.h"
 #include "core/stats.h"
@@ -72,6 +73,7 @@ static inline void punt_burst(struct sw_worker *w, struct sw_tap_set *tap, uint1
 	if (unlikely(tap != NULL))
 		sw_tap_out(tap, w, SW_TAP_POINT_PUNT, p, pkts, n, 0);
 	enq = rte_ring_sp_enqueue_burst(punt, (void **)pkts, n, NULL);
+	w->punted = true;
 	if (unlikely(enq < n)) {
 		if (unlikely(tap != NULL))
 			sw_tap_out(tap, w, SW_TAP_POINT_DROP, p, pkts + enq, n - enq,
@@ -338,13 +340,19 @@ static inline void rx_queue(const struct sw_fp_config *cfg, struct sw_worker *w,
 
 /*
  * Idle back-off, NAPI-style: a worker whose queues stay empty for
- * IDLE_SPINS iterations leaves the RCU reader set (so publishes do not wait
- * for it) and sleeps, 1 us first, doubling at each empty look up to
- * --idle-sleep-us; the first packet puts it back to full polling. The
- * sleep is the only system call the fast path makes, and only with
- * nothing to do.
+ * IDLE_SPINS iterations and BUSY_TAIL_US since its last packet leaves the
+ * RCU reader set (so publishes do not wait for it) and sleeps, 1 us first,
+ * doubling at each empty look up to --idle-sleep-us less what its sleeps
+ * overran lately (an average of each sleep's actual length beyond the one
+ * asked), so that no sleep lasts longer than the bound; the first packet
+ * puts it back to full polling. The tail keeps it polling for the answer
+ * to what it just forwarded (a ping's echo, a TCP ACK). The sleep is the
+ * only system call the fast path makes, and only with nothing to do (and
+ * the bell, core/bell.h: one futex wake after punting, only while the main
+ * lcore sleeps in deep idle).
  */
 #define IDLE_SPINS    64u
+#define BUSY_TAIL_US  200u
 #define ACCOUNT_EVERY 1024u /* iterations between stores of the time counters */
 
 struct lcore_time {
@@ -378,8 +386,10 @@ int sw_worker_main(void *arg)
 	struct sw_worker *w = arg;
 	struct sw_lcore_stats *st = w->stats;
 	struct lcore_time t = { 0 };
-	unsigned int empty = 0, sleep_us = 0, iter = 0;
-	uint64_t now = rte_rdtsc();
+	unsigned int empty = 0, sleep_us = 0, iter = 0, over_us = 0;
+	const uint64_t cycles_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
+	const uint64_t tail = BUSY_TAIL_US * cycles_us;
+	uint64_t now = rte_rdtsc(), last_busy = now;
 
 	w->rules = sw_rules_counters(w->index + 1);
 	/* sleeps as short as asked: the default timer slack would add 50 us to each */
@@ -400,15 +410,31 @@ int sw_worker_main(void *arg)
 			__atomic_store_n(&st->busy_polls, st->busy_polls + 1, __ATOMIC_RELAXED);
 			t.busy += now - then;
 			empty = sleep_us = 0;
+			last_busy = now;
 		} else {
 			__atomic_store_n(&st->idle_polls, st->idle_polls + 1, __ATOMIC_RELAXED);
 			t.idle += now - then;
-			if (!sw.busy_poll && ++empty > IDLE_SPINS) {
-				sleep_us = sleep_us ? RTE_MIN(sleep_us * 2, sw.idle_sleep_us) : 1;
+			/* the main lcore may sleep in deep idle: what we punted wakes it */
+			if (unlikely(w->punted)) {
+				w->punted = false;
+				sw_bell_ring();
+			}
+			if (!sw.busy_poll && ++empty > IDLE_SPINS && now - last_busy > tail) {
+				const unsigned int cap = RTE_MAX(
+					sw.idle_sleep_us - RTE_MIN(over_us, sw.idle_sleep_us / 4),
+					1u);
+				unsigned int slept_us;
+
+				sleep_us = sleep_us ? RTE_MIN(sleep_us * 2, cap) : 1;
 				idle_sleep(w, sleep_us);
 				then = now;
 				now = rte_rdtsc();
 				t.sleep += now - then;
+				slept_us = (unsigned int)RTE_MIN((now - then) / cycles_us,
+								 (uint64_t)UINT32_MAX);
+				over_us = (over_us * 7 +
+					   (slept_us > sleep_us ? slept_us - sleep_us : 0)) /
+					  8;
 			}
 		}
 		if (unlikely(++iter % ACCOUNT_EVERY == 0 || sleep_us != 0))

@@ -21,6 +21,7 @@
 
 #include <rte_common.h>
 
+#include "core/bell.h"
 #include "core/log.h"
 #include "core/module.h"
 #include "core/state.h"
@@ -124,6 +125,7 @@ int sw_tel_on_main(sw_tel_main_fn fn, const char *params, struct rte_tel_data *d
 	j->params = params;
 	j->d = d;
 	__atomic_store_n(&j->state, JOB_PENDING, __ATOMIC_RELEASE);
+	sw_bell_ring(); /* the main lcore may sleep in deep idle */
 	deadline = sw_mono_ns() + WAIT_NS;
 	for (;;) {
 		st = __atomic_load_n(&j->state, __ATOMIC_ACQUIRE);

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The main lcore's doorbell. In deep idle (nothing at all to do for a
+ * while) the main lcore sleeps longer than --idle-us, and whatever would
+ * otherwise wait for its next pass rings the bell instead: a worker that
+ * left frames in a punt ring, a telemetry request, a frame from the kernel
+ * on a vEth (SIGIO while armed). Ringing costs a futex wake only while the
+ * main lcore is armed, i.e. asleep in deep idle; otherwise a load.
+ */
+#ifndef SW_CORE_BELL_H
+#define SW_CORE_BELL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The futex word (private) the main lcore sleeps on while armed (bumped by each ring). */
+extern uint32_t sw_bell_word;
+/* True while the main lcore is armed: in deep idle, asleep or looking for work. */
+extern bool sw_bell_armed;
+
+/* Main lcore: arm the bell. It then loads sw_bell_word before each look
+ * for work and sleeps on that value: a ring after the load ends the sleep. */
+void sw_bell_arm(void);
+/* Main lcore: disarm once awake. */
+void sw_bell_disarm(void);
+
+/* Wake the main lcore if it is armed: call after making the work visible
+ * (a full fence, then a load; a futex wake only while armed).
+ * Async-signal-safe. */
+void sw_bell_ring(void);
+
+/* Installs the SIGIO handler that rings the bell (fds armed with O_ASYNC). */
+int sw_bell_sigio_init(void);
+
+#endif
