@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Kernel sync (linux-cp style): what the host stack knows about the vEths
- * is installed in the fast path. The router part (kni/lcp_router.c) is an
+ * is installed in the fast path. The router part (kni/lcp_router.c,
+ * lcp_addr.c, lcp_resync.c; kni/lcp_router.h what they share) is an
  * rtnetlink consumer that needs no DPDK: everything it reads or changes
  * outside itself goes through struct sw_lcp_tables, which slipwayd binds
  * to the l3 tables, the vEths and the event bus (kni/lcp.c, with turning
@@ -68,7 +69,7 @@ struct sw_lcp {
 
 extern struct sw_lcp kernel_sync;
 
-/* kni/lcp_router.c */
+/* kni/lcp_resync.c */
 void sw_lcp_bind(const struct sw_lcp_tables *t);
 void sw_lcp_start(void);
 /* Turns it off: what it installed is removed, a bounded part per step;
@@ -79,7 +80,9 @@ bool sw_lcp_stop_step(void);
 void sw_lcp_audit(void);
 /* Periodic: ends an event window. */
 void sw_lcp_tick(uint64_t now_ns);
+/* kni/lcp_addr.c */
 uint32_t sw_lcp_addresses(void);
+/* kni/lcp_router.c */
 uint32_t sw_lcp_objects(void);
 
 #endif

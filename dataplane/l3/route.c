@@ -5,6 +5,9 @@
  * delete, walks and the API's longest-prefix look-up; a prefix with more
  * than one candidate also has all of them in a second hash (few do). The
  * FIBs (fib.c) hold what the fast path reads: the active candidate's group.
+ * This file: the RIB, its candidates, add, delete and look-ups; a route's
+ * next hops as a group in route_nh.c, the sweep and the FIB audit in
+ * route_sweep.c (l3/rib.h: what they share).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,54 +24,11 @@
 #include "core/util.h"
 #include "l3/fib.h"
 #include "l3/nexthop.h"
+#include "l3/rib.h"
 #include "l3/route.h"
 #include "port/port.h"
 
-struct rt_key {
-	uint8_t ip[16];
-	uint8_t len;
-	uint8_t family;
-	uint8_t pad[2];
-};
-
-/* RIB data: the active candidate. */
-#define EPOCH_MASK   0x7fu
-#define RD_GID(d)    ((uint32_t)((d)&0xfffffu))
-#define RD_ORIGIN(d) ((uint8_t)(((d) >> 20) & 0xfu))
-#define RD_EPOCH(d)  ((uint8_t)(((d) >> 24) & EPOCH_MASK))
-#define RD_SET	     (1ull << 31) /* other candidates wait: the set is in rib.sets */
-#define RD_METRIC(d) ((uint32_t)((d) >> 32))
-
-#define MAX_SETS (1u << 16) /* prefixes with more than one candidate */
-#define NO_GID	 UINT32_MAX
-
-struct cand {
-	uint32_t gid;
-	uint32_t metric;
-	uint8_t origin;
-	uint8_t epoch;
-};
-
-/* Every candidate of a prefix, the active one first. */
-struct cset {
-	unsigned int n;
-	struct cand c[SW_RT_CANDS_MAX];
-};
-
-static struct {
-	struct rte_hash *rib;
-	struct rte_hash *sets; /* rt_key -> struct cset * */
-	uint32_t n[2];	       /* prefixes per family */
-	uint32_t origin[8];    /* active routes per origin */
-	uint8_t epoch;	       /* of what is written now (sw_l3_mark) */
-	struct {	       /* the sweep in progress */
-		struct rt_key *keys;
-		uint32_t n, pos, cap, mask;
-		uint32_t walk; /* the RIB walk's cursor while it lists them */
-		bool listing;  /* the walk is not done */
-		bool failed;   /* out of memory: nothing more is listed */
-	} sweep;
-} rib;
+struct sw_rib sw_rib;
 
 static uint64_t rd_of(const struct cand *c, bool set)
 {
@@ -85,28 +45,19 @@ static struct cand cand_of(uint64_t d)
 			      .epoch = RD_EPOCH(d) };
 }
 
-void sw_l3_mark(void)
-{
-	rib.epoch = (rib.epoch + 1) & EPOCH_MASK;
-}
-
-uint8_t sw_l3_epoch(void)
-{
-	return rib.epoch;
-}
-
 uint32_t sw_routes_count_origin(enum sw_origin origin)
 {
-	return rib.origin[origin & 7];
+	return sw_rib.origin[origin & 7];
 }
 
 int sw_routes_init(void)
 {
 	if (sw_fib_init() != 0 || sw_nexthop_init() != 0)
 		return -1;
-	rib.rib = sw_hash_create("sw_rib", sw.max_routes + SW_MAX_ROUTES6, sizeof(struct rt_key));
-	rib.sets = sw_hash_create("sw_rib_sets", MAX_SETS, sizeof(struct rt_key));
-	if (rib.rib == NULL || rib.sets == NULL) {
+	sw_rib.rib = sw_hash_create("sw_rib", sw.max_routes + SW_MAX_ROUTES6,
+				    sizeof(struct rt_key));
+	sw_rib.sets = sw_hash_create("sw_rib_sets", MAX_SETS, sizeof(struct rt_key));
+	if (sw_rib.rib == NULL || sw_rib.sets == NULL) {
 		SW_LOG(ERR, "routes: cannot allocate the RIB for %u routes; more hugepages?",
 		       sw.max_routes + SW_MAX_ROUTES6);
 		return -1;
@@ -120,12 +71,12 @@ void sw_routes_fini(void)
 	void *data;
 	uint32_t next = 0;
 
-	while (rib.sets != NULL && rte_hash_iterate(rib.sets, &key, &data, &next) >= 0)
+	while (sw_rib.sets != NULL && rte_hash_iterate(sw_rib.sets, &key, &data, &next) >= 0)
 		free(data);
-	rte_hash_free(rib.sets);
-	rte_hash_free(rib.rib);
-	free(rib.sweep.keys);
-	memset(&rib, 0, sizeof(rib));
+	rte_hash_free(sw_rib.sets);
+	rte_hash_free(sw_rib.rib);
+	free(sw_rib.sweep.keys);
+	memset(&sw_rib, 0, sizeof(sw_rib));
 	sw_nexthop_fini();
 	sw_fib_fini();
 }
@@ -140,7 +91,7 @@ SW_MODULE_REGISTER(l3_module)
 
 uint32_t sw_routes_count(uint8_t family)
 {
-	return rib.n[family == SW_AF_INET6];
+	return sw_rib.n[family == SW_AF_INET6];
 }
 
 void sw_route_name(const struct sw_l3_route *r, char *buf, size_t len)
@@ -175,71 +126,6 @@ static int rkey(const struct sw_l3_route *r, struct rt_key *k, const char *name,
 	memcpy(k->ip, r->prefix, sw_af_bytes(r->family));
 	k->len = r->len;
 	k->family = r->family;
-	return 0;
-}
-
-static void release_members(const struct sw_nh_group *g)
-{
-	for (unsigned int i = 0; i < g->n; i++)
-		sw_nh_maybe_release(g->nh[i]);
-}
-
-/* The group key of r: its next hops found or created, sorted (one set,
- * one group, whatever the order). */
-static int group_of(const struct sw_l3_route *r, const char *name, struct sw_nh_group *g,
-		    struct sw_err *e)
-{
-	memset(g, 0, sizeof(*g));
-	g->type = r->type;
-	switch (r->type) {
-	case SW_ROUTE_LOCAL:
-	case SW_ROUTE_DROP:
-		if (r->n_nh == 0)
-			return 0;
-		if (e)
-			sw_fail(e, SW_ST_INVALID, "route %s: %s routes take no next hop", name,
-				r->type == SW_ROUTE_LOCAL ? "local" : "drop");
-		return -EINVAL;
-	case SW_ROUTE_FORWARD:
-		break;
-	default:
-		if (e)
-			sw_fail(e, SW_ST_INVALID, "route %s: unknown type %u", name, r->type);
-		return -EINVAL;
-	}
-	if (r->n_nh < 1 || r->n_nh > SW_ECMP_MAX) {
-		if (e)
-			sw_fail(e, SW_ST_RANGE, "route %s: %u next hops, expected 1..%u", name,
-				r->n_nh, SW_ECMP_MAX);
-		return -EINVAL;
-	}
-	for (unsigned int i = 0; i < r->n_nh; i++) {
-		int ret = -ENODEV;
-
-		if (!sw_port_exists(r->nh[i].port)) {
-			if (e)
-				sw_fail(e, SW_ST_NO_PORT,
-					"route %s: next hop %u: port %u does not exist", name, i,
-					r->nh[i].port);
-		} else if ((ret = sw_nh_get(r->nh[i].port, r->family, r->nh[i].gw, &g->nh[i])) !=
-			   0) {
-			if (e)
-				sw_fail(e, SW_ST_NO_SPACE, "route %s: next-hop table full (%u)",
-					name, SW_MAX_NH);
-		}
-		if (ret != 0) {
-			release_members(g);
-			return ret;
-		}
-		g->n = i + 1;
-	}
-	for (unsigned int i = 1; i < g->n; i++)
-		for (unsigned int j = i; j > 0 && g->nh[j - 1] > g->nh[j]; j--) {
-			uint32_t t = g->nh[j];
-
-			g->nh[j] = g->nh[j - 1];
-			g->nh[j - 1] = t;
-		}
 	return 0;
 }
 
@@ -289,12 +175,12 @@ static void best_first(struct cset *s)
 }
 
 /* The candidates of k (data d): a copy in *s, the stored set in *stored. */
-static void load(const struct rt_key *k, uint64_t d, struct cset *s, struct cset **stored)
+void sw_rib_load(const struct rt_key *k, uint64_t d, struct cset *s, struct cset **stored)
 {
 	void *p = NULL;
 
 	*stored = NULL;
-	if ((d & RD_SET) && rte_hash_lookup_data(rib.sets, k, &p) >= 0 && p != NULL) {
+	if ((d & RD_SET) && rte_hash_lookup_data(sw_rib.sets, k, &p) >= 0 && p != NULL) {
 		*stored = p;
 		*s = **stored;
 		return;
@@ -324,7 +210,7 @@ static const char *origin_name(uint8_t origin)
  * (the FIB follows when its group differs), no candidate left removes the
  * prefix. On failure nothing changed.
  */
-static int commit(const struct rt_key *k, bool had, uint64_t old, struct cset *stored,
+int sw_rib_commit(const struct rt_key *k, bool had, uint64_t old, struct cset *stored,
 		  struct cset *s, const char *name, struct sw_err *e)
 {
 	bool fib_changed, new_set = false;
@@ -334,20 +220,20 @@ static int commit(const struct rt_key *k, bool had, uint64_t old, struct cset *s
 
 	if (s->n == 0) {
 		sw_fib_del(k->family, k->ip, k->len);
-		rte_hash_del_key(rib.rib, k);
+		rte_hash_del_key(sw_rib.rib, k);
 		if (stored != NULL) {
-			rte_hash_del_key(rib.sets, k);
+			rte_hash_del_key(sw_rib.sets, k);
 			free(stored);
 		}
-		rib.origin[RD_ORIGIN(old)]--;
-		rib.n[k->family == SW_AF_INET6]--;
+		sw_rib.origin[RD_ORIGIN(old)]--;
+		sw_rib.n[k->family == SW_AF_INET6]--;
 		sw_publish_mark_dirty();
 		return 0;
 	}
 	best_first(s);
 	if (s->n > 1 && keep == NULL) {
 		keep = malloc(sizeof(*keep));
-		if (keep == NULL || rte_hash_add_key_data(rib.sets, k, keep) < 0) {
+		if (keep == NULL || rte_hash_add_key_data(sw_rib.sets, k, keep) < 0) {
 			free(keep);
 			if (e)
 				sw_fail(e, SW_ST_NO_SPACE,
@@ -366,7 +252,7 @@ static int commit(const struct rt_key *k, bool had, uint64_t old, struct cset *s
 		goto undo;
 	}
 	d = rd_of(&s->c[0], s->n > 1);
-	if (rte_hash_add_key_data(rib.rib, k, (void *)(uintptr_t)d) < 0) {
+	if (rte_hash_add_key_data(sw_rib.rib, k, (void *)(uintptr_t)d) < 0) {
 		if (e)
 			sw_fail(e, SW_ST_NO_SPACE, "route %s: the route table is full (%u)", name,
 				sw.max_routes + SW_MAX_ROUTES6);
@@ -380,20 +266,20 @@ static int commit(const struct rt_key *k, bool had, uint64_t old, struct cset *s
 	if (s->n > 1) {
 		*keep = *s;
 	} else if (stored != NULL) {
-		rte_hash_del_key(rib.sets, k);
+		rte_hash_del_key(sw_rib.sets, k);
 		free(stored);
 	}
 	if (had)
-		rib.origin[RD_ORIGIN(old)]--;
+		sw_rib.origin[RD_ORIGIN(old)]--;
 	else
-		rib.n[k->family == SW_AF_INET6]++;
-	rib.origin[s->c[0].origin]++;
+		sw_rib.n[k->family == SW_AF_INET6]++;
+	sw_rib.origin[s->c[0].origin]++;
 	if (fib_changed)
 		sw_publish_mark_dirty();
 	return 0;
 undo:
 	if (new_set) {
-		rte_hash_del_key(rib.sets, k);
+		rte_hash_del_key(sw_rib.sets, k);
 		free(keep);
 	}
 	return ret < 0 ? ret : -ENOSPC;
@@ -402,11 +288,11 @@ undo:
 /* The epoch of candidate i of k refreshed, nothing else changed. */
 static void touch(const struct rt_key *k, struct cset *s, struct cset *stored, unsigned int i)
 {
-	s->c[i].epoch = rib.epoch;
+	s->c[i].epoch = sw_rib.epoch;
 	if (stored != NULL)
-		stored->c[i].epoch = rib.epoch;
+		stored->c[i].epoch = sw_rib.epoch;
 	if (i == 0)
-		rte_hash_add_key_data(rib.rib, k, (void *)(uintptr_t)rd_of(&s->c[0], s->n > 1));
+		rte_hash_add_key_data(sw_rib.rib, k, (void *)(uintptr_t)rd_of(&s->c[0], s->n > 1));
 }
 
 int sw_route_add(const struct sw_l3_route *r, enum sw_origin origin, uint32_t metric,
@@ -427,27 +313,27 @@ int sw_route_add(const struct sw_l3_route *r, enum sw_origin origin, uint32_t me
 		return ret;
 	if (origin != SW_ORIGIN_KROUTE && origin != SW_ORIGIN_KADDR)
 		metric = 0;
-	if ((ret = group_of(r, name, &gk, e)) != 0)
+	if ((ret = sw_rib_group_of(r, name, &gk, e)) != 0)
 		return ret;
 	if ((ret = sw_grp_get(&gk, &gid)) != 0) {
-		release_members(&gk);
+		sw_rib_release_members(&gk);
 		if (e)
 			sw_fail(e, SW_ST_NO_SPACE, "route %s: next-hop group table full (%u)", name,
 				SW_MAX_GROUPS);
 		return ret;
 	}
-	nc = (struct cand){ .gid = gid, .metric = metric, .origin = origin, .epoch = rib.epoch };
-	bool had = rte_hash_lookup_data(rib.rib, &k, &data) >= 0;
+	nc = (struct cand){ .gid = gid, .metric = metric, .origin = origin, .epoch = sw_rib.epoch };
+	bool had = rte_hash_lookup_data(sw_rib.rib, &k, &data) >= 0;
 	uint64_t old = (uintptr_t)data;
 
 	s.n = 0;
 	if (had)
-		load(&k, old, &s, &stored);
+		sw_rib_load(&k, old, &s, &stored);
 	for (i = 0; i < s.n && !same_cand(&s.c[i], origin, metric); i++)
 		;
 	if (i < s.n && s.c[i].gid == gid) {
 		sw_grp_put(gid); /* the candidate holds its reference already */
-		if (s.c[i].epoch != rib.epoch)
+		if (s.c[i].epoch != sw_rib.epoch)
 			touch(&k, &s, stored, i);
 		return SW_RT_UNCHANGED;
 	}
@@ -463,7 +349,7 @@ int sw_route_add(const struct sw_l3_route *r, enum sw_origin origin, uint32_t me
 	} else {
 		s.c[s.n++] = nc;
 	}
-	if ((ret = commit(&k, had, old, stored, &s, name, e)) != 0) {
+	if ((ret = sw_rib_commit(&k, had, old, stored, &s, name, e)) != 0) {
 		sw_grp_put(gid);
 		return ret;
 	}
@@ -486,14 +372,14 @@ int sw_route_del(const struct sw_l3_route *r, enum sw_origin origin, const uint3
 	sw_route_name(r, name, sizeof(name));
 	if ((ret = rkey(r, &k, name, e)) != 0)
 		return ret;
-	if (rte_hash_lookup_data(rib.rib, &k, &data) < 0) {
+	if (rte_hash_lookup_data(sw_rib.rib, &k, &data) < 0) {
 		if (e)
 			sw_fail(e, SW_ST_NOT_FOUND, "route %s does not exist", name);
 		return -ENOENT;
 	}
 	uint64_t d = (uintptr_t)data;
 
-	load(&k, d, &s, &stored);
+	sw_rib_load(&k, d, &s, &stored);
 	for (unsigned int i = 0; i < s.n; i++) {
 		const struct cand *c = &s.c[i];
 		bool match = c->origin == origin &&
@@ -513,29 +399,11 @@ int sw_route_del(const struct sw_l3_route *r, enum sw_origin origin, const uint3
 	}
 	s.n = n;
 	sw_publish_make_room();
-	if ((ret = commit(&k, true, d, stored, &s, name, e)) != 0)
+	if ((ret = sw_rib_commit(&k, true, d, stored, &s, name, e)) != 0)
 		return ret;
 	for (unsigned int i = 0; i < n_gone; i++)
 		sw_grp_put(gone[i]);
 	return 0;
-}
-
-static void route_of(const struct rt_key *k, uint32_t gid, struct sw_l3_route *r)
-{
-	const struct sw_nh_group *g = sw_grp(gid);
-
-	memset(r, 0, sizeof(*r));
-	r->family = k->family;
-	r->len = k->len;
-	r->type = g->type;
-	memcpy(r->prefix, k->ip, 16);
-	r->n_nh = g->n;
-	for (unsigned int i = 0; i < g->n; i++) {
-		const struct sw_nh_rec *n = sw_nh_rec(g->nh[i]);
-
-		r->nh[i].port = n->key.port;
-		memcpy(r->nh[i].gw, n->key.ip, 16);
-	}
 }
 
 int sw_route_get(const struct sw_l3_route *key, struct sw_l3_route *out, enum sw_origin *origin,
@@ -544,9 +412,9 @@ int sw_route_get(const struct sw_l3_route *key, struct sw_l3_route *out, enum sw
 	struct rt_key k;
 	void *data;
 
-	if (rkey(key, &k, "", NULL) != 0 || rte_hash_lookup_data(rib.rib, &k, &data) < 0)
+	if (rkey(key, &k, "", NULL) != 0 || rte_hash_lookup_data(sw_rib.rib, &k, &data) < 0)
 		return -ENOENT;
-	route_of(&k, RD_GID((uintptr_t)data), out);
+	sw_rib_route_of(&k, RD_GID((uintptr_t)data), out);
 	if (origin != NULL)
 		*origin = RD_ORIGIN((uintptr_t)data);
 	if (metric != NULL)
@@ -561,14 +429,14 @@ int sw_route_get_cand(const struct sw_l3_route *key, enum sw_origin origin, uint
 	struct rt_key k;
 	void *data;
 
-	if (rkey(key, &k, "", NULL) != 0 || rte_hash_lookup_data(rib.rib, &k, &data) < 0)
+	if (rkey(key, &k, "", NULL) != 0 || rte_hash_lookup_data(sw_rib.rib, &k, &data) < 0)
 		return -ENOENT;
 	if (origin != SW_ORIGIN_KROUTE && origin != SW_ORIGIN_KADDR)
 		metric = 0;
-	load(&k, (uintptr_t)data, &s, &stored);
+	sw_rib_load(&k, (uintptr_t)data, &s, &stored);
 	for (unsigned int i = 0; i < s.n; i++)
 		if (same_cand(&s.c[i], origin, metric)) {
-			route_of(&k, s.c[i].gid, out);
+			sw_rib_route_of(&k, s.c[i].gid, out);
 			return 0;
 		}
 	return -ENOENT;
@@ -585,9 +453,9 @@ int sw_route_lookup(uint8_t family, const uint8_t *dst, struct sw_l3_route *out,
 		memcpy(k.ip, dst, sw_af_bytes(family));
 		sw_mask_prefix(k.ip, (unsigned int)len, bits);
 		k.len = (uint8_t)len;
-		if (rte_hash_lookup_data(rib.rib, &k, &data) >= 0) {
+		if (rte_hash_lookup_data(sw_rib.rib, &k, &data) >= 0) {
 			*gid = RD_GID((uintptr_t)data);
-			route_of(&k, *gid, out);
+			sw_rib_route_of(&k, *gid, out);
 			return 0;
 		}
 	}
@@ -600,141 +468,15 @@ bool sw_route_next(uint8_t family, uint32_t *cursor, struct sw_l3_route *out,
 	const void *key;
 	void *data;
 
-	while (rte_hash_iterate(rib.rib, &key, &data, cursor) >= 0) {
+	while (rte_hash_iterate(sw_rib.rib, &key, &data, cursor) >= 0) {
 		const struct rt_key *k = key;
 
 		if (family != 0 && k->family != family)
 			continue;
-		route_of(k, RD_GID((uintptr_t)data), out);
+		sw_rib_route_of(k, RD_GID((uintptr_t)data), out);
 		if (origin != NULL)
 			*origin = RD_ORIGIN((uintptr_t)data);
 		return true;
-	}
-	return false;
-}
-
-/* --- resync: sweep by epoch --- */
-
-static bool stale_in(const struct cand *c, uint32_t mask)
-{
-	return (mask & (1u << c->origin)) && c->epoch != rib.epoch;
-}
-
-int sw_routes_sweep_begin(uint32_t mask)
-{
-	rib.sweep.n = rib.sweep.pos = rib.sweep.walk = 0;
-	rib.sweep.mask = mask;
-	rib.sweep.listing = true;
-	rib.sweep.failed = false;
-	return 0;
-}
-
-/* Lists the prefixes with a stale candidate, at most max entries of the
- * RIB walked per call (a full table is walked in bounded parts); true when
- * the walk is done. */
-static bool sweep_list(unsigned int max)
-{
-	const void *key;
-	void *data;
-
-	for (unsigned int i = 0; i < max; i++) {
-		if (rte_hash_iterate(rib.rib, &key, &data, &rib.sweep.walk) < 0) {
-			rib.sweep.listing = false;
-			return true;
-		}
-		const struct rt_key *k = key;
-		struct cset s, *stored;
-		bool stale = false;
-
-		load(k, (uintptr_t)data, &s, &stored);
-		for (unsigned int c = 0; c < s.n && !stale; c++)
-			stale = stale_in(&s.c[c], rib.sweep.mask);
-		if (!stale)
-			continue;
-		if (rib.sweep.n == rib.sweep.cap) {
-			uint32_t cap = rib.sweep.cap ? 2 * rib.sweep.cap : 1024;
-			struct rt_key *keys = realloc(rib.sweep.keys, cap * sizeof(*keys));
-
-			if (keys == NULL) {
-				SW_LOG(ERR, "routes: no memory to sweep %u stale routes", cap);
-				rib.sweep.listing = false;
-				rib.sweep.failed = true;
-				return true;
-			}
-			rib.sweep.keys = keys;
-			rib.sweep.cap = cap;
-		}
-		rib.sweep.keys[rib.sweep.n++] = *k;
-	}
-	return false;
-}
-
-bool sw_routes_sweep_step(unsigned int max, void (*removed)(const struct sw_l3_route *r,
-							    enum sw_origin origin, uint32_t metric))
-{
-	/* the walk first (it changes nothing), then the removals */
-	if (rib.sweep.listing && !sweep_list(max * 16))
-		return false;
-	for (unsigned int done = 0; done < max && rib.sweep.pos < rib.sweep.n; done++) {
-		const struct rt_key *k = &rib.sweep.keys[rib.sweep.pos++];
-		struct sw_l3_route routes[SW_RT_CANDS_MAX];
-		struct cand gone[SW_RT_CANDS_MAX];
-		struct cset s, *stored;
-		unsigned int n_gone = 0, n = 0;
-		void *data;
-		char name[64];
-
-		if (rte_hash_lookup_data(rib.rib, k, &data) < 0)
-			continue;
-		uint64_t d = (uintptr_t)data;
-
-		load(k, d, &s, &stored);
-		for (unsigned int i = 0; i < s.n; i++) {
-			if (stale_in(&s.c[i], rib.sweep.mask)) {
-				route_of(k, s.c[i].gid, &routes[n_gone]);
-				gone[n_gone++] = s.c[i];
-			} else {
-				s.c[n++] = s.c[i];
-			}
-		}
-		if (n_gone == 0)
-			continue; /* written again since the sweep began */
-		s.n = n;
-		sw_publish_make_room();
-		sw_route_name(&routes[0], name, sizeof(name));
-		if (commit(k, true, d, stored, &s, name, NULL) != 0) {
-			SW_LOG(WARNING, "routes: %s: a stale route could not be removed", name);
-			continue;
-		}
-		for (unsigned int i = 0; i < n_gone; i++) {
-			sw_grp_put(gone[i].gid);
-			if (removed != NULL)
-				removed(&routes[i], gone[i].origin, gone[i].metric);
-		}
-	}
-	return rib.sweep.pos >= rib.sweep.n;
-}
-
-/* --- audit of the FIB --- */
-
-bool sw_routes_audit_fib(uint32_t *cursor, unsigned int max, uint32_t *fixed)
-{
-	const void *key;
-	void *data;
-
-	for (unsigned int i = 0; i < max; i++) {
-		if (rte_hash_iterate(rib.rib, &key, &data, cursor) < 0)
-			return true;
-		const struct rt_key *k = key;
-		uint32_t want = RD_GID((uintptr_t)data), got;
-
-		if (sw_fib_get(k->family, k->ip, k->len, &got) == 0 && got == want)
-			continue;
-		sw_publish_make_room();
-		if (sw_fib_set(k->family, k->ip, k->len, want) == 0) {
-			sw_publish_mark_dirty();
-			(*fixed)++;
-		}
 	}
 	return false;
 }
@@ -745,8 +487,8 @@ static void routes_stats(struct sw_stats *st)
 	st->tables.mem_bytes = sw_fib_mem_bytes() + sw_nexthop_mem_bytes() +
 			       2ull * (sw.max_routes + SW_MAX_ROUTES6) *
 				       (sizeof(struct rt_key) + 8);
-	st->tables.routes4 = rib.n[0];
-	st->tables.routes6 = rib.n[1];
+	st->tables.routes4 = sw_rib.n[0];
+	st->tables.routes6 = sw_rib.n[1];
 	st->tables.neighbours = sw_neighbours_count();
 	st->tables.nh_groups = sw_groups_used();
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target over kernel sync's rtnetlink handlers: the parser
- * (kni/nl_parse.c) and the router (kni/lcp_router.c) as slipwayd runs them,
+ * (kni/nl_parse.c) and the router (kni/lcp_router.c, lcp_addr.c,
+ * lcp_resync.c) as slipwayd runs them,
  * bound through struct sw_lcp_tables to a model of the l3 tables (one
  * candidate per prefix, origin and kernel metric, the best active;
  * neighbours by port, family and address). No EAL: nothing here needs it.
