@@ -78,7 +78,7 @@ test('a batch: an abort stops writing what is left; late answers of what was wri
   const { fake, open } = fakeFor(t, 'abbt');
   const log = recorder();
   const sw = await open({ logger: log });
-  fake.stop(); // the dataplane takes nothing: the request ring fills
+  fake.pause(); // the dataplane, alive, takes nothing: the request ring fills
   const ac = new AbortController();
   const items = Array.from({ length: 5000 }, () => ({ op: Op.HELLO }));
   const p = sw.requestBatch(items, { signal: ac.signal });

@@ -164,15 +164,24 @@ export class FakeDataplane {
     u32(CtlHeader.magic, opts.magic ?? CTL_MAGIC); // last, like slipwayd
   }
 
+  private paused = false;
+
   /** Serve requests every millisecond, free dead clients' slots and keep the heartbeat fresh, like slipwayd. */
   start(): this {
+    clearInterval(this.timer);
+    this.paused = false;
     this.beat();
     this.timer = setInterval(() => {
       this.beat();
       this.reap();
-      this.serve();
+      if (!this.paused) this.serve();
     }, 1);
     return this;
+  }
+
+  /** Takes no request while the heartbeat goes on: a dataplane that is alive but busy (start() serves again). */
+  pause(): void {
+    this.paused = true;
   }
 
   /** Writes dp_heartbeat_ns (CLOCK_MONOTONIC). */
