@@ -2,7 +2,7 @@
 /*
  * Kernel sync (linux-cp style): what the host stack knows about the vEths
  * is installed in the fast path. The router part (kni/lcp_router.c,
- * lcp_addr.c, lcp_resync.c; kni/lcp_router.h what they share) is an
+ * lcp_addr.c, lcp_resync.c, lcp_events.c; kni/lcp_router.h what they share) is an
  * rtnetlink consumer that needs no DPDK: everything it reads or changes
  * outside itself goes through struct sw_lcp_tables, which slipwayd binds
  * to the l3 tables, the vEths and the event bus (kni/lcp.c, with turning
@@ -67,7 +67,7 @@ struct sw_lcp {
 	uint32_t win_events, win_added, win_removed, win_refused;
 };
 
-extern struct sw_lcp kernel_sync;
+extern struct sw_lcp kernel_sync; /* kni/lcp_events.c */
 
 /* kni/lcp_resync.c */
 void sw_lcp_bind(const struct sw_lcp_tables *t);
@@ -78,7 +78,7 @@ void sw_lcp_stop(void);
 bool sw_lcp_stop_step(void);
 /* The next resync is an audit (it is requested with SW_LCP_AUDIT_CAUSE). */
 void sw_lcp_audit(void);
-/* Periodic: ends an event window. */
+/* kni/lcp_events.c. Periodic: ends an event window. */
 void sw_lcp_tick(uint64_t now_ns);
 /* kni/lcp_addr.c */
 uint32_t sw_lcp_addresses(void);

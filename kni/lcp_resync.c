@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Kernel sync's machinery around the handlers of lcp_router.c and
- * lcp_addr.c: the rtnetlink consumer that calls them, the events it sends
- * (one per entry, bounded per window and per resync, the rest counted in
- * a summary), links going down and up, and the resync: it starts a new
+ * lcp_addr.c: the rtnetlink consumer that calls them, links going down
+ * and up, and the resync: it starts a new
  * epoch (the tables' and ours), re-installs what the dumps show and
  * sweeps, a bounded part per call, what was not seen. An audit is a resync
  * that also checks the FIB against the RIB and reports its counts. Also
@@ -18,85 +17,9 @@
 #include "kni/lcp_router.h"
 #include "kni/nl.h"
 
-#define LCP_RESYNC_EVENTS 256u /* per-entry events per resync; the rest counted */
-#define LCP_WINDOW_NS	  (100ull * 1000 * 1000)
-#define LCP_WINDOW_EVENTS 64u	/* per-entry events per window; the rest counted */
-#define LCP_SWEEP_STEP	  1024u /* prefixes per sweep step */
-#define LCP_AUDIT_STEP	  4096u /* FIB entries per audit step */
-#define LCP_KINDS	  ((1u << SW_ORIGIN_KROUTE) | (1u << SW_ORIGIN_KADDR))
-
-struct sw_lcp kernel_sync = { .nh_expanded = true };
-
-/* --- events --- */
-
-static bool windowed(const struct sw_evt_sync *ev)
-{
-	if (kernel_sync.resync) {
-		/* a resync of a big table would flood the event log: its summary counts */
-		return ++kernel_sync.rs_events > LCP_RESYNC_EVENTS;
-	}
-	if (kernel_sync.win_events < LCP_WINDOW_EVENTS) {
-		kernel_sync.win_events++;
-		return false;
-	}
-	kernel_sync.win_added += ev->action == SW_SYNC_ACT_ADDED;
-	kernel_sync.win_removed += ev->action == SW_SYNC_ACT_REMOVED;
-	kernel_sync.win_refused += ev->action == SW_SYNC_ACT_REFUSED;
-	return true;
-}
-
-void sw_lcp_emit(struct sw_evt_sync *ev, const char *reason)
-{
-	static const char *const what[] = { "", "neighbour", "route", "address" };
-	char ip[64];
-
-	snprintf(ev->reason, sizeof(ev->reason), "%s", reason ? reason : "");
-	if (ev->action == SW_SYNC_ACT_REFUSED)
-		kernel_sync.refused++;
-	if (kernel_sync.resync) {
-		kernel_sync.rs_added += ev->action == SW_SYNC_ACT_ADDED;
-		kernel_sync.rs_removed += ev->action == SW_SYNC_ACT_REMOVED;
-		kernel_sync.rs_refused += ev->action == SW_SYNC_ACT_REFUSED;
-	}
-	if (ev->action == SW_SYNC_ACT_REFUSED && rte_log_can_log(sw_logtype, RTE_LOG_INFO))
-		SW_LOG(INFO, "kernel sync: %s %s/%u port %u refused: %s", what[ev->what],
-		       sw_fmt_ip(ev->family, ev->ip, ip, sizeof(ip)), ev->prefix_len, ev->port,
-		       ev->reason);
-	if (windowed(ev))
-		return;
-	T->event(ev);
-}
-
-/* A summary event (resync, audit, burst). */
-static void emit_summary(uint8_t what, uint32_t added, uint32_t removed, uint32_t refused,
-			 uint32_t checked, const char *reason)
-{
-	struct sw_evt_sync ev = {
-		.what = what,
-		.action = SW_SYNC_ACT_DONE,
-		.port = SW_PORT_NONE,
-		.added = added,
-		.removed = removed,
-		.refused = refused,
-		.checked = checked,
-	};
-
-	snprintf(ev.reason, sizeof(ev.reason), "%s", reason);
-	T->event(&ev);
-}
-
-void sw_lcp_tick(uint64_t now_ns)
-{
-	struct sw_lcp *ks = &kernel_sync;
-
-	if (now_ns - ks->win_start < LCP_WINDOW_NS)
-		return;
-	if (ks->win_added + ks->win_removed + ks->win_refused > 0 && T != NULL)
-		emit_summary(SW_SYNC_WHAT_BURST, ks->win_added, ks->win_removed, ks->win_refused, 0,
-			     "more changes than are reported one by one");
-	ks->win_start = now_ns;
-	ks->win_events = ks->win_added = ks->win_removed = ks->win_refused = 0;
-}
+#define LCP_SWEEP_STEP 1024u /* prefixes per sweep step */
+#define LCP_AUDIT_STEP 4096u /* FIB entries per audit step */
+#define LCP_KINDS      ((1u << SW_ORIGIN_KROUTE) | (1u << SW_ORIGIN_KADDR))
 
 /* --- links --- */
 
@@ -198,15 +121,15 @@ static void resync_end(bool complete)
 		       "kernel sync: audit: %u entries checked, %u missing or different, %u "
 		       "extra, %u refused, %u FIB entries rewritten",
 		       ks->rs_checked, ks->rs_added, ks->rs_removed, ks->rs_refused, ks->rs_fib);
-		emit_summary(SW_SYNC_WHAT_AUDIT, ks->rs_added + ks->rs_fib, ks->rs_removed,
-			     ks->rs_refused, ks->rs_checked, cause);
+		sw_lcp_emit_summary(SW_SYNC_WHAT_AUDIT, ks->rs_added + ks->rs_fib, ks->rs_removed,
+				    ks->rs_refused, ks->rs_checked, cause);
 		return;
 	}
 	ks->resyncs++;
 	SW_LOG(INFO, "kernel sync: resync (%s) done: %u checked, %u added, %u removed, %u refused",
 	       cause, ks->rs_checked, ks->rs_added, ks->rs_removed, ks->rs_refused);
-	emit_summary(SW_SYNC_WHAT_RESYNC, ks->rs_added, ks->rs_removed, ks->rs_refused,
-		     ks->rs_checked, cause);
+	sw_lcp_emit_summary(SW_SYNC_WHAT_RESYNC, ks->rs_added, ks->rs_removed, ks->rs_refused,
+			    ks->rs_checked, cause);
 }
 
 static void batch_end(uint64_t now_ns)

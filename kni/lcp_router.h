@@ -4,9 +4,11 @@
  * its interface):
  *  - lcp_router.c: kernel routes and next-hop objects (ip nexthop);
  *  - lcp_addr.c: addresses on the vEths and the neighbours there;
- *  - lcp_resync.c: the events it sends, the resync (dumps, sweep, audit),
- *    links, the rtnetlink consumer that ties them together, and turning
- *    it on and off.
+ *  - lcp_events.c: its state and the events it sends;
+ *  - lcp_resync.c: the resync (dumps, sweep, audit), links, the rtnetlink
+ *    consumer that ties them together, and turning it on and off.
+ * lcp_events.c calls none of the others, lcp_router.c only lcp_events.c,
+ * lcp_addr.c those two.
  * Main lcore only; no DPDK.
  */
 #ifndef SW_KNI_LCP_ROUTER_H
@@ -28,8 +30,11 @@ static inline void sw_lcp_checked(void)
 		kernel_sync.rs_checked++;
 }
 
-/* lcp_resync.c: sends a per-entry event (windowed, counted in a resync). */
+/* lcp_events.c: sends a per-entry event (windowed, counted in a resync). */
 void sw_lcp_emit(struct sw_evt_sync *ev, const char *reason);
+/* A summary event (resync, audit, burst). */
+void sw_lcp_emit_summary(uint8_t what, uint32_t added, uint32_t removed, uint32_t refused,
+			 uint32_t checked, const char *reason);
 
 /* lcp_router.c */
 /* r as a candidate of origin (and metric); says what came of it. */

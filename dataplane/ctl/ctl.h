@@ -26,6 +26,9 @@ struct sw_ctl_slot {
 };
 bool sw_ctl_slot(unsigned int i, struct sw_ctl_slot *out);
 void sw_ctl_slot_served(unsigned int i, uint32_t n);
+/* fn(i) runs when slot i is freed (its client gone or released it), before
+ * its rings are reset: the serve loop drops what was pending for it. */
+void sw_ctl_slot_on_free(void (*fn)(unsigned int i));
 /* Writes one event into the event log (every client reads it). */
 void sw_ctl_event(uint16_t type, const void *payload, uint32_t len);
 /* A process's start time in clock ticks after boot, 0 when it is gone. */
@@ -35,8 +38,6 @@ uint64_t sw_proc_start_ticks(uint32_t pid);
 int sw_ctl_serve_init(void);
 void sw_ctl_serve_fini(void);
 unsigned int sw_ctl_serve(void);
-/* A slot's client is gone or released it: drop what was pending for it. */
-void sw_ctl_serve_forget(unsigned int i);
 /* futex-wait for a request (and, with bell != NULL, for *bell to leave bell_val) */
 void sw_ctl_sleep(uint64_t timeout_ns, const uint32_t *bell, uint32_t bell_val);
 void sw_ctl_wake(void); /* async-signal-safe: end sw_ctl_sleep now */

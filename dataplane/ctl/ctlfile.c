@@ -303,12 +303,20 @@ static struct {
 	uint64_t claiming_since; /* when this loop first saw the slot CLAIMING, 0 if not */
 } claims[SW_MAX_CLIENTS];
 
+static void (*on_slot_free)(unsigned int i);
+
+void sw_ctl_slot_on_free(void (*fn)(unsigned int i))
+{
+	on_slot_free = fn;
+}
+
 static void slot_free(unsigned int i, const char *why)
 {
 	struct sw_slot *s = slot_at(i);
 	struct sw_evt_client ev = { .pid = claims[i].pid, .slot = (uint16_t)i };
 
-	sw_ctl_serve_forget(i);
+	if (on_slot_free != NULL)
+		on_slot_free(i);
 	slot_reset(i);
 	claims[i].known = false;
 	__atomic_store_n(&s->state, SW_SLOT_FREE, __ATOMIC_RELEASE);

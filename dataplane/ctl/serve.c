@@ -96,6 +96,16 @@ static bool room_for_one(const struct slot_serve *ss)
 	       ss->n_deferred < MAX_DEFERRED;
 }
 
+/* A slot's client is gone or released it: drop what was pending for it. */
+static void serve_forget(unsigned int i)
+{
+	struct slot_serve *ss = &serve.slot[i];
+
+	ss->active = false;
+	ss->writes = ss->committing = ss->more = false;
+	ss->n_deferred = 0;
+}
+
 /* The slot's view of its claim, fresh when the claim is new. */
 static bool slot_open(unsigned int i)
 {
@@ -107,22 +117,13 @@ static bool slot_open(unsigned int i)
 		return false;
 	}
 	if (!ss->active || ss->gen != cs.gen) {
-		sw_ctl_serve_forget(i);
+		serve_forget(i);
 		sw_ring_view(&ss->req, cs.req);
 		sw_ring_view(&ss->resp, cs.resp);
 		ss->gen = cs.gen;
 		ss->active = true;
 	}
 	return true;
-}
-
-void sw_ctl_serve_forget(unsigned int i)
-{
-	struct slot_serve *ss = &serve.slot[i];
-
-	ss->active = false;
-	ss->writes = ss->committing = ss->more = false;
-	ss->n_deferred = 0;
 }
 
 static void answer_deferred(struct slot_serve *ss)
@@ -383,6 +384,7 @@ int sw_ctl_serve_init(void)
 			return -1;
 		}
 	}
+	sw_ctl_slot_on_free(serve_forget);
 	return 0;
 }
 

@@ -30,7 +30,7 @@ clang "${san[@]}" -march=native -DALLOW_EXPERIMENTAL_API -Wno-deprecated-declara
 # shellcheck disable=SC2086
 clang "${san[@]}" -march=native -DALLOW_EXPERIMENTAL_API -Wno-deprecated-declarations \
 	-I. -Idataplane -Idataplane/include test/fuzz/fuzz_sync.c kni/nl_parse.c kni/lcp_router.c \
-	kni/lcp_addr.c kni/lcp_resync.c dataplane/core/util.c dataplane/core/err.c $dpdk -o build/fuzz_sync
+	kni/lcp_addr.c kni/lcp_resync.c kni/lcp_events.c dataplane/core/util.c dataplane/core/err.c $dpdk -o build/fuzz_sync
 
 targets=(ctl packet offload sync)
 corpus() { [ "$1" = ctl ] && echo test/fuzz/corpus || echo "test/fuzz/corpus-$1"; }
