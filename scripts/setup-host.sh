@@ -42,24 +42,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-want=${SLIPWAY_HUGEPAGES:-1024}
-hp=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
-have=$(cat "$hp")
-if [ "$have" -lt "$want" ]; then
-  say "reserving $want hugepages of 2 MiB (had $have)"
-  echo "$want" > "$hp"
-  have=$(cat "$hp")
-  if [ "$have" -lt "$want" ]; then
-    echo "setup: only $have of $want hugepages could be reserved (memory fragmented?)" >&2
-    exit 1
-  fi
-fi
-# DPDK finds hugepages through a hugetlbfs mount (also used by --in-memory)
-if ! grep -q ' /dev/hugepages hugetlbfs ' /proc/mounts; then
-  say "mounting hugetlbfs on /dev/hugepages"
-  mkdir -p /dev/hugepages
-  mount -t hugetlbfs -o pagesize=2M nodev /dev/hugepages
-fi
+# hugepages and hugetlbfs: the same script a service host runs before the agent
+sh examples/systemd/slipway-hugepages.sh
 if ! grep -q ' /sys/fs/bpf bpf ' /proc/mounts; then
   say "mounting bpffs on /sys/fs/bpf"
   mkdir -p /sys/fs/bpf
