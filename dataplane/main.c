@@ -84,8 +84,9 @@ static void usage(const char *prog)
 		"  --idle-us N         main lcore sleep bound when idle, default 200\n"
 		"  --idle-sleep-us N   a worker whose queues stay empty sleeps, growing to this\n"
 		"                      bound (1..10000), default 1000; the first packet ends it\n"
-		"  --poll-mode M       sleep (default: idle back-off) or busy (workers always "
-		"poll)\n"
+		"  --poll-mode M       sleep (default: idle back-off), busy (workers always\n"
+		"                      poll) or interrupt (idle workers wait for an rx\n"
+		"                      interrupt where the driver has them, e.g. net_tap)\n"
 		"  --max-routes N      IPv4 route table size, default 65536 (1M routes: 1100000)\n"
 		"  --max-rules N       match-action rules, default 16384\n"
 		"  --ctl-dir DIR       control file directory (created 0700 if missing; it must "
@@ -233,13 +234,19 @@ static int parse_app_args(int argc, char **argv)
 				return -1;
 			break;
 		case 'P':
-			if (strcmp(optarg, "busy") != 0 && strcmp(optarg, "sleep") != 0) {
+			if (strcmp(optarg, "sleep") == 0)
+				sw.poll_mode = SW_POLL_SLEEP;
+			else if (strcmp(optarg, "busy") == 0)
+				sw.poll_mode = SW_POLL_BUSY;
+			else if (strcmp(optarg, "interrupt") == 0)
+				sw.poll_mode = SW_POLL_INTERRUPT;
+			else {
 				fprintf(stderr,
-					"slipwayd: --poll-mode '%s': expected busy or sleep\n",
+					"slipwayd: --poll-mode '%s': expected sleep, busy or "
+					"interrupt\n",
 					optarg);
 				return -1;
 			}
-			sw.busy_poll = strcmp(optarg, "busy") == 0;
 			break;
 		case 'c':
 			sw.ctl_dir = optarg;
@@ -366,6 +373,10 @@ static int setup_workers(void)
 	sw.stats->n_lcores = sw.n_workers + 1;
 	if (sw.n_workers == 0) {
 		SW_LOG(ERR, "no worker lcore: give at least two lcores, e.g. -l 0,1");
+		return -1;
+	}
+	if (sw_bell_workers_init(sw.n_workers) != 0) {
+		SW_LOG(ERR, "workers' eventfds: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -586,6 +597,7 @@ int main(int argc, char **argv)
 	sw_ctl_set_state(SW_STATE_STOPPING);
 out_ports:
 	sw.quit = true;
+	sw_bell_workers_ring();
 	rte_eal_mp_wait_lcore();
 	sw_ports_close_all();
 out_modules:
@@ -597,6 +609,7 @@ out_modules:
 out_ctl:
 	sw_json_close();
 	sw_ctl_close();
+	sw_bell_workers_fini();
 out_eal:
 	rte_eal_cleanup();
 	free(eal_argv);

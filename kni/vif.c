@@ -30,6 +30,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "core/bell.h"
 #include "core/fp.h"
 #include "core/log.h"
 #include "core/publish.h"
@@ -373,7 +374,7 @@ static unsigned int vif_from_kernel(struct sw_port *p, struct vif *v, struct sw_
 		for (unsigned int f = 0; f < VIF_RX_FRAMES; f++) {
 			struct virtio_net_hdr h;
 			struct rte_mbuf *m;
-			unsigned int n, enq;
+			unsigned int n, enq, w;
 			bool again;
 
 			m = read_frame(v->fd[k], &v->rxq[k], &h, &again);
@@ -394,8 +395,9 @@ static unsigned int vif_from_kernel(struct sw_port *p, struct vif *v, struct sw_
 				sw_count(pc, SW_C_inject_drops, 1);
 				continue;
 			}
-			enq = rte_ring_sp_enqueue_burst(v->inject[inject_worker(p, k)],
-							(void **)out, n, NULL);
+			w = inject_worker(p, k);
+			enq = rte_ring_sp_enqueue_burst(v->inject[w], (void **)out, n, NULL);
+			sw_bell_worker_ring(w);
 			if (enq < n) {
 				rte_pktmbuf_free_bulk(out + enq, n - enq);
 				sw_count(pc, SW_C_inject_drops, n - enq);

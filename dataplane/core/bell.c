@@ -3,10 +3,15 @@
 #include <linux/futex.h>
 #include <signal.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <rte_common.h>
+
 #include "core/bell.h"
+#include "core/state.h"
 
 uint32_t sw_bell_word;
 bool sw_bell_armed;
@@ -51,4 +56,75 @@ int sw_bell_sigio_init(void)
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	return sigaction(SIGIO, &sa, NULL);
+}
+
+static struct worker_bell {
+	int fd;		 /* eventfd, non-blocking */
+	uint32_t asleep; /* 1 from sw_bell_worker_sleep until rung or awake */
+} __rte_cache_aligned wbell[SW_MAX_LCORES];
+static unsigned int n_wbells;
+
+int sw_bell_workers_init(unsigned int n_workers)
+{
+	for (n_wbells = 0; n_wbells < n_workers && n_wbells < SW_MAX_LCORES; n_wbells++) {
+		wbell[n_wbells].fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		wbell[n_wbells].asleep = 0;
+		if (wbell[n_wbells].fd < 0) {
+			sw_bell_workers_fini();
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void sw_bell_workers_fini(void)
+{
+	while (n_wbells > 0) {
+		n_wbells--;
+		if (wbell[n_wbells].fd >= 0)
+			close(wbell[n_wbells].fd);
+		wbell[n_wbells].fd = -1;
+	}
+}
+
+int sw_bell_worker_fd(unsigned int w)
+{
+	return w < n_wbells ? wbell[w].fd : -1;
+}
+
+void sw_bell_worker_sleep(unsigned int w)
+{
+	__atomic_store_n(&wbell[w].asleep, 1, __ATOMIC_SEQ_CST);
+}
+
+void sw_bell_worker_awake(unsigned int w, bool rung)
+{
+	uint64_t v;
+
+	__atomic_store_n(&wbell[w].asleep, 0, __ATOMIC_RELAXED);
+	if (rung && read(wbell[w].fd, &v, sizeof(v)) < 0)
+		return; /* EAGAIN: drained already */
+}
+
+void sw_bell_worker_ring(unsigned int w)
+{
+	uint32_t one = 1;
+	const uint64_t v = 1;
+
+	if (w >= n_wbells)
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&wbell[w].asleep, __ATOMIC_SEQ_CST))
+		return;
+	/* the first ringer of this sleep writes; the others see it awake */
+	if (__atomic_compare_exchange_n(&wbell[w].asleep, &one, 0, false, __ATOMIC_SEQ_CST,
+					__ATOMIC_RELAXED) &&
+	    write(wbell[w].fd, &v, sizeof(v)) < 0)
+		return; /* EAGAIN: the counter is full, so it is readable */
+}
+
+void sw_bell_workers_ring(void)
+{
+	for (unsigned int w = 0; w < n_wbells; w++)
+		sw_bell_worker_ring(w);
 }

@@ -32,4 +32,27 @@ void sw_bell_ring(void);
 /* Installs the SIGIO handler that rings the bell (fds armed with O_ASYNC). */
 int sw_bell_sigio_init(void);
 
+/*
+ * The workers' bells. A worker with nothing to do sleeps in ppoll on its
+ * own eventfd (and, with --poll-mode interrupt, on its rx queues'
+ * interrupt fds). Whoever gives a sleeping worker work that its rx
+ * queues would not signal rings it: the main lcore after putting frames
+ * from a vEth into its inject ring, each new fast-path configuration
+ * (new queues to poll, a capture armed), the stop. Ringing costs an
+ * eventfd write only while the worker is asleep, once per sleep.
+ */
+int sw_bell_workers_init(unsigned int n_workers);
+void sw_bell_workers_fini(void);
+/* Worker w's eventfd, for its ppoll. */
+int sw_bell_worker_fd(unsigned int w);
+/* Worker w, before it sleeps: from here a ring writes its eventfd. It then
+ * looks for work once more (seq_cst: a ringer that made its work visible
+ * first is seen by that look, or sees the worker asleep). */
+void sw_bell_worker_sleep(unsigned int w);
+/* Worker w, awake; rung: its eventfd polled readable (then drained). */
+void sw_bell_worker_awake(unsigned int w, bool rung);
+/* Wake worker w if it sleeps / every sleeping worker. */
+void sw_bell_worker_ring(unsigned int w);
+void sw_bell_workers_ring(void);
+
 #endif

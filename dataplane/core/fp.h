@@ -49,6 +49,9 @@ struct sw_fp_police {
 struct sw_fp_rxq {
 	uint16_t port;
 	uint16_t queue;
+	/* --poll-mode interrupt: a descriptor that polls readable while the
+	 * queue holds packets (its rx interrupt), -1: none */
+	int intr_fd;
 };
 
 struct sw_fp_worker {

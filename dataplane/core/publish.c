@@ -13,6 +13,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "core/bell.h"
 #include "core/fp.h"
 #include "core/log.h"
 #include "core/publish.h"
@@ -169,6 +170,7 @@ static int publish(void)
 	}
 	publisher.dirty = false;
 	old = __atomic_exchange_n(&sw_fp_current, next, __ATOMIC_RELEASE);
+	sw_bell_workers_ring(); /* a sleeping worker polls what is new at once */
 	k = (publisher.head + publisher.n) % PENDING_MAX;
 	publisher.pending[k].token = rte_rcu_qsbr_start(sw.qsbr);
 	publisher.pending[k].gen = ++publisher.gen_published;

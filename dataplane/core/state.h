@@ -21,6 +21,13 @@ struct rte_mempool;
 struct rte_rcu_qsbr;
 struct sw_rule_counter;
 
+/* --poll-mode */
+enum sw_poll_mode {
+	SW_POLL_SLEEP,	   /* back off: sleep growing to --idle-sleep-us */
+	SW_POLL_BUSY,	   /* never sleep */
+	SW_POLL_INTERRUPT, /* sleep until an rx interrupt where every queue has one */
+};
+
 /* A worker lcore: written by the main lcore before it is launched; the
  * fields under "fast path" are its own. */
 struct sw_worker {
@@ -41,14 +48,14 @@ struct sw_state {
 	const char *vif_netns; /* NULL: the vEths live in slipwayd's own namespace */
 	const char *ctl_dir;
 	unsigned int n_mbufs;
-	unsigned int idle_us;	    /* longest main lcore sleep when idle */
-	unsigned int spin_us;	    /* main lcore polling time after its last work */
-	unsigned int idle_sleep_us; /* longest worker sleep when its queues stay empty */
-	bool busy_poll;		    /* --poll-mode busy: workers never sleep */
-	unsigned int max_routes;    /* IPv4 FIB size */
-	unsigned int max_rules;	    /* match-action rules */
-	bool kernel_sync;	    /* start with kernel sync on */
-	unsigned int sync_audit_s;  /* kernel sync's periodic audit, 0: none */
+	unsigned int idle_us;	     /* longest main lcore sleep when idle */
+	unsigned int spin_us;	     /* main lcore polling time after its last work */
+	unsigned int idle_sleep_us;  /* longest worker sleep when its queues stay empty */
+	enum sw_poll_mode poll_mode; /* --poll-mode: what an idle worker does */
+	unsigned int max_routes;     /* IPv4 FIB size */
+	unsigned int max_rules;	     /* match-action rules */
+	bool kernel_sync;	     /* start with kernel sync on */
+	unsigned int sync_audit_s;   /* kernel sync's periodic audit, 0: none */
 	bool dpdk_tools; /* --dpdk-tools: shared EAL configuration and the pdump server */
 	/* set up at start */
 	unsigned int n_workers;

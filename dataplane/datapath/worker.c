@@ -9,6 +9,10 @@
  * an idle worker sleeps, see below), no locks, no logging, no allocation:
  * mbufs only move between rings, ports and the mempool.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* ppoll */
+#endif
+#include <poll.h>
 #include <sys/prctl.h>
 #include <time.h>
 
@@ -341,22 +345,29 @@ static inline void rx_queue(const struct sw_fp_config *cfg, struct sw_worker *w,
 /*
  * Idle back-off, NAPI-style: a worker whose queues stay empty for
  * IDLE_SPINS iterations and BUSY_TAIL_US since its last packet leaves the
- * RCU reader set (so publishes do not wait for it) and sleeps, 1 us first,
- * doubling at each empty look up to --idle-sleep-us less what its sleeps
- * overran lately (an average of each sleep's actual length beyond the one
- * asked), so that no sleep lasts longer than the bound; the first packet
- * puts it back to full polling. The tail keeps it polling for the answer
- * to what it just forwarded (a ping's echo, a TCP ACK). The sleep is the
- * only system call the fast path makes, and only with nothing to do (and
- * the bell, core/bell.h: one futex wake after punting, only while the main
- * lcore sleeps in deep idle).
+ * RCU reader set (so publishes do not wait for it) and sleeps in ppoll on
+ * its bell (core/bell.h: frames from a vEth for it, a new configuration,
+ * the stop end the sleep at once). With --poll-mode sleep it sleeps 1 us
+ * first, doubling at each empty look up to --idle-sleep-us less the
+ * longest recent overrun of a sleep beyond the time asked (a maximum that
+ * decays by 1/16 per sleep), so that sleeps keep within the bound on a
+ * machine that wakes late. With --poll-mode interrupt, when every one of
+ * its queues has a usable rx interrupt (port/intr.c), and whenever it has
+ * no queue at all, it sleeps until a packet or its bell (INTR_WAIT_US at
+ * most). The first packet puts it back to full polling. The tail keeps it
+ * polling for the answer to what it just forwarded (a ping's echo, a TCP
+ * ACK). The sleep is the only system call the fast path makes, and only
+ * with nothing to do (and the main lcore's bell: one futex wake after
+ * punting, only while the main lcore sleeps in deep idle).
  */
 #define IDLE_SPINS    64u
 #define BUSY_TAIL_US  200u
-#define ACCOUNT_EVERY 1024u /* iterations between stores of the time counters */
+#define INTR_WAIT_US  100000u /* an interrupt-driven sleep still ends: time accounting */
+#define ACCOUNT_EVERY 1024u   /* iterations between stores of the time counters */
 
 struct lcore_time {
 	uint64_t busy, idle, sleep; /* TSC cycles not yet stored */
+	uint64_t sleeps, intr_wakes;
 };
 
 static void account(struct sw_lcore_stats *st, struct lcore_time *t)
@@ -369,16 +380,70 @@ static void account(struct sw_lcore_stats *st, struct lcore_time *t)
 			 __ATOMIC_RELAXED);
 	__atomic_store_n(&st->sleep_ns, st->sleep_ns + t->sleep * 1000000000ull / hz,
 			 __ATOMIC_RELAXED);
+	__atomic_store_n(&st->sleeps, st->sleeps + t->sleeps, __ATOMIC_RELAXED);
+	__atomic_store_n(&st->intr_wakes, st->intr_wakes + t->intr_wakes, __ATOMIC_RELAXED);
 	*t = (struct lcore_time){ 0 };
 }
 
-static void idle_sleep(struct sw_worker *w, unsigned int us)
+/* Frames from a vEth waiting for this worker (rung for, but maybe before it slept). */
+static bool inject_pending(const struct sw_fp_config *cfg, const struct sw_fp_worker *fw,
+			   unsigned int q)
 {
-	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)us * 1000 };
+	for (uint16_t i = 0; i < fw->n_rx; i++) {
+		const struct rte_ring *r = cfg->port[fw->rx[i].port].inject[q];
 
-	rte_rcu_qsbr_thread_offline(sw.qsbr, w->index);
-	nanosleep(&ts, NULL);
-	rte_rcu_qsbr_thread_online(sw.qsbr, w->index);
+		if (r != NULL && rte_ring_count(r) != 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Sleep at most us microseconds on the worker's bell and the descriptors
+ * fds[1..n-1]; fds[0] is the bell. Returns true when an rx interrupt
+ * ended the sleep.
+ */
+static bool idle_sleep(struct sw_worker *w, const struct sw_fp_config *cfg,
+		       const struct sw_fp_worker *fw, struct pollfd *fds, unsigned int n,
+		       unsigned int us)
+{
+	const struct timespec ts = { .tv_sec = us / 1000000,
+				     .tv_nsec = (long)(us % 1000000) * 1000 };
+	bool intr = false;
+
+	for (unsigned int i = 0; i < n; i++)
+		fds[i].revents = 0;
+	sw_bell_worker_sleep(w->index);
+	if (!inject_pending(cfg, fw, w->index)) {
+		rte_rcu_qsbr_thread_offline(sw.qsbr, w->index);
+		if (ppoll(fds, n, &ts, NULL) > 0)
+			for (unsigned int i = 1; i < n; i++)
+				intr |= (fds[i].revents & POLLIN) != 0;
+		rte_rcu_qsbr_thread_online(sw.qsbr, w->index);
+	}
+	sw_bell_worker_awake(w->index, (fds[0].revents & POLLIN) != 0);
+	return intr;
+}
+
+/* Fill fds[1..] with the queues' interrupt descriptors; true when the
+ * worker can wait for all its queues that way (interrupt mode only). */
+static bool wait_set(const struct sw_fp_worker *fw, struct pollfd *fds, unsigned int *n)
+{
+	bool all = sw.poll_mode == SW_POLL_INTERRUPT;
+
+	*n = 1;
+	if (sw.poll_mode != SW_POLL_INTERRUPT)
+		return fw->n_rx == 0;
+	for (uint16_t i = 0; i < fw->n_rx; i++) {
+		if (fw->rx[i].intr_fd < 0) {
+			all = false;
+			continue;
+		}
+		fds[*n].fd = fw->rx[i].intr_fd;
+		fds[*n].events = POLLIN;
+		(*n)++;
+	}
+	return all;
 }
 
 int sw_worker_main(void *arg)
@@ -387,6 +452,8 @@ int sw_worker_main(void *arg)
 	struct sw_lcore_stats *st = w->stats;
 	struct lcore_time t = { 0 };
 	unsigned int empty = 0, sleep_us = 0, iter = 0, over_us = 0;
+	struct pollfd fds[1 + SW_MAX_PORTS];
+	bool sleeping = false;
 	const uint64_t cycles_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
 	const uint64_t tail = BUSY_TAIL_US * cycles_us;
 	uint64_t now = rte_rdtsc(), last_busy = now;
@@ -394,6 +461,7 @@ int sw_worker_main(void *arg)
 	w->rules = sw_rules_counters(w->index + 1);
 	/* sleeps as short as asked: the default timer slack would add 50 us to each */
 	prctl(PR_SET_TIMERSLACK, 1000ul, 0, 0, 0);
+	fds[0] = (struct pollfd){ .fd = sw_bell_worker_fd(w->index), .events = POLLIN };
 	rte_rcu_qsbr_thread_online(sw.qsbr, w->index);
 	while (!sw.quit) {
 		const struct sw_fp_config *cfg = __atomic_load_n(&sw_fp_current, __ATOMIC_ACQUIRE);
@@ -419,26 +487,45 @@ int sw_worker_main(void *arg)
 				w->punted = false;
 				sw_bell_ring();
 			}
-			if (!sw.busy_poll && ++empty > IDLE_SPINS && now - last_busy > tail) {
-				const unsigned int cap = RTE_MAX(
-					sw.idle_sleep_us - RTE_MIN(over_us, sw.idle_sleep_us / 4),
-					1u);
-				unsigned int slept_us;
+			if (sw.poll_mode != SW_POLL_BUSY && ++empty > IDLE_SPINS &&
+			    now - last_busy > tail) {
+				unsigned int n, us, slept_us;
+				bool intr;
 
-				sleep_us = sleep_us ? RTE_MIN(sleep_us * 2, cap) : 1;
-				idle_sleep(w, sleep_us);
+				if (wait_set(fw, fds, &n)) {
+					us = INTR_WAIT_US;
+				} else {
+					const unsigned int cap = RTE_MAX(
+						sw.idle_sleep_us -
+							RTE_MIN(over_us, sw.idle_sleep_us / 2),
+						1u);
+
+					sleep_us = sleep_us ? RTE_MIN(sleep_us * 2, cap) : 1;
+					us = sleep_us;
+				}
+				intr = idle_sleep(w, cfg, fw, fds, n, us);
+				t.intr_wakes += intr;
+				t.sleeps++;
 				then = now;
 				now = rte_rdtsc();
+				/* as NAPI after an interrupt: poll for the tail before
+				 * sleeping again (the driver may need a moment to show
+				 * what woke it: net_tap waits for its rx signal) */
+				if (intr)
+					last_busy = now;
 				t.sleep += now - then;
 				slept_us = (unsigned int)RTE_MIN((now - then) / cycles_us,
 								 (uint64_t)UINT32_MAX);
-				over_us = (over_us * 7 +
-					   (slept_us > sleep_us ? slept_us - sleep_us : 0)) /
-					  8;
+				if (us == sleep_us)
+					over_us = RTE_MAX(over_us - over_us / 16,
+							  slept_us > us ? slept_us - us : 0);
+				sleeping = true;
 			}
 		}
-		if (unlikely(++iter % ACCOUNT_EVERY == 0 || sleep_us != 0))
+		if (unlikely(++iter % ACCOUNT_EVERY == 0 || sleeping)) {
 			account(st, &t);
+			sleeping = false;
+		}
 	}
 	account(st, &t);
 	rte_rcu_qsbr_thread_offline(sw.qsbr, w->index);

@@ -61,14 +61,15 @@ enum sw_port_counter {
 #define SW_ROLE_WORKER 2u
 
 struct sw_lcore_stats {
-	uint32_t lcore_id;    /*  0 */
-	uint32_t role;	      /*  4 SW_ROLE_* */
-	uint64_t busy_polls;  /*  8 loop iterations that moved packets */
-	uint64_t idle_polls;  /* 16 loop iterations that found nothing */
-	uint64_t busy_ns;     /* 24 time in iterations that moved packets */
-	uint64_t idle_ns;     /* 32 time polling and finding nothing */
-	uint64_t sleep_ns;    /* 40 time asleep (idle back-off; main lcore: idle sleep) */
-	uint64_t reserved[2]; /* 48 */
+	uint32_t lcore_id;   /*  0 */
+	uint32_t role;	     /*  4 SW_ROLE_* */
+	uint64_t busy_polls; /*  8 loop iterations that moved packets */
+	uint64_t idle_polls; /* 16 loop iterations that found nothing */
+	uint64_t busy_ns;    /* 24 time in iterations that moved packets */
+	uint64_t idle_ns;    /* 32 time polling and finding nothing */
+	uint64_t sleep_ns;   /* 40 time asleep (idle back-off; main lcore: idle sleep) */
+	uint64_t sleeps;     /* 48 idle sleeps (workers) */
+	uint64_t intr_wakes; /* 56 sleeps an rx interrupt ended (--poll-mode interrupt) */
 	struct sw_port_counters ports[SW_MAX_PORTS]; /* 64 */
 };
 

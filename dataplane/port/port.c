@@ -124,7 +124,9 @@ static void ports_fill(struct sw_fp_config *cfg)
 		for (uint16_t q = 0; q < p->n_rxq; q++) {
 			struct sw_fp_worker *fw = &cfg->worker[sw_port_rxq_worker(p, q)];
 
-			fw->rx[fw->n_rx++] = (struct sw_fp_rxq){ .port = i, .queue = q };
+			fw->rx[fw->n_rx++] = (struct sw_fp_rxq){ .port = i,
+								 .queue = q,
+								 .intr_fd = p->rxq_intr_fd[q] };
 		}
 	}
 }
@@ -158,6 +160,8 @@ static int port_configure(uint16_t idx, uint16_t pid, const char *devargs, struc
 						   (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP |
 						    RTE_ETH_RSS_UDP);
 	}
+	/* interrupt mode asks every driver for rx interrupts; those without ignore it */
+	conf.intr_conf.rxq = sw.poll_mode == SW_POLL_INTERRUPT;
 	ret = rte_eth_dev_configure(pid, p->n_rxq, sw.n_workers, &conf);
 	if (ret != 0)
 		return sw_fail(e, SW_ST_DEVICE, "port %u (%s): rte_eth_dev_configure failed: %s",
@@ -387,6 +391,7 @@ int sw_port_start(uint16_t port, struct sw_err *e)
 	if (ret != 0)
 		return sw_fail(e, SW_ST_DEVICE, "port %u: rte_eth_dev_start failed: %s", port,
 			       rte_strerror(-ret));
+	sw_port_intr_find(port, p);
 	p->worker = least_loaded_worker();
 	p->started = true;
 	p->link_up = 2; /* unknown: the next link poll reports it */
@@ -410,6 +415,7 @@ int sw_port_stop(uint16_t port, struct sw_err *e)
 	sw_publish_sync();
 	p->worker = -1;
 	sw_port_pool_reap(p);
+	sw_port_intr_forget(p);
 	rte_eth_dev_stop(p->eth_port);
 	p->link_up = 0;
 	NOTIFY(admin, port, false);

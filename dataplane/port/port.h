@@ -18,6 +18,7 @@
 #include <rte_ether.h>
 
 #include "core/err.h"
+#include "core/state.h"
 #include "slipway_ctl.h"
 
 struct rte_mempool;
@@ -41,6 +42,9 @@ struct sw_port {
 	 * (AF_XDP: its fill ring); NULL: the shared pool */
 	struct rte_mempool *pool;
 	unsigned int lent; /* mbufs the driver took from it at queue set-up */
+	/* --poll-mode interrupt: each rx queue's interrupt descriptor while
+	 * started (port/intr.c), -1: none */
+	int rxq_intr_fd[SW_MAX_WORKERS];
 };
 
 /* A port in use, or NULL. */
@@ -96,6 +100,11 @@ void sw_port_observe(const struct sw_port_observer *o);
 
 /* For port/link.c: tell the observers and the bus about a link change. */
 void sw_port_link_changed(uint16_t port);
+
+/* --poll-mode interrupt (port/intr.c): look up a started port's usable rx
+ * interrupt descriptors (all -1 in other modes) / drop them before a stop. */
+void sw_port_intr_find(uint16_t port, struct sw_port *p);
+void sw_port_intr_forget(struct sw_port *p);
 
 /* Event objects on the bus (SW_EVT_LINK, SW_EVT_PORT_ADDED/STARTED/STOPPED). */
 struct sw_port_event {

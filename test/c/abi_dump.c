@@ -1079,7 +1079,8 @@ int main(void)
 	FIELD(sw_lcore_stats, busy_ns);
 	FIELD(sw_lcore_stats, idle_ns);
 	FIELD(sw_lcore_stats, sleep_ns);
-	FIELD(sw_lcore_stats, reserved);
+	FIELD(sw_lcore_stats, sleeps);
+	FIELD(sw_lcore_stats, intr_wakes);
 	FIELD(sw_lcore_stats, ports);
 	STRUCT_END();
 

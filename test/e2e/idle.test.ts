@@ -9,10 +9,11 @@
  * pays no such sleep. Figures of CPU use and latency are in the benchmark
  * (npm run bench -- idle), not here.
  */
+import { readFileSync } from 'node:fs';
 import test from 'ava';
 import type { LcoreStatsInfo, Stats } from '../../ts-api/src/index';
-import { controller, e2eSuite, logTail, startDataplane, stopDataplane } from './harness';
-import { A4, B4, HOST4, assertL3, setUpL3 } from './l3';
+import { controller, defaultLogFile, e2eSuite, logTail, startDataplane, stopDataplane } from './harness';
+import { A4, B4, HOST4, assertL3, installL3, setUpL3 } from './l3';
 import { ping, run, sleep } from './netns';
 
 const s = e2eSuite(test, { name: 'idle', vifPrefix: 'idv', addrsA: [`${A4}/24`], addrsB: [`${B4}/24`] });
@@ -111,3 +112,25 @@ test.serial('--poll-mode busy: the worker never sleeps', async (t) => {
   t.true(c.total > 0.5e9, `the worker's clock moved ${c.total} ns over 1 s`);
   t.is(c.asleep, 0, `asleep ${c.asleep} ns in busy mode`);
 });
+
+test.serial(
+  '--poll-mode interrupt on ports without rx interrupts (af_packet): the worker backs off as in sleep mode',
+  async (t) => {
+    await stopDataplane(s);
+    const sw = await startDataplane(s, { pollMode: 'interrupt' });
+    await installL3(s, sw);
+    const log = readFileSync(defaultLogFile(s.instance), 'utf8');
+    t.regex(log, /port 0 \(net_af_packet\): no usable rx interrupt on 1 of 1 queue/);
+    await sleep(500);
+    const before = await sw.stats();
+    await sleep(2000);
+    const after = await sw.stats();
+    const sleeps = Number(worker(after).sleeps - worker(before).sleeps);
+    // back-off sleeps of at most 1 ms: about 2,000 in 2 s (a wait for an
+    // interrupt, bounded by 100 ms, would be about 20)
+    t.true(sleeps > 100, `the worker slept ${sleeps} times in 2 s`);
+    t.is(worker(after).intrWakes, 0n, 'no interrupt to end a sleep');
+    const r = await ping(s.topo.a.ns, B4, { count: 5, intervalS: 0.3, waitS: 2 });
+    t.is(r.received, 5, `${r.output}\n${logTail(s.instance)}`);
+  },
+);

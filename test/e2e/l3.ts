@@ -57,6 +57,11 @@ export async function setUpL3(s: Suite, sw: Slipway): Promise<L3Env> {
     await run('ip', ['link', 'set', 'dev', vif, 'up']);
   }
 
+  return installL3(s, sw);
+}
+
+/** setUpL3's part in slipway: routes and neighbours (again, after a restart). */
+export async function installL3(s: Suite, sw: Slipway): Promise<L3Env> {
   const macA = await macOf(s.topo.a.ns, s.topo.a.peerIf);
   const macB = await macOf(s.topo.b.ns, s.topo.b.peerIf);
   const ports = await sw.ports.list();

@@ -173,7 +173,7 @@ test('argument errors exit 2 before connecting: the dataplane sees nothing and n
     [['batch', path.join(dir, 'missing')], /cannot read .*missing/],
     [['apply', '-f', path.join(dir, 'bad.yaml')], /ports\[0\]\.mtu: must be ≤ 9600/],
     [['start', '--max-routes', '5'], /5 is not in 1024\.\.16777216/],
-    [['start', '--poll-mode', 'fast'], /Allowed choices are sleep, busy/],
+    [['start', '--poll-mode', 'fast'], /Allowed choices are sleep, busy, interrupt/],
     [['start', '--no-huge', '--dpdk-tools', '--binary', '/bin/false'], /dpdkTools needs hugepages/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ];
@@ -396,6 +396,8 @@ test('the watch summary fits 120 columns with 16 ports at the largest counters, 
       busyNs: v,
       idleNs: v,
       sleepNs: v,
+      sleeps: v,
+      intrWakes: v,
     })),
     ports: Array.from({ length: 16 }, (_, port) => {
       const counters = Object.fromEntries(
@@ -517,7 +519,7 @@ test('bash completion: commands, subcommands, options, choices and instance name
   t.deepEqual(complete(['slipctl', '-i', 'lab', 'route', 'g']), ['get'], 'the value of -i is not a command');
   t.true(complete(['slipctl', 'rule', 'add', '--']).includes('--priority'));
   t.true(complete(['slipctl', 'rule', 'add', '--']).includes('--instance'), 'global options too');
-  t.deepEqual(complete(['slipctl', 'start', '--poll-mode', '']), ['sleep', 'busy']);
+  t.deepEqual(complete(['slipctl', 'start', '--poll-mode', '']), ['sleep', 'busy', 'interrupt']);
   t.deepEqual(complete(['slipctl', 'show', 'config', '--format', 'y']), ['yaml']);
   t.deepEqual(complete(['slipctl', '--ctl-dir', dir, '--instance', '']).sort(), ['edge-1', 'lab']);
   t.true(complete(['slipctl', 'start', '--']).includes('--max-rules'));

@@ -202,7 +202,7 @@ test('stats sums per-lcore counters of existing ports and reads device counters'
   const v = new DataView(fake.buf);
   v.setUint32(fake.statsOff + 32, 0b101, true); // ports 0 and 2 exist
   fake.setLcore(0, 0, Role.MAIN, 1n, 2n);
-  fake.setLcore(1, 3, Role.WORKER, 10n, 20n, { busy: 300n, idle: 200n, sleep: 500n });
+  fake.setLcore(1, 3, Role.WORKER, 10n, 20n, { busy: 300n, idle: 200n, sleep: 500n, sleeps: 7n, intrWakes: 3n });
   fake.setCounter(0, 0, 'vif_rx_packets', 5n);
   fake.setCounter(1, 0, 'rx_packets', 100n);
   fake.setCounter(0, 0, 'rx_packets', 1n);
@@ -229,8 +229,28 @@ test('stats sums per-lcore counters of existing ports and reads device counters'
     rxNombuf: 0n,
   });
   t.deepEqual(s.lcores, [
-    { lcoreId: 0, role: 'main', busyPolls: 1n, idlePolls: 2n, busyNs: 0n, idleNs: 0n, sleepNs: 0n },
-    { lcoreId: 3, role: 'worker', busyPolls: 10n, idlePolls: 20n, busyNs: 300n, idleNs: 200n, sleepNs: 500n },
+    {
+      lcoreId: 0,
+      role: 'main',
+      busyPolls: 1n,
+      idlePolls: 2n,
+      busyNs: 0n,
+      idleNs: 0n,
+      sleepNs: 0n,
+      sleeps: 0n,
+      intrWakes: 0n,
+    },
+    {
+      lcoreId: 3,
+      role: 'worker',
+      busyPolls: 10n,
+      idlePolls: 20n,
+      busyNs: 300n,
+      idleNs: 200n,
+      sleepNs: 500n,
+      sleeps: 7n,
+      intrWakes: 3n,
+    },
   ]);
   t.is(s.mbufTotal, 8192);
   t.is(s.mbufFree, 8000);

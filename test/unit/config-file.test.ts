@@ -99,7 +99,7 @@ kernelSync: yes
     'dataplane.workers: must be an lcore list like "1" or "1-3"',
     'dataplane.vifPrefix: must be a short interface name prefix like vEth',
     'dataplane.vifNetns: must be an `ip netns` name of [A-Za-z0-9_.-] or an absolute path',
-    'dataplane.pollMode: must be one of sleep, busy',
+    'dataplane.pollMode: must be one of sleep, busy, interrupt',
   ]);
   t.deepEqual(errors('dataplane: {dpdkTools: 1}'), ['dataplane.dpdkTools: must be true or false']);
   t.deepEqual(errors('dataplane: {dpdkTools: true, hugepages: false}'), [

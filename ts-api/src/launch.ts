@@ -67,9 +67,11 @@ export interface LaunchOptions {
    * Workers' polling (`--poll-mode`): 'sleep' (the default there) backs off
    * when every queue of a worker stays empty, sleeping up to
    * `idleSleepUs` and polling at full speed again from the first packet;
-   * 'busy' polls without pause, as DPDK's samples do.
+   * 'busy' polls without pause, as DPDK's samples do; 'interrupt' lets an
+   * idle worker whose queues all have rx interrupts (net_tap) sleep until a
+   * packet arrives, and backs off as 'sleep' does otherwise.
    */
-  pollMode?: 'sleep' | 'busy';
+  pollMode?: 'sleep' | 'busy' | 'interrupt';
   /** Longest sleep of an idle worker in µs (`--idle-sleep-us`, 1..10000, default 1000 there). */
   idleSleepUs?: number;
   /** Match-action rules the dataplane holds (`--max-rules`, default 16384 there). */
@@ -282,8 +284,8 @@ export function buildArgv(opts: LaunchOptions): string[] {
   }
   if (opts.pollMode !== undefined) {
     check(
-      opts.pollMode === 'sleep' || opts.pollMode === 'busy',
-      `bad pollMode ${JSON.stringify(opts.pollMode)}: expected "sleep" or "busy"`,
+      opts.pollMode === 'sleep' || opts.pollMode === 'busy' || opts.pollMode === 'interrupt',
+      `bad pollMode ${JSON.stringify(opts.pollMode)}: expected "sleep", "busy" or "interrupt"`,
     );
     argv.push('--poll-mode', opts.pollMode);
   }

@@ -288,7 +288,11 @@ export class FakeDataplane {
     role: number,
     busy: bigint,
     idle: bigint,
-    ns: { busy: bigint; idle: bigint; sleep: bigint } = { busy: 0n, idle: 0n, sleep: 0n },
+    ns: { busy: bigint; idle: bigint; sleep: bigint; sleeps?: bigint; intrWakes?: bigint } = {
+      busy: 0n,
+      idle: 0n,
+      sleep: 0n,
+    },
   ): void {
     const v = new DataView(this.buf);
     const base = this.statsOff + StatsArea.lcores + slot * LcoreStats.SIZE;
@@ -299,6 +303,8 @@ export class FakeDataplane {
     v.setBigUint64(base + LcoreStats.busy_ns, ns.busy, true);
     v.setBigUint64(base + LcoreStats.idle_ns, ns.idle, true);
     v.setBigUint64(base + LcoreStats.sleep_ns, ns.sleep, true);
+    v.setBigUint64(base + LcoreStats.sleeps, ns.sleeps ?? 0n, true);
+    v.setBigUint64(base + LcoreStats.intr_wakes, ns.intrWakes ?? 0n, true);
     v.setUint32(
       this.statsOff + StatsArea.n_lcores,
       Math.max(slot + 1, v.getUint32(this.statsOff + StatsArea.n_lcores, true)),

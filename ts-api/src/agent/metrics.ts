@@ -181,6 +181,19 @@ export class DataplaneMetrics {
         }
       },
     );
+    counter(
+      'lcore_sleeps_total',
+      'Idle sleeps of each worker, all of them or those an rx interrupt ended (--poll-mode interrupt).',
+      ['lcore', 'role', 'ended_by'],
+      (c, s) => {
+        for (const l of s.stats.lcores) {
+          if (l.role !== 'worker') continue;
+          const labels = { lcore: String(l.lcoreId), role: l.role };
+          c.inc({ ...labels, ended_by: 'any' }, Number(l.sleeps));
+          c.inc({ ...labels, ended_by: 'interrupt' }, Number(l.intrWakes));
+        }
+      },
+    );
     gauge('routes', 'Routes in the fast path, by family.', ['family'], (g, s) => {
       g.set({ family: '4' }, s.stats.tables.routes4);
       g.set({ family: '6' }, s.stats.tables.routes6);

@@ -267,7 +267,7 @@ export function statsDetail(s: Stats, rates?: StatsRates): string {
   out +=
     '\n' +
     table(
-      ['LCORE', 'ROLE', 'BUSY-POLLS', 'IDLE-POLLS', 'BUSY-NS', 'IDLE-NS', 'SLEEP-NS', 'BUSY%'],
+      ['LCORE', 'ROLE', 'BUSY-POLLS', 'IDLE-POLLS', 'BUSY-NS', 'IDLE-NS', 'SLEEP-NS', 'SLEEPS', 'INTR-WAKES', 'BUSY%'],
       s.lcores.map((l) => [
         String(l.lcoreId),
         l.role,
@@ -276,6 +276,8 @@ export function statsDetail(s: Stats, rates?: StatsRates): string {
         l.busyNs,
         l.idleNs,
         l.sleepNs,
+        l.sleeps,
+        l.intrWakes,
         lcoreBusyPercent(l).toFixed(2),
       ]),
     );

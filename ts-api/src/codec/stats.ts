@@ -65,6 +65,10 @@ export interface LcoreStatsInfo {
   idleNs: bigint;
   /** Time asleep (a worker's idle back-off; the main lcore's idle sleep), ns. */
   sleepNs: bigint;
+  /** Idle sleeps (workers; 0 for the main lcore). */
+  sleeps: bigint;
+  /** Sleeps that an rx interrupt ended (`--poll-mode interrupt`). */
+  intrWakes: bigint;
 }
 
 /** An lcore's busy share of its time, percent (0 when it has no time counted yet). */
@@ -176,6 +180,8 @@ export function readStats(buf: ArrayBuffer, offset: number, maxTries = 1000): St
       busyNs: ld64(base + LcoreStats.busy_ns),
       idleNs: ld64(base + LcoreStats.idle_ns),
       sleepNs: ld64(base + LcoreStats.sleep_ns),
+      sleeps: ld64(base + LcoreStats.sleeps),
+      intrWakes: ld64(base + LcoreStats.intr_wakes),
     });
     for (const ps of ports) {
       const cbase = base + LcoreStats.ports + ps.port * PortCounters.SIZE;

@@ -228,9 +228,11 @@ const dataplane = z
       .optional()
       .describe('Match-action rules the dataplane holds (default 16384).'),
     pollMode: z
-      .enum(['sleep', 'busy'])
+      .enum(['sleep', 'busy', 'interrupt'])
       .optional()
-      .describe('Workers: sleep (default: back off when idle, wake on the first packet) or busy (always poll).'),
+      .describe(
+        'Workers: sleep (default: back off when idle, wake on the first packet), busy (always poll) or interrupt (idle workers wait for an rx interrupt where the driver has one, e.g. net_tap).',
+      ),
     idleSleepUs: z
       .number()
       .int()

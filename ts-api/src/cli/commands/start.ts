@@ -25,7 +25,7 @@ interface StartOptions {
   syncAuditS?: number;
   spinUs?: number;
   idleUs?: number;
-  pollMode?: 'sleep' | 'busy';
+  pollMode?: 'sleep' | 'busy' | 'interrupt';
   idleSleepUs?: number;
   jsonSocket?: string;
   dpdkTools?: boolean;
@@ -72,8 +72,8 @@ export function startCommand(): Command {
     .addOption(
       new Option(
         '--poll-mode <mode>',
-        'workers: sleep (back off when idle, the default) or busy (always poll)',
-      ).choices(['sleep', 'busy']),
+        'workers: sleep (back off when idle, the default), busy (always poll) or interrupt (wait for rx interrupts where the driver has them)',
+      ).choices(['sleep', 'busy', 'interrupt']),
     )
     .option(
       '--idle-sleep-us <n>',

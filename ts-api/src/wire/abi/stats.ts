@@ -91,7 +91,10 @@ export const LcoreStats = {
   idle_ns: 32,
   /** time asleep (idle back-off; main lcore: idle sleep), ns */
   sleep_ns: 40,
-  reserved: 48,
+  /** idle sleeps (workers) */
+  sleeps: 48,
+  /** sleeps an rx interrupt ended (--poll-mode interrupt) */
+  intr_wakes: 56,
   ports: 64,
 } as const;
 
