@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_common.h>
@@ -60,9 +61,11 @@ int sw_bell_sigio_init(void)
 
 static struct worker_bell {
 	int fd;		 /* eventfd, non-blocking */
-	uint32_t asleep; /* 1 from sw_bell_worker_sleep until rung or awake */
+	uint32_t asleep; /* the futex word: ASLEEP_* */
 } __rte_cache_aligned wbell[SW_MAX_LCORES];
 static unsigned int n_wbells;
+
+enum { AWAKE, ASLEEP_FUTEX, ASLEEP_POLL };
 
 int sw_bell_workers_init(unsigned int n_workers)
 {
@@ -92,34 +95,45 @@ int sw_bell_worker_fd(unsigned int w)
 	return w < n_wbells ? wbell[w].fd : -1;
 }
 
-void sw_bell_worker_sleep(unsigned int w)
+void sw_bell_worker_sleep(unsigned int w, bool poll)
 {
-	__atomic_store_n(&wbell[w].asleep, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&wbell[w].asleep, poll ? ASLEEP_POLL : ASLEEP_FUTEX, __ATOMIC_SEQ_CST);
+}
+
+void sw_bell_worker_wait(unsigned int w, uint64_t ns)
+{
+	const struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000),
+				     .tv_nsec = (long)(ns % 1000000000) };
+
+	/* returns at once (EAGAIN) when a ring cleared the word first */
+	syscall(SYS_futex, &wbell[w].asleep, FUTEX_WAIT_PRIVATE, ASLEEP_FUTEX, &ts, NULL, 0);
 }
 
 void sw_bell_worker_awake(unsigned int w, bool rung)
 {
 	uint64_t v;
 
-	__atomic_store_n(&wbell[w].asleep, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&wbell[w].asleep, AWAKE, __ATOMIC_RELAXED);
 	if (rung && read(wbell[w].fd, &v, sizeof(v)) < 0)
 		return; /* EAGAIN: drained already */
 }
 
 void sw_bell_worker_ring(unsigned int w)
 {
-	uint32_t one = 1;
 	const uint64_t v = 1;
+	uint32_t how;
 
 	if (w >= n_wbells)
 		return;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!__atomic_load_n(&wbell[w].asleep, __ATOMIC_SEQ_CST))
+	how = __atomic_load_n(&wbell[w].asleep, __ATOMIC_SEQ_CST);
+	/* the first ringer of this sleep wakes it; the others see it awake */
+	if (how == AWAKE || !__atomic_compare_exchange_n(&wbell[w].asleep, &how, AWAKE, false,
+							 __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
 		return;
-	/* the first ringer of this sleep writes; the others see it awake */
-	if (__atomic_compare_exchange_n(&wbell[w].asleep, &one, 0, false, __ATOMIC_SEQ_CST,
-					__ATOMIC_RELAXED) &&
-	    write(wbell[w].fd, &v, sizeof(v)) < 0)
+	if (how == ASLEEP_FUTEX)
+		syscall(SYS_futex, &wbell[w].asleep, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	else if (write(wbell[w].fd, &v, sizeof(v)) < 0)
 		return; /* EAGAIN: the counter is full, so it is readable */
 }
 

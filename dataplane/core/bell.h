@@ -33,22 +33,28 @@ void sw_bell_ring(void);
 int sw_bell_sigio_init(void);
 
 /*
- * The workers' bells. A worker with nothing to do sleeps in ppoll on its
- * own eventfd (and, with --poll-mode interrupt, on its rx queues'
- * interrupt fds). Whoever gives a sleeping worker work that its rx
- * queues would not signal rings it: the main lcore after putting frames
- * from a vEth into its inject ring, each new fast-path configuration
- * (new queues to poll, a capture armed), the stop. Ringing costs an
- * eventfd write only while the worker is asleep, once per sleep.
+ * The workers' bells. A worker with nothing to do sleeps either on a futex
+ * word of its own with a timeout (idle back-off: as cheap as nanosleep)
+ * or, with --poll-mode interrupt, in ppoll on its rx queues' interrupt
+ * descriptors and its own eventfd. Whoever gives a sleeping worker work
+ * that its rx queues would not signal rings it: the main lcore after
+ * putting frames from a vEth into its inject ring, each new fast-path
+ * configuration (new queues to poll, a capture armed), the stop. Ringing
+ * costs a futex wake or an eventfd write only while the worker is asleep,
+ * once per sleep.
  */
 int sw_bell_workers_init(unsigned int n_workers);
 void sw_bell_workers_fini(void);
 /* Worker w's eventfd, for its ppoll. */
 int sw_bell_worker_fd(unsigned int w);
-/* Worker w, before it sleeps: from here a ring writes its eventfd. It then
- * looks for work once more (seq_cst: a ringer that made its work visible
- * first is seen by that look, or sees the worker asleep). */
-void sw_bell_worker_sleep(unsigned int w);
+/* Worker w, before it sleeps, on the futex (poll false) or in ppoll (true):
+ * from here a ring wakes it. It then looks for work once more (seq_cst: a
+ * ringer that made its work visible first is seen by that look, or sees
+ * the worker asleep). */
+void sw_bell_worker_sleep(unsigned int w, bool poll);
+/* Worker w: sleep on the futex at most ns, unless rung since
+ * sw_bell_worker_sleep(w, false). */
+void sw_bell_worker_wait(unsigned int w, uint64_t ns);
 /* Worker w, awake; rung: its eventfd polled readable (then drained). */
 void sw_bell_worker_awake(unsigned int w, bool rung);
 /* Wake worker w if it sleeps / every sleeping worker. */

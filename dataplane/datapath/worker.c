@@ -345,16 +345,16 @@ static inline void rx_queue(const struct sw_fp_config *cfg, struct sw_worker *w,
 /*
  * Idle back-off, NAPI-style: a worker whose queues stay empty for
  * IDLE_SPINS iterations and BUSY_TAIL_US since its last packet leaves the
- * RCU reader set (so publishes do not wait for it) and sleeps in ppoll on
- * its bell (core/bell.h: frames from a vEth for it, a new configuration,
- * the stop end the sleep at once). With --poll-mode sleep it sleeps 1 us
+ * RCU reader set (so publishes do not wait for it) and sleeps on its bell
+ * (core/bell.h: frames from a vEth for it, a new configuration, the stop
+ * end the sleep at once). With --poll-mode sleep it sleeps 1 us
  * first, doubling at each empty look up to --idle-sleep-us less the
  * longest recent overrun of a sleep beyond the time asked (a maximum that
  * decays by 1/16 per sleep), so that sleeps keep within the bound on a
  * machine that wakes late. With --poll-mode interrupt, when every one of
  * its queues has a usable rx interrupt (port/intr.c), and whenever it has
- * no queue at all, it sleeps until a packet or its bell (INTR_WAIT_US at
- * most). The first packet puts it back to full polling. The tail keeps it
+ * no queue at all, it sleeps until a packet (ppoll on the interrupts) or
+ * its bell, INTR_WAIT_US at most. The first packet puts it back to full polling. The tail keeps it
  * polling for the answer to what it just forwarded (a ping's echo, a TCP
  * ACK). The sleep is the only system call the fast path makes, and only
  * with nothing to do (and the main lcore's bell: one futex wake after
@@ -399,9 +399,9 @@ static bool inject_pending(const struct sw_fp_config *cfg, const struct sw_fp_wo
 }
 
 /*
- * Sleep at most us microseconds on the worker's bell and the descriptors
- * fds[1..n-1]; fds[0] is the bell. Returns true when an rx interrupt
- * ended the sleep.
+ * Sleep at most us microseconds: on the worker's bell alone (n == 1: its
+ * futex) or on the descriptors fds[1..n-1] and the bell's eventfd fds[0].
+ * Returns true when an rx interrupt ended the sleep.
  */
 static bool idle_sleep(struct sw_worker *w, const struct sw_fp_config *cfg,
 		       const struct sw_fp_worker *fw, struct pollfd *fds, unsigned int n,
@@ -411,14 +411,16 @@ static bool idle_sleep(struct sw_worker *w, const struct sw_fp_config *cfg,
 				     .tv_nsec = (long)(us % 1000000) * 1000 };
 	bool intr = false;
 
-	for (unsigned int i = 0; i < n; i++)
-		fds[i].revents = 0;
-	sw_bell_worker_sleep(w->index);
+	fds[0].revents = 0;
+	sw_bell_worker_sleep(w->index, n > 1);
 	if (!inject_pending(cfg, fw, w->index)) {
 		rte_rcu_qsbr_thread_offline(sw.qsbr, w->index);
-		if (ppoll(fds, n, &ts, NULL) > 0)
+		if (n == 1) {
+			sw_bell_worker_wait(w->index, (uint64_t)us * 1000);
+		} else if (ppoll(fds, n, &ts, NULL) > 0) {
 			for (unsigned int i = 1; i < n; i++)
 				intr |= (fds[i].revents & POLLIN) != 0;
+		}
 		rte_rcu_qsbr_thread_online(sw.qsbr, w->index);
 	}
 	sw_bell_worker_awake(w->index, (fds[0].revents & POLLIN) != 0);

@@ -15,9 +15,18 @@
  * same topology in the same run. Every echo crosses the worker twice (the
  * request on port 0, the reply on port 1), so the added p99 is compared
  * with the sleep bound (--idle-sleep-us, 1,000 µs by default).
+ *
+ * Then the same two figures with rx interrupts (--poll-mode interrupt),
+ * which DPDK 22.11 has for net_tap: two net_tap ports, slipwayd running in
+ * namespace it-a (through a wrapper, so that port 0's TAP is made there)
+ * and port 1's TAP moved into it-b, cross-connected both ways; idle CPU
+ * and ping RTTs with interrupts against back-off and busy polling on the
+ * same TAP ports in the same run.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { launch } from '../../ts-api/src/index';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { defaultBinary, launch, type Slipway } from '../../ts-api/src/index';
 import { run } from '../../test/e2e/netns';
 import { startTestpmd } from './peers';
 
@@ -28,6 +37,9 @@ const LAT_A = { ns: 'il-a', hostIf: 'ilh0', peerIf: 'ilp0', addr: '10.79.0.1/24'
 const LAT_B = { ns: 'il-b', hostIf: 'ilh1', peerIf: 'ilp1', addr: '10.79.0.2/24' };
 
 const IDLE_PORTS = ['net_null0,no-rx=1', 'net_null1,no-rx=1'];
+const TAP_A = { ns: 'it-a', tap: 'itt0', addr: '10.78.0.1/24' };
+const TAP_B = { ns: 'it-b', tap: 'itt1', addr: '10.78.0.2/24' };
+type PollMode = 'sleep' | 'busy' | 'interrupt';
 
 /**
  * CPU time of a process, all its threads, in seconds: the scheduler's own
@@ -58,7 +70,7 @@ async function cpuPercent(pid: number, seconds: number, settleMs = 1000): Promis
   return ((c1 - c0) / wall) * 100;
 }
 
-async function slipwaydIdle(seconds: number, pollMode: 'sleep' | 'busy'): Promise<number> {
+async function slipwaydIdle(seconds: number, pollMode: PollMode): Promise<number> {
   const sw = await launch({ instance: `bench-idle-${pollMode}`, ports: IDLE_PORTS, workers: '1', pollMode });
   try {
     // the client's own watch reads the heartbeat: keep it, it is part of any deployment
@@ -105,33 +117,88 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
-/** Per-packet RTTs (µs) of `count` pings il-a -> il-b, one every 0.2 s, through slipwayd in `pollMode`. */
-async function pingRtts(pollMode: 'sleep' | 'busy', count: number): Promise<number[]> {
+/** Per-packet RTTs (µs), sorted, of `count` pings from `ns` to `dst`, one every 0.2 s, through slipwayd in `what`. */
+async function pingRtts(ns: string, dst: string, count: number, what: string): Promise<number[]> {
+  // resolve ARP and warm the path first; then let the worker fall asleep
+  await run('ping', ['-n', '-c', '3', '-i', '0.2', '-W', '1', dst], { netns: ns });
+  await new Promise((r) => setTimeout(r, 500));
+  const r = await run('ping', ['-n', '-c', String(count), '-i', String(PING_INTERVAL_S), '-W', '1', dst], {
+    netns: ns,
+    allowFail: true,
+    timeoutMs: (count * PING_INTERVAL_S + 15) * 1000,
+  });
+  const rtts = [...r.stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]) * 1000);
+  if (rtts.length < count * 0.9) {
+    throw new Error(`only ${rtts.length} of ${count} pings answered (${what}):\n${r.stdout}${r.stderr}`);
+  }
+  return rtts.sort((a, b) => a - b);
+}
+
+/** Cross-connects ports 0 and 1 both ways, runs fn, stops slipwayd. */
+async function crossConnected<T>(sw: Slipway, fn: () => Promise<T>): Promise<T> {
+  try {
+    await sw.xconnects.add(0, 1);
+    await sw.xconnects.add(1, 0);
+    return await fn();
+  } finally {
+    await sw.shutdown();
+  }
+}
+
+/** RTTs il-a -> il-b through slipwayd's two net_af_packet ports in `pollMode`. */
+async function afPacketRtts(pollMode: PollMode, count: number): Promise<number[]> {
   const sw = await launch({
     instance: `bench-idle-lat-${pollMode}`,
     ports: [`net_af_packet0,iface=${LAT_A.hostIf}`, `net_af_packet1,iface=${LAT_B.hostIf}`],
     workers: '1',
     pollMode,
   });
+  return crossConnected(sw, () => pingRtts(LAT_A.ns, LAT_B.addr.split('/')[0]!, count, `af_packet, ${pollMode}`));
+}
+
+async function tapTeardown(): Promise<void> {
+  for (const p of [TAP_A, TAP_B]) await run('ip', ['netns', 'del', p.ns], { allowFail: true });
+}
+
+/**
+ * slipwayd in it-a with two net_tap ports, port 1's TAP moved into it-b,
+ * the TAPs addressed, in `pollMode`; fn runs with the client, then
+ * slipwayd stops (its TAPs go with it).
+ */
+async function withTapSlipway<T>(pollMode: PollMode, fn: (sw: Slipway) => Promise<T>): Promise<T> {
+  await tapTeardown();
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-idle-'));
   try {
-    await sw.xconnects.add(0, 1);
-    await sw.xconnects.add(1, 0);
-    const dst = LAT_B.addr.split('/')[0]!;
-    // resolve ARP and warm the path first; then let the worker fall asleep
-    await run('ping', ['-n', '-c', '3', '-i', '0.2', '-W', '1', dst], { netns: LAT_A.ns });
-    await new Promise((r) => setTimeout(r, 500));
-    const r = await run('ping', ['-n', '-c', String(count), '-i', String(PING_INTERVAL_S), '-W', '1', dst], {
-      netns: LAT_A.ns,
-      allowFail: true,
-      timeoutMs: (count * PING_INTERVAL_S + 15) * 1000,
-    });
-    const rtts = [...r.stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]) * 1000);
-    if (rtts.length < count * 0.9) {
-      throw new Error(`only ${rtts.length} of ${count} pings answered (${pollMode}):\n${r.stdout}${r.stderr}`);
+    for (const p of [TAP_A, TAP_B]) {
+      await run('ip', ['netns', 'add', p.ns]);
+      const sysctls = [
+        'net.ipv4.ip_forward=0',
+        'net.ipv6.conf.all.disable_ipv6=1',
+        'net.ipv6.conf.default.disable_ipv6=1',
+      ];
+      await run('sysctl', ['-qw', ...sysctls], { netns: p.ns });
     }
-    return rtts.sort((a, b) => a - b);
+    const wrapper = path.join(dir, 'slipwayd-in-it-a');
+    writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${TAP_A.ns} ${defaultBinary()} "$@"\n`, { mode: 0o755 });
+    const sw = await launch({
+      instance: `bench-idle-tap-${pollMode}`,
+      ports: [`net_tap0,iface=${TAP_A.tap}`, `net_tap1,iface=${TAP_B.tap}`],
+      workers: '1',
+      pollMode,
+      binary: wrapper,
+      vifPrefix: 'itv',
+    });
+    return await crossConnected(sw, async () => {
+      await run('ip', ['-n', TAP_A.ns, 'link', 'set', 'dev', TAP_B.tap, 'netns', TAP_B.ns]);
+      for (const p of [TAP_A, TAP_B]) {
+        await run('ip', ['-n', p.ns, 'addr', 'add', p.addr, 'dev', p.tap]);
+        await run('ip', ['-n', p.ns, 'link', 'set', 'dev', p.tap, 'up']);
+      }
+      return fn(sw);
+    });
   } finally {
-    await sw.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+    await tapTeardown();
   }
 }
 
@@ -140,8 +207,8 @@ export async function benchIdleLatency(seconds = 5): Promise<Record<string, numb
   const count = Math.max(25, Math.round(seconds / PING_INTERVAL_S));
   await latSetUp();
   try {
-    const sleep = await pingRtts('sleep', count);
-    const busy = await pingRtts('busy', count);
+    const sleep = await afPacketRtts('sleep', count);
+    const busy = await afPacketRtts('busy', count);
     const p99Added = quantile(sleep, 0.99) - quantile(busy, 0.99);
     return {
       ping_count: count,
@@ -156,6 +223,28 @@ export async function benchIdleLatency(seconds = 5): Promise<Record<string, numb
   } finally {
     await latTeardown();
   }
+}
+
+/** Rx interrupts on net_tap ports: idle CPU and ping RTTs against back-off and busy polling on the same ports. */
+export async function benchIdleInterrupt(seconds = 5): Promise<Record<string, number>> {
+  const count = Math.max(25, Math.round(seconds / PING_INTERVAL_S));
+  const dst = TAP_B.addr.split('/')[0]!;
+  const out: Record<string, number> = {};
+  const rtts: Partial<Record<PollMode, number[]>> = {};
+  for (const mode of ['interrupt', 'sleep', 'busy'] as const) {
+    await withTapSlipway(mode, async (sw) => {
+      out[`tap_${mode}_idle_cpu_pct`] = await cpuPercent(sw.pid, seconds);
+      rtts[mode] = await pingRtts(TAP_A.ns, dst, count, `net_tap, ${mode}`);
+    });
+  }
+  for (const mode of ['interrupt', 'sleep', 'busy'] as const) {
+    out[`tap_${mode}_ping_p50_us`] = quantile(rtts[mode]!, 0.5);
+    out[`tap_${mode}_ping_p99_us`] = quantile(rtts[mode]!, 0.99);
+  }
+  out.tap_interrupt_ping_p99_added_us = out.tap_interrupt_ping_p99_us! - out.tap_busy_ping_p99_us!;
+  out.tap_sleep_ping_p99_added_us = out.tap_sleep_ping_p99_us! - out.tap_busy_ping_p99_us!;
+  out.tap_interrupt_idle_cpu_ratio_vs_sleep = out.tap_interrupt_idle_cpu_pct! / out.tap_sleep_idle_cpu_pct!;
+  return out;
 }
 
 export async function benchIdle(seconds = 5): Promise<Record<string, number>> {
@@ -176,5 +265,6 @@ export async function benchIdle(seconds = 5): Promise<Record<string, number>> {
     testpmd_idle_cpu_pct: testpmd,
     idle_cpu_ratio_vs_testpmd: sleep / testpmd,
     ...(await benchIdleLatency(seconds)),
+    ...(await benchIdleInterrupt(seconds)),
   };
 }
