@@ -532,6 +532,8 @@ int main(int argc, char **argv)
 	if (eal_argv == NULL)
 		return 1;
 
+	if (sw.poll_mode == SW_POLL_INTERRUPT)
+		sw_bell_rt_signals(false);
 	ret = rte_eal_init(eal_argc, eal_argv);
 	if (ret < 0) {
 		fprintf(stderr, "slipwayd: EAL init failed: %s\n", rte_strerror(rte_errno));

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <stdint.h>
@@ -135,6 +136,16 @@ void sw_bell_worker_ring(unsigned int w)
 		syscall(SYS_futex, &wbell[w].asleep, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	else if (write(wbell[w].fd, &v, sizeof(v)) < 0)
 		return; /* EAGAIN: the counter is full, so it is readable */
+}
+
+void sw_bell_rt_signals(bool take)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (int s = SIGRTMIN; s <= SIGRTMAX; s++)
+		sigaddset(&set, s);
+	pthread_sigmask(take ? SIG_UNBLOCK : SIG_BLOCK, &set, NULL);
 }
 
 void sw_bell_workers_ring(void)

@@ -57,6 +57,15 @@ void sw_bell_worker_sleep(unsigned int w, bool poll);
 void sw_bell_worker_wait(unsigned int w, uint64_t ns);
 /* Worker w, awake; rung: its eventfd polled readable (then drained). */
 void sw_bell_worker_awake(unsigned int w, bool rung);
+/*
+ * --poll-mode interrupt: the real-time signals (net_tap raises one for
+ * every frame that reaches a TAP queue, and reads a queue only once it saw
+ * one) go to the workers, the threads that wait for those frames: every
+ * thread blocks them (call before rte_eal_init, whose threads inherit the
+ * mask) but the workers, which unblock them (call from each worker).
+ */
+void sw_bell_rt_signals(bool take);
+
 /* Wake worker w if it sleeps / every sleeping worker. */
 void sw_bell_worker_ring(unsigned int w);
 void sw_bell_workers_ring(void);

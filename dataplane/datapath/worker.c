@@ -12,6 +12,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* ppoll */
 #endif
+#include <errno.h>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <time.h>
@@ -417,8 +418,12 @@ static bool idle_sleep(struct sw_worker *w, const struct sw_fp_config *cfg,
 		rte_rcu_qsbr_thread_offline(sw.qsbr, w->index);
 		if (n == 1) {
 			sw_bell_worker_wait(w->index, (uint64_t)us * 1000);
-		} else if (ppoll(fds, n, &ts, NULL) > 0) {
-			for (unsigned int i = 1; i < n; i++)
+		} else {
+			int r = ppoll(fds, n, &ts, NULL);
+
+			/* net_tap's rx signal (sw_bell_rt_signals) interrupts it too */
+			intr = r < 0 && errno == EINTR;
+			for (int i = 1; r > 0 && i < (int)n; i++)
 				intr |= (fds[i].revents & POLLIN) != 0;
 		}
 		rte_rcu_qsbr_thread_online(sw.qsbr, w->index);
@@ -463,6 +468,8 @@ int sw_worker_main(void *arg)
 	w->rules = sw_rules_counters(w->index + 1);
 	/* sleeps as short as asked: the default timer slack would add 50 us to each */
 	prctl(PR_SET_TIMERSLACK, 1000ul, 0, 0, 0);
+	if (sw.poll_mode == SW_POLL_INTERRUPT)
+		sw_bell_rt_signals(true);
 	fds[0] = (struct pollfd){ .fd = sw_bell_worker_fd(w->index), .events = POLLIN };
 	rte_rcu_qsbr_thread_online(sw.qsbr, w->index);
 	while (!sw.quit) {

@@ -8,7 +8,11 @@
  *
  * Usable means a descriptor that polls readable while the queue holds
  * packets and needs nothing else: net_tap's, which is the queue's TAP
- * file itself. Drivers whose interrupt is an eventfd (vhost, virtio-user,
+ * file itself. net_tap also reads a queue only after its real-time rx
+ * signal ran its handler; in this mode those signals go to the workers
+ * (sw_bell_rt_signals), so the handler runs in the worker as it wakes
+ * rather than in whichever thread the kernel picks (the main lcore, asleep
+ * on another CPU: a p99 of milliseconds instead of 0.4 ms). Drivers whose interrupt is an eventfd (vhost, virtio-user,
  * hardware through VFIO) need it re-armed (rte_eth_dev_rx_intr_enable) and
  * drained around each sleep; their queues are not waited on but polled
  * with back-off, as in sleep mode, and the start says so. net_af_xdp,

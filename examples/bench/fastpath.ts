@@ -21,6 +21,9 @@
  *             ('tcp port 80') takes none of the UDP; one taking everything
  *             at port 0's rx with a 64 KiB ring nobody reads (each record
  *             lost and counted). Capture off is the `routes` case itself.
+ *   busy_poll the `routes` case with --poll-mode busy: every other slipway
+ *             case runs with idle back-off on (the default), and a loaded
+ *             worker should never sleep
  *
  * testpmd io on the same ports gives the ceiling: what net_pcap replay and
  * net_null cost per packet on this lcore before any lookup or rewrite.
@@ -64,6 +67,8 @@ export interface SlipwayCase {
   instance: string;
   /** a capture on while the rate is measured */
   capture?: CaptureOptions;
+  /** the workers' idle mode (slipwayd's default: sleep, i.e. back-off on) */
+  pollMode?: 'sleep' | 'busy';
 }
 
 export interface SlipwayFastpathResult {
@@ -164,6 +169,7 @@ export async function slipwayFastpath(c: SlipwayCase): Promise<SlipwayFastpathRe
     workers: '1',
     readyTimeoutMs: 60_000,
     maxRoutes: Math.max(65_536, Math.ceil(c.routes.length * 1.1)),
+    ...(c.pollMode ? { pollMode: c.pollMode } : {}),
   });
   try {
     await batch(sw, 'neighbour', 0x40, [neighPayload()]);
@@ -264,6 +270,12 @@ export async function benchFastpath(seconds = 5): Promise<Record<string, number 
     const tapIdle = await tapRun('tap-idle', { port: 1, points: ['rx'] });
     const capNone = await tapRun('cap-none', { port: 0, points: ['rx'], filter: 'tcp port 80' });
     const capAll = await tapRun('cap-all', { port: 0, points: ['rx'], snaplen: 64, ringBytes: 64 * 1024 });
+    // idle back-off is on in every slipway case (the default); busy polling for comparison
+    check();
+    const swBusy = await slipwayRun(
+      { pcap: basePcap, routes: base, rules: 0, seconds, instance: 'bench-fp-busy', pollMode: 'busy' },
+      notes,
+    );
 
     check();
     const l3m = await l3fwdMpps({ pcap: manyPcap, routes: many, seconds, prefix: 'bench-l3fwd-1m' });
@@ -323,6 +335,8 @@ export async function benchFastpath(seconds = 5): Promise<Record<string, number 
       ratio_capture_filter_none_vs_off: ratio(capNone.mpps, sw.mpps),
       slipway_mpps_capture_all_lost: capAll.mpps,
       ratio_capture_all_lost_vs_off: ratio(capAll.mpps, sw.mpps),
+      slipway_mpps_busy_poll: swBusy.mpps,
+      ratio_backoff_vs_busy_poll: ratio(sw.mpps, swBusy.mpps),
       slipway_mpps_1m_routes: swm.mpps,
       l3fwd_mpps_1m_routes: l3m.mpps,
       ratio_1m_routes: ratio(swm.mpps, l3m.mpps),
