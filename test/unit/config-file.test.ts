@@ -102,6 +102,7 @@ kernelSync: yes
     'dataplane.pollMode: must be one of sleep, busy, interrupt',
   ]);
   t.deepEqual(errors('dataplane: {dpdkTools: 1}'), ['dataplane.dpdkTools: must be true or false']);
+  t.deepEqual(errors('dataplane: {syncAuditS: 86401}'), ['dataplane.syncAuditS: must be ≤ 86400']);
   t.deepEqual(errors('dataplane: {dpdkTools: true, hugepages: false}'), [
     "dataplane.dpdkTools: needs hugepages (hugepages is false): DPDK's tools cannot attach to --no-huge memory",
   ]);
@@ -183,7 +184,7 @@ test('YAML that does not parse: line and column; duplicate keys are errors', (t)
 test('the dataplane section and its ports start slipwayd: launch options of a file', (t) => {
   const f = parseConfig(
     `${PORTS}
-dataplane: {workers: "1", mbufs: 4095, maxRoutes: 1024, vifNetns: rtr-1, pollMode: sleep}
+dataplane: {workers: "1", mbufs: 4095, maxRoutes: 1024, vifNetns: rtr-1, pollMode: interrupt, syncAuditS: 5}
 kernelSync: true
 `,
     'start.yaml',
@@ -194,7 +195,8 @@ kernelSync: true
     mbufs: 4095,
     maxRoutes: 1024,
     vifNetns: 'rtr-1',
-    pollMode: 'sleep',
+    pollMode: 'interrupt',
+    syncAuditS: 5,
     kernelSync: true,
   });
 });

@@ -23,6 +23,7 @@ export function launchOptionsOf(cfg: SlipwayConfig): Omit<LaunchOptions, 'instan
   if (d.spinUs !== undefined) o.dataplaneSpinUs = d.spinUs;
   if (d.maxRules !== undefined) o.maxRules = d.maxRules;
   if (d.idleSleepUs !== undefined) o.idleSleepUs = d.idleSleepUs;
+  if (d.syncAuditS !== undefined) o.syncAuditS = d.syncAuditS;
   if (d.dpdkTools !== undefined) o.dpdkTools = d.dpdkTools;
   if (d.eal !== undefined) o.eal = d.eal;
   if (cfg.kernelSync === true) o.kernelSync = true;

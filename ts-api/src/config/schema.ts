@@ -240,6 +240,15 @@ const dataplane = z
       .max(10_000)
       .optional()
       .describe('Longest sleep of an idle worker, µs (default 1000).'),
+    syncAuditS: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .optional()
+      .describe(
+        "Kernel sync's periodic audit: every this many seconds it compares the fast path with the kernel and mends any difference (default 30, 0: none).",
+      ),
     dpdkTools: z
       .boolean()
       .optional()

@@ -113,7 +113,7 @@ export function startCommand(): Command {
         maxRoutes: o.maxRoutes ?? fromFile.maxRoutes,
         maxRules: o.maxRules ?? fromFile.maxRules,
         kernelSync: o.kernelSync ?? fromFile.kernelSync,
-        syncAuditS: o.syncAuditS,
+        syncAuditS: o.syncAuditS ?? fromFile.syncAuditS,
         dataplaneSpinUs: o.spinUs ?? fromFile.dataplaneSpinUs,
         idleUs: o.idleUs ?? fromFile.idleUs,
         pollMode: o.pollMode ?? fromFile.pollMode,
