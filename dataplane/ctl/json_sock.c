@@ -35,13 +35,16 @@ int sw_json_open(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
+	const size_t n = strlen(path);
+
+	RTE_BUILD_BUG_ON(sizeof(js.path) < sizeof(sa.sun_path));
+	if (n >= sizeof(sa.sun_path)) {
 		SW_LOG(ERR, "json socket %s: path longer than %zu bytes", path,
 		       sizeof(sa.sun_path) - 1);
 		return -1;
 	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	snprintf(js.path, sizeof(js.path), "%s", path);
+	memcpy(sa.sun_path, path, n + 1);
+	memcpy(js.path, path, n + 1);
 	unlink(path);
 	js.lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (js.lfd < 0 || bind(js.lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||

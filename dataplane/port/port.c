@@ -292,10 +292,13 @@ static int find_eth_port(const char *devargs, uint16_t *pid)
  * worker needs its own tx queue, so ask for as many pairs as workers. */
 static const char *with_queue_pairs(const char *devargs, char *buf, size_t len)
 {
+	const size_t n = strlen(devargs);
+
 	if (sw.n_workers < 2 || strncmp(devargs, "net_af_packet", 13) != 0 ||
-	    strstr(devargs, "qpairs=") != NULL)
+	    strstr(devargs, "qpairs=") != NULL || n >= len)
 		return devargs;
-	if ((size_t)snprintf(buf, len, "%s,qpairs=%u", devargs, sw.n_workers) >= len)
+	memcpy(buf, devargs, n);
+	if ((size_t)snprintf(buf + n, len - n, ",qpairs=%u", sw.n_workers) >= len - n)
 		return devargs;
 	return buf;
 }
