@@ -136,9 +136,12 @@ test.serial(
     const sw = s.sw!;
     await inNs(NS1, 'link', 'set', 'dev', `${PREFIX}0`, 'mtu', '1400');
     await waitFor('port 0 MTU 1400', async () => (await sw.ports.get(0)).mtu === 1400, 3000);
-    const ev = seen.find(
-      (e): e is KernelRequestEvent => e.type === 'kernel-request' && e.request === 'mtu' && e.value === 1400,
-    );
+    // the event reaches this client through its event stream, which may
+    // deliver it after the port already reads 1400
+    const isMtu = (e: SlipwayEvent): e is KernelRequestEvent =>
+      e.type === 'kernel-request' && e.request === 'mtu' && e.value === 1400;
+    await waitFor('the kernel-request event for MTU 1400', async () => seen.some(isMtu), 3000);
+    const ev = seen.find(isMtu);
     t.true(ev?.applied === true && ev.port === 0, JSON.stringify(ev));
 
     await sw.ports.set(1, { mtu: 1300 });
