@@ -172,7 +172,7 @@ test('metrics: counters per port and class, rule counters, lcore busy percent ov
   const m = new DataplaneMetrics({ client: () => sw, restarts: () => 0 });
   await m.sample();
   // +300 µs busy, +60 µs idle polling, +40 µs asleep: 75 %
-  fake.setLcore(1, 1, 2, 400n, 400n, { busy: 301_000n, idle: 62_000n, sleep: 45_000n });
+  fake.setLcore(1, 1, 2, 400n, 400n, { busy: 301_000n, idle: 62_000n, sleep: 45_000n, sleeps: 9n, intrWakes: 4n });
   await m.sample();
   const text = await m.registry.metrics();
   t.regex(text, /^slipway_port_rx_packets_total\{port="0"\} 1234$/m);
@@ -186,6 +186,9 @@ test('metrics: counters per port and class, rule counters, lcore busy percent ov
   t.regex(text, /^slipway_lcore_busy_percent\{lcore="1",role="worker"\} 75$/m);
   t.regex(text, /^slipway_lcore_polls_total\{lcore="1",role="worker",kind="busy"\} 400$/m);
   t.regex(text, /^slipway_lcore_seconds_total\{lcore="1",role="worker",kind="sleep"\} 0.000045$/m);
+  t.regex(text, /^slipway_lcore_sleeps_total\{lcore="1",role="worker",ended_by="any"\} 9$/m);
+  t.regex(text, /^slipway_lcore_sleeps_total\{lcore="1",role="worker",ended_by="interrupt"\} 4$/m);
+  t.notRegex(text, /^slipway_lcore_sleeps_total\{lcore="0"/m);
   t.regex(text, /^# HELP slipway_port_punt_total Frames punted/m);
 
   // the dataplane gone: up 0 and nothing else from it; /health says 503
