@@ -35,6 +35,18 @@
 #include "datapath/worker.h"
 #include "rules/rules.h"
 
+/*
+ * The captures and traces armed (datapath/tap.h): each hook is one test of
+ * this pointer per burst. SW_BENCH_NO_TAPS compiles them out, for the
+ * fastpath benchmark only (build-notaps/): it measures what the hooks cost
+ * when nothing is armed.
+ */
+#ifdef SW_BENCH_NO_TAPS
+#define FP_TAP(cfg) ((struct sw_tap_set *)NULL)
+#else
+#define FP_TAP(cfg) ((cfg)->tap)
+#endif
+
 static inline uint64_t burst_bytes(struct rte_mbuf **pkts, uint16_t n)
 {
 	uint64_t b = 0;
@@ -179,7 +191,7 @@ static inline void route_burst(const struct sw_fp_config *cfg, struct sw_worker 
 	struct sw_lcore_stats *st = w->stats;
 	struct sw_l3_counters *lc = &w->l3[p];
 	const uint16_t q = w->index;
-	struct sw_tap_set *tap = cfg->tap;
+	struct sw_tap_set *tap = FP_TAP(cfg);
 	struct burst_out b;
 	uint32_t rule[SW_BURST];
 
@@ -298,7 +310,7 @@ static inline void rx_queue(const struct sw_fp_config *cfg, struct sw_worker *w,
 	const uint16_t p = rxq.port;
 	const struct sw_fp_port *fp = &cfg->port[p];
 	struct sw_port_counters *pc = &st->ports[p];
-	struct sw_tap_set *tap = cfg->tap;
+	struct sw_tap_set *tap = FP_TAP(cfg);
 	struct rte_mbuf *pkts[SW_BURST];
 	uint16_t n;
 

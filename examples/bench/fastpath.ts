@@ -24,6 +24,11 @@
  *   busy_poll the `routes` case with --poll-mode busy: every other slipway
  *             case runs with idle back-off on (the default), and a loaded
  *             worker should never sleep
+ *   no_taps   capture off against a slipwayd with the capture and trace
+ *             hooks compiled out (build-notaps/, -DSW_BENCH_NO_TAPS): the
+ *             `routes` case with each binary in turn, NO_TAPS_PAIRS times
+ *             (alternating which goes first), means compared: the cost of
+ *             the hooks when nothing is armed
  *
  * testpmd io on the same ports gives the ceiling: what net_pcap replay and
  * net_null cost per packet on this lcore before any lookup or rewrite.
@@ -33,6 +38,7 @@
  * the one forwarding lcore, which busy-polls at 100 %: exact when the core
  * runs at the TSC rate, an estimate under turbo or a hypervisor.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -54,6 +60,25 @@ const FRAMES = 4096;
 const BASE_ROUTES = 1024;
 const MANY_ROUTES = 1_000_000;
 const RULES = 1000;
+const NO_TAPS_PAIRS = 3;
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** slipwayd with the capture and trace hooks compiled out, for the no_taps case. */
+function ensureNoTapsBuild(): string {
+  const dir = path.join(ROOT, 'build-notaps');
+  try {
+    readFileSync(path.join(dir, 'build.ninja'));
+  } catch {
+    execFileSync('meson', ['setup', dir, '--buildtype=release', '-Dc_args=-DSW_BENCH_NO_TAPS'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
+  execFileSync('ninja', ['-C', dir, 'dataplane/slipwayd'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  return path.join(dir, 'dataplane', 'slipwayd');
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 export interface SlipwayCase {
   /** pcap for port 0; use benchVdevs(pcap) from ./l3fwd for the port strings */
@@ -69,6 +94,8 @@ export interface SlipwayCase {
   capture?: CaptureOptions;
   /** the workers' idle mode (slipwayd's default: sleep, i.e. back-off on) */
   pollMode?: 'sleep' | 'busy';
+  /** slipwayd binary (default: the build's) */
+  binary?: string;
 }
 
 export interface SlipwayFastpathResult {
@@ -170,6 +197,7 @@ export async function slipwayFastpath(c: SlipwayCase): Promise<SlipwayFastpathRe
     readyTimeoutMs: 60_000,
     maxRoutes: Math.max(65_536, Math.ceil(c.routes.length * 1.1)),
     ...(c.pollMode ? { pollMode: c.pollMode } : {}),
+    ...(c.binary ? { binary: c.binary } : {}),
   });
   try {
     await batch(sw, 'neighbour', 0x40, [neighPayload()]);
@@ -277,6 +305,29 @@ export async function benchFastpath(seconds = 5): Promise<Record<string, number 
       notes,
     );
 
+    // capture off against the hooks compiled out, in alternating pairs
+    const noTapsBinary = ensureNoTapsBuild();
+    const withHooks: number[] = [];
+    const noHooks: number[] = [];
+    for (let i = 0; i < NO_TAPS_PAIRS; i++) {
+      for (const hooks of i % 2 === 0 ? [true, false] : [false, true]) {
+        check();
+        const r = await slipwayRun(
+          {
+            pcap: basePcap,
+            routes: base,
+            rules: 0,
+            seconds,
+            instance: hooks ? 'bench-fp-hooks' : 'bench-fp-nohooks',
+            ...(hooks ? {} : { binary: noTapsBinary }),
+          },
+          notes,
+        );
+        (hooks ? withHooks : noHooks).push(r.mpps);
+      }
+    }
+    const spread = (xs: number[]) => (Math.max(...xs) - Math.min(...xs)) / mean(xs);
+
     check();
     const l3m = await l3fwdMpps({ pcap: manyPcap, routes: many, seconds, prefix: 'bench-l3fwd-1m' });
     check();
@@ -335,6 +386,10 @@ export async function benchFastpath(seconds = 5): Promise<Record<string, number 
       ratio_capture_filter_none_vs_off: ratio(capNone.mpps, sw.mpps),
       slipway_mpps_capture_all_lost: capAll.mpps,
       ratio_capture_all_lost_vs_off: ratio(capAll.mpps, sw.mpps),
+      slipway_mpps_capture_off_mean: mean(withHooks),
+      slipway_mpps_taps_compiled_out_mean: mean(noHooks),
+      ratio_capture_off_vs_compiled_out: ratio(mean(withHooks), mean(noHooks)),
+      capture_off_runs_spread: Math.max(spread(withHooks), spread(noHooks)),
       slipway_mpps_busy_poll: swBusy.mpps,
       ratio_backoff_vs_busy_poll: ratio(sw.mpps, swBusy.mpps),
       slipway_mpps_1m_routes: swm.mpps,
