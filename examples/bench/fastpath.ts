@@ -251,7 +251,10 @@ function otherDataplanes(): string[] {
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      if (/^(slipwayd|dpdk-|l3fwd)/.test(comm)) found.push(`${comm}[${pid}]`);
+      // a zombie is one of ours that stopped and is not reaped yet: it runs nothing
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const state = stat[stat.lastIndexOf(')') + 2];
+      if (/^(slipwayd|dpdk-|l3fwd)/.test(comm) && state !== 'Z') found.push(`${comm}[${pid}]`);
     } catch {
       /* exited meanwhile */
     }
