@@ -9,6 +9,7 @@
  * also checks the FIB, reported in a sync event with its counts. Main lcore
  * only.
  */
+#include <net/if.h>
 #include <string.h>
 
 #include <rte_common.h>
@@ -24,6 +25,7 @@
 #include "kni/lcp.h"
 #include "kni/nl.h"
 #include "kni/vif.h"
+#include "port/port.h"
 #include "l3/route.h"
 
 #define LCP_TICK_NS	(100ull * 1000 * 1000)
@@ -40,6 +42,16 @@ static void push_event(const struct sw_evt_sync *ev)
 
 SW_EVENT_COPY(SW_EVT_SYNC, sw_evt_sync)
 
+static int vif_up_now(unsigned int port)
+{
+	const struct sw_port *p = sw_port_get((uint16_t)port);
+	struct sw_vif_state st;
+
+	if (p == NULL || p->vif_ifindex == 0 || sw_vif_get_state(p, &st) != 0)
+		return -1;
+	return (st.flags & IFF_UP) != 0;
+}
+
 static const struct sw_lcp_tables l3_tables = {
 	.route_add = sw_route_add,
 	.route_del = sw_route_del,
@@ -53,6 +65,7 @@ static const struct sw_lcp_tables l3_tables = {
 	.routes_sweep_step = sw_routes_sweep_step,
 	.audit_fib = sw_routes_audit_fib,
 	.vif_port = sw_vif_port,
+	.vif_up = vif_up_now,
 	.event = push_event,
 };
 

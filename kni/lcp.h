@@ -44,6 +44,8 @@ struct sw_lcp_tables {
 	bool (*audit_fib)(uint32_t *cursor, unsigned int max, uint32_t *fixed);
 	/* the port whose vEth has that ifindex, or -1 */
 	int (*vif_port)(int ifindex);
+	/* port's vEth administratively up now: 1, down: 0, no vEth: -1 (NULL: taken as up) */
+	int (*vif_up)(unsigned int port);
 	void (*event)(const struct sw_evt_sync *ev);
 };
 

@@ -62,10 +62,13 @@ static void resync_begin(void)
 	sw_lcp_v4_appended = 0;
 	ks->epoch++;
 	T->mark();
-	/* links are not dumped: a vEth is taken as up, so that its going down
-	 * (which the dumps would not show) is never missed */
+	/* links are not dumped: each vEth's state is read now, so that both its
+	 * going down and its coming up (neither of which the dumps would show:
+	 * the routes it loses, the next hops it revives) are seen after these
+	 * dumps. One down now and taken as up would come up unnoticed, and its
+	 * next hops the dumps found dead would stay missing. Unknown: up. */
 	for (unsigned int p = 0; p < SW_MAX_PORTS; p++)
-		ks->vif_up[p] = true;
+		ks->vif_up[p] = T->vif_up == NULL || T->vif_up(p) != 0;
 }
 
 /* Next-hop objects go before the routes are dumped: a route resolves

@@ -21,7 +21,7 @@ import path from 'node:path';
 import test from 'ava';
 import type { LcoreStatsInfo, Slipway, Stats } from '../../ts-api/src/index';
 import { defaultBinary } from '../../ts-api/src/index';
-import { controller, defaultLogFile, delta, e2eSuite, logTail, startDataplane } from './harness';
+import { controller, defaultLogFile, delta, e2eSuite, logTail, pidAlive, startDataplane } from './harness';
 import { ping, run, sleep } from './netns';
 
 const id = String(process.pid);
@@ -45,6 +45,15 @@ async function inNs(ns: string, ...args: string[]): Promise<void> {
 }
 
 test.serial.before(async () => {
+  // the vEths' namespaces of dead runs of this file
+  const { stdout } = await run('ip', ['netns', 'list'], { allowFail: true });
+  for (const name of stdout.split('\n').map((l) => l.split(' ')[0] ?? '')) {
+    const m = /^sw-irqv-(\d+)$/.exec(name);
+    if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) {
+      await run('ip', ['netns', 'del', name], { allowFail: true });
+    }
+  }
+
   await run('ip', ['netns', 'add', VNS]);
   for (const ns of [VNS, s.topo.a.ns, s.topo.b.ns]) {
     await run(

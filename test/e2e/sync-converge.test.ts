@@ -391,6 +391,8 @@ test.after.always(async () => {
 test.serial('a seeded random sequence of ip commands and API calls converges: fast path = kernel + API', async (t) => {
   const sw = await startDataplane(s, { kernelSync: true, syncAuditS: 0 });
   const given = process.env.SLIPWAY_SYNC_SEED;
-  const seeds = given !== undefined ? [Number(given)] : [1, (Math.random() * 2 ** 31) >>> 0];
+  // 305798389: a resync that began while a vEth was down took it as up, so
+  // its coming up (the kernel revives next hops silently) was missed
+  const seeds = given !== undefined ? [Number(given)] : [1, 305798389, (Math.random() * 2 ** 31) >>> 0];
   for (const seed of seeds) await converge(t, sw, seed);
 });
