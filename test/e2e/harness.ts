@@ -15,6 +15,7 @@ import {
   defaultLogFile as launchLogFile,
   launch,
   type LaunchOptions,
+  type LcoreStatsInfo,
   type PortStats,
   type Slipway,
   type Stats,
@@ -276,6 +277,21 @@ export async function assertForwards(t: ExecutionContext, s: Suite, what: string
     `${what}: ping ${s.topo.a.ns} -> ${dst} lost packets (${r.transmitted} sent, ${r.received} received, +${r.duplicates} dup)\n${r.output}\n${logTail(s.instance)}`,
   );
   return r;
+}
+
+/** The (first) lcore of that role in the statistics. */
+export function lcoreStats(stats: Stats, role: 'main' | 'worker'): LcoreStatsInfo {
+  const l = stats.lcores.find((x) => x.role === role);
+  if (!l) throw new Error(`no ${role} lcore in the statistics: ${JSON.stringify(stats.lcores, (_, v) => String(v))}`);
+  return l;
+}
+
+/** The statistics around a quiet window of ms, measured after settleMs (the loops settle into their idle first). */
+export async function statsOver(sw: Slipway, ms: number, settleMs = 500): Promise<{ before: Stats; after: Stats }> {
+  await sleep(settleMs);
+  const before = await sw.stats();
+  await sleep(ms);
+  return { before, after: await sw.stats() };
 }
 
 export function portStats(stats: Stats, port: number): PortStats {

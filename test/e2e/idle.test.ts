@@ -12,20 +12,23 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import type { LcoreStatsInfo, Stats } from '../../ts-api/src/index';
-import { controller, defaultLogFile, e2eSuite, logTail, startDataplane, stopDataplane } from './harness';
+import {
+  controller,
+  defaultLogFile,
+  e2eSuite,
+  lcoreStats,
+  logTail,
+  startDataplane,
+  statsOver,
+  stopDataplane,
+} from './harness';
 import { A4, B4, HOST4, assertL3, installL3, setUpL3 } from './l3';
 import { ping, run, sleep } from './netns';
 
 const s = e2eSuite(test, { name: 'idle', vifPrefix: 'idv', addrsA: [`${A4}/24`], addrsB: [`${B4}/24`] });
 
-function lcore(st: Stats, role: 'main' | 'worker'): LcoreStatsInfo {
-  const l = st.lcores.find((x) => x.role === role);
-  if (!l) throw new Error(`no ${role} lcore in the statistics: ${JSON.stringify(st.lcores, (_, v) => String(v))}`);
-  return l;
-}
-
 function worker(st: Stats): LcoreStatsInfo {
-  return lcore(st, 'worker');
+  return lcoreStats(st, 'worker');
 }
 
 /** The worker's time over an interval: busy, idle polling and asleep, in ns. */
@@ -45,10 +48,7 @@ test.serial.before(async () => {
 
 test.serial('with nothing to receive the worker sleeps most of its time', async (t) => {
   const sw = await controller(s);
-  await sleep(500);
-  const before = await sw.stats();
-  await sleep(2000);
-  const after = await sw.stats();
+  const { before, after } = await statsOver(sw, 2000);
   const c = clock(before, after);
   t.true(c.total > 1e9, `the worker's clock moved ${c.total} ns over 2 s`);
   t.true(c.asleep > 0.5 * c.total, `asleep ${c.asleep} of ${c.total} ns (busy ${c.busy}, idle ${c.idle})`);
@@ -68,12 +68,9 @@ test.serial('the first packets wake it: every ping is routed', async (t) => {
 
 test.serial('with nothing at all to do the main lcore sleeps 10 ms at a time, not 2 ms', async (t) => {
   const sw = await controller(s);
-  await sleep(500);
-  const before = await sw.stats();
-  await sleep(2000);
-  const after = await sw.stats();
-  const a = lcore(before, 'main');
-  const b = lcore(after, 'main');
+  const { before, after } = await statsOver(sw, 2000);
+  const a = lcoreStats(before, 'main');
+  const b = lcoreStats(after, 'main');
   const idlePolls = Number(b.idlePolls - a.idlePolls);
   const busyPolls = Number(b.busyPolls - a.busyPolls);
   const asleep = Number(b.sleepNs - a.sleepNs);
@@ -104,10 +101,7 @@ test.serial('a punted ping after a quiet spell rings the bell: answered without 
 test.serial('--poll-mode busy: the worker never sleeps', async (t) => {
   await stopDataplane(s);
   const sw = await startDataplane(s, { pollMode: 'busy' });
-  await sleep(500);
-  const before = await sw.stats();
-  await sleep(1000);
-  const after = await sw.stats();
+  const { before, after } = await statsOver(sw, 1000);
   const c = clock(before, after);
   t.true(c.total > 0.5e9, `the worker's clock moved ${c.total} ns over 1 s`);
   t.is(c.asleep, 0, `asleep ${c.asleep} ns in busy mode`);
@@ -121,10 +115,7 @@ test.serial(
     await installL3(s, sw);
     const log = readFileSync(defaultLogFile(s.instance), 'utf8');
     t.regex(log, /port 0 \(net_af_packet\): no usable rx interrupt on 1 of 1 queue/);
-    await sleep(500);
-    const before = await sw.stats();
-    await sleep(2000);
-    const after = await sw.stats();
+    const { before, after } = await statsOver(sw, 2000);
     const sleeps = Number(worker(after).sleeps - worker(before).sleeps);
     // back-off sleeps of at most 1 ms: about 2,000 in 2 s (a wait for an
     // interrupt, bounded by 100 ms, would be about 20)

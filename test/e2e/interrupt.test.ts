@@ -21,7 +21,17 @@ import path from 'node:path';
 import test from 'ava';
 import type { LcoreStatsInfo, Slipway, Stats } from '../../ts-api/src/index';
 import { defaultBinary } from '../../ts-api/src/index';
-import { controller, defaultLogFile, delta, e2eSuite, logTail, pidAlive, startDataplane } from './harness';
+import {
+  controller,
+  defaultLogFile,
+  delta,
+  e2eSuite,
+  lcoreStats,
+  logTail,
+  pidAlive,
+  startDataplane,
+  statsOver,
+} from './harness';
 import { ping, run, sleep } from './netns';
 
 const id = String(process.pid);
@@ -35,9 +45,7 @@ const A_VIF = '10.96.0.2';
 const s = e2eSuite(test, { name: 'irq', vifPrefix: 'irv', noDaemon: true });
 
 function worker(st: Stats): LcoreStatsInfo {
-  const l = st.lcores.find((x) => x.role === 'worker');
-  if (!l) throw new Error(`no worker lcore in the statistics`);
-  return l;
+  return lcoreStats(st, 'worker');
 }
 
 async function inNs(ns: string, ...args: string[]): Promise<void> {
@@ -111,10 +119,7 @@ test.serial('the start finds an rx interrupt on each net_tap queue', (t) => {
 
 test.serial('idle, the worker sleeps until something arrives: about ten sleeps a second, not a thousand', async (t) => {
   const sw = await controller(s);
-  await sleep(500);
-  const before = await sw.stats();
-  await sleep(2000);
-  const after = await sw.stats();
+  const { before, after } = await statsOver(sw, 2000);
   const sleeps = Number(worker(after).sleeps - worker(before).sleeps);
   const asleep = Number(worker(after).sleepNs - worker(before).sleepNs);
   // bounded by 100 ms each: about 20 in 2 s; back-off to 1 ms sleeps would be 2,000
