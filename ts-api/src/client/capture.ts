@@ -11,13 +11,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TapEvents, TapOps, TapState } from '../wire/abi/taps';
 import { ctlFileProblem } from '../wire/ctlfile';
 import { TapFile, type TapPointCounts } from '../wire/tapfile';
-import type { PuntClassName } from '../wire/abi/policer';
 import {
   type CaptureRecordHeader,
-  type DropReason,
   type TapEndName,
   type TapInfo,
-  type TapPointName,
   decodeCaptureRecord,
   decodeTapInfoPayload,
   encodeTapRef,
@@ -27,20 +24,10 @@ import { SlipwayError } from '../errors';
 import type { NativeBinding } from '../native';
 import type { Requests } from './namespace';
 
-/** One captured packet. */
-export interface CapturedPacket {
+/** One captured packet: its record's fields (origLen: the packet's length; data holds its first snaplen bytes). */
+export interface CapturedPacket extends Omit<CaptureRecordHeader, 'capLen'> {
   /** wall-clock nanoseconds since the epoch */
   timeNs: bigint;
-  tsc: bigint;
-  port: number;
-  point: TapPointName;
-  /** drop: why; punt: the punt class; otherwise null */
-  reason: DropReason | PuntClassName | null;
-  /** rx: the rx queue; other points: the worker's tx queue */
-  queue: number;
-  lcore: number;
-  /** the packet's length; data holds its first snaplen bytes */
-  origLen: number;
   data: Uint8Array;
   /** the record's number on its worker's ring (lost records included) */
   seq: number;
