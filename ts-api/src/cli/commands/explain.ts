@@ -11,19 +11,8 @@ import { printJson, print } from '../output';
 import { parseIntArg, parsePort } from '../parse';
 import { traceText } from './trace-text';
 
-interface ExplainCliOptions {
-  inPort: number;
-  src: string;
-  dst: string;
-  proto?: string;
-  sport?: number;
-  dport?: number;
-  vlan?: number;
-  srcMac?: string;
-  dstMac?: string;
-  ttl?: number;
-  length?: number;
-}
+/** The packet's fields under their option names; --proto comes as text. */
+type ExplainCliOptions = Omit<ExplainPacket, 'proto'> & { proto?: string };
 
 export function explainCommand(): Command {
   return new Command('explain')
