@@ -371,10 +371,13 @@ static unsigned int vif_from_kernel(struct sw_port *p, struct vif *v, struct sw_
 	unsigned int moved = 0;
 
 	for (unsigned int k = 0; k < v->n_fd; k++) {
+		const unsigned int w = inject_worker(p, k);
+		bool queued = false;
+
 		for (unsigned int f = 0; f < VIF_RX_FRAMES; f++) {
 			struct virtio_net_hdr h;
 			struct rte_mbuf *m;
-			unsigned int n, enq, w;
+			unsigned int n, enq;
 			bool again;
 
 			m = read_frame(v->fd[k], &v->rxq[k], &h, &again);
@@ -395,9 +398,14 @@ static unsigned int vif_from_kernel(struct sw_port *p, struct vif *v, struct sw_
 				sw_count(pc, SW_C_inject_drops, 1);
 				continue;
 			}
-			w = inject_worker(p, k);
 			enq = rte_ring_sp_enqueue_burst(v->inject[w], (void **)out, n, NULL);
-			sw_bell_worker_ring(w);
+			if (enq > 0 && !queued) {
+				/* a sleeping worker starts sending at once (a burst of
+				 * large frames can outgrow the ring before it ends); it
+				 * then polls for its tail, so once per pass is enough */
+				queued = true;
+				sw_bell_worker_ring(w);
+			}
 			if (enq < n) {
 				rte_pktmbuf_free_bulk(out + enq, n - enq);
 				sw_count(pc, SW_C_inject_drops, n - enq);
